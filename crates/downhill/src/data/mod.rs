@@ -1,0 +1,11 @@
+//! Data: a row-major feature matrix, targets, and standardisation.
+//!
+//! Rows are contiguous so that one pass over a block of rows reads memory in order.
+
+mod dataset;
+mod matrix;
+mod standardize;
+
+pub use dataset::Dataset;
+pub use matrix::Matrix;
+pub use standardize::Standardizer;

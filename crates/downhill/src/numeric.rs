@@ -1,0 +1,93 @@
+//! Small numeric helpers shared by kernels, estimators and drivers.
+
+/// Euclidean norm.
+pub fn norm(v: &[f64]) -> f64 {
+    dot(v, v).sqrt()
+}
+
+/// Dot product with four accumulators, so that the loop vectorises and rounding error
+/// grows more slowly than with one running sum.
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0f64; 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `y += a * x`.
+#[inline]
+pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    debug_assert_eq!(x.len(), y.len());
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Neumaier's compensated sum: the error does not grow with the number of terms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompensatedSum {
+    sum: f64,
+    carry: f64,
+}
+
+impl CompensatedSum {
+    /// Adds one term.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.carry += (self.sum - t) + x;
+        } else {
+            self.carry += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    /// The sum so far.
+    pub fn value(&self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
+/// Compensated sum of a sequence.
+pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut s = CompensatedSum::default();
+    for v in values {
+        s.add(v);
+    }
+    s.value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compensated_sum_keeps_small_terms() {
+        // 1 + 1e-16 * 10 loses every small term in plain summation.
+        let terms = std::iter::once(1.0).chain(std::iter::repeat_n(1e-16, 10));
+        assert_eq!(sum(terms), 1.000_000_000_000_001);
+    }
+
+    #[test]
+    fn dot_matches_plain_loop() {
+        let a: Vec<f64> = (0..11).map(|i| i as f64 * 0.5).collect();
+        let b: Vec<f64> = (0..11).map(|i| 1.0 - i as f64).collect();
+        let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain).abs() < 1e-12);
+        assert_eq!(norm(&[3.0, 4.0]), 5.0);
+    }
+}

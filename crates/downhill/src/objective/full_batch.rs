@@ -1,0 +1,42 @@
+use super::{BlockSum, FiniteSum, Objective};
+use std::cell::RefCell;
+
+/// A [`FiniteSum`] seen as one [`Objective`]: the mean loss over all rows plus the penalty.
+#[derive(Debug)]
+pub struct FullBatch<'a, P: ?Sized> {
+    problem: &'a P,
+    work: RefCell<BlockSum>,
+}
+
+impl<'a, P: FiniteSum + ?Sized> FullBatch<'a, P> {
+    /// Wraps `problem`.
+    pub fn new(problem: &'a P) -> Self {
+        FullBatch {
+            problem,
+            work: RefCell::new(BlockSum::new(problem.dim())),
+        }
+    }
+}
+
+impl<P: FiniteSum + ?Sized> Objective for FullBatch<'_, P> {
+    fn dim(&self) -> usize {
+        self.problem.dim()
+    }
+
+    fn cost_grad(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        let n = self.problem.n_rows();
+        let loss = self
+            .work
+            .borrow_mut()
+            .sum(self.problem, params, 0..n, grad);
+        let inv = 1.0 / n as f64;
+        grad.iter_mut().for_each(|g| *g *= inv);
+        loss * inv + self.problem.penalty(params, grad)
+    }
+
+    fn cost(&self, params: &[f64]) -> f64 {
+        let n = self.problem.n_rows();
+        self.work.borrow().loss_sum(self.problem, params, 0..n) / n as f64
+            + self.problem.penalty_value(params)
+    }
+}

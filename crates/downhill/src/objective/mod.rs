@@ -1,0 +1,100 @@
+//! What is minimised.
+//!
+//! Two traits, because two kinds of problem exist:
+//!
+//! - [`Objective`]: any differentiable function of a flat parameter vector, its cost and
+//!   gradient computed together (a test function, a typed formula, a full-batch loss);
+//! - [`FiniteSum`]: a mean of per-row losses over a data set, plus an optional penalty. Its
+//!   kernel walks a set of rows once and returns `(loss_sum, gradient_sum)`; full batch,
+//!   mini-batches and threads are all made of such calls.
+//!
+//! [`FullBatch`] turns a [`FiniteSum`] into an [`Objective`] (for drivers that evaluate the
+//! whole objective, such as line searches), and [`Single`] turns an [`Objective`] into a
+//! [`FiniteSum`] of one row (so that the training loop also minimises plain functions).
+
+mod block_sum;
+mod full_batch;
+mod single;
+
+pub use block_sum::{BlockSum, BLOCK_ROWS};
+pub use full_batch::FullBatch;
+pub use single::Single;
+
+use std::ops::Range;
+
+/// A differentiable function of a flat parameter vector.
+pub trait Objective {
+    /// Number of parameters.
+    fn dim(&self) -> usize;
+
+    /// The cost at `params`; its gradient is written into `grad` (overwritten), in one pass.
+    fn cost_grad(&self, params: &[f64], grad: &mut [f64]) -> f64;
+
+    /// The cost alone.
+    fn cost(&self, params: &[f64]) -> f64;
+}
+
+/// A set of rows of a data set: a contiguous range (full batch, blocks) or a list of row
+/// indices (a shuffled mini-batch).
+#[derive(Debug, Clone)]
+pub enum Rows<'a> {
+    /// Rows `start..end`.
+    Range(Range<usize>),
+    /// These rows, in this order.
+    Indices(&'a [usize]),
+}
+
+impl Rows<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Range(r) => r.len(),
+            Rows::Indices(i) => i.len(),
+        }
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` with each row index, in order.
+    #[inline]
+    pub fn for_each(&self, mut f: impl FnMut(usize)) {
+        match self {
+            Rows::Range(r) => r.clone().for_each(f),
+            Rows::Indices(idx) => idx.iter().for_each(|&i| f(i)),
+        }
+    }
+}
+
+/// A cost that is a mean of per-row losses plus a penalty on the parameters:
+/// `f(theta) = 1/N * sum_i loss_i(theta) + penalty(theta)`.
+pub trait FiniteSum {
+    /// Number of rows `N`.
+    fn n_rows(&self) -> usize;
+
+    /// Number of parameters.
+    fn dim(&self) -> usize;
+
+    /// Adds `sum_{i in rows} grad loss_i(params)` into `grad` and returns
+    /// `sum_{i in rows} loss_i(params)`, in one pass over those rows, without allocating.
+    fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64;
+
+    /// `sum_{i in rows} loss_i(params)`, without the gradient (validation sets).
+    fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64;
+
+    /// The smooth part of the penalty: its value, with its gradient added into `grad`.
+    fn penalty(&self, _params: &[f64], _grad: &mut [f64]) -> f64 {
+        0.0
+    }
+
+    /// The value of the whole penalty (smooth and non-smooth parts).
+    fn penalty_value(&self, _params: &[f64]) -> f64 {
+        0.0
+    }
+
+    /// The proximal step of the non-smooth part of the penalty (L1) after an update with
+    /// step size `step`. Nothing by default.
+    fn prox(&self, _params: &mut [f64], _step: f64) {}
+}

@@ -1,0 +1,14 @@
+//! The training loop: epochs of full-batch or mini-batch updates, a learning-rate schedule,
+//! stopping rules, a history of every epoch and observers called after each one.
+
+mod config;
+mod history;
+mod observer;
+mod stop;
+mod trainer;
+
+pub use config::TrainConfig;
+pub use history::{EpochRecord, History};
+pub use observer::{EpochInfo, NoObserver, Observer};
+pub use stop::StopReason;
+pub use trainer::{Report, Trainer};

@@ -1,0 +1,43 @@
+use std::ops::ControlFlow;
+
+/// What an observer sees after each epoch.
+#[derive(Debug, Clone, Copy)]
+pub struct EpochInfo<'a> {
+    /// The epoch just finished (0: the starting point).
+    pub epoch: usize,
+    /// The epoch limit.
+    pub max_epochs: usize,
+    /// The cost (see [`EpochRecord`](super::EpochRecord)).
+    pub cost: f64,
+    /// The gradient norm.
+    pub grad_norm: f64,
+    /// The learning rate in force.
+    pub lr: f64,
+    /// Cost on the held-out rows.
+    pub validation_cost: Option<f64>,
+    /// The parameters (in the optimizer's coordinates).
+    pub params: &'a [f64],
+}
+
+/// Watches a run, once per epoch: progress bars, recorders, Ctrl-C. Returning
+/// `ControlFlow::Break(())` ends the run with [`StopReason::Interrupted`](super::StopReason).
+pub trait Observer {
+    /// Called after every epoch, and once for the starting point.
+    fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()>;
+}
+
+impl<F: FnMut(&EpochInfo<'_>) -> ControlFlow<()>> Observer for F {
+    fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
+        self(info)
+    }
+}
+
+/// Watches nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn observe(&mut self, _info: &EpochInfo<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,353 @@
+use super::{EpochInfo, EpochRecord, History, Observer, StopReason, TrainConfig};
+use crate::numeric::norm;
+use crate::objective::BlockSum;
+use crate::optim::Optimizer;
+use crate::schedule::{Constant, Schedule};
+use crate::{Error, FiniteSum, Result, Rows};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+/// A cost this many times the starting one (in absolute value) counts as divergence.
+const DIVERGENCE_FACTOR: f64 = 1e10;
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Final parameters (the best validation epoch's with early stopping).
+    pub params: Vec<f64>,
+    /// Full-batch cost at `params` on the training rows, penalty included.
+    pub cost: f64,
+    /// Norm of the full-batch gradient at `params`.
+    pub grad_norm: f64,
+    /// Cost on the held-out rows at `params`.
+    pub validation_cost: Option<f64>,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Why the run ended.
+    pub stop_reason: StopReason,
+    /// Every epoch.
+    pub history: History,
+    /// Wall-clock time of the loop.
+    pub elapsed: Duration,
+}
+
+/// Runs an optimizer with a schedule on a [`FiniteSum`] under a [`TrainConfig`].
+///
+/// Full batch: each epoch is one pass that gives the cost and gradient at the current
+/// parameters, then one update. Epoch `e` of the history is the state after `e` updates, so
+/// the cost, gradient norm and parameters of a row belong together.
+///
+/// Mini-batch: each epoch visits every training row once, in batches (reshuffled from the
+/// seed when `shuffle`), with one update per batch.
+#[derive(Debug)]
+pub struct Trainer {
+    /// Loop settings.
+    pub config: TrainConfig,
+    /// The update rule.
+    pub optimizer: Box<dyn Optimizer>,
+    /// The learning rate per epoch.
+    pub schedule: Box<dyn Schedule>,
+}
+
+impl Trainer {
+    /// `optimizer` at a constant learning rate `lr`, default settings.
+    pub fn new(optimizer: Box<dyn Optimizer>, lr: f64) -> Self {
+        Trainer {
+            config: TrainConfig::default(),
+            optimizer,
+            schedule: Box::new(Constant(lr)),
+        }
+    }
+
+    /// Replaces the settings.
+    pub fn with_config(mut self, config: TrainConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the schedule.
+    pub fn with_schedule(mut self, schedule: Box<dyn Schedule>) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    fn check<P: FiniteSum + ?Sized>(&self, problem: &P, init: &[f64]) -> Result<Range<usize>> {
+        let c = &self.config;
+        if init.len() != problem.dim() {
+            return Err(Error::Shape {
+                what: "initial parameters",
+                expected: problem.dim(),
+                got: init.len(),
+            });
+        }
+        if let Some(i) = init.iter().position(|v| !v.is_finite()) {
+            return Err(Error::setting(
+                "initial parameters",
+                format!("value {} is not finite", i + 1),
+            ));
+        }
+        let n = problem.n_rows();
+        if c.validation_rows >= n {
+            return Err(Error::setting(
+                "validation fraction",
+                format!("{} of {n} rows held out leaves none to train on", c.validation_rows),
+            ));
+        }
+        let n_train = n - c.validation_rows;
+        if let Some(b) = c.batch_size {
+            if b == 0 || b > n_train {
+                return Err(Error::setting(
+                    "batch size",
+                    format!("{b} is not between 1 and the {n_train} training rows"),
+                ));
+            }
+        }
+        for (name, v) in [("gtol", c.gtol), ("gtol_abs", c.gtol_abs)] {
+            if !(v >= 0.0) {
+                return Err(Error::setting(name, format!("{v} must be at least 0")));
+            }
+        }
+        if let Some(t) = c.tol {
+            if !(t >= 0.0) {
+                return Err(Error::setting("tol", format!("{t} must be at least 0")));
+            }
+        }
+        Ok(0..n_train)
+    }
+
+    /// Minimises `problem` from `init`, calling `observer` after every epoch.
+    pub fn run<P: FiniteSum + ?Sized>(
+        &mut self,
+        problem: &P,
+        init: Vec<f64>,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let train = self.check(problem, &init)?;
+        let start = Instant::now();
+        let cfg = self.config.clone();
+        let dim = problem.dim();
+        let n_train = train.len();
+        let valid = train.end..problem.n_rows();
+        let mut params = init;
+        let mut grad = vec![0.0; dim];
+        let mut work = BlockSum::new(dim);
+        let mut history = History::new(if cfg.record_params { dim } else { 0 });
+        self.optimizer.init(dim);
+
+        let eval_valid = |work: &BlockSum, p: &[f64]| {
+            (!valid.is_empty()).then(|| work.loss_sum(problem, p, valid.clone()) / valid.len() as f64)
+        };
+
+        // The starting point: epoch 0.
+        let mut cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
+        let mut grad_norm = norm(&grad);
+        let mut validation_cost = eval_valid(&work, &params);
+        let f0 = cost;
+        let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
+        let mut lr = self.schedule.lr(1);
+        let mut best = Best::new(cost, validation_cost, &params);
+
+        let mut record = |history: &mut History, epoch, cost, grad_norm, lr, vc, p: &[f64]| {
+            history.push(
+                EpochRecord {
+                    epoch,
+                    cost,
+                    grad_norm,
+                    lr,
+                    validation_cost: vc,
+                },
+                if cfg.record_params { p } else { &[] },
+            );
+            observer.observe(&EpochInfo {
+                epoch,
+                max_epochs: cfg.max_epochs,
+                cost,
+                grad_norm,
+                lr,
+                validation_cost: vc,
+                params: p,
+            })
+        };
+
+        let mut epoch = 0;
+        let mut stop = if record(&mut history, 0, cost, grad_norm, lr, validation_cost, &params)
+            .is_break()
+        {
+            Some(StopReason::Interrupted)
+        } else if grad_norm <= gtol {
+            Some(StopReason::GradientTolerance)
+        } else {
+            None
+        };
+
+        // Mini-batch state, allocated once.
+        let mut order: Vec<usize> = match cfg.batch_size {
+            Some(_) => train.clone().collect(),
+            None => Vec::new(),
+        };
+        let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+
+        while stop.is_none() && epoch < cfg.max_epochs {
+            epoch += 1;
+            lr = self.schedule.lr(epoch);
+            match cfg.batch_size {
+                None => {
+                    self.optimizer.step(&mut params, &grad, lr);
+                    problem.prox(&mut params, lr);
+                    cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
+                    grad_norm = norm(&grad);
+                }
+                Some(batch) => {
+                    if cfg.shuffle {
+                        order.shuffle(&mut rng);
+                    }
+                    epoch_grad.fill(0.0);
+                    let mut loss = 0.0;
+                    for rows in order.chunks(batch) {
+                        grad.fill(0.0);
+                        loss += problem.accumulate(&params, Rows::Indices(rows), &mut grad);
+                        let inv = 1.0 / rows.len() as f64;
+                        for (e, g) in epoch_grad.iter_mut().zip(grad.iter_mut()) {
+                            *e += *g;
+                            *g *= inv;
+                        }
+                        problem.penalty(&params, &mut grad);
+                        self.optimizer.step(&mut params, &grad, lr);
+                        problem.prox(&mut params, lr);
+                    }
+                    let inv = 1.0 / n_train as f64;
+                    epoch_grad.iter_mut().for_each(|g| *g *= inv);
+                    problem.penalty(&params, &mut epoch_grad);
+                    cost = loss * inv + problem.penalty_value(&params);
+                    grad_norm = norm(&epoch_grad);
+                }
+            }
+            if !cost.is_finite()
+                || cost - f0 > DIVERGENCE_FACTOR * f0.abs().max(f64::MIN_POSITIVE)
+                || params.iter().any(|p| !p.is_finite())
+            {
+                return Err(Error::Diverged {
+                    epoch,
+                    cost,
+                    lr,
+                    hint: "",
+                });
+            }
+            validation_cost = eval_valid(&work, &params);
+            self.schedule.observe(epoch, cost);
+            let interrupted =
+                record(&mut history, epoch, cost, grad_norm, lr, validation_cost, &params)
+                    .is_break();
+            let patience_out = best.update(&cfg, cost, validation_cost, &params);
+            stop = if interrupted {
+                Some(StopReason::Interrupted)
+            } else if cfg.batch_size.is_none() && grad_norm <= gtol {
+                Some(StopReason::GradientTolerance)
+            } else if let Some(reason) = patience_out {
+                Some(reason)
+            } else if cfg.time_limit.is_some_and(|t| start.elapsed() >= t) {
+                Some(StopReason::TimeLimit)
+            } else {
+                None
+            };
+        }
+        let stop_reason = stop.unwrap_or(StopReason::MaxEpochs);
+
+        // With held-out rows, the answer is the best validation epoch's parameters.
+        let restore = !valid.is_empty() && best.params != params;
+        if restore {
+            params.copy_from_slice(&best.params);
+        }
+        if restore || cfg.batch_size.is_some() {
+            cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
+            grad_norm = norm(&grad);
+            validation_cost = eval_valid(&work, &params);
+        }
+        Ok(Report {
+            params,
+            cost,
+            grad_norm,
+            validation_cost,
+            epochs: epoch,
+            stop_reason,
+            history,
+            elapsed: start.elapsed(),
+        })
+    }
+}
+
+/// Mean loss over `rows` plus the penalty; the gradient overwrites `grad`.
+fn full_cost_grad<P: FiniteSum + ?Sized>(
+    problem: &P,
+    work: &mut BlockSum,
+    params: &[f64],
+    rows: Range<usize>,
+    grad: &mut [f64],
+) -> f64 {
+    let inv = 1.0 / rows.len() as f64;
+    let loss = work.sum(problem, params, rows, grad);
+    grad.iter_mut().for_each(|g| *g *= inv);
+    problem.penalty(params, grad);
+    loss * inv + problem.penalty_value(params)
+}
+
+/// The patience rules: `tol` on the training cost, early stopping on the validation cost.
+struct Best {
+    cost: f64,
+    cost_stale: usize,
+    valid: f64,
+    valid_stale: usize,
+    params: Vec<f64>,
+}
+
+impl Best {
+    fn new(cost: f64, valid: Option<f64>, params: &[f64]) -> Self {
+        Best {
+            cost,
+            cost_stale: 0,
+            valid: valid.unwrap_or(f64::INFINITY),
+            valid_stale: 0,
+            params: if valid.is_some() { params.to_vec() } else { Vec::new() },
+        }
+    }
+
+    fn update(
+        &mut self,
+        cfg: &TrainConfig,
+        cost: f64,
+        valid: Option<f64>,
+        params: &[f64],
+    ) -> Option<StopReason> {
+        let tol = cfg.tol.unwrap_or(0.0);
+        if let Some(v) = valid {
+            if v < self.valid - tol * self.valid.abs() {
+                self.valid_stale = 0;
+            } else {
+                self.valid_stale += 1;
+            }
+            if v < self.valid {
+                self.valid = v;
+                self.params.copy_from_slice(params);
+            }
+            if self.valid_stale >= cfg.n_iter_no_change {
+                return Some(StopReason::EarlyStopping);
+            }
+        }
+        if cfg.tol.is_some() {
+            if cost < self.cost - tol * self.cost.abs() {
+                self.cost_stale = 0;
+            } else {
+                self.cost_stale += 1;
+            }
+            self.cost = self.cost.min(cost);
+            if self.cost_stale >= cfg.n_iter_no_change {
+                return Some(StopReason::CostTolerance);
+            }
+        }
+        None
+    }
+}
