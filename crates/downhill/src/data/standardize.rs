@@ -80,8 +80,8 @@ impl Standardizer {
             return;
         }
         for row in x.as_mut_slice().chunks_exact_mut(d) {
-            for j in 0..d {
-                row[j] = (row[j] - self.mean[j]) / self.scale[j];
+            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
+                *v = (*v - m) / s;
             }
         }
     }
