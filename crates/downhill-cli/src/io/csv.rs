@@ -1,0 +1,173 @@
+//! Reading CSV tables. Numbers are parsed here, not by serde, so that every bad cell is
+//! reported with its file, line, column name and text.
+
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+/// The header of a CSV file.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Column names, trimmed.
+    pub names: Vec<String>,
+}
+
+impl Header {
+    /// Reads the header row of `path`.
+    pub fn read(path: &Path) -> Result<Self> {
+        let mut reader = open(path)?;
+        let record = reader
+            .byte_headers()
+            .with_context(|| format!("{}: cannot read the header", path.display()))?;
+        if record.is_empty() || (record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace))
+        {
+            bail!(
+                "{}: the file is empty (expected a header row of column names)",
+                path.display()
+            );
+        }
+        let mut names = Vec::with_capacity(record.len());
+        for (j, field) in record.iter().enumerate() {
+            let name = std::str::from_utf8(field).with_context(|| {
+                format!("{}:1: column {} name is not UTF-8", path.display(), j + 1)
+            })?;
+            let name = name.trim_start_matches('\u{feff}').trim().to_string();
+            if names.contains(&name) {
+                bail!("{}:1: column name '{name}' appears twice", path.display());
+            }
+            names.push(name);
+        }
+        Ok(Header { names })
+    }
+
+    /// The index of column `name`, or an error listing the columns there are.
+    pub fn index(&self, path: &Path, name: &str, role: &str) -> Result<usize> {
+        self.names.iter().position(|n| n == name).with_context(|| {
+            format!(
+                "{}: no {role} column '{name}'; the columns are: {}",
+                path.display(),
+                self.names.join(", ")
+            )
+        })
+    }
+}
+
+/// What to read from the target column.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// No target (prediction).
+    None,
+    /// A numeric target.
+    Numeric(usize),
+    /// A text target (class labels).
+    #[allow(dead_code)] // classification (issue 4) reads labels
+    Text(usize),
+}
+
+/// The columns read from a table.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Features, row-major.
+    pub x: Vec<f64>,
+    /// Number of rows.
+    pub rows: usize,
+    /// Numeric targets.
+    pub y: Vec<f64>,
+    /// Text targets.
+    pub labels: Vec<String>,
+}
+
+fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        bail!("cannot read {}: it is a directory", path.display());
+    }
+    Ok(csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// Reads the `features` columns and the target of every row.
+pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
+    let mut reader = open(path)?;
+    let mut out = Loaded::default();
+    let mut record = csv::ByteRecord::new();
+    let width = header.names.len();
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .with_context(|| format!("{}: malformed CSV", path.display()))?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        // A blank line at the end of a file is common and harmless.
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() != width {
+            bail!(
+                "{}:{line}: the row has {} fields but the header has {width}",
+                path.display(),
+                record.len()
+            );
+        }
+        for &j in features {
+            out.x
+                .push(number(path, line, &header.names[j], &record[j])?);
+        }
+        match target {
+            Target::None => {}
+            Target::Numeric(j) => out
+                .y
+                .push(number(path, line, &header.names[j], &record[j])?),
+            Target::Text(j) => out
+                .labels
+                .push(text(path, line, &header.names[j], &record[j])?),
+        }
+        out.rows += 1;
+    }
+    if out.rows == 0 {
+        bail!(
+            "{}: no data rows (the file has only a header)",
+            path.display()
+        );
+    }
+    Ok(out)
+}
+
+fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {
+    let s = std::str::from_utf8(cell)
+        .with_context(|| {
+            format!(
+                "{}:{line}: column '{column}': the text is not UTF-8",
+                path.display()
+            )
+        })?
+        .trim();
+    if s.is_empty() {
+        bail!(
+            "{}:{line}: column '{column}': the cell is empty",
+            path.display()
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Parses one numeric cell, rejecting empty, non-numeric, NaN and infinite values.
+fn number(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<f64> {
+    let s = text(path, line, column, cell)?;
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => bail!(
+            "{}:{line}: column '{column}': '{s}' is not a finite number",
+            path.display()
+        ),
+        Err(_) => bail!(
+            "{}:{line}: column '{column}': '{s}' is not a number",
+            path.display()
+        ),
+    }
+}

@@ -1,0 +1,5 @@
+//! Files: CSV tables in, models and tables out (always atomically).
+
+pub mod atomic;
+pub mod csv;
+pub mod model_file;
