@@ -40,6 +40,50 @@ pub enum Error {
         /// Extra advice, e.g. ", or turn standardisation on".
         hint: &'static str,
     },
+    /// A classifier without a penalty met classes that a hyperplane separates: scaling the
+    /// separating parameters up lowers the log-loss forever, so there is no finite optimum.
+    #[error("the classes are linearly separable (found at epoch {epoch}: a hyperplane classifies every training row correctly): without a penalty the weights grow without bound and the fit has no finite optimum; add an L2 penalty (--l2, e.g. 1/N)")]
+    Separable {
+        /// The epoch at which a separating hyperplane was found.
+        epoch: usize,
+    },
+    /// Every target is the same class, so there is nothing to tell apart.
+    #[error("every target is class {class}: a classifier needs rows of at least two classes")]
+    OneClass {
+        /// The only class present.
+        class: usize,
+    },
+    /// A target or label is not a valid class index.
+    #[error("{what} {value} at row {row} is not a class index ({expected})")]
+    InvalidClass {
+        /// What holds the value, e.g. "target" or "predicted label".
+        what: &'static str,
+        /// The value found.
+        value: f64,
+        /// Its row.
+        row: usize,
+        /// What was expected, e.g. "0 or 1".
+        expected: String,
+    },
+    /// Classes are numbered `0..n_classes` but one of them has no rows.
+    #[error("class {class} of 0..{n_classes} has no rows: number the classes that occur 0..K-1")]
+    MissingClass {
+        /// The class with no rows.
+        class: usize,
+        /// The number of classes implied by the largest index.
+        n_classes: usize,
+    },
+    /// A polynomial feature overflowed (or a power of a finite value was otherwise not
+    /// finite).
+    #[error("column {column} raised to the power {power} is not finite at row {row}: use a lower degree or rescale the column")]
+    PolynomialOverflow {
+        /// The source column (0-based).
+        column: usize,
+        /// The power that overflowed.
+        power: u32,
+        /// The row (0-based).
+        row: usize,
+    },
 }
 
 /// Shorthand for results in this crate.

@@ -33,13 +33,18 @@
 pub mod data;
 pub mod error;
 pub mod estimator;
+pub mod expr;
+pub mod functions;
 pub mod loss;
+pub mod metrics;
 pub mod model;
 pub mod numeric;
 pub mod objective;
 pub mod optim;
 pub mod penalty;
 pub mod schedule;
+pub mod search;
+pub mod solver;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -4,8 +4,10 @@
 
 mod dataset;
 mod matrix;
+mod polynomial;
 mod standardize;
 
 pub use dataset::Dataset;
 pub use matrix::Matrix;
+pub use polynomial::{PolynomialFeatures, PowerTerm};
 pub use standardize::Standardizer;

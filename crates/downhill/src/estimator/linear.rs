@@ -1,19 +1,21 @@
+use super::common::Watch;
 use crate::data::{Dataset, Matrix, Standardizer};
-use crate::loss::Squared;
+use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::model::Linear;
 use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
-use crate::train::{History, NoObserver, Observer, StopReason, TrainConfig, Trainer};
+use crate::train::{History, NoObserver, Observer, Report, StopReason, TrainConfig, Trainer};
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
 
-/// Least-squares linear regression `y = w . x + b` fitted by gradient descent on
-/// `f(w, b) = 1/N * sum_i (y_i - (w . x_i + b))^2 + penalty(w)`.
+/// Linear regression `y = w . x + b` fitted by gradient descent on
+/// `f(w, b) = 1/N * sum_i l(w . x_i + b, y_i) + penalty(w)`, by default least squares
+/// (`l = (y - pred)^2`); [`RegressionLoss`] gives robust alternatives.
 ///
 /// With `standardize` (the default) the features are turned into z-scores inside the fit
 /// (only scaled, not centred, without an intercept), the optimizer works on those, and the
@@ -25,6 +27,8 @@ pub struct LinearRegression {
     pub standardize: bool,
     /// Fit an intercept.
     pub fit_intercept: bool,
+    /// The per-row loss (default: squared error).
+    pub loss: RegressionLoss,
     /// Penalty on the weights (in the optimizer's coordinates: standardised weights when
     /// standardising, as scikit-learn on scaled data).
     pub penalty: Penalty,
@@ -47,12 +51,48 @@ impl Default for LinearRegression {
         LinearRegression {
             standardize: true,
             fit_intercept: true,
+            loss: RegressionLoss::Squared,
             penalty: Penalty::default(),
             init: None,
             validation_fraction: None,
             optimizer: Box::new(Sgd::new()),
             schedule: Box::new(Constant(0.1)),
             config: TrainConfig::default(),
+        }
+    }
+}
+
+/// The per-row loss of [`LinearRegression`], in the residual `r = pred - y` (the target's
+/// units: the targets are never standardised).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum RegressionLoss {
+    /// `r^2` ([`Squared`]): least squares.
+    #[default]
+    Squared,
+    /// `|r|` ([`Absolute`]): median regression.
+    Absolute,
+    /// Huber with threshold `delta > 0` ([`Huber`], scikit-learn's convention: `0.5 r^2`
+    /// inside, linear beyond).
+    Huber(f64),
+    /// `max(0, |r| - epsilon)` with `epsilon >= 0` ([`EpsilonInsensitive`]): linear SVR.
+    EpsilonInsensitive(f64),
+}
+
+impl RegressionLoss {
+    /// Checks the loss's parameter.
+    fn check(&self) -> Result<()> {
+        match *self {
+            RegressionLoss::Huber(d) if !(d > 0.0 && d.is_finite()) => Err(Error::setting(
+                "huber delta",
+                format!("{d} is not a positive finite number"),
+            )),
+            RegressionLoss::EpsilonInsensitive(e) if !(e >= 0.0 && e.is_finite()) => {
+                Err(Error::setting(
+                    "epsilon",
+                    format!("{e} is not a finite number of at least 0"),
+                ))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -70,7 +110,9 @@ pub struct FittedLinear {
     pub standardizer: Option<Standardizer>,
     /// Final cost on the training rows (penalty included).
     pub cost: f64,
-    /// Final gradient norm (in the optimizer's coordinates).
+    /// Final gradient norm (in the optimizer's coordinates). With an L1 penalty, the norm of
+    /// the last proximal-gradient step over the learning rate, since the smooth gradient
+    /// does not vanish at an L1 optimum.
     pub grad_norm: f64,
     /// Final cost on the held-out rows.
     pub validation_cost: Option<f64>,
@@ -104,6 +146,7 @@ impl LinearRegression {
 
     /// Fits `data`, calling `observer` after every epoch.
     pub fn fit_with(&mut self, data: Dataset, observer: &mut dyn Observer) -> Result<FittedLinear> {
+        self.loss.check()?;
         let Dataset { mut x, mut y } = data;
         let d = x.cols();
         let dim = d + usize::from(self.fit_intercept);
@@ -137,19 +180,36 @@ impl LinearRegression {
             }
             Some(p) => to_inner(standardizer.as_ref(), p, self.fit_intercept),
         };
-        let model = Linear::new(&x, &y, Squared)
-            .intercept(self.fit_intercept)
-            .penalty(self.penalty);
+        let mut watch = Watch::new(observer, &self.penalty, &config, dim);
         let mut trainer = Trainer {
             config,
             optimizer: std::mem::replace(&mut self.optimizer, Box::new(Sgd::new())),
             schedule: std::mem::replace(&mut self.schedule, Box::new(Constant(0.0))),
         };
-        let result = trainer.run(&model, init, observer);
+        let (icpt, pen) = (self.fit_intercept, self.penalty);
+        let result = match self.loss {
+            RegressionLoss::Squared => {
+                run(&mut trainer, &x, &y, Squared, icpt, pen, init, &mut watch)
+            }
+            RegressionLoss::Absolute => {
+                run(&mut trainer, &x, &y, Absolute, icpt, pen, init, &mut watch)
+            }
+            RegressionLoss::Huber(delta) => {
+                let loss = Huber::new(delta);
+                run(&mut trainer, &x, &y, loss, icpt, pen, init, &mut watch)
+            }
+            RegressionLoss::EpsilonInsensitive(eps) => {
+                let loss = EpsilonInsensitive::new(eps);
+                run(&mut trainer, &x, &y, loss, icpt, pen, init, &mut watch)
+            }
+        }
+        .and_then(|r| watch.settle(r));
         self.optimizer = trainer.optimizer;
         self.schedule = trainer.schedule;
         let report = result.map_err(|e| match e {
-            Error::Diverged { epoch, cost, lr, .. } if standardizer.is_none() => Error::Diverged {
+            Error::Diverged {
+                epoch, cost, lr, ..
+            } if standardizer.is_none() => Error::Diverged {
                 epoch,
                 cost,
                 lr,
@@ -180,8 +240,26 @@ impl LinearRegression {
     }
 }
 
+/// Trains the linear model with loss `loss` (one monomorphised kernel per loss).
+#[allow(clippy::too_many_arguments)]
+fn run<L: Loss>(
+    trainer: &mut Trainer,
+    x: &Matrix,
+    y: &[f64],
+    loss: L,
+    intercept: bool,
+    penalty: Penalty,
+    init: Vec<f64>,
+    observer: &mut dyn Observer,
+) -> Result<Report> {
+    let model = Linear::new(x, y, loss)
+        .intercept(intercept)
+        .penalty(penalty);
+    trainer.run(&model, init, observer)
+}
+
 /// Original-unit parameters to the optimizer's coordinates.
-fn to_inner(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
+pub(super) fn to_inner(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
     let Some(s) = s else { return p.to_vec() };
     let d = s.mean.len();
     let (w, b) = s.to_standardized(&p[..d], if intercept { p[d] } else { 0.0 });
@@ -193,7 +271,7 @@ fn to_inner(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
 }
 
 /// The optimizer's coordinates to original-unit parameters.
-fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
+pub(super) fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
     let Some(s) = s else { return p.to_vec() };
     let d = s.mean.len();
     let (w, b) = s.to_original(&p[..d], if intercept { p[d] } else { 0.0 });
@@ -205,7 +283,7 @@ fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
 }
 
 /// The rows in a seeded random order (held-out rows are then the last ones).
-fn shuffled(x: &Matrix, y: &[f64], seed: u64) -> Result<(Matrix, Vec<f64>)> {
+pub(super) fn shuffled(x: &Matrix, y: &[f64], seed: u64) -> Result<(Matrix, Vec<f64>)> {
     let mut order: Vec<usize> = (0..y.len()).collect();
     // A stream of its own, so that the split does not shift the batches' shuffles.
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_5b11_7000));

@@ -1,6 +1,11 @@
 //! Estimators: a model, standardisation and a training run put together, with results in
 //! the data's original units.
 
+mod common;
 mod linear;
+mod logistic;
+mod softmax;
 
-pub use linear::{FittedLinear, LinearRegression};
+pub use linear::{FittedLinear, LinearRegression, RegressionLoss};
+pub use logistic::{ClassificationLoss, FittedLogistic, LogisticRegression};
+pub use softmax::{FittedSoftmax, SoftmaxRegression};

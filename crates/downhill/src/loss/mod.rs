@@ -1,8 +1,22 @@
 //! Per-row losses of a prediction against a target. A model's kernel calls one per row, so
 //! each is a small inlined function returning the loss and its derivative together.
+//!
+//! Regression losses take the prediction; classification losses ([`LogLoss`], [`Hinge`])
+//! take the logit or score `z = w . x + b` and a 0/1 target. Where a loss has a kink, the
+//! derivative there is the one scikit-learn uses (each type says which).
 
+mod absolute;
+mod epsilon_insensitive;
+mod hinge;
+mod huber;
+mod log_loss;
 mod squared;
 
+pub use absolute::Absolute;
+pub use epsilon_insensitive::EpsilonInsensitive;
+pub use hinge::Hinge;
+pub use huber::Huber;
+pub use log_loss::{sigmoid, softplus, LogLoss};
 pub use squared::Squared;
 
 /// A loss `l(prediction, target)` and its derivative in the prediction.

@@ -2,8 +2,12 @@
 //! that reads each row once per evaluation.
 //!
 //! Parameter layout (flat `&[f64]`): the weights in feature order, then the intercept when
-//! there is one.
+//! there is one. [`Softmax`] has one such row per class.
 
 mod linear;
+mod linear_hessian;
+mod softmax;
 
 pub use linear::Linear;
+pub use linear_hessian::LinearSecondOrder;
+pub use softmax::{Softmax, STACK_CLASSES};

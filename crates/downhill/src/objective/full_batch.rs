@@ -25,10 +25,7 @@ impl<P: FiniteSum + ?Sized> Objective for FullBatch<'_, P> {
 
     fn cost_grad(&self, params: &[f64], grad: &mut [f64]) -> f64 {
         let n = self.problem.n_rows();
-        let loss = self
-            .work
-            .borrow_mut()
-            .sum(self.problem, params, 0..n, grad);
+        let loss = self.work.borrow_mut().sum(self.problem, params, 0..n, grad);
         let inv = 1.0 / n as f64;
         grad.iter_mut().for_each(|g| *g *= inv);
         loss * inv + self.problem.penalty(params, grad)

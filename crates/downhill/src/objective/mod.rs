@@ -14,10 +14,12 @@
 
 mod block_sum;
 mod full_batch;
+mod hessian;
 mod single;
 
 pub use block_sum::{BlockSum, BLOCK_ROWS};
 pub use full_batch::FullBatch;
+pub use hessian::Hessian;
 pub use single::Single;
 
 use std::ops::Range;

@@ -1,9 +1,27 @@
 //! Learning-rate schedules: the learning rate as a function of the epoch, composed around
 //! any optimizer.
+//!
+//! [`Constant`], [`StepDecay`], [`Exponential`], [`InverseScaling`], [`Cosine`],
+//! [`Plateau`] (reduce on plateau), and [`Warmup`] in front of any of them. The command
+//! line writes them as strings read by [`parse`] (syntax in [`SCHEDULES`]).
 
 mod constant;
+mod cosine;
+mod exponential;
+mod inverse_scaling;
+mod parse;
+mod plateau;
+mod step_decay;
+mod warmup;
 
 pub use constant::Constant;
+pub use cosine::Cosine;
+pub use exponential::Exponential;
+pub use inverse_scaling::InverseScaling;
+pub use parse::{parse, ScheduleInfo, SCHEDULES};
+pub use plateau::Plateau;
+pub use step_decay::StepDecay;
+pub use warmup::Warmup;
 
 /// A learning-rate schedule.
 pub trait Schedule: Send + std::fmt::Debug {

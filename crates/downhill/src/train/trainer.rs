@@ -93,7 +93,10 @@ impl Trainer {
         if c.validation_rows >= n {
             return Err(Error::setting(
                 "validation fraction",
-                format!("{} of {n} rows held out leaves none to train on", c.validation_rows),
+                format!(
+                    "{} of {n} rows held out leaves none to train on",
+                    c.validation_rows
+                ),
             ));
         }
         let n_train = n - c.validation_rows;
@@ -138,7 +141,8 @@ impl Trainer {
         self.optimizer.init(dim);
 
         let eval_valid = |work: &BlockSum, p: &[f64]| {
-            (!valid.is_empty()).then(|| work.loss_sum(problem, p, valid.clone()) / valid.len() as f64)
+            (!valid.is_empty())
+                .then(|| work.loss_sum(problem, p, valid.clone()) / valid.len() as f64)
         };
 
         // The starting point: epoch 0.
@@ -173,8 +177,16 @@ impl Trainer {
         };
 
         let mut epoch = 0;
-        let mut stop = if record(&mut history, 0, cost, grad_norm, lr, validation_cost, &params)
-            .is_break()
+        let mut stop = if record(
+            &mut history,
+            0,
+            cost,
+            grad_norm,
+            lr,
+            validation_cost,
+            &params,
+        )
+        .is_break()
         {
             Some(StopReason::Interrupted)
         } else if grad_norm <= gtol {
@@ -239,9 +251,16 @@ impl Trainer {
             }
             validation_cost = eval_valid(&work, &params);
             self.schedule.observe(epoch, cost);
-            let interrupted =
-                record(&mut history, epoch, cost, grad_norm, lr, validation_cost, &params)
-                    .is_break();
+            let interrupted = record(
+                &mut history,
+                epoch,
+                cost,
+                grad_norm,
+                lr,
+                validation_cost,
+                &params,
+            )
+            .is_break();
             let patience_out = best.update(&cfg, cost, validation_cost, &params);
             stop = if interrupted {
                 Some(StopReason::Interrupted)
@@ -257,12 +276,16 @@ impl Trainer {
         }
         let stop_reason = stop.unwrap_or(StopReason::MaxEpochs);
 
+        // The optimizer may report other parameters than its last iterate (averaging).
+        let last = params.clone();
+        self.optimizer.finish(&mut params);
+        let finished = params != last;
         // With held-out rows, the answer is the best validation epoch's parameters.
         let restore = !valid.is_empty() && best.params != params;
         if restore {
             params.copy_from_slice(&best.params);
         }
-        if restore || cfg.batch_size.is_some() {
+        if restore || finished || cfg.batch_size.is_some() {
             cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
             grad_norm = norm(&grad);
             validation_cost = eval_valid(&work, &params);
@@ -311,7 +334,11 @@ impl Best {
             cost_stale: 0,
             valid: valid.unwrap_or(f64::INFINITY),
             valid_stale: 0,
-            params: if valid.is_some() { params.to_vec() } else { Vec::new() },
+            params: if valid.is_some() {
+                params.to_vec()
+            } else {
+                Vec::new()
+            },
         }
     }
 

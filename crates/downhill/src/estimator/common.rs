@@ -1,0 +1,235 @@
+//! What the estimators share beyond [`LinearRegression`](super::LinearRegression)'s own
+//! helpers: preparing the data, running the trainer with the estimator's optimizer, and
+//! [`Watch`], an observer around the caller's that adds two stopping rules the training loop
+//! cannot know about (a proximal stationarity test for L1, and a proof of separability for
+//! unpenalised classifiers).
+
+use super::linear::shuffled;
+use crate::data::{Dataset, Matrix, Standardizer};
+use crate::optim::{Optimizer, Sgd};
+use crate::penalty::Penalty;
+use crate::schedule::{Constant, Schedule};
+use crate::train::{EpochInfo, Observer, Report, StopReason, TrainConfig, Trainer};
+use crate::{Error, FiniteSum, Result};
+use std::ops::ControlFlow;
+
+/// The data as the optimizer sees it.
+pub(super) struct Prepared {
+    /// Features, standardised when asked (rows shuffled when holding some out).
+    pub x: Matrix,
+    /// Targets, in the same row order.
+    pub y: Vec<f64>,
+    /// The loop settings with the held-out rows set.
+    pub config: TrainConfig,
+    /// The standardisation applied to `x`.
+    pub standardizer: Option<Standardizer>,
+}
+
+impl Prepared {
+    /// Rows used for training (the held-out ones are last).
+    pub fn n_train(&self) -> usize {
+        self.y.len() - self.config.validation_rows
+    }
+}
+
+/// Shuffles and holds out rows for validation, then standardises, exactly as
+/// `LinearRegression` does.
+pub(super) fn prepare(
+    data: Dataset,
+    standardize: bool,
+    fit_intercept: bool,
+    validation_fraction: Option<f64>,
+    config: &TrainConfig,
+) -> Result<Prepared> {
+    let Dataset { mut x, mut y } = data;
+    let mut config = config.clone();
+    if let Some(frac) = validation_fraction {
+        if !(frac > 0.0 && frac < 1.0) {
+            return Err(Error::setting(
+                "validation fraction",
+                format!("{frac} is not strictly between 0 and 1"),
+            ));
+        }
+        config.validation_rows = ((frac * y.len() as f64).ceil() as usize).max(1);
+        (x, y) = shuffled(&x, &y, config.seed)?;
+    }
+    let standardizer = match (standardize, fit_intercept) {
+        (false, _) => None,
+        (true, true) => Some(Standardizer::fit(&x)?),
+        (true, false) => Some(Standardizer::fit_scale_only(&x)?),
+    };
+    if let Some(s) = &standardizer {
+        s.transform(&mut x);
+    }
+    Ok(Prepared {
+        x,
+        y,
+        config,
+        standardizer,
+    })
+}
+
+/// Runs `problem` with the estimator's optimizer and schedule (lent to the trainer and
+/// given back, whatever the outcome), adding the standardisation hint to a divergence.
+pub(super) fn run<P: FiniteSum + ?Sized>(
+    optimizer: &mut Box<dyn Optimizer>,
+    schedule: &mut Box<dyn Schedule>,
+    config: TrainConfig,
+    problem: &P,
+    init: Vec<f64>,
+    observer: &mut dyn Observer,
+    standardized: bool,
+) -> Result<Report> {
+    let mut trainer = Trainer {
+        config,
+        optimizer: std::mem::replace(optimizer, Box::new(Sgd::new())),
+        schedule: std::mem::replace(schedule, Box::new(Constant(0.0))),
+    };
+    let result = trainer.run(problem, init, observer);
+    *optimizer = trainer.optimizer;
+    *schedule = trainer.schedule;
+    result.map_err(|e| match e {
+        Error::Diverged {
+            epoch, cost, lr, ..
+        } if !standardized => Error::Diverged {
+            epoch,
+            cost,
+            lr,
+            hint: ", or standardise the features",
+        },
+        e => e,
+    })
+}
+
+/// A separation test, given the current parameters: true when it found parameters (these or
+/// others) that put every training row strictly on its own side of the decision boundary.
+pub(super) type SeparationTest<'a> = &'a mut dyn FnMut(&[f64]) -> bool;
+
+/// Margins below this share of the row's score magnitude could be rounding error, so they
+/// do not count as a separation.
+pub(super) const MARGIN_RTOL: f64 = 1e-9;
+
+/// The stopping rules an estimator adds around the caller's observer.
+///
+/// - **L1 stationarity.** At an L1 optimum the smooth gradient is not zero (it balances the
+///   penalty's subgradient), so the loop's gradient test never fires. With full batches, each
+///   step is `w+ = prox(w - lr * g)`, so `|w - w+| / lr` is the norm of the proximal-gradient
+///   mapping at `w`, which is zero exactly at the optimum. The run stops when it falls to
+///   `gtol` times its first value (or `gtol_abs`), the loop's own test on that quantity. For
+///   optimizers other than plain gradient descent the step is not exactly this mapping, but
+///   it still vanishes at convergence.
+/// - **Separability.** Without a penalty, if some parameters classify every training row
+///   correctly with a positive margin, multiplying them by `t -> inf` drives the log-loss to
+///   0, which no finite parameters reach: there is no finite optimum. So parameters that
+///   separate the rows are a proof, and the run stops with [`Error::Separable`]. The
+///   estimator's test decides where to look for them (the current iterate, a probe); it
+///   runs only once the cost is below `ln K` (a separable problem's cost goes to 0, so it
+///   always gets there), on the first 100 epochs and every 10th after.
+pub(super) struct Watch<'a, 'b> {
+    user: &'a mut dyn Observer,
+    prox: Option<ProxStop>,
+    separation: Option<(SeparationTest<'b>, f64)>,
+    verdict: Verdict,
+    user_stopped: bool,
+}
+
+struct ProxStop {
+    prev: Vec<f64>,
+    gtol: f64,
+    gtol_abs: f64,
+    threshold: Option<f64>,
+    last: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Verdict {
+    Running,
+    Converged,
+    Separable { epoch: usize },
+}
+
+impl<'a, 'b> Watch<'a, 'b> {
+    /// Watches around `user`: the L1 rule when `penalty` has an L1 part and batches are
+    /// full; no separation test until [`Watch::separation`].
+    pub fn new(
+        user: &'a mut dyn Observer,
+        penalty: &Penalty,
+        config: &TrainConfig,
+        dim: usize,
+    ) -> Self {
+        let prox = (penalty.l1 > 0.0 && config.batch_size.is_none()).then(|| ProxStop {
+            prev: vec![0.0; dim],
+            gtol: config.gtol,
+            gtol_abs: config.gtol_abs,
+            threshold: None,
+            last: None,
+        });
+        Watch {
+            user,
+            prox,
+            separation: None,
+            verdict: Verdict::Running,
+            user_stopped: false,
+        }
+    }
+
+    /// Adds the separability proof: `test` on the parameters, checked while the cost is
+    /// below `ln(n_classes)`.
+    pub fn separation(mut self, test: SeparationTest<'b>, n_classes: usize) -> Self {
+        self.separation = Some((test, (n_classes as f64).ln()));
+        self
+    }
+
+    /// Turns the run's outcome into the estimator's: a separation found is an error; a stop
+    /// by the L1 rule is a converged run whose gradient norm is the proximal one.
+    pub fn settle(&self, mut report: Report) -> Result<Report> {
+        if let Verdict::Separable { epoch } = self.verdict {
+            return Err(Error::Separable { epoch });
+        }
+        if let Some(p) = &self.prox {
+            if let Some(g) = p.last {
+                report.grad_norm = g;
+            }
+            let ours = self.verdict == Verdict::Converged && !self.user_stopped;
+            if ours && report.stop_reason == StopReason::Interrupted {
+                report.stop_reason = StopReason::GradientTolerance;
+            }
+        }
+        Ok(report)
+    }
+}
+
+impl Observer for Watch<'_, '_> {
+    fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
+        if self.user.observe(info).is_break() {
+            self.user_stopped = true;
+            return ControlFlow::Break(());
+        }
+        if let Some(p) = &mut self.prox {
+            if info.epoch > 0 && info.lr > 0.0 {
+                let step: f64 = p
+                    .prev
+                    .iter()
+                    .zip(info.params)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                let g = step.sqrt() / info.lr;
+                p.last = Some(g);
+                let threshold = *p.threshold.get_or_insert((p.gtol * g).max(p.gtol_abs));
+                if g <= threshold {
+                    self.verdict = Verdict::Converged;
+                    return ControlFlow::Break(());
+                }
+            }
+            p.prev.copy_from_slice(info.params);
+        }
+        if let Some((test, ln_k)) = &mut self.separation {
+            let due = info.epoch <= 100 || info.epoch % 10 == 0;
+            if due && info.cost < *ln_k && test(info.params) {
+                self.verdict = Verdict::Separable { epoch: info.epoch };
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,504 @@
+use super::common::{prepare, run, Watch, MARGIN_RTOL};
+use super::linear::{to_inner, to_outer};
+use crate::data::{Dataset, Matrix, Standardizer};
+use crate::loss::{sigmoid, Hinge, LogLoss};
+use crate::model::Linear;
+use crate::numeric::dot;
+use crate::optim::{Optimizer, Sgd};
+use crate::penalty::Penalty;
+use crate::schedule::{Constant, Schedule};
+use crate::train::{History, NoObserver, Observer, StopReason, TrainConfig};
+use crate::{Error, Result};
+use std::time::Duration;
+
+/// The per-row loss of [`LogisticRegression`], on the score `z = w . x + b`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClassificationLoss {
+    /// Log-loss ([`LogLoss`]): logistic regression, with probabilities.
+    #[default]
+    Log,
+    /// Hinge ([`Hinge`]): a linear support-vector machine; no probabilities.
+    Hinge,
+}
+
+/// Binary logistic regression `P(y = 1 | x) = sigmoid(w . x + b)` fitted by gradient descent
+/// on `f(w, b) = 1/N * sum_i logloss(w . x_i + b, y_i) + penalty(w)`, targets 0 or 1. With
+/// [`ClassificationLoss::Hinge`] the same estimator is a linear SVM.
+///
+/// Standardisation works as in [`LinearRegression`](super::LinearRegression): inside the fit,
+/// with the penalty on the standardised weights (as scikit-learn on scaled data) and the
+/// result mapped back to the original units.
+///
+/// Without a penalty, classes that a hyperplane separates have no finite optimum (the
+/// log-loss goes to 0 as the weights grow, and gradient descent creeps towards it for ever):
+/// the fit stops with [`Error::Separable`] once a separating hyperplane is found. Gradient
+/// descent's own iterates take far too long to separate (their direction converges like
+/// `1 / ln t`), so when the cost first falls below `ln 2` the estimator also runs a bounded
+/// probe, a finite Newton method on the squared hinge loss, whose minimum is 0 exactly when
+/// the classes are separable (skipped when rows * (d+1)^2 exceeds 1e8, then only the
+/// iterates are checked). Whatever proposes a hyperplane, the margins are checked on the
+/// training rows, so the error is never a guess. Classes that touch the boundary without
+/// being strictly separable (quasi-separation) are not detected; the weights then grow until
+/// the epoch limit.
+#[derive(Debug)]
+pub struct LogisticRegression {
+    /// Standardise the features inside the fit.
+    pub standardize: bool,
+    /// Fit an intercept.
+    pub fit_intercept: bool,
+    /// Penalty on the weights (in the optimizer's coordinates).
+    pub penalty: Penalty,
+    /// Log-loss (default) or hinge.
+    pub loss: ClassificationLoss,
+    /// Starting point `[w_1, .., w_d, b]` in original units (`b` only with an intercept);
+    /// zeros when `None`.
+    pub init: Option<Vec<f64>>,
+    /// Share of rows held out (after a seeded shuffle) for early stopping.
+    pub validation_fraction: Option<f64>,
+    /// The update rule.
+    pub optimizer: Box<dyn Optimizer>,
+    /// The learning rate per epoch.
+    pub schedule: Box<dyn Schedule>,
+    /// Loop settings.
+    pub config: TrainConfig,
+}
+
+impl Default for LogisticRegression {
+    /// Plain batch gradient descent at learning rate 0.5 on standardised features, no
+    /// penalty. (The log-loss's curvature is at most a quarter of the squared error's, so a
+    /// larger rate than linear regression's is safe.)
+    fn default() -> Self {
+        LogisticRegression {
+            standardize: true,
+            fit_intercept: true,
+            penalty: Penalty::default(),
+            loss: ClassificationLoss::Log,
+            init: None,
+            validation_fraction: None,
+            optimizer: Box::new(Sgd::new()),
+            schedule: Box::new(Constant(0.5)),
+            config: TrainConfig::default(),
+        }
+    }
+}
+
+/// A fitted binary classifier, in the data's original units.
+#[derive(Debug, Clone)]
+pub struct FittedLogistic {
+    /// One weight per feature.
+    pub weights: Vec<f64>,
+    /// The intercept (0 without one).
+    pub intercept: f64,
+    /// Whether an intercept was fitted.
+    pub fit_intercept: bool,
+    /// The loss it was fitted with.
+    pub loss: ClassificationLoss,
+    /// The standardisation used inside the fit.
+    pub standardizer: Option<Standardizer>,
+    /// Final cost on the training rows (mean loss plus penalty).
+    pub cost: f64,
+    /// Final gradient norm (in the optimizer's coordinates; with an L1 penalty, the norm of
+    /// the last proximal-gradient step over the learning rate).
+    pub grad_norm: f64,
+    /// Final cost on the held-out rows.
+    pub validation_cost: Option<f64>,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Why training ended.
+    pub stop_reason: StopReason,
+    /// Every epoch, parameters `[w.., b]` in original units.
+    pub history: History,
+    /// Wall-clock time of training.
+    pub train_time: Duration,
+}
+
+impl FittedLogistic {
+    /// The score (logit) `w . x + b` of one row.
+    pub fn decision_row(&self, x: &[f64]) -> f64 {
+        dot(&self.weights, x) + self.intercept
+    }
+
+    /// The score of every row.
+    pub fn decision_function(&self, x: &Matrix) -> Vec<f64> {
+        x.iter_rows().map(|r| self.decision_row(r)).collect()
+    }
+
+    /// `P(y = 1)` for every row. A hinge-loss fit has no probabilities: that is an
+    /// [`Error::InvalidSetting`].
+    pub fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>> {
+        match self.loss {
+            ClassificationLoss::Log => Ok(x
+                .iter_rows()
+                .map(|r| sigmoid(self.decision_row(r)))
+                .collect()),
+            ClassificationLoss::Hinge => Err(Error::setting(
+                "loss",
+                "a hinge-loss (SVM) fit gives no probabilities: fit with log-loss",
+            )),
+        }
+    }
+
+    /// The predicted class, 1.0 where the score is positive and 0.0 elsewhere (a score of
+    /// exactly 0 is class 0, as scikit-learn).
+    pub fn predict(&self, x: &Matrix) -> Vec<f64> {
+        x.iter_rows()
+            .map(|r| f64::from(self.decision_row(r) > 0.0))
+            .collect()
+    }
+}
+
+impl LogisticRegression {
+    /// Fits `data` (targets 0 or 1; consumed: standardised in place, no copy).
+    pub fn fit(&mut self, data: Dataset) -> Result<FittedLogistic> {
+        self.fit_with(data, &mut NoObserver)
+    }
+
+    /// Fits `data`, calling `observer` after every epoch.
+    pub fn fit_with(
+        &mut self,
+        data: Dataset,
+        observer: &mut dyn Observer,
+    ) -> Result<FittedLogistic> {
+        check_binary(&data.y)?;
+        let d = data.x.cols();
+        let fit_intercept = self.fit_intercept;
+        let dim = d + usize::from(fit_intercept);
+        let prep = prepare(
+            data,
+            self.standardize,
+            fit_intercept,
+            self.validation_fraction,
+            &self.config,
+        )?;
+        let init = match &self.init {
+            None => vec![0.0; dim],
+            Some(p) if p.len() != dim => {
+                return Err(Error::Shape {
+                    what: "initial parameters (weights, then intercept)",
+                    expected: dim,
+                    got: p.len(),
+                })
+            }
+            Some(p) => to_inner(prep.standardizer.as_ref(), p, fit_intercept),
+        };
+        let (x, y, n_train) = (&prep.x, &prep.y, prep.n_train());
+        let mut probed = false;
+        let mut separation = |p: &[f64]| {
+            let train = &y[..n_train];
+            if !probed {
+                probed = true;
+                let found = separation_probe(x, train, fit_intercept);
+                if found.is_some_and(|v| separates(x, train, &v, fit_intercept)) {
+                    return true;
+                }
+            }
+            separates(x, train, p, fit_intercept)
+        };
+        let mut watch = Watch::new(observer, &self.penalty, &prep.config, dim);
+        if self.penalty.is_none() && self.loss == ClassificationLoss::Log {
+            // Hinge loss reaches 0 at finite weights: separation is no failure there.
+            watch = watch.separation(&mut separation, 2);
+        }
+        let standardized = prep.standardizer.is_some();
+        let (opt, sched) = (&mut self.optimizer, &mut self.schedule);
+        let config = prep.config.clone();
+        let result = match self.loss {
+            ClassificationLoss::Log => {
+                let model = Linear::new(x, y, LogLoss)
+                    .intercept(fit_intercept)
+                    .penalty(self.penalty);
+                run(opt, sched, config, &model, init, &mut watch, standardized)
+            }
+            ClassificationLoss::Hinge => {
+                let model = Linear::new(x, y, Hinge)
+                    .intercept(fit_intercept)
+                    .penalty(self.penalty);
+                run(opt, sched, config, &model, init, &mut watch, standardized)
+            }
+        };
+        let report = watch.settle(result?)?;
+        let standardizer = prep.standardizer;
+        let mut history = report.history;
+        history.map_params(|p| {
+            let outer = to_outer(standardizer.as_ref(), p, fit_intercept);
+            p.copy_from_slice(&outer);
+        });
+        let outer = to_outer(standardizer.as_ref(), &report.params, fit_intercept);
+        Ok(FittedLogistic {
+            weights: outer[..d].to_vec(),
+            intercept: if fit_intercept { outer[d] } else { 0.0 },
+            fit_intercept,
+            loss: self.loss,
+            standardizer,
+            cost: report.cost,
+            grad_norm: report.grad_norm,
+            validation_cost: report.validation_cost,
+            epochs: report.epochs,
+            stop_reason: report.stop_reason,
+            history,
+            train_time: report.elapsed,
+        })
+    }
+}
+
+/// Targets must be 0 or 1, with both present.
+fn check_binary(y: &[f64]) -> Result<()> {
+    if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
+        return Err(Error::InvalidClass {
+            what: "target",
+            value: y[row],
+            row,
+            expected: "0 or 1".into(),
+        });
+    }
+    match y.first() {
+        Some(&first) if y.iter().all(|&v| v == first) => Err(Error::OneClass {
+            class: first as usize,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// True when `[w, b]` puts every row on its side with a margin above rounding error.
+fn separates(x: &Matrix, y: &[f64], p: &[f64], intercept: bool) -> bool {
+    let d = x.cols();
+    let (w, b) = (&p[..d], if intercept { p[d] } else { 0.0 });
+    y.iter().enumerate().all(|(i, &t)| {
+        let xi = x.row(i);
+        let z = dot(w, xi) + b;
+        let size: f64 = w.iter().zip(xi).map(|(a, v)| (a * v).abs()).sum::<f64>() + b.abs();
+        (2.0 * t - 1.0) * z > MARGIN_RTOL * size
+    })
+}
+
+/// Most Newton steps of the separation probe.
+const PROBE_STEPS: usize = 50;
+
+/// Largest `rows * params^2` the probe takes on: one of its steps costs about that many
+/// multiply-adds.
+const PROBE_BUDGET: f64 = 1e8;
+
+/// Looks for a separating hyperplane of the rows of `x` (targets 0/1) by minimising the
+/// squared hinge loss `1/2 * sum_i max(0, 1 - s_i z_i)^2` (plus a negligible ridge that keeps
+/// the systems solvable) with Mangasarian's finite Newton method: each step solves the
+/// least-squares problem of the rows inside the margin, with a backtracking line search. Its
+/// minimum is 0 exactly when the classes are separable, and it gets there in a few steps.
+///
+/// Returns the candidate `[w, b]` once every row has a positive margin, `None` when it
+/// stalls at a positive minimum, runs out of steps, or the problem exceeds
+/// [`PROBE_BUDGET`]. The caller checks the candidate.
+fn separation_probe(x: &Matrix, y: &[f64], intercept: bool) -> Option<Vec<f64>> {
+    let (n, d) = (y.len(), x.cols());
+    let p = d + usize::from(intercept);
+    if n == 0 || (n as f64) * (p * p) as f64 > PROBE_BUDGET {
+        return None;
+    }
+    let row = |i: usize, v: &[f64]| {
+        let b = if intercept { v[d] } else { 0.0 };
+        dot(&v[..d], x.row(i)) + b
+    };
+    let sign = |i: usize| 2.0 * y[i] - 1.0;
+    // A ridge far below the data's scale: only there to keep H positive definite.
+    let scale: f64 = (0..n).map(|i| dot(x.row(i), x.row(i))).sum::<f64>() / n as f64;
+    let ridge = 1e-10 * (scale + 1.0);
+    let cost = |v: &[f64]| {
+        let hinge: f64 = (0..n)
+            .map(|i| (1.0 - sign(i) * row(i, v)).max(0.0).powi(2))
+            .sum();
+        0.5 * hinge + 0.5 * ridge * dot(v, v)
+    };
+    let mut v = vec![0.0; p];
+    let mut f = cost(&v);
+    let mut xi = vec![0.0; p];
+    for _ in 0..PROBE_STEPS {
+        // Gradient and generalised Hessian over the rows inside the margin.
+        let mut g: Vec<f64> = v.iter().map(|vj| ridge * vj).collect();
+        let mut h = vec![0.0; p * p];
+        for j in 0..p {
+            h[j * p + j] = ridge;
+        }
+        let mut all_positive = true;
+        for i in 0..n {
+            let m = sign(i) * row(i, &v);
+            all_positive &= m > 0.0;
+            if m >= 1.0 {
+                continue;
+            }
+            xi[..d].copy_from_slice(x.row(i));
+            if intercept {
+                xi[d] = 1.0;
+            }
+            let c = -(1.0 - m) * sign(i);
+            for (j, a) in xi.iter().enumerate() {
+                g[j] += c * a;
+                for (k, b) in xi.iter().enumerate().take(j + 1) {
+                    h[j * p + k] += a * b;
+                }
+            }
+        }
+        if all_positive {
+            return Some(v);
+        }
+        // Newton direction -H^-1 g (lower triangle of H filled).
+        let mut dir: Vec<f64> = g.iter().map(|gj| -gj).collect();
+        if !cholesky_solve(&mut h, p, &mut dir) {
+            return None;
+        }
+        let slope = dot(&g, &dir);
+        if !(slope < 0.0) {
+            return None;
+        }
+        let mut t = 1.0;
+        let mut trial = vec![0.0; p];
+        let accepted = loop {
+            for j in 0..p {
+                trial[j] = v[j] + t * dir[j];
+            }
+            let ft = cost(&trial);
+            if ft <= f + 1e-4 * t * slope {
+                break Some(ft);
+            }
+            t *= 0.5;
+            if t < 1e-10 {
+                break None;
+            }
+        };
+        let ft = accepted?;
+        // Stalled at a positive minimum: not separable (as far as the probe can tell).
+        if f - ft <= 1e-12 * f {
+            return None;
+        }
+        v.copy_from_slice(&trial);
+        f = ft;
+    }
+    None
+}
+
+/// Solves `A z = rhs` in place for a symmetric positive definite `A` (`p x p`, row-major,
+/// lower triangle used) by Cholesky factorisation. False when `A` is not positive definite.
+fn cholesky_solve(a: &mut [f64], p: usize, rhs: &mut [f64]) -> bool {
+    for j in 0..p {
+        let mut diag = a[j * p + j];
+        for k in 0..j {
+            diag -= a[j * p + k] * a[j * p + k];
+        }
+        if !(diag > 0.0) {
+            return false;
+        }
+        let l = diag.sqrt();
+        a[j * p + j] = l;
+        for i in j + 1..p {
+            let mut v = a[i * p + j];
+            for k in 0..j {
+                v -= a[i * p + k] * a[j * p + k];
+            }
+            a[i * p + j] = v / l;
+        }
+    }
+    // L y = rhs, then L^T z = y.
+    for i in 0..p {
+        for k in 0..i {
+            rhs[i] -= a[i * p + k] * rhs[k];
+        }
+        rhs[i] /= a[i * p + i];
+    }
+    for i in (0..p).rev() {
+        for k in i + 1..p {
+            rhs[i] -= a[k * p + i] * rhs[k];
+        }
+        rhs[i] /= a[i * p + i];
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(x: &[[f64; 1]], y: &[f64]) -> Dataset {
+        Dataset::new(Matrix::from_rows(x), y.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn overlapping_classes_have_a_finite_optimum() {
+        // Class 1 is more likely for larger x, but the classes overlap.
+        let d = data(
+            &[[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]],
+            &[0.0, 0.0, 1.0, 0.0, 1.0, 1.0],
+        );
+        let mut est = LogisticRegression {
+            schedule: Box::new(Constant(2.0)),
+            ..LogisticRegression::default()
+        };
+        let fit = est.fit(d.clone()).unwrap();
+        assert_eq!(fit.stop_reason, StopReason::GradientTolerance);
+        assert!(fit.weights[0] > 0.0);
+        // At the optimum of an intercept model the predicted probabilities sum to the count
+        // of ones (the intercept's gradient is zero).
+        let p = fit.predict_proba(&d.x).unwrap();
+        assert!((p.iter().sum::<f64>() - 3.0).abs() < 1e-9);
+        assert_eq!(fit.predict(&d.x), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn separable_classes_are_an_error() {
+        let d = data(&[[0.0], [1.0], [2.0], [3.0]], &[0.0, 0.0, 1.0, 1.0]);
+        let err = LogisticRegression::default().fit(d.clone()).unwrap_err();
+        assert!(
+            matches!(err, Error::Separable { epoch } if epoch < 10),
+            "{err:?}"
+        );
+        // With an L2 penalty the optimum is finite.
+        let mut est = LogisticRegression {
+            penalty: Penalty { l1: 0.0, l2: 0.1 },
+            ..LogisticRegression::default()
+        };
+        assert_eq!(
+            est.fit(d.clone()).unwrap().stop_reason,
+            StopReason::GradientTolerance
+        );
+        // Hinge loss reaches zero loss at finite weights: no error either.
+        let mut svm = LogisticRegression {
+            loss: ClassificationLoss::Hinge,
+            ..LogisticRegression::default()
+        };
+        let fit = svm.fit(d.clone()).unwrap();
+        assert_eq!(fit.predict(&d.x), d.y);
+        assert!(fit.predict_proba(&d.x).is_err());
+    }
+
+    #[test]
+    fn probe_finds_a_separator_or_gives_up() {
+        // Separable in 2-D only through both features (neither alone separates).
+        let x = Matrix::from_rows(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.5], [2.5, 2.0], [1.5, 1.4]]);
+        let y = [0.0, 0.0, 1.0, 1.0, 0.0];
+        let v = separation_probe(&x, &y, true).unwrap();
+        assert!(separates(&x, &y, &v, true));
+        // XOR is not separable.
+        let x = Matrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]);
+        assert_eq!(separation_probe(&x, &[0.0, 0.0, 1.0, 1.0], true), None);
+    }
+
+    #[test]
+    fn cholesky_by_hand() {
+        // [[4, 2], [2, 3]] z = [2, 5] -> z = [-0.5, 2]
+        let mut a = vec![4.0, 0.0, 2.0, 3.0];
+        let mut b = vec![2.0, 5.0];
+        assert!(cholesky_solve(&mut a, 2, &mut b));
+        assert!((b[0] + 0.5).abs() < 1e-15 && (b[1] - 2.0).abs() < 1e-15);
+        assert!(!cholesky_solve(
+            &mut [1.0, 0.0, 2.0, 1.0],
+            2,
+            &mut [0.0, 0.0]
+        ));
+    }
+
+    #[test]
+    fn bad_targets_are_errors() {
+        let x = [[0.0], [1.0], [2.0]];
+        let err = LogisticRegression::default().fit(data(&x, &[0.0, 2.0, 1.0]));
+        assert!(matches!(err, Err(Error::InvalidClass { row: 1, .. })));
+        let err = LogisticRegression::default().fit(data(&x, &[1.0; 3]));
+        assert_eq!(err.unwrap_err(), Error::OneClass { class: 1 });
+    }
+}

@@ -1,0 +1,342 @@
+use crate::data::Matrix;
+use crate::numeric::{axpy, dot};
+use crate::penalty::Penalty;
+use crate::{Error, FiniteSum, Result, Rows};
+
+/// Classes up to which the kernel keeps each row's `K` scores in a stack array. Beyond, it
+/// recomputes the scores in a second pass instead (see [`Softmax`]).
+pub const STACK_CLASSES: usize = 64;
+
+/// Multinomial (softmax) regression with `K` classes: scores `z_k = w_k . x + b_k`,
+/// probabilities `p_k = exp(z_k) / sum_j exp(z_j)`, and the cost
+/// `f(W, b) = 1/N * sum_i (logsumexp(z_i) - z_{i, y_i}) + penalty(W)`,
+/// the mean cross-entropy plus a penalty on every weight (never on the intercepts).
+///
+/// Targets are class indices `0..K` stored as `f64`.
+///
+/// Parameter layout: one row per class, `[w_k1, .., w_kd, b_k]` for `k = 0..K-1`, so
+/// `K * (d + 1)` values (`K * d` without an intercept, each row then being `[w_k1, .., w_kd]`).
+///
+/// `logsumexp` subtracts the largest score first, so no score overflows `exp`. The kernel
+/// reads each row once and never allocates: for `K <=` [`STACK_CLASSES`] it keeps the row's
+/// scores in a stack array (the scores are needed twice: for the normaliser, then for each
+/// class's gradient); for more classes it computes the normaliser online in one sweep over
+/// the classes and recomputes each score in a second sweep, one extra dot product per class.
+///
+/// Without a penalty the parameters are determined only up to adding the same vector to
+/// every class's row; with an L2 penalty the weights are unique (they sum to zero over the
+/// classes) but the intercepts still only up to a common shift. Gradient descent from zero
+/// keeps the intercepts summing to zero, which picks one.
+#[derive(Debug, Clone, Copy)]
+pub struct Softmax<'a> {
+    x: &'a Matrix,
+    y: &'a [f64],
+    n_classes: usize,
+    intercept: bool,
+    penalty: Penalty,
+}
+
+impl<'a> Softmax<'a> {
+    /// A softmax model of the classes `y` (indices `0..n_classes` as `f64`) on the columns
+    /// of `x`. Checks that there is one target per row and that each is a class index, so
+    /// that the kernel can index with them.
+    pub fn new(x: &'a Matrix, y: &'a [f64], n_classes: usize) -> Result<Self> {
+        if y.len() != x.rows() {
+            return Err(Error::Shape {
+                what: "targets (one per row)",
+                expected: x.rows(),
+                got: y.len(),
+            });
+        }
+        if n_classes < 2 {
+            return Err(Error::setting(
+                "number of classes",
+                format!("{n_classes} is fewer than 2"),
+            ));
+        }
+        if let Some(row) = y.iter().position(|&v| class_index(v, n_classes).is_none()) {
+            return Err(Error::InvalidClass {
+                what: "target",
+                value: y[row],
+                row,
+                expected: format!("an integer from 0 to {}", n_classes - 1),
+            });
+        }
+        Ok(Softmax {
+            x,
+            y,
+            n_classes,
+            intercept: true,
+            penalty: Penalty::default(),
+        })
+    }
+
+    /// With or without intercepts (default: with).
+    pub fn intercept(mut self, yes: bool) -> Self {
+        self.intercept = yes;
+        self
+    }
+
+    /// A penalty on the weights (all classes; not the intercepts).
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
+        self
+    }
+
+    /// Number of classes `K`.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Number of features `d`.
+    pub fn n_features(&self) -> usize {
+        self.x.cols()
+    }
+
+    /// Parameters per class: `d + 1` with intercepts, `d` without.
+    pub fn stride(&self) -> usize {
+        self.x.cols() + usize::from(self.intercept)
+    }
+
+    /// The score of class `k` for the features `xi`.
+    #[inline]
+    fn score(&self, params: &[f64], k: usize, xi: &[f64]) -> f64 {
+        let d = self.x.cols();
+        let row = &params[k * self.stride()..];
+        let b = if self.intercept { row[d] } else { 0.0 };
+        dot(&row[..d], xi) + b
+    }
+
+    /// `(logsumexp_k z_k, z_c)` for one row in a single sweep over the classes, with the
+    /// running maximum rescaling the running sum (the "online softmax" normaliser).
+    #[inline]
+    fn online_lse(&self, params: &[f64], xi: &[f64], c: usize) -> (f64, f64) {
+        let mut m = f64::NEG_INFINITY;
+        let mut s = 0.0;
+        let mut zc = 0.0;
+        for k in 0..self.n_classes {
+            let z = self.score(params, k, xi);
+            if k == c {
+                zc = z;
+            }
+            if z > m {
+                s = s * (m - z).exp() + 1.0;
+                m = z;
+            } else {
+                s += (z - m).exp();
+            }
+        }
+        (m + s.ln(), zc)
+    }
+
+    /// The kernel with the row's scores in `buf` (length `K`).
+    fn accumulate_buffered(
+        &self,
+        params: &[f64],
+        rows: Rows<'_>,
+        grad: &mut [f64],
+        buf: &mut [f64],
+    ) -> f64 {
+        let d = self.x.cols();
+        let stride = self.stride();
+        let mut loss = 0.0;
+        rows.for_each(|i| {
+            let xi = self.x.row(i);
+            let c = self.y[i] as usize;
+            let mut m = f64::NEG_INFINITY;
+            for (k, z) in buf.iter_mut().enumerate() {
+                *z = self.score(params, k, xi);
+                m = m.max(*z);
+            }
+            let zc = buf[c];
+            let mut s = 0.0;
+            for z in buf.iter_mut() {
+                *z = (*z - m).exp();
+                s += *z;
+            }
+            loss += m + s.ln() - zc;
+            let inv = 1.0 / s;
+            for (k, e) in buf.iter().enumerate() {
+                let coef = e * inv - if k == c { 1.0 } else { 0.0 };
+                let g = &mut grad[k * stride..(k + 1) * stride];
+                axpy(coef, xi, &mut g[..d]);
+                if self.intercept {
+                    g[d] += coef;
+                }
+            }
+        });
+        loss
+    }
+
+    /// The kernel without a buffer: an online normaliser, then the scores again.
+    fn accumulate_recompute(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
+        let d = self.x.cols();
+        let stride = self.stride();
+        let mut loss = 0.0;
+        rows.for_each(|i| {
+            let xi = self.x.row(i);
+            let c = self.y[i] as usize;
+            let (lse, zc) = self.online_lse(params, xi, c);
+            loss += lse - zc;
+            for k in 0..self.n_classes {
+                let p = (self.score(params, k, xi) - lse).exp();
+                let coef = p - if k == c { 1.0 } else { 0.0 };
+                let g = &mut grad[k * stride..(k + 1) * stride];
+                axpy(coef, xi, &mut g[..d]);
+                if self.intercept {
+                    g[d] += coef;
+                }
+            }
+        });
+        loss
+    }
+}
+
+/// `v` as a class index below `n_classes`, if it is one.
+fn class_index(v: f64, n_classes: usize) -> Option<usize> {
+    (v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64).then_some(v as usize)
+}
+
+impl FiniteSum for Softmax<'_> {
+    fn n_rows(&self) -> usize {
+        self.x.rows()
+    }
+
+    fn dim(&self) -> usize {
+        self.n_classes * self.stride()
+    }
+
+    fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
+        if self.n_classes <= STACK_CLASSES {
+            let mut buf = [0.0; STACK_CLASSES];
+            self.accumulate_buffered(params, rows, grad, &mut buf[..self.n_classes])
+        } else {
+            self.accumulate_recompute(params, rows, grad)
+        }
+    }
+
+    fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64 {
+        let mut loss = 0.0;
+        rows.for_each(|i| {
+            let c = self.y[i] as usize;
+            let (lse, zc) = self.online_lse(params, self.x.row(i), c);
+            loss += lse - zc;
+        });
+        loss
+    }
+
+    fn penalty(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        if self.penalty.l2 == 0.0 {
+            return 0.0;
+        }
+        let (d, stride) = (self.x.cols(), self.stride());
+        let mut v = 0.0;
+        for k in 0..self.n_classes {
+            let r = k * stride..k * stride + d;
+            v += self.penalty.smooth(&params[r.clone()], &mut grad[r]);
+        }
+        v
+    }
+
+    fn penalty_value(&self, params: &[f64]) -> f64 {
+        let (d, stride) = (self.x.cols(), self.stride());
+        (0..self.n_classes)
+            .map(|k| self.penalty.value(&params[k * stride..k * stride + d]))
+            .sum()
+    }
+
+    fn prox(&self, params: &mut [f64], step: f64) {
+        let (d, stride) = (self.x.cols(), self.stride());
+        for k in 0..self.n_classes {
+            self.penalty
+                .prox(&mut params[k * stride..k * stride + d], step);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::FullBatch;
+    use crate::Objective;
+
+    fn toy() -> (Matrix, Vec<f64>) {
+        let x = Matrix::from_rows(&[[0.5, -1.0], [1.5, 0.3], [-0.7, 2.0], [0.1, 0.1]]);
+        (x, vec![0.0, 2.0, 1.0, 2.0])
+    }
+
+    #[test]
+    fn two_classes_are_logistic_regression() {
+        // With K = 2, rows [w0, b0] = 0 and [w1, b1] = theta, p_1 = sigmoid(theta . [x, 1]).
+        let (x, y) = toy();
+        let y: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.5)).collect();
+        let m = Softmax::new(&x, &y, 2).unwrap();
+        let theta = [0.3, -0.8, 0.2];
+        let params = [0.0, 0.0, 0.0, theta[0], theta[1], theta[2]];
+        let mut expected = 0.0;
+        for (i, row) in x.iter_rows().enumerate() {
+            let z = theta[0] * row[0] + theta[1] * row[1] + theta[2];
+            let p = 1.0 / (1.0 + (-z).exp());
+            expected -= y[i] * p.ln() + (1.0 - y[i]) * (1.0 - p).ln();
+        }
+        let obj = FullBatch::new(&m);
+        assert!((obj.cost(&params) - expected / 4.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn both_kernels_agree() {
+        let (x, y) = toy();
+        let m = Softmax::new(&x, &y, 3).unwrap();
+        let params: Vec<f64> = (0..9).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
+        let mut buf = [0.0; 3];
+        let l1 = m.accumulate_buffered(&params, Rows::Range(0..4), &mut g1, &mut buf);
+        let l2 = m.accumulate_recompute(&params, Rows::Range(0..4), &mut g2);
+        let l3 = m.loss_sum(&params, Rows::Range(0..4));
+        assert!((l1 - l2).abs() < 1e-14 && (l1 - l3).abs() < 1e-14);
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!((a - b).abs() < 1e-14);
+        }
+        // The class gradients sum to zero: softmax is invariant to a common shift.
+        for j in 0..3 {
+            let s: f64 = (0..3).map(|k| g1[k * 3 + j]).sum();
+            assert!(s.abs() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn huge_scores_do_not_overflow() {
+        let (x, y) = toy();
+        let m = Softmax::new(&x, &y, 3).unwrap().intercept(false);
+        let params = [1e300, 0.0, -1e300, 0.0, 0.0, 5e299];
+        let mut g = vec![0.0; 6];
+        let l = m.accumulate(&params, Rows::Range(0..4), &mut g);
+        assert!(l.is_finite() && g.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn bad_targets_are_errors() {
+        let (x, _) = toy();
+        assert!(matches!(
+            Softmax::new(&x, &[0.0, 1.0, 3.0, 0.0], 3),
+            Err(Error::InvalidClass { row: 2, .. })
+        ));
+        assert!(Softmax::new(&x, &[0.0, 1.5, 2.0, 0.0], 3).is_err());
+        assert!(Softmax::new(&x, &[0.0, -1.0, 2.0, 0.0], 3).is_err());
+        assert!(Softmax::new(&x, &[0.0, 1.0], 3).is_err());
+    }
+
+    #[test]
+    fn prox_zeroes_weights_not_intercepts() {
+        let (x, y) = toy();
+        let pen = Penalty { l1: 1.0, l2: 0.0 };
+        let m = Softmax::new(&x, &y, 3).unwrap().penalty(pen);
+        let mut p = vec![0.5, -0.2, 0.3, 2.0, 0.1, -0.4, -3.0, 0.05, 0.25];
+        m.prox(&mut p, 0.5);
+        assert_eq!(p, vec![0.0, 0.0, 0.3, 1.5, 0.0, -0.4, -2.5, 0.0, 0.25]);
+        assert_eq!(
+            m.penalty_value(&[1.0, -2.0, 7.0, 0.0, 0.0, 7.0, 0.0, 3.0, 7.0]),
+            6.0
+        );
+    }
+}

@@ -1,0 +1,107 @@
+use super::Optimizer;
+
+/// Adam (Kingma & Ba, 2015; Ruder §4.6):
+///
+/// ```text
+/// m = b1 * m + (1 - b1) * g           mhat = m / (1 - b1^t)
+/// v = b2 * v + (1 - b2) * g^2         vhat = v / (1 - b2^t)
+/// theta -= lr * mhat / (sqrt(vhat) + eps)
+/// ```
+///
+/// `t` counts steps from 1. `eps` sits outside the root, as in the paper and PyTorch.
+#[derive(Debug, Clone)]
+pub struct Adam {
+    /// Decay of the first moment, in `[0, 1)` (default 0.9).
+    pub beta1: f64,
+    /// Decay of the second moment, in `[0, 1)` (default 0.999).
+    pub beta2: f64,
+    /// Added to the root of the second moment (default 1e-8).
+    pub eps: f64,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    /// `beta1^t` and `beta2^t`, kept as running products (no `powi` on a step counter).
+    b1t: f64,
+    b2t: f64,
+}
+
+impl Adam {
+    /// Default `beta1`.
+    pub const BETA1: f64 = 0.9;
+    /// Default `beta2`.
+    pub const BETA2: f64 = 0.999;
+    /// Default `eps`.
+    pub const EPS: f64 = 1e-8;
+
+    /// Adam with the paper's defaults.
+    pub fn new() -> Self {
+        Self::with(Self::BETA1, Self::BETA2, Self::EPS)
+    }
+
+    /// Adam with the given decays and `eps`.
+    pub fn with(beta1: f64, beta2: f64, eps: f64) -> Self {
+        Adam {
+            beta1,
+            beta2,
+            eps,
+            m: Vec::new(),
+            v: Vec::new(),
+            b1t: 1.0,
+            b2t: 1.0,
+        }
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Optimizer for Adam {
+    fn name(&self) -> &'static str {
+        "adam"
+    }
+
+    fn init(&mut self, dim: usize) {
+        for s in [&mut self.m, &mut self.v] {
+            s.clear();
+            s.resize(dim, 0.0);
+        }
+        self.b1t = 1.0;
+        self.b2t = 1.0;
+    }
+
+    #[inline]
+    fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        debug_assert_eq!(params.len(), self.m.len());
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        self.b1t *= b1;
+        self.b2t *= b2;
+        let (c1, c2) = (1.0 - self.b1t, 1.0 - self.b2t);
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
+            *m = b1 * *m + (1.0 - b1) * g;
+            *v = b2 * *v + (1.0 - b2) * g * g;
+            *p -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_step_is_lr_times_the_sign() {
+        // Bias correction makes mhat = g and vhat = g^2 at t = 1.
+        let mut opt = Adam::with(0.9, 0.999, 0.0);
+        opt.init(2);
+        let mut p = [0.0, 0.0];
+        opt.step(&mut p, &[5.0, -0.01], 0.1);
+        assert!((p[0] + 0.1).abs() < 1e-15 && (p[1] - 0.1).abs() < 1e-15);
+    }
+}
