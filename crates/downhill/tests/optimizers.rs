@@ -532,6 +532,7 @@ fn averaging_reports_the_mean_of_the_iterates() {
             ..TrainConfig::default()
         },
         optimizer: Box::new(Averaged::new(Box::new(Sgd::new()), 0)),
+        solver: None,
         schedule: Box::new(Constant(0.1)),
     };
     let report = trainer

@@ -9,6 +9,7 @@ use crate::data::{Dataset, Matrix, Standardizer};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
+use crate::solver::Solver;
 use crate::train::{EpochInfo, Observer, Report, StopReason, TrainConfig, Trainer};
 use crate::{Error, FiniteSum, Result};
 use std::ops::ControlFlow;
@@ -74,6 +75,7 @@ pub(super) fn prepare(
 pub(super) fn run<P: FiniteSum + ?Sized>(
     optimizer: &mut Box<dyn Optimizer>,
     schedule: &mut Box<dyn Schedule>,
+    solver: &mut Option<Box<dyn Solver>>,
     config: TrainConfig,
     problem: &P,
     init: Vec<f64>,
@@ -84,10 +86,12 @@ pub(super) fn run<P: FiniteSum + ?Sized>(
         config,
         optimizer: std::mem::replace(optimizer, Box::new(Sgd::new())),
         schedule: std::mem::replace(schedule, Box::new(Constant(0.0))),
+        solver: solver.take(),
     };
     let result = trainer.run(problem, init, observer);
     *optimizer = trainer.optimizer;
     *schedule = trainer.schedule;
+    *solver = trainer.solver;
     result.map_err(|e| match e {
         Error::Diverged {
             epoch, cost, lr, ..

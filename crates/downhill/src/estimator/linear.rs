@@ -6,6 +6,7 @@ use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
+use crate::solver::Solver;
 use crate::train::{History, NoObserver, Observer, Report, StopReason, TrainConfig, Trainer};
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
@@ -41,6 +42,9 @@ pub struct LinearRegression {
     pub optimizer: Box<dyn Optimizer>,
     /// The learning rate per epoch.
     pub schedule: Box<dyn Schedule>,
+    /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
+    /// used instead of `optimizer` and `schedule` when set.
+    pub solver: Option<Box<dyn Solver>>,
     /// Loop settings.
     pub config: TrainConfig,
 }
@@ -57,6 +61,7 @@ impl Default for LinearRegression {
             validation_fraction: None,
             optimizer: Box::new(Sgd::new()),
             schedule: Box::new(Constant(0.1)),
+            solver: None,
             config: TrainConfig::default(),
         }
     }
@@ -185,6 +190,7 @@ impl LinearRegression {
             config,
             optimizer: std::mem::replace(&mut self.optimizer, Box::new(Sgd::new())),
             schedule: std::mem::replace(&mut self.schedule, Box::new(Constant(0.0))),
+            solver: self.solver.take(),
         };
         let (icpt, pen) = (self.fit_intercept, self.penalty);
         let result = match self.loss {
@@ -206,6 +212,7 @@ impl LinearRegression {
         .and_then(|r| watch.settle(r));
         self.optimizer = trainer.optimizer;
         self.schedule = trainer.schedule;
+        self.solver = trainer.solver;
         let report = result.map_err(|e| match e {
             Error::Diverged {
                 epoch, cost, lr, ..

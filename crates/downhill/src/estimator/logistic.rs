@@ -7,6 +7,7 @@ use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
+use crate::solver::Solver;
 use crate::train::{History, NoObserver, Observer, StopReason, TrainConfig};
 use crate::{Error, Result};
 use std::time::Duration;
@@ -59,6 +60,9 @@ pub struct LogisticRegression {
     pub optimizer: Box<dyn Optimizer>,
     /// The learning rate per epoch.
     pub schedule: Box<dyn Schedule>,
+    /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
+    /// used instead of `optimizer` and `schedule` when set.
+    pub solver: Option<Box<dyn Solver>>,
     /// Loop settings.
     pub config: TrainConfig,
 }
@@ -77,6 +81,7 @@ impl Default for LogisticRegression {
             validation_fraction: None,
             optimizer: Box::new(Sgd::new()),
             schedule: Box::new(Constant(0.5)),
+            solver: None,
             config: TrainConfig::default(),
         }
     }
@@ -200,20 +205,38 @@ impl LogisticRegression {
             watch = watch.separation(&mut separation, 2);
         }
         let standardized = prep.standardizer.is_some();
-        let (opt, sched) = (&mut self.optimizer, &mut self.schedule);
+        let (opt, sched, solv) = (&mut self.optimizer, &mut self.schedule, &mut self.solver);
         let config = prep.config.clone();
         let result = match self.loss {
             ClassificationLoss::Log => {
                 let model = Linear::new(x, y, LogLoss)
                     .intercept(fit_intercept)
                     .penalty(self.penalty);
-                run(opt, sched, config, &model, init, &mut watch, standardized)
+                run(
+                    opt,
+                    sched,
+                    solv,
+                    config,
+                    &model,
+                    init,
+                    &mut watch,
+                    standardized,
+                )
             }
             ClassificationLoss::Hinge => {
                 let model = Linear::new(x, y, Hinge)
                     .intercept(fit_intercept)
                     .penalty(self.penalty);
-                run(opt, sched, config, &model, init, &mut watch, standardized)
+                run(
+                    opt,
+                    sched,
+                    solv,
+                    config,
+                    &model,
+                    init,
+                    &mut watch,
+                    standardized,
+                )
             }
         };
         let report = watch.settle(result?)?;

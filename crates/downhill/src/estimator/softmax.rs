@@ -6,6 +6,7 @@ use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
+use crate::solver::Solver;
 use crate::train::{History, NoObserver, Observer, StopReason, TrainConfig};
 use crate::{Error, Result};
 use std::time::Duration;
@@ -41,6 +42,9 @@ pub struct SoftmaxRegression {
     pub optimizer: Box<dyn Optimizer>,
     /// The learning rate per epoch.
     pub schedule: Box<dyn Schedule>,
+    /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
+    /// used instead of `optimizer` and `schedule` when set.
+    pub solver: Option<Box<dyn Solver>>,
     /// Loop settings.
     pub config: TrainConfig,
 }
@@ -57,6 +61,7 @@ impl Default for SoftmaxRegression {
             validation_fraction: None,
             optimizer: Box::new(Sgd::new()),
             schedule: Box::new(Constant(0.5)),
+            solver: None,
             config: TrainConfig::default(),
         }
     }
@@ -197,6 +202,7 @@ impl SoftmaxRegression {
         let result = run(
             &mut self.optimizer,
             &mut self.schedule,
+            &mut self.solver,
             prep.config.clone(),
             &model,
             init,

@@ -103,6 +103,42 @@ impl<L: Loss> FiniteSum for Linear<'_, L> {
         self.penalty.value(&params[..self.x.cols()])
     }
 
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
+    fn hessian_sum(&self, params: &[f64], rows: Rows<'_>, out: &mut [f64]) {
+        let d = self.x.cols();
+        let dim = self.dim();
+        let (w, b) = self.split(params);
+        rows.for_each(|i| {
+            let xi = self.x.row(i);
+            let h = self.loss.second_deriv(dot(w, xi) + b, self.y[i]);
+            if h == 0.0 {
+                return;
+            }
+            // [x, 1] h [x, 1]^T, upper and lower triangle alike.
+            for j in 0..d {
+                let hx = h * xi[j];
+                axpy(hx, xi, &mut out[j * dim..j * dim + d]);
+                if self.intercept {
+                    out[j * dim + d] += hx;
+                    out[d * dim + j] += hx;
+                }
+            }
+            if self.intercept {
+                out[d * dim + d] += h;
+            }
+        });
+    }
+
+    fn penalty_hessian(&self, _params: &[f64], out: &mut [f64]) {
+        let dim = self.dim();
+        for j in 0..self.x.cols() {
+            out[j * dim + j] += self.penalty.l2;
+        }
+    }
+
     fn prox(&self, params: &mut [f64], step: f64) {
         let d = self.x.cols();
         self.penalty.prox(&mut params[..d], step);

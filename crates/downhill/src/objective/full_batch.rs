@@ -1,4 +1,4 @@
-use super::{BlockSum, FiniteSum, Objective};
+use super::{BlockSum, FiniteSum, Hessian, Objective, Rows, BLOCK_ROWS};
 use std::cell::RefCell;
 
 /// A [`FiniteSum`] seen as one [`Objective`]: the mean loss over all rows plus the penalty.
@@ -35,5 +35,35 @@ impl<P: FiniteSum + ?Sized> Objective for FullBatch<'_, P> {
         let n = self.problem.n_rows();
         self.work.borrow().loss_sum(self.problem, params, 0..n) / n as f64
             + self.problem.penalty_value(params)
+    }
+}
+
+impl<P: FiniteSum + ?Sized> FullBatch<'_, P> {
+    /// Whether the wrapped problem has second derivatives.
+    pub fn has_hessian(&self) -> bool {
+        self.problem.has_hessian()
+    }
+}
+
+impl<P: FiniteSum + ?Sized> Hessian for FullBatch<'_, P> {
+    fn hessian(&self, params: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+        let n = self.problem.n_rows();
+        // Blocked like the gradient, so rounding grows with the block, not with N.
+        let mut block = vec![0.0; out.len()];
+        let mut start = 0;
+        while start < n {
+            let end = (start + BLOCK_ROWS).min(n);
+            block.fill(0.0);
+            self.problem
+                .hessian_sum(params, Rows::Range(start..end), &mut block);
+            for (o, b) in out.iter_mut().zip(&block) {
+                *o += b;
+            }
+            start = end;
+        }
+        let inv = 1.0 / n as f64;
+        out.iter_mut().for_each(|o| *o *= inv);
+        self.problem.penalty_hessian(params, out);
     }
 }

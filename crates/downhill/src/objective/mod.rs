@@ -99,4 +99,16 @@ pub trait FiniteSum {
     /// The proximal step of the non-smooth part of the penalty (L1) after an update with
     /// step size `step`. Nothing by default.
     fn prox(&self, _params: &mut [f64], _step: f64) {}
+
+    /// Whether [`FiniteSum::hessian_sum`] is available (Newton's method needs it).
+    fn has_hessian(&self) -> bool {
+        false
+    }
+
+    /// Adds `sum_{i in rows}` of the per-row loss Hessians into `out` (dense, row-major,
+    /// `dim x dim`). Only called when [`FiniteSum::has_hessian`] is true.
+    fn hessian_sum(&self, _params: &[f64], _rows: Rows<'_>, _out: &mut [f64]) {}
+
+    /// Adds the Hessian of the smooth part of the penalty into `out`.
+    fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
 }

@@ -420,6 +420,7 @@ pub fn solve<S: Solver + ?Sized>(
             stop_reason: stop.unwrap_or(StopReason::MaxEpochs),
             history,
             elapsed: start.elapsed(),
+            evaluations,
         },
         evaluations,
         hessians,

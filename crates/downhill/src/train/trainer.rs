@@ -1,8 +1,9 @@
 use super::{EpochInfo, EpochRecord, History, Observer, StopReason, TrainConfig};
 use crate::numeric::norm;
-use crate::objective::BlockSum;
+use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
 use crate::schedule::{Constant, Schedule};
+use crate::solver::{self, Problem, Solver};
 use crate::{Error, FiniteSum, Result, Rows};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -32,6 +33,9 @@ pub struct Report {
     pub history: History,
     /// Wall-clock time of the loop.
     pub elapsed: Duration,
+    /// Evaluations of the full-batch cost and gradient (passes over the data; for
+    /// mini-batches, the epochs' passes plus the full evaluations).
+    pub evaluations: usize,
 }
 
 /// Runs an optimizer with a schedule on a [`FiniteSum`] under a [`TrainConfig`].
@@ -50,6 +54,9 @@ pub struct Trainer {
     pub optimizer: Box<dyn Optimizer>,
     /// The learning rate per epoch.
     pub schedule: Box<dyn Schedule>,
+    /// A method that chooses its own steps (line search, CG, L-BFGS, Newton). When set, it
+    /// runs instead of `optimizer` and `schedule`, on the full batch.
+    pub solver: Option<Box<dyn Solver>>,
 }
 
 impl Trainer {
@@ -59,7 +66,14 @@ impl Trainer {
             config: TrainConfig::default(),
             optimizer,
             schedule: Box::new(Constant(lr)),
+            solver: None,
         }
+    }
+
+    /// A method that chooses its own steps, instead of the optimizer.
+    pub fn with_solver(mut self, solver: Box<dyn Solver>) -> Self {
+        self.solver = Some(solver);
+        self
     }
 
     /// Replaces the settings.
@@ -129,6 +143,9 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let train = self.check(problem, &init)?;
+        if let Some(solver) = self.solver.as_mut() {
+            return solve_full_batch(solver.as_mut(), problem, init, &self.config, observer);
+        }
         let start = Instant::now();
         let cfg = self.config.clone();
         let dim = problem.dim();
@@ -285,7 +302,8 @@ impl Trainer {
         if restore {
             params.copy_from_slice(&best.params);
         }
-        if restore || finished || cfg.batch_size.is_some() {
+        let reevaluate = restore || finished || cfg.batch_size.is_some();
+        if reevaluate {
             cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
             grad_norm = norm(&grad);
             validation_cost = eval_valid(&work, &params);
@@ -299,8 +317,40 @@ impl Trainer {
             stop_reason,
             history,
             elapsed: start.elapsed(),
+            evaluations: 1 + epoch + usize::from(reevaluate),
         })
     }
+}
+
+/// Runs a solver on the full-batch objective, with second derivatives when the problem has
+/// them.
+fn solve_full_batch<P: FiniteSum + ?Sized>(
+    solver: &mut dyn Solver,
+    problem: &P,
+    init: Vec<f64>,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Report> {
+    if solver.needs_hessian() && !problem.has_hessian() {
+        return Err(Error::setting(
+            "optimizer",
+            format!(
+                "{} needs second derivatives, which this model does not provide: use lbfgs or cg",
+                solver.name()
+            ),
+        ));
+    }
+    let objective = FullBatch::new(problem);
+    let p = if problem.has_hessian() {
+        Problem::with_hessian(&objective, &objective)
+    } else {
+        Problem::new(&objective)
+    };
+    let out = solver::solve(solver, p, init, config, observer)?;
+    Ok(Report {
+        evaluations: out.evaluations,
+        ..out.report
+    })
 }
 
 /// Mean loss over `rows` plus the penalty; the gradient overwrites `grad`.
