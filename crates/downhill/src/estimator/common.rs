@@ -70,12 +70,17 @@ pub(super) fn prepare(
     })
 }
 
+/// An estimator's optimizer, schedule and solver, lent to a run.
+pub(super) type Method<'a> = (
+    &'a mut Box<dyn Optimizer>,
+    &'a mut Box<dyn Schedule>,
+    &'a mut Option<Box<dyn Solver>>,
+);
+
 /// Runs `problem` with the estimator's optimizer and schedule (lent to the trainer and
 /// given back, whatever the outcome), adding the standardisation hint to a divergence.
 pub(super) fn run<P: FiniteSum + ?Sized>(
-    optimizer: &mut Box<dyn Optimizer>,
-    schedule: &mut Box<dyn Schedule>,
-    solver: &mut Option<Box<dyn Solver>>,
+    (optimizer, schedule, solver): Method<'_>,
     config: TrainConfig,
     problem: &P,
     init: Vec<f64>,

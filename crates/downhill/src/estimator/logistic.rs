@@ -205,7 +205,6 @@ impl LogisticRegression {
             watch = watch.separation(&mut separation, 2);
         }
         let standardized = prep.standardizer.is_some();
-        let (opt, sched, solv) = (&mut self.optimizer, &mut self.schedule, &mut self.solver);
         let config = prep.config.clone();
         let result = match self.loss {
             ClassificationLoss::Log => {
@@ -213,9 +212,7 @@ impl LogisticRegression {
                     .intercept(fit_intercept)
                     .penalty(self.penalty);
                 run(
-                    opt,
-                    sched,
-                    solv,
+                    (&mut self.optimizer, &mut self.schedule, &mut self.solver),
                     config,
                     &model,
                     init,
@@ -228,9 +225,7 @@ impl LogisticRegression {
                     .intercept(fit_intercept)
                     .penalty(self.penalty);
                 run(
-                    opt,
-                    sched,
-                    solv,
+                    (&mut self.optimizer, &mut self.schedule, &mut self.solver),
                     config,
                     &model,
                     init,

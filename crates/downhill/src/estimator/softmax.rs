@@ -200,9 +200,7 @@ impl SoftmaxRegression {
             watch = watch.separation(&mut separation, n_classes);
         }
         let result = run(
-            &mut self.optimizer,
-            &mut self.schedule,
-            &mut self.solver,
+            (&mut self.optimizer, &mut self.schedule, &mut self.solver),
             prep.config.clone(),
             &model,
             init,
