@@ -86,6 +86,19 @@ impl Standardizer {
         }
     }
 
+    /// Undoes [`Standardizer::transform`] in place (up to rounding).
+    pub fn inverse_transform(&self, x: &mut Matrix) {
+        let d = x.cols();
+        if d == 0 {
+            return;
+        }
+        for row in x.as_mut_slice().chunks_exact_mut(d) {
+            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
+                *v = v.mul_add(*s, *m);
+            }
+        }
+    }
+
     /// Weights and intercept for standardised features, mapped to the original units.
     pub fn to_original(&self, w_std: &[f64], b_std: f64) -> (Vec<f64>, f64) {
         let w: Vec<f64> = w_std.iter().zip(&self.scale).map(|(w, s)| w / s).collect();

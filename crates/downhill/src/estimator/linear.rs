@@ -1,6 +1,7 @@
 use super::common::Watch;
 use crate::data::{Dataset, Matrix, Standardizer};
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
+use crate::metrics::Scores;
 use crate::model::Linear;
 use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
@@ -129,6 +130,10 @@ pub struct FittedLinear {
     pub history: History,
     /// Wall-clock time of training.
     pub train_time: Duration,
+    /// Metrics on the training rows.
+    pub train_scores: Option<Scores>,
+    /// Metrics on the held-out rows.
+    pub validation_scores: Option<Scores>,
 }
 
 impl FittedLinear {
@@ -231,7 +236,8 @@ impl LinearRegression {
             p.copy_from_slice(&outer);
         });
         let outer = to_outer(standardizer.as_ref(), &report.params, fit_intercept);
-        Ok(FittedLinear {
+        let n_train = y.len() - trainer.config.validation_rows;
+        let mut fitted = FittedLinear {
             weights: outer[..d].to_vec(),
             intercept: if fit_intercept { outer[d] } else { 0.0 },
             fit_intercept,
@@ -243,7 +249,19 @@ impl LinearRegression {
             stop_reason: report.stop_reason,
             history,
             train_time: report.elapsed,
-        })
+            train_scores: None,
+            validation_scores: None,
+        };
+        // Scored in original units, on the data put back in place of a second copy.
+        if let Some(s) = &fitted.standardizer {
+            s.inverse_transform(&mut x);
+        }
+        let pred = fitted.predict(&x);
+        fitted.train_scores = Some(Scores::regression(&y[..n_train], &pred[..n_train])?);
+        if n_train < y.len() {
+            fitted.validation_scores = Some(Scores::regression(&y[n_train..], &pred[n_train..])?);
+        }
+        Ok(fitted)
     }
 }
 

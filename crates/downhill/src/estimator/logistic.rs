@@ -2,6 +2,7 @@ use super::common::{prepare, run, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
 use crate::data::{Dataset, Matrix, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
+use crate::metrics::Scores;
 use crate::model::Linear;
 use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
@@ -115,6 +116,10 @@ pub struct FittedLogistic {
     pub history: History,
     /// Wall-clock time of training.
     pub train_time: Duration,
+    /// Metrics on the training rows.
+    pub train_scores: Option<Scores>,
+    /// Metrics on the held-out rows.
+    pub validation_scores: Option<Scores>,
 }
 
 impl FittedLogistic {
@@ -242,7 +247,7 @@ impl LogisticRegression {
             p.copy_from_slice(&outer);
         });
         let outer = to_outer(standardizer.as_ref(), &report.params, fit_intercept);
-        Ok(FittedLogistic {
+        let mut fitted = FittedLogistic {
             weights: outer[..d].to_vec(),
             intercept: if fit_intercept { outer[d] } else { 0.0 },
             fit_intercept,
@@ -255,7 +260,29 @@ impl LogisticRegression {
             stop_reason: report.stop_reason,
             history,
             train_time: report.elapsed,
-        })
+            train_scores: None,
+            validation_scores: None,
+        };
+        // Scored in original units, on the data put back in place of a second copy.
+        let mut x = prep.x;
+        if let Some(s) = &fitted.standardizer {
+            s.inverse_transform(&mut x);
+        }
+        let pred = fitted.predict(&x);
+        let proba = fitted.predict_proba(&x).ok();
+        let y = &prep.y;
+        let score = |r: std::ops::Range<usize>| {
+            Scores::binary(
+                &y[r.clone()],
+                &pred[r.clone()],
+                proba.as_ref().map(|p| &p[r]),
+            )
+        };
+        fitted.train_scores = Some(score(0..n_train)?);
+        if n_train < y.len() {
+            fitted.validation_scores = Some(score(n_train..y.len())?);
+        }
+        Ok(fitted)
     }
 }
 

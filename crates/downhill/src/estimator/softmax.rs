@@ -1,6 +1,7 @@
 use super::common::{prepare, run, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
 use crate::data::{Dataset, Matrix, Standardizer};
+use crate::metrics::Scores;
 use crate::model::Softmax;
 use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
@@ -96,6 +97,10 @@ pub struct FittedSoftmax {
     pub history: History,
     /// Wall-clock time of training.
     pub train_time: Duration,
+    /// Metrics on the training rows.
+    pub train_scores: Option<Scores>,
+    /// Metrics on the held-out rows.
+    pub validation_scores: Option<Scores>,
 }
 
 impl FittedSoftmax {
@@ -224,7 +229,7 @@ impl SoftmaxRegression {
                 intercepts[k] = outer[d];
             }
         }
-        Ok(FittedSoftmax {
+        let mut fitted = FittedSoftmax {
             n_classes,
             weights,
             intercepts,
@@ -237,7 +242,30 @@ impl SoftmaxRegression {
             stop_reason: report.stop_reason,
             history,
             train_time: report.elapsed,
-        })
+            train_scores: None,
+            validation_scores: None,
+        };
+        // Scored in original units, on the data put back in place of a second copy.
+        let (mut x, y) = (prep.x, prep.y);
+        if let Some(s) = &fitted.standardizer {
+            s.inverse_transform(&mut x);
+        }
+        let pred = fitted.predict(&x);
+        let proba = fitted.predict_proba(&x);
+        let score = |r: std::ops::Range<usize>| -> Result<Scores> {
+            let k = proba.cols();
+            let p = Matrix::from_row_major(
+                r.len(),
+                k,
+                proba.as_slice()[r.start * k..r.end * k].to_vec(),
+            )?;
+            Scores::multiclass(&y[r.clone()], &pred[r], &p)
+        };
+        fitted.train_scores = Some(score(0..n_train)?);
+        if n_train < y.len() {
+            fitted.validation_scores = Some(score(n_train..y.len())?);
+        }
+        Ok(fitted)
     }
 }
 

@@ -7,12 +7,14 @@
 
 pub mod classification;
 pub mod regression;
+mod scores;
 
 pub use classification::{
     accuracy, class_scores, confusion_matrix, f1, log_loss, log_loss_multiclass, precision, recall,
     ClassScore,
 };
 pub use regression::{mae, r2, rmse};
+pub use scores::Scores;
 
 use crate::{Error, Result};
 

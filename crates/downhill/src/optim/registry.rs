@@ -364,7 +364,7 @@ pub fn build(name: &str, h: &Hyper) -> Result<Box<dyn Optimizer>> {
     })
 }
 
-/// The composable extras, as command-line flags: `--clip-norm`, `--grad-noise`,
+/// The composable extras, as command-line flags: `--clip-norm`, `--gradient-noise`,
 /// `--average`. `None` leaves an extra off.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Extras {
@@ -397,7 +397,7 @@ pub fn wrap(opt: Box<dyn Optimizer>, extras: &Extras) -> Result<Box<dyn Optimize
         if !(eta > 0.0 && eta.is_finite()) {
             return Err(Error::setting(
                 "gradient noise",
-                format!("--grad-noise {eta} must be positive and finite"),
+                format!("--gradient-noise {eta} must be positive and finite"),
             ));
         }
         opt = Box::new(GradientNoise::new(opt, eta, extras.seed));
