@@ -1,6 +1,6 @@
-//! Command-line arguments.
+//! Command-line arguments: one struct per command, and the option groups they share.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Gradient descent for fitting models and watching optimizers descend.
@@ -13,29 +13,48 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Fit a linear regression to a CSV file by gradient descent.
+    /// Fit a model (linear, logistic or softmax regression) to a CSV or Parquet file.
     #[command(after_help = FIT_EXAMPLES)]
-    Fit(FitArgs),
-    /// Predict with a fitted model on a CSV file.
+    Fit(Box<FitArgs>),
+    /// Predict with a fitted model on a CSV or Parquet file.
     #[command(after_help = PREDICT_EXAMPLES)]
     Predict(PredictArgs),
+    /// Score a fitted model on a labelled CSV or Parquet file (R^2, RMSE, ...; accuracy, F1, ...).
+    #[command(after_help = EVALUATE_EXAMPLES)]
+    Evaluate(EvaluateArgs),
+    /// Minimise a named test function or a formula, e.g. "(1-x)^2 + 100*(y-x^2)^2".
+    #[command(after_help = crate::commands::minimize::EXAMPLES)]
+    Minimize(Box<crate::commands::minimize::MinimizeArgs>),
+    /// Race several optimizers from one start on one function or data set.
+    #[command(after_help = crate::commands::compare::EXAMPLES)]
+    Compare(Box<crate::commands::compare::CompareArgs>),
+    /// List the optimizers with their update rules and defaults, and the schedules.
+    Optimizers,
 }
 
 const FIT_EXAMPLES: &str = "\
 Examples:
   downhill fit data/engel.csv --target foodexp
-  downhill fit data/stackloss.csv --target STACKLOSS --features AIRFLOW,WATERTEMP -o model.json
-  downhill fit data/engel.csv --target foodexp --no-standardize --lr 1e-7 --epochs 50 --history h.csv
-  downhill fit data/engel.csv --target foodexp --json";
+  downhill fit data/stackloss.csv --target STACKLOSS --optimizer adam --lr 0.01 -o model.json
+  downhill fit data/stackloss.csv -t STACKLOSS --batch-size 4 --schedule step:100:0.5 --seed 7
+  downhill fit data/engel.csv -t foodexp --no-standardize --lr 1e-7 --epochs 50 --history h.csv
+  downhill fit data/breast_cancer.csv -t diagnosis --model logistic --l2 0.0017 --json
+  downhill fit data/iris.csv -t species --model softmax --optimizer lbfgs
+  downhill fit data/nist/Pontius.csv -t y --degree 2 --optimizer newton";
 
 const PREDICT_EXAMPLES: &str = "\
 Examples:
   downhill fit data/engel.csv --target foodexp -o engel.json
   downhill predict engel.json data/engel.csv -o predictions.csv";
 
+const EVALUATE_EXAMPLES: &str = "\
+Examples:
+  downhill fit data/iris.csv -t species --model softmax -o iris.json
+  downhill evaluate iris.json data/iris.csv --json";
+
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// The data: a CSV file with a header row.
+    /// The data: CSV with a header row, or Parquet (.parquet, .pq).
     pub data: PathBuf,
 
     /// The column to predict.
@@ -45,6 +64,9 @@ pub struct FitArgs {
     /// Feature columns, comma-separated [default: every other column].
     #[arg(short, long, value_delimiter = ',')]
     pub features: Option<Vec<String>>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
 
     #[command(flatten)]
     pub train: TrainArgs,
@@ -63,14 +85,164 @@ pub struct FitArgs {
     pub out: OutputArgs,
 }
 
-/// Settings of the descent.
+/// The model, its loss and penalty.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.1, value_parser = positive, allow_negative_numbers = true)]
-    pub lr: f64,
+pub struct ModelArgs {
+    /// The model.
+    #[arg(long, value_enum, default_value_t = ModelKind::Linear)]
+    pub model: ModelKind,
 
-    /// Maximum number of epochs (passes over the data).
+    /// The loss [default: squared for linear, log for logistic and softmax].
+    #[arg(long, value_enum)]
+    pub loss: Option<LossKind>,
+
+    /// Width of the quadratic zone of the Huber loss.
+    #[arg(long, default_value_t = 1.0, value_parser = positive, allow_negative_numbers = true)]
+    pub huber_delta: f64,
+
+    /// Half-width of the epsilon-insensitive tube.
+    #[arg(long, default_value_t = 0.1, value_parser = non_negative, allow_negative_numbers = true)]
+    pub epsilon: f64,
+
+    /// Add powers x^2 .. x^K of the features (or of --degree-columns).
+    #[arg(long, value_name = "K")]
+    pub degree: Option<u32>,
+
+    /// The columns to raise to powers with --degree [default: every feature].
+    #[arg(long, value_delimiter = ',')]
+    pub degree_columns: Option<Vec<String>>,
+
+    /// Fit without an intercept (the line goes through the origin).
+    #[arg(long)]
+    pub no_intercept: bool,
+
+    /// The positive class of a two-class text target (logistic regression).
+    #[arg(long, value_name = "LABEL")]
+    pub positive: Option<String>,
+
+    /// L2 penalty strength: + l2/2 * ||w||^2 (the intercept is never penalised).
+    #[arg(long, value_parser = non_negative, allow_negative_numbers = true)]
+    pub l2: Option<f64>,
+
+    /// L1 penalty strength: + l1 * ||w||_1, by a proximal step (exact zeros).
+    #[arg(long, value_parser = non_negative, allow_negative_numbers = true)]
+    pub l1: Option<f64>,
+
+    /// Elastic net: split --penalty into l1 = penalty * ratio and l2 = penalty * (1 - ratio).
+    #[arg(long, value_parser = non_negative, allow_negative_numbers = true, requires = "penalty")]
+    pub l1_ratio: Option<f64>,
+
+    /// Total penalty strength for --l1-ratio (scikit-learn's alpha).
+    #[arg(long, value_parser = non_negative, allow_negative_numbers = true, requires = "l1_ratio")]
+    pub penalty: Option<f64>,
+
+    /// Fit on the raw features instead of z-scores: the textbook update, exactly.
+    #[arg(long)]
+    pub no_standardize: bool,
+
+    /// Storage precision of the data (accumulation is always f64).
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// Linear regression.
+    Linear,
+    /// Two-class logistic regression.
+    Logistic,
+    /// Multinomial (softmax) regression.
+    Softmax,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LossKind {
+    /// (y - pred)^2.
+    Squared,
+    /// |y - pred|.
+    Absolute,
+    /// Quadratic within --huber-delta, linear beyond.
+    Huber,
+    /// max(0, |y - pred| - --epsilon).
+    EpsilonInsensitive,
+    /// Cross-entropy (logistic, softmax).
+    Log,
+    /// max(0, 1 - s*z): a linear SVM (logistic model only).
+    Hinge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Precision {
+    /// 64-bit floats.
+    F64,
+    /// 32-bit floats: half the memory traffic.
+    F32,
+}
+
+/// The descent: optimizer, learning rate, batches, stopping rules. Shared by every command
+/// that runs one.
+#[derive(Debug, Args, Clone)]
+pub struct TrainArgs {
+    /// Optimizer: gd, sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax,
+    /// nadam, amsgrad, adamw (first order); cg, cg-fr, lbfgs, newton (choose their own
+    /// steps); auto (a method that needs no learning rate). `downhill optimizers` lists them.
+    #[arg(long, default_value = "gd")]
+    pub optimizer: String,
+
+    /// Learning rate (the starting one, under a schedule) [default: the optimizer's].
+    #[arg(long, value_parser = positive, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+
+    /// Momentum gamma (momentum, nesterov).
+    #[arg(long, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
+
+    /// beta1 (adam, adamax, nadam, amsgrad, adamw).
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta1: Option<f64>,
+
+    /// beta2 (adam, adamax, nadam, amsgrad, adamw).
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta2: Option<f64>,
+
+    /// epsilon of the adaptive methods.
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps: Option<f64>,
+
+    /// rho: decay of the squared-gradient average (adadelta, rmsprop).
+    #[arg(long, allow_negative_numbers = true)]
+    pub rho: Option<f64>,
+
+    /// Decoupled weight decay (adamw).
+    #[arg(long, allow_negative_numbers = true)]
+    pub weight_decay: Option<f64>,
+
+    /// Line search for gd: armijo (backtracking) or wolfe (strong Wolfe).
+    #[arg(long, value_name = "armijo|wolfe")]
+    pub line_search: Option<String>,
+
+    /// Curvature pairs kept by lbfgs.
+    #[arg(long, default_value_t = 10)]
+    pub history_size: usize,
+
+    /// Learning-rate schedule: constant, step:STEP[:GAMMA], exp:GAMMA, invscaling[:POWER],
+    /// cosine:T[:LR_MIN], plateau[:PATIENCE[:FACTOR]], warmup:N[+SCHEDULE].
+    #[arg(long, default_value = "constant")]
+    pub schedule: String,
+
+    /// Rows per mini-batch (1: stochastic gradient descent) [default: full batch].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+
+    /// Keep the rows in file order instead of reshuffling every epoch.
+    #[arg(long)]
+    pub no_shuffle: bool,
+
+    /// Seed of every random choice (shuffles, validation split, gradient noise).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Maximum number of epochs (passes over the data; iterations for cg, lbfgs, newton).
     #[arg(long, default_value_t = 10_000)]
     pub epochs: usize,
 
@@ -78,18 +250,43 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1e-13, value_parser = non_negative, allow_negative_numbers = true)]
     pub gtol: f64,
 
-    /// Stop when the cost has not improved by this fraction for --n-iter-no-change epochs
-    /// [default: off].
+    /// Stop when the cost has not improved by this fraction for --patience epochs
+    /// [default: off for full batch, 1e-4 for mini-batches].
     #[arg(long, value_parser = non_negative, allow_negative_numbers = true)]
     pub tol: Option<f64>,
 
-    /// Patience of --tol, in epochs.
-    #[arg(long, default_value_t = 10)]
-    pub n_iter_no_change: usize,
+    /// Patience of --tol and of early stopping, in epochs.
+    #[arg(long, alias = "n-iter-no-change", default_value_t = 10)]
+    pub patience: usize,
 
-    /// Use the raw features: the textbook update, exactly.
-    #[arg(long)]
-    pub no_standardize: bool,
+    /// Hold out this fraction of the rows (seeded) and stop when their cost stops
+    /// improving, keeping the best epoch's parameters.
+    #[arg(long, allow_negative_numbers = true)]
+    pub validation_fraction: Option<f64>,
+
+    /// Stop after this many seconds.
+    #[arg(long, value_parser = positive, allow_negative_numbers = true, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+
+    /// Clip the gradient to this global norm.
+    #[arg(long, allow_negative_numbers = true)]
+    pub clip_norm: Option<f64>,
+
+    /// Add Gaussian noise of variance ETA/(1+t)^0.55 to the gradient (Neelakantan et al.).
+    #[arg(long, value_name = "ETA", allow_negative_numbers = true)]
+    pub gradient_noise: Option<f64>,
+
+    /// Report the average of the iterates (Polyak-Ruppert), from step N on (default 0).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "0")]
+    pub average: Option<u64>,
+
+    /// Threads for full-batch passes [default: all cores].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where results go.
@@ -99,7 +296,8 @@ pub struct OutputArgs {
     #[arg(short, long, value_name = "MODEL.json")]
     pub output: Option<PathBuf>,
 
-    /// Write every epoch (cost, gradient norm, learning rate, parameters) to this CSV file.
+    /// Write every epoch (cost, gradient norm, learning rate, validation cost, parameters)
+    /// to this CSV file.
     #[arg(long, value_name = "HISTORY.csv")]
     pub history: Option<PathBuf>,
 
@@ -107,9 +305,26 @@ pub struct OutputArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Draw the cost per epoch (and the validation cost) to this SVG or PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub plot_loss: Option<PathBuf>,
+
+    /// Draw the data and the fitted line (linear model, one feature).
+    #[arg(long, value_name = "FILE")]
+    pub plot_fit: Option<PathBuf>,
+
+    /// Draw the cost surface over (weight, intercept) as filled contours with the path of
+    /// steps (linear model, one feature).
+    #[arg(long, value_name = "FILE")]
+    pub plot_surface: Option<PathBuf>,
+
+    /// The same surface and path in a 3-D view.
+    #[arg(long, value_name = "FILE")]
+    pub plot_3d: Option<PathBuf>,
+
+    /// Draw the data and the decision line (logistic model, two features).
+    #[arg(long, value_name = "FILE")]
+    pub plot_boundary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -117,12 +332,25 @@ pub struct PredictArgs {
     /// A model written by `downhill fit -o`.
     pub model: PathBuf,
 
-    /// The data: a CSV file with the model's feature columns (others are ignored).
+    /// The data: CSV or Parquet with the model's feature columns (others are ignored).
     pub data: PathBuf,
 
     /// Write predictions here (CSV) instead of stdout.
     #[arg(short, long, value_name = "PREDICTIONS.csv")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A model written by `downhill fit -o`.
+    pub model: PathBuf,
+
+    /// The data: CSV or Parquet with the model's features and target.
+    pub data: PathBuf,
+
+    /// Print the metrics as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn number(s: &str) -> Result<f64, String> {

@@ -4,8 +4,15 @@
 
 mod cli;
 mod commands;
+mod design;
 mod io;
+mod labels;
+mod method;
+#[allow(dead_code)] // called by the plot commands, written later
+mod plot;
+mod predictor;
 mod progress;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -15,6 +22,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Fit(args) => commands::fit::run(args),
         cli::Command::Predict(args) => commands::predict::run(args),
+        cli::Command::Evaluate(args) => commands::evaluate::run(args),
+        cli::Command::Minimize(args) => commands::minimize::run(args),
+        cli::Command::Compare(args) => commands::compare::run(args),
+        cli::Command::Optimizers => commands::optimizers::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -146,9 +146,11 @@ fn fit_writes_model_and_history_then_predict_uses_the_model() {
     assert_eq!(m["target"], "foodexp");
     assert!(m["standardization"]["mean"][0].as_f64().unwrap() > 0.0);
     assert_eq!(m["training"]["lr"], 0.1);
+    assert_eq!(m["model"], "linear");
+    assert_eq!(m["terms"][0], "income");
     let (w, b) = (
-        m["weights"][0].as_f64().unwrap(),
-        m["intercept"].as_f64().unwrap(),
+        m["weights"][0][0].as_f64().unwrap(),
+        m["intercept"][0].as_f64().unwrap(),
     );
 
     let h = std::fs::read_to_string(&history).unwrap();

@@ -1,5 +1,7 @@
 //! Small numeric helpers shared by kernels, estimators and drivers.
 
+use crate::data::Element;
+
 /// Euclidean norm.
 pub fn norm(v: &[f64]) -> f64 {
     dot(v, v).sqrt()
@@ -9,20 +11,29 @@ pub fn norm(v: &[f64]) -> f64 {
 /// grows more slowly than with one running sum.
 #[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    dot_wide(a, b)
+}
+
+/// [`dot`] of `f64` weights with values stored as `f64` or `f32`, each widened to `f64` as
+/// it is read (the same four accumulators, so for `f64` values the same bits as [`dot`]).
+/// Always inlined, so that kernels compiled for a wider instruction set get it compiled
+/// for that set too.
+#[inline(always)]
+pub fn dot_wide<T: Element>(a: &[f64], b: &[T]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let mut acc = [0.0f64; 4];
     let ca = a.chunks_exact(4);
     let cb = b.chunks_exact(4);
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        acc[0] += x[0] * y[0];
-        acc[1] += x[1] * y[1];
-        acc[2] += x[2] * y[2];
-        acc[3] += x[3] * y[3];
+        acc[0] += x[0] * y[0].into();
+        acc[1] += x[1] * y[1].into();
+        acc[2] += x[2] * y[2].into();
+        acc[3] += x[3] * y[3].into();
     }
     let mut tail = 0.0;
     for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
+        tail += x * (*y).into();
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
@@ -30,9 +41,15 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// `y += a * x`.
 #[inline]
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    axpy_wide(a, x, y);
+}
+
+/// [`axpy`] with `x` stored as `f64` or `f32`, widened as it is read.
+#[inline(always)]
+pub fn axpy_wide<T: Element>(a: f64, x: &[T], y: &mut [f64]) {
     debug_assert_eq!(x.len(), y.len());
     for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
+        *yi += a * (*xi).into();
     }
 }
 
@@ -89,5 +106,11 @@ mod tests {
         let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot(&a, &b) - plain).abs() < 1e-12);
         assert_eq!(norm(&[3.0, 4.0]), 5.0);
+        // f32 storage: the same sums of the widened values.
+        let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+        assert_eq!(dot_wide(&a, &b32), dot(&a, &b));
+        let mut y = vec![1.0; 11];
+        axpy_wide(2.0, &b32, &mut y);
+        assert_eq!(y[10], 1.0 + 2.0 * -9.0);
     }
 }

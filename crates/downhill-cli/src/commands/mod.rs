@@ -1,4 +1,8 @@
 //! One file per command.
 
+pub mod compare;
+pub mod evaluate;
 pub mod fit;
+pub mod minimize;
+pub mod optimizers;
 pub mod predict;

@@ -1,46 +1,40 @@
 //! `downhill predict`: apply a model file to a table.
 
 use crate::cli::PredictArgs;
-use crate::io::csv::{self, Header, Target};
+use crate::design::Design;
 use crate::io::model_file::ModelFile;
-use anyhow::{Context, Result};
+use crate::io::table::{self, Target};
+use crate::predictor::predict;
+use anyhow::Result;
 use std::io::Write;
 
-/// Runs `downhill predict`.
+/// Runs `downhill predict`: one row per input row, `prediction` (the value, or the class
+/// label), then for classifiers the probability of each class as `p_<class>`.
 pub fn run(args: &PredictArgs) -> Result<()> {
     let model = ModelFile::read(&args.model)?;
-    let header = Header::read(&args.data)?;
-    let mut columns = Vec::with_capacity(model.features.len());
-    for name in &model.features {
-        let j = header
-            .names
-            .iter()
-            .position(|n| n == name)
-            .with_context(|| {
-                format!(
-                "{}: no column '{name}', which the model needs (features: {}); the columns are: {}",
-                args.data.display(),
-                model.features.join(", "),
-                header.names.join(", ")
-            )
-            })?;
-        columns.push(j);
-    }
-    let table = csv::load(&args.data, &header, &columns, Target::None)?;
-    let d = columns.len();
-    let predictions = (0..table.rows).map(|i| {
-        let row = &table.x[i * d..(i + 1) * d];
-        row.iter()
-            .zip(&model.weights)
-            .map(|(x, w)| x * w)
-            .sum::<f64>()
-            + model.intercept
-    });
+    let header = table::header(&args.data)?;
+    let design = Design::for_model(&args.data, &header, &model)?;
+    let t = table::load(&args.data, &header, &design.columns, Target::None)?;
+    let x = design.matrix(t.x, t.rows)?;
+    let p = predict(&model, &x);
     let write = |out: &mut dyn Write| -> Result<()> {
-        writeln!(out, "prediction")?;
-        for p in predictions.clone() {
-            writeln!(out, "{p}")?;
+        let mut w = ::csv::Writer::from_writer(out);
+        let mut head = vec!["prediction".to_string()];
+        if let (Some(classes), Some(_)) = (&model.classes, &p.proba) {
+            head.extend(classes.iter().map(|c| format!("p_{c}")));
         }
+        w.write_record(&head)?;
+        for (i, v) in p.values.iter().enumerate() {
+            let mut row = vec![match &model.classes {
+                Some(classes) => classes[*v as usize].clone(),
+                None => v.to_string(),
+            }];
+            if let Some(proba) = &p.proba {
+                row.extend(proba.row(i).iter().map(|q| q.to_string()));
+            }
+            w.write_record(&row)?;
+        }
+        w.flush()?;
         Ok(())
     };
     match &args.output {

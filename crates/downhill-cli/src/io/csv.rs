@@ -1,82 +1,11 @@
 //! Reading CSV tables. Numbers are parsed here, not by serde, so that every bad cell is
 //! reported with its file, line, column name and text.
 
+use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
-
-/// The header of a CSV file.
-#[derive(Debug, Clone)]
-pub struct Header {
-    /// Column names, trimmed.
-    pub names: Vec<String>,
-}
-
-impl Header {
-    /// Reads the header row of `path`.
-    pub fn read(path: &Path) -> Result<Self> {
-        let mut reader = open(path)?;
-        let record = reader
-            .byte_headers()
-            .with_context(|| format!("{}: cannot read the header", path.display()))?;
-        if record.is_empty() || (record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace))
-        {
-            bail!(
-                "{}: the file is empty (expected a header row of column names)",
-                path.display()
-            );
-        }
-        let mut names = Vec::with_capacity(record.len());
-        for (j, field) in record.iter().enumerate() {
-            let name = std::str::from_utf8(field).with_context(|| {
-                format!("{}:1: column {} name is not UTF-8", path.display(), j + 1)
-            })?;
-            let name = name.trim_start_matches('\u{feff}').trim().to_string();
-            if names.contains(&name) {
-                bail!("{}:1: column name '{name}' appears twice", path.display());
-            }
-            names.push(name);
-        }
-        Ok(Header { names })
-    }
-
-    /// The index of column `name`, or an error listing the columns there are.
-    pub fn index(&self, path: &Path, name: &str, role: &str) -> Result<usize> {
-        self.names.iter().position(|n| n == name).with_context(|| {
-            format!(
-                "{}: no {role} column '{name}'; the columns are: {}",
-                path.display(),
-                self.names.join(", ")
-            )
-        })
-    }
-}
-
-/// What to read from the target column.
-#[derive(Debug, Clone, Copy)]
-pub enum Target {
-    /// No target (prediction).
-    None,
-    /// A numeric target.
-    Numeric(usize),
-    /// A text target (class labels).
-    #[allow(dead_code)] // classification (issue 4) reads labels
-    Text(usize),
-}
-
-/// The columns read from a table.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    /// Features, row-major.
-    pub x: Vec<f64>,
-    /// Number of rows.
-    pub rows: usize,
-    /// Numeric targets.
-    pub y: Vec<f64>,
-    /// Text targets.
-    pub labels: Vec<String>,
-}
 
 fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -87,6 +16,27 @@ fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
         .flexible(true)
         .has_headers(true)
         .from_reader(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// Reads the header row of `path`.
+pub fn header(path: &Path) -> Result<Header> {
+    let mut reader = open(path)?;
+    let record = reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    if record.is_empty() || (record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace)) {
+        bail!(
+            "{}: the file is empty (expected a header row of column names)",
+            path.display()
+        );
+    }
+    let mut names = Vec::with_capacity(record.len());
+    for (j, field) in record.iter().enumerate() {
+        let name = std::str::from_utf8(field)
+            .with_context(|| format!("{}:1: column {} name is not UTF-8", path.display(), j + 1))?;
+        names.push(name.trim_start_matches('\u{feff}').trim().to_string());
+    }
+    Header::new(path, names)
 }
 
 /// Reads the `features` columns and the target of every row.

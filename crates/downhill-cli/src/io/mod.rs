@@ -3,3 +3,5 @@
 pub mod atomic;
 pub mod csv;
 pub mod model_file;
+pub mod parquet;
+pub mod table;

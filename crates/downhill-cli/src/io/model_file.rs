@@ -1,4 +1,4 @@
-//! The model file: everything `predict` needs, plus how the model was trained.
+//! The model file: everything `predict` and `evaluate` need, plus how the model was trained.
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -16,24 +16,42 @@ pub struct ModelFile {
     pub format: String,
     /// Always [`VERSION`] when written.
     pub version: u32,
-    /// `linear`.
+    /// `linear`, `logistic` or `softmax`.
     pub model: String,
+    /// The loss it was fitted with (`squared`, `log`, `hinge`, ...).
+    pub loss: String,
     /// The target column.
     pub target: String,
-    /// Feature columns, in the order of `weights`.
+    /// The columns read from the data, in order.
     pub features: Vec<String>,
-    /// One weight per feature, in original units.
-    pub weights: Vec<f64>,
-    /// The intercept, in original units (0 without one).
-    pub intercept: f64,
-    /// Whether an intercept was fitted.
+    /// Powers added to some columns, if any.
+    pub polynomial: Option<Polynomial>,
+    /// Names of the model's inputs: `features`, then the added powers (`x^2`, ...).
+    pub terms: Vec<String>,
+    /// Class labels: logistic `[negative, positive]`, softmax every class in order.
+    pub classes: Option<Vec<String>>,
+    /// One row of weights (one per term) per output: one output for linear and logistic,
+    /// one per class for softmax. Original units.
+    pub weights: Vec<Vec<f64>>,
+    /// One intercept per output (0 without one).
+    pub intercept: Vec<f64>,
+    /// Whether intercepts were fitted.
     pub fit_intercept: bool,
-    /// The standardisation used inside the fit.
+    /// The standardisation used inside the fit (of the terms).
     pub standardization: Option<Standardization>,
     /// How the model was trained.
     pub training: Training,
-    /// Final cost on the training data.
+    /// Final cost on the training data (penalty included).
     pub cost: f64,
+}
+
+/// Powers of some columns appended as new terms.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Polynomial {
+    /// Highest power.
+    pub degree: u32,
+    /// The columns raised (names from `features`).
+    pub columns: Vec<String>,
 }
 
 /// Column means and scales used inside the fit.
@@ -50,8 +68,16 @@ pub struct Standardization {
 pub struct Training {
     /// Optimizer name.
     pub optimizer: String,
-    /// Learning rate.
-    pub lr: f64,
+    /// Starting learning rate (none for methods that choose their own steps).
+    pub lr: Option<f64>,
+    /// Learning-rate schedule.
+    pub schedule: String,
+    /// Rows per mini-batch (none: full batch).
+    pub batch_size: Option<usize>,
+    /// L1 and L2 penalty strengths.
+    pub l1: f64,
+    /// L2 penalty strength.
+    pub l2: f64,
     /// Epoch limit.
     pub max_epochs: usize,
     /// Epochs run.
@@ -60,6 +86,8 @@ pub struct Training {
     pub gtol: f64,
     /// Cost tolerance, if any.
     pub tol: Option<f64>,
+    /// Seed of every random choice.
+    pub seed: u64,
     /// Why training stopped.
     pub stop_reason: String,
     /// Rows used.
@@ -93,26 +121,38 @@ impl ModelFile {
         }
         let model: ModelFile = serde_json::from_value(value)
             .map_err(|e| anyhow::anyhow!("{}: damaged downhill model file: {e}", path.display()))?;
-        if model.weights.len() != model.features.len() {
+        model
+            .check()
+            .map_err(|e| anyhow::anyhow!("{}: damaged downhill model file: {e}", path.display()))?;
+        Ok(model)
+    }
+
+    fn check(&self) -> Result<()> {
+        let outputs = match (self.model.as_str(), &self.classes) {
+            ("linear", None) | ("logistic", Some(_)) => 1,
+            ("softmax", Some(c)) => c.len(),
+            (m, _) => bail!("unknown model '{m}' or classes that do not fit it"),
+        };
+        if self.weights.len() != outputs || self.intercept.len() != outputs {
             bail!(
-                "{}: damaged downhill model file: {} weights for {} features",
-                path.display(),
-                model.weights.len(),
-                model.features.len()
+                "{} rows of weights and {} intercepts for {outputs} outputs",
+                self.weights.len(),
+                self.intercept.len()
             );
         }
-        if model
+        if let Some(row) = self.weights.iter().find(|r| r.len() != self.terms.len()) {
+            bail!("{} weights for {} terms", row.len(), self.terms.len());
+        }
+        if self
             .weights
             .iter()
-            .chain([&model.intercept])
+            .flatten()
+            .chain(&self.intercept)
             .any(|w| !w.is_finite())
         {
-            bail!(
-                "{}: damaged downhill model file: a parameter is not finite",
-                path.display()
-            );
+            bail!("a parameter is not finite");
         }
-        Ok(model)
+        Ok(())
     }
 
     /// Writes the model atomically.

@@ -88,6 +88,215 @@ impl Matrix {
     }
 }
 
+
+/// How feature values are stored while training. Arithmetic is always in `f64`; `F32`
+/// storage halves the memory a pass over the data reads (and holds), at the price of
+/// rounding each value to about 7 significant digits once, before training.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Precision {
+    /// 64-bit floats: the values exactly as given.
+    #[default]
+    F64,
+    /// 32-bit floats, widened to `f64` as they are read.
+    F32,
+}
+
+impl Precision {
+    /// The name users type: `"f64"` or `"f32"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
+
+    /// Bytes per stored value.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Precision::F64 => 8,
+            Precision::F32 => 4,
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = Error;
+
+    /// `"f64"` or `"f32"` (also `"float64"`, `"float32"`, `"double"`, `"single"`).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "f64" | "float64" | "double" => Ok(Precision::F64),
+            "f32" | "float32" | "single" => Ok(Precision::F32),
+            _ => Err(Error::setting(
+                "precision",
+                format!("unknown precision '{s}': use f64 or f32"),
+            )),
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
+/// A type feature values are stored in: `f64` or `f32` (sealed). Kernels are generic over
+/// it and widen every value to `f64` as they read it, so accumulation is always in `f64`.
+pub trait Element: sealed::Sealed + Copy + Send + Sync + Into<f64> + std::fmt::Debug + 'static {
+    /// The [`Precision`] of this type.
+    const PRECISION: Precision;
+}
+
+impl Element for f64 {
+    const PRECISION: Precision = Precision::F64;
+}
+
+impl Element for f32 {
+    const PRECISION: Precision = Precision::F32;
+}
+
+/// A dense row-major matrix of `f32`: [`Matrix`] with half the bytes per value, for
+/// training on data whose pass over memory is the cost of an epoch. Built from a [`Matrix`]
+/// (rounding each value to the nearest `f32`); models read it through [`MatrixRef`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixF32 {
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl MatrixF32 {
+    /// A matrix from its values in row-major order.
+    pub fn from_row_major(rows: usize, cols: usize, data: Vec<f32>) -> Result<Self> {
+        if rows.checked_mul(cols) != Some(data.len()) {
+            return Err(Error::Shape {
+                what: "matrix values (rows * columns)",
+                expected: rows.saturating_mul(cols),
+                got: data.len(),
+            });
+        }
+        Ok(MatrixF32 { data, rows, cols })
+    }
+
+    /// `x` rounded to `f32`, value by value. A finite value beyond `f32`'s range (about
+    /// `3.4e38`) would become infinite: that is an [`Error::InvalidSetting`] of `precision`.
+    pub fn from_f64(x: &Matrix) -> Result<Self> {
+        let mut data = Vec::with_capacity(x.as_slice().len());
+        for (k, &v) in x.as_slice().iter().enumerate() {
+            let w = v as f32;
+            if w.is_infinite() && v.is_finite() {
+                let cols = x.cols().max(1);
+                return Err(Error::setting(
+                    "precision",
+                    format!(
+                        "the value {v:e} at row {}, column {} does not fit in f32 (largest \
+                         about 3.4e38): use f64, or standardise the features",
+                        k / cols + 1,
+                        k % cols + 1
+                    ),
+                ));
+            }
+            data.push(w);
+        }
+        Ok(MatrixF32 {
+            data,
+            rows: x.rows(),
+            cols: x.cols(),
+        })
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// All values, row-major.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The values widened back to `f64` (exactly: every `f32` is an `f64`).
+    pub fn to_f64(&self) -> Matrix {
+        Matrix {
+            data: self.data.iter().map(|&v| f64::from(v)).collect(),
+            rows: self.rows,
+            cols: self.cols,
+        }
+    }
+}
+
+/// A borrowed feature matrix in either storage: what models hold, so one model type runs
+/// on `f64` or `f32` data. Built with `From` (`(&matrix).into()`), so functions taking
+/// `impl Into<MatrixRef>` accept `&Matrix` and `&MatrixF32` alike.
+#[derive(Debug, Clone, Copy)]
+pub enum MatrixRef<'a> {
+    /// `f64` values.
+    F64(&'a Matrix),
+    /// `f32` values.
+    F32(&'a MatrixF32),
+}
+
+impl MatrixRef<'_> {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        match self {
+            MatrixRef::F64(m) => m.rows(),
+            MatrixRef::F32(m) => m.rows(),
+        }
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        match self {
+            MatrixRef::F64(m) => m.cols(),
+            MatrixRef::F32(m) => m.cols(),
+        }
+    }
+
+    /// The storage type.
+    pub fn precision(&self) -> Precision {
+        match self {
+            MatrixRef::F64(_) => Precision::F64,
+            MatrixRef::F32(_) => Precision::F32,
+        }
+    }
+
+    /// Bytes of feature values (what one pass over every row reads, targets aside).
+    pub fn bytes(&self) -> usize {
+        self.rows() * self.cols() * self.precision().bytes()
+    }
+}
+
+impl<'a> From<&'a Matrix> for MatrixRef<'a> {
+    fn from(m: &'a Matrix) -> Self {
+        MatrixRef::F64(m)
+    }
+}
+
+impl<'a> From<&'a MatrixF32> for MatrixRef<'a> {
+    fn from(m: &'a MatrixF32) -> Self {
+        MatrixRef::F32(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +307,29 @@ mod tests {
         assert_eq!(m.row(1), &[3.0, 4.0]);
         assert_eq!(m.column(1).collect::<Vec<_>>(), vec![2.0, 4.0, 6.0]);
         assert!(Matrix::from_row_major(2, 2, vec![1.0; 3]).is_err());
+    }
+
+    #[test]
+    fn f32_storage_round_trips_and_rejects_overflow() {
+        let m = Matrix::from_rows(&[[1.0, 0.1], [-2.5, 1e30]]);
+        let f = MatrixF32::from_f64(&m).unwrap();
+        assert_eq!((f.rows(), f.cols()), (2, 2));
+        assert_eq!(f.row(1), &[-2.5f32, 1e30f32]);
+        assert_eq!(f.to_f64().row(0), &[1.0, f64::from(0.1f32)]);
+        let r: MatrixRef = (&f).into();
+        assert_eq!((r.precision(), r.bytes()), (Precision::F32, 16));
+        let big = Matrix::from_rows(&[[1.0], [1e300]]);
+        let err = MatrixF32::from_f64(&big).unwrap_err();
+        assert!(err.to_string().contains("row 2, column 1"), "{err}");
+        assert!(MatrixF32::from_row_major(2, 2, vec![0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn precision_names() {
+        for p in [Precision::F64, Precision::F32] {
+            assert_eq!(p.as_str().parse::<Precision>().unwrap(), p);
+        }
+        assert_eq!(Precision::default(), Precision::F64);
+        assert!("f16".parse::<Precision>().is_err());
     }
 }

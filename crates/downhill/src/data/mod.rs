@@ -1,4 +1,5 @@
-//! Data: a row-major feature matrix, targets, and standardisation.
+//! Data: a row-major feature matrix (`f64`, or `f32` to halve the bytes a pass reads),
+//! targets, and standardisation.
 //!
 //! Rows are contiguous so that one pass over a block of rows reads memory in order.
 
@@ -8,6 +9,6 @@ mod polynomial;
 mod standardize;
 
 pub use dataset::Dataset;
-pub use matrix::Matrix;
+pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
 pub use standardize::Standardizer;

@@ -5,13 +5,15 @@
 //! unpenalised classifiers).
 
 use super::linear::shuffled;
-use crate::data::{Dataset, Matrix, Standardizer};
+use crate::data::{Dataset, Matrix, MatrixF32, MatrixRef, Precision, Standardizer};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
 use crate::solver::Solver;
 use crate::train::{EpochInfo, Observer, Report, StopReason, TrainConfig, Trainer};
 use crate::{Error, FiniteSum, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::ops::ControlFlow;
 
 /// The data as the optimizer sees it.
@@ -61,6 +63,9 @@ pub(super) fn prepare(
     };
     if let Some(s) = &standardizer {
         s.transform(&mut x);
+    }
+    if validation_fraction.is_none() {
+        shuffle_for_batches(&mut x, &mut y, &config);
     }
     Ok(Prepared {
         x,
@@ -240,5 +245,88 @@ impl Observer for Watch<'_, '_> {
             }
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// Mini-batches are runs of neighbouring rows ([`TrainConfig::shuffle`]): with `shuffle` on,
+/// put the rows in a random order once, in place (no copy), so that batches are random
+/// samples even when the data is stored sorted. Batches of one row are a random sample
+/// already, and rows already shuffled to hold some out need not be (callers skip it then).
+pub(super) fn shuffle_for_batches(x: &mut Matrix, y: &mut [f64], config: &TrainConfig) {
+    if !matches!(config.batch_size, Some(b) if b > 1) || !config.shuffle {
+        return;
+    }
+    let d = x.cols();
+    let values = x.as_mut_slice();
+    // A stream of its own, apart from the split's and the epochs' (Fisher-Yates on rows).
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x0b47_c4e5_0000);
+    for i in (1..y.len()).rev() {
+        let j = rng.random_range(0..=i);
+        if j != i {
+            y.swap(i, j);
+            let (head, tail) = values.split_at_mut(i * d);
+            head[j * d..(j + 1) * d].swap_with_slice(&mut tail[..d]);
+        }
+    }
+}
+
+/// Features as training stores them: as given (`f64`) or rounded to `f32`.
+pub(super) enum Stored {
+    F64(Matrix),
+    F32(MatrixF32),
+}
+
+impl Stored {
+    /// `x` in `precision`. For `f32` the `f64` values are freed once converted, so the fit
+    /// holds the `f32` copy only.
+    pub fn new(x: Matrix, precision: Precision) -> Result<Self> {
+        Ok(match precision {
+            Precision::F64 => Stored::F64(x),
+            Precision::F32 => Stored::F32(MatrixF32::from_f64(&x)?),
+        })
+    }
+
+    /// The matrix models read.
+    pub fn view(&self) -> MatrixRef<'_> {
+        match self {
+            Stored::F64(m) => m.into(),
+            Stored::F32(m) => m.into(),
+        }
+    }
+
+    /// The values as `f64` (widened back from `f32`: the values the fit saw).
+    pub fn into_f64(self) -> Matrix {
+        match self {
+            Stored::F64(m) => m,
+            Stored::F32(m) => m.to_f64(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_shuffle_permutes_rows_with_their_targets() {
+        let n = 50;
+        let mut x = Matrix::from_row_major(n, 2, (0..2 * n).map(|v| v as f64).collect()).unwrap();
+        let mut y: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let config = TrainConfig {
+            batch_size: Some(4),
+            ..TrainConfig::default()
+        };
+        shuffle_for_batches(&mut x, &mut y, &config);
+        assert_ne!(y, (0..n).map(|i| i as f64).collect::<Vec<_>>());
+        for (i, &t) in y.iter().enumerate() {
+            assert_eq!(x.row(i), &[2.0 * t, 2.0 * t + 1.0]);
+        }
+        let mut sorted = y.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(sorted, (0..n).map(|i| i as f64).collect::<Vec<_>>());
+        // Full batch, or no shuffle: untouched.
+        let mut y2 = y.clone();
+        shuffle_for_batches(&mut x, &mut y2, &TrainConfig::default());
+        assert_eq!(y2, y);
     }
 }

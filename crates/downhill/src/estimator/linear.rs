@@ -1,5 +1,5 @@
-use super::common::Watch;
-use crate::data::{Dataset, Matrix, Standardizer};
+use super::common::{shuffle_for_batches, Stored, Watch};
+use crate::data::{Dataset, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::metrics::Scores;
 use crate::model::Linear;
@@ -46,8 +46,15 @@ pub struct LinearRegression {
     /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
     /// used instead of `optimizer` and `schedule` when set.
     pub solver: Option<Box<dyn Solver>>,
-    /// Loop settings.
+    /// Loop settings (threads included: [`TrainConfig::threads`]).
     pub config: TrainConfig,
+    /// How the (standardised) features are stored while training. [`Precision::F32`]
+    /// halves the memory an epoch reads and the fit holds: the features are rounded to
+    /// `f32` once, before training, and the `f64` copy is freed; all arithmetic stays in
+    /// `f64`. The answer then is the fit of the rounded data (about 7 significant digits
+    /// per value), which on well-conditioned problems agrees with the `f64` fit to about
+    /// 1e-6 relative.
+    pub precision: Precision,
 }
 
 impl Default for LinearRegression {
@@ -64,6 +71,7 @@ impl Default for LinearRegression {
             schedule: Box::new(Constant(0.1)),
             solver: None,
             config: TrainConfig::default(),
+            precision: Precision::F64,
         }
     }
 }
@@ -149,7 +157,8 @@ impl FittedLinear {
 }
 
 impl LinearRegression {
-    /// Fits `data` (consumed: standardised in place, no copy).
+    /// Fits `data` (consumed: standardised in place, no copy; with `f32` precision,
+    /// converted and the `f64` values freed).
     pub fn fit(&mut self, data: Dataset) -> Result<FittedLinear> {
         self.fit_with(data, &mut NoObserver)
     }
@@ -179,6 +188,11 @@ impl LinearRegression {
         if let Some(s) = &standardizer {
             s.transform(&mut x);
         }
+        if self.validation_fraction.is_none() {
+            shuffle_for_batches(&mut x, &mut y, &config);
+        }
+        let stored = Stored::new(x, self.precision)?;
+        let x = stored.view();
         let init = match &self.init {
             None => vec![0.0; dim],
             Some(p) if p.len() != dim => {
@@ -200,18 +214,18 @@ impl LinearRegression {
         let (icpt, pen) = (self.fit_intercept, self.penalty);
         let result = match self.loss {
             RegressionLoss::Squared => {
-                run(&mut trainer, &x, &y, Squared, icpt, pen, init, &mut watch)
+                run(&mut trainer, x, &y, Squared, icpt, pen, init, &mut watch)
             }
             RegressionLoss::Absolute => {
-                run(&mut trainer, &x, &y, Absolute, icpt, pen, init, &mut watch)
+                run(&mut trainer, x, &y, Absolute, icpt, pen, init, &mut watch)
             }
             RegressionLoss::Huber(delta) => {
                 let loss = Huber::new(delta);
-                run(&mut trainer, &x, &y, loss, icpt, pen, init, &mut watch)
+                run(&mut trainer, x, &y, loss, icpt, pen, init, &mut watch)
             }
             RegressionLoss::EpsilonInsensitive(eps) => {
                 let loss = EpsilonInsensitive::new(eps);
-                run(&mut trainer, &x, &y, loss, icpt, pen, init, &mut watch)
+                run(&mut trainer, x, &y, loss, icpt, pen, init, &mut watch)
             }
         }
         .and_then(|r| watch.settle(r));
@@ -252,7 +266,9 @@ impl LinearRegression {
             train_scores: None,
             validation_scores: None,
         };
-        // Scored in original units, on the data put back in place of a second copy.
+        // Scored in original units, on the data put back in place of a second copy (with
+        // f32 storage, the values the fit saw, widened back once the f32 copy is dropped).
+        let mut x = stored.into_f64();
         if let Some(s) = &fitted.standardizer {
             s.inverse_transform(&mut x);
         }
@@ -269,7 +285,7 @@ impl LinearRegression {
 #[allow(clippy::too_many_arguments)]
 fn run<L: Loss>(
     trainer: &mut Trainer,
-    x: &Matrix,
+    x: MatrixRef<'_>,
     y: &[f64],
     loss: L,
     intercept: bool,

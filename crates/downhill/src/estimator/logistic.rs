@@ -1,10 +1,10 @@
-use super::common::{prepare, run, Watch, MARGIN_RTOL};
+use super::common::{prepare, run, Prepared, Stored, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
-use crate::data::{Dataset, Matrix, Standardizer};
+use crate::data::{Dataset, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
 use crate::metrics::Scores;
 use crate::model::Linear;
-use crate::numeric::dot;
+use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
@@ -64,8 +64,12 @@ pub struct LogisticRegression {
     /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
     /// used instead of `optimizer` and `schedule` when set.
     pub solver: Option<Box<dyn Solver>>,
-    /// Loop settings.
+    /// Loop settings (threads included: [`TrainConfig::threads`]).
     pub config: TrainConfig,
+    /// How the (standardised) features are stored while training: [`Precision::F32`]
+    /// halves the memory an epoch reads and the fit holds, arithmetic staying in `f64`, as
+    /// in [`LinearRegression::precision`](super::LinearRegression::precision).
+    pub precision: Precision,
 }
 
 impl Default for LogisticRegression {
@@ -84,6 +88,7 @@ impl Default for LogisticRegression {
             schedule: Box::new(Constant(0.5)),
             solver: None,
             config: TrainConfig::default(),
+            precision: Precision::F64,
         }
     }
 }
@@ -191,7 +196,15 @@ impl LogisticRegression {
             }
             Some(p) => to_inner(prep.standardizer.as_ref(), p, fit_intercept),
         };
-        let (x, y, n_train) = (&prep.x, &prep.y, prep.n_train());
+        let n_train = prep.n_train();
+        let Prepared {
+            x,
+            y,
+            config,
+            standardizer,
+        } = prep;
+        let stored = Stored::new(x, self.precision)?;
+        let (x, y) = (stored.view(), &y);
         let mut probed = false;
         let mut separation = |p: &[f64]| {
             let train = &y[..n_train];
@@ -204,13 +217,12 @@ impl LogisticRegression {
             }
             separates(x, train, p, fit_intercept)
         };
-        let mut watch = Watch::new(observer, &self.penalty, &prep.config, dim);
+        let mut watch = Watch::new(observer, &self.penalty, &config, dim);
         if self.penalty.is_none() && self.loss == ClassificationLoss::Log {
             // Hinge loss reaches 0 at finite weights: separation is no failure there.
             watch = watch.separation(&mut separation, 2);
         }
-        let standardized = prep.standardizer.is_some();
-        let config = prep.config.clone();
+        let standardized = standardizer.is_some();
         let result = match self.loss {
             ClassificationLoss::Log => {
                 let model = Linear::new(x, y, LogLoss)
@@ -218,7 +230,7 @@ impl LogisticRegression {
                     .penalty(self.penalty);
                 run(
                     (&mut self.optimizer, &mut self.schedule, &mut self.solver),
-                    config,
+                    config.clone(),
                     &model,
                     init,
                     &mut watch,
@@ -231,7 +243,7 @@ impl LogisticRegression {
                     .penalty(self.penalty);
                 run(
                     (&mut self.optimizer, &mut self.schedule, &mut self.solver),
-                    config,
+                    config.clone(),
                     &model,
                     init,
                     &mut watch,
@@ -240,7 +252,6 @@ impl LogisticRegression {
             }
         };
         let report = watch.settle(result?)?;
-        let standardizer = prep.standardizer;
         let mut history = report.history;
         history.map_params(|p| {
             let outer = to_outer(standardizer.as_ref(), p, fit_intercept);
@@ -263,14 +274,14 @@ impl LogisticRegression {
             train_scores: None,
             validation_scores: None,
         };
-        // Scored in original units, on the data put back in place of a second copy.
-        let mut x = prep.x;
+        // Scored in original units, on the data put back in place of a second copy (with
+        // f32 storage, the values the fit saw, widened back once the f32 copy is dropped).
+        let mut x = stored.into_f64();
         if let Some(s) = &fitted.standardizer {
             s.inverse_transform(&mut x);
         }
         let pred = fitted.predict(&x);
         let proba = fitted.predict_proba(&x).ok();
-        let y = &prep.y;
         let score = |r: std::ops::Range<usize>| {
             Scores::binary(
                 &y[r.clone()],
@@ -305,13 +316,25 @@ fn check_binary(y: &[f64]) -> Result<()> {
 }
 
 /// True when `[w, b]` puts every row on its side with a margin above rounding error.
-fn separates(x: &Matrix, y: &[f64], p: &[f64], intercept: bool) -> bool {
-    let d = x.cols();
+fn separates<'a>(x: impl Into<MatrixRef<'a>>, y: &[f64], p: &[f64], intercept: bool) -> bool {
+    match x.into() {
+        MatrixRef::F64(m) => separates_in(m.as_slice(), m.cols(), y, p, intercept),
+        MatrixRef::F32(m) => separates_in(m.as_slice(), m.cols(), y, p, intercept),
+    }
+}
+
+/// [`separates`] on rows of `d` values stored as `T`.
+fn separates_in<T: Element>(x: &[T], d: usize, y: &[f64], p: &[f64], intercept: bool) -> bool {
     let (w, b) = (&p[..d], if intercept { p[d] } else { 0.0 });
     y.iter().enumerate().all(|(i, &t)| {
-        let xi = x.row(i);
-        let z = dot(w, xi) + b;
-        let size: f64 = w.iter().zip(xi).map(|(a, v)| (a * v).abs()).sum::<f64>() + b.abs();
+        let xi = &x[i * d..(i + 1) * d];
+        let z = dot_wide(w, xi) + b;
+        let size: f64 = w
+            .iter()
+            .zip(xi)
+            .map(|(a, v)| (a * (*v).into()).abs())
+            .sum::<f64>()
+            + b.abs();
         (2.0 * t - 1.0) * z > MARGIN_RTOL * size
     })
 }
@@ -332,19 +355,44 @@ const PROBE_BUDGET: f64 = 1e8;
 /// Returns the candidate `[w, b]` once every row has a positive margin, `None` when it
 /// stalls at a positive minimum, runs out of steps, or the problem exceeds
 /// [`PROBE_BUDGET`]. The caller checks the candidate.
-fn separation_probe(x: &Matrix, y: &[f64], intercept: bool) -> Option<Vec<f64>> {
-    let (n, d) = (y.len(), x.cols());
+fn separation_probe<'a>(
+    x: impl Into<MatrixRef<'a>>,
+    y: &[f64],
+    intercept: bool,
+) -> Option<Vec<f64>> {
+    match x.into() {
+        MatrixRef::F64(m) => probe_in(m.as_slice(), m.cols(), y, intercept),
+        MatrixRef::F32(m) => probe_in(m.as_slice(), m.cols(), y, intercept),
+    }
+}
+
+/// [`separation_probe`] on rows of `d` values stored as `T`.
+fn probe_in<T: Element>(x: &[T], d: usize, y: &[f64], intercept: bool) -> Option<Vec<f64>> {
+    let n = y.len();
+    let x_row = |i: usize| &x[i * d..(i + 1) * d];
     let p = d + usize::from(intercept);
     if n == 0 || (n as f64) * (p * p) as f64 > PROBE_BUDGET {
         return None;
     }
     let row = |i: usize, v: &[f64]| {
         let b = if intercept { v[d] } else { 0.0 };
-        dot(&v[..d], x.row(i)) + b
+        dot_wide(&v[..d], x_row(i)) + b
     };
     let sign = |i: usize| 2.0 * y[i] - 1.0;
     // A ridge far below the data's scale: only there to keep H positive definite.
-    let scale: f64 = (0..n).map(|i| dot(x.row(i), x.row(i))).sum::<f64>() / n as f64;
+    let mut xi = vec![0.0; p];
+    let widen = |i: usize, out: &mut [f64]| {
+        for (o, v) in out.iter_mut().zip(x_row(i)) {
+            *o = (*v).into();
+        }
+    };
+    let scale: f64 = (0..n)
+        .map(|i| {
+            widen(i, &mut xi[..d]);
+            dot(&xi[..d], &xi[..d])
+        })
+        .sum::<f64>()
+        / n as f64;
     let ridge = 1e-10 * (scale + 1.0);
     let cost = |v: &[f64]| {
         let hinge: f64 = (0..n)
@@ -354,7 +402,6 @@ fn separation_probe(x: &Matrix, y: &[f64], intercept: bool) -> Option<Vec<f64>> 
     };
     let mut v = vec![0.0; p];
     let mut f = cost(&v);
-    let mut xi = vec![0.0; p];
     for _ in 0..PROBE_STEPS {
         // Gradient and generalised Hessian over the rows inside the margin.
         let mut g: Vec<f64> = v.iter().map(|vj| ridge * vj).collect();
@@ -369,7 +416,7 @@ fn separation_probe(x: &Matrix, y: &[f64], intercept: bool) -> Option<Vec<f64>> 
             if m >= 1.0 {
                 continue;
             }
-            xi[..d].copy_from_slice(x.row(i));
+            widen(i, &mut xi[..d]);
             if intercept {
                 xi[d] = 1.0;
             }

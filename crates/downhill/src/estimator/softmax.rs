@@ -1,6 +1,6 @@
 use super::common::{prepare, run, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
-use crate::data::{Dataset, Matrix, Standardizer};
+use crate::data::{Dataset, Matrix, Precision, Standardizer};
 use crate::metrics::Scores;
 use crate::model::Softmax;
 use crate::numeric::dot;
@@ -46,8 +46,11 @@ pub struct SoftmaxRegression {
     /// A method that chooses its own steps (`solver::by_name`: cg, lbfgs, newton, ...),
     /// used instead of `optimizer` and `schedule` when set.
     pub solver: Option<Box<dyn Solver>>,
-    /// Loop settings.
+    /// Loop settings (threads included: [`TrainConfig::threads`]).
     pub config: TrainConfig,
+    /// How the features are stored while training. Only [`Precision::F64`]: the softmax
+    /// kernel reads `f64` rows, and [`Precision::F32`] is an [`Error::InvalidSetting`].
+    pub precision: Precision,
 }
 
 impl Default for SoftmaxRegression {
@@ -64,6 +67,7 @@ impl Default for SoftmaxRegression {
             schedule: Box::new(Constant(0.5)),
             solver: None,
             config: TrainConfig::default(),
+            precision: Precision::F64,
         }
     }
 }
@@ -168,6 +172,16 @@ impl SoftmaxRegression {
         data: Dataset,
         observer: &mut dyn Observer,
     ) -> Result<FittedSoftmax> {
+        if self.precision != Precision::F64 {
+            return Err(Error::setting(
+                "precision",
+                format!(
+                    "softmax regression stores its features as f64 only, not {}: use f64 \
+                     (f32 storage is for linear and logistic regression)",
+                    self.precision
+                ),
+            ));
+        }
         let n_classes = count_classes(&data.y)?;
         let d = data.x.cols();
         let fit_intercept = self.fit_intercept;

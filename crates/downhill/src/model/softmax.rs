@@ -245,6 +245,10 @@ impl FiniteSum for Softmax<'_> {
             .sum()
     }
 
+    fn as_sync(&self) -> Option<&(dyn FiniteSum + Sync)> {
+        Some(self)
+    }
+
     fn prox(&self, params: &mut [f64], step: f64) {
         let (d, stride) = (self.x.cols(), self.stride());
         for k in 0..self.n_classes {

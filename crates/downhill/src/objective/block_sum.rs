@@ -1,24 +1,78 @@
 use super::{FiniteSum, Rows};
+use rayon::prelude::*;
+use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Rows per block in full-batch sums.
 pub const BLOCK_ROWS: usize = 512;
+
+/// Blocks of rows each thread must get before a sum is split over threads: below that,
+/// waking the threads costs more than the rows do.
+pub const MIN_BLOCKS_PER_THREAD: usize = 4;
+
+/// The number of threads a setting of `threads` means: itself, or every core the system
+/// reports for 0 (1 when it cannot tell).
+pub fn resolve_threads(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        t => t,
+    }
+}
 
 /// Sums a [`FiniteSum`]'s loss and gradient over many rows in two levels: each block of
 /// [`BLOCK_ROWS`] rows is summed into a scratch buffer, then added to the total. Rounding
 /// error then grows with `BLOCK_ROWS + N / BLOCK_ROWS` instead of `N`, at the price of
 /// one buffer of `dim` values, allocated once.
+///
+/// With threads ([`BlockSum::with_threads`]), a sum over enough rows (at least
+/// [`MIN_BLOCKS_PER_THREAD`] blocks per thread) of a problem that can be shared
+/// ([`FiniteSum::as_sync`]) is split into `T` contiguous runs of whole blocks, one per
+/// thread; each thread sums its run block by block into a buffer of its own, and the
+/// buffers are added in thread order. The blocks are those of the one-thread sum, and the
+/// order of every addition is fixed by `T` alone, never by scheduling: a given thread count
+/// gives the same bits on every run, and different counts differ only in the order the
+/// blocks' partial sums are added. The pool and the buffers are made on the first sum that
+/// uses them, once per workspace (so once per training run).
 #[derive(Debug, Clone)]
 pub struct BlockSum {
     block: Vec<f64>,
+    threads: usize,
+    par: Option<Parallel>,
+}
+
+/// What the threads need, made once.
+#[derive(Debug, Clone)]
+struct Parallel {
+    pool: Arc<ThreadPool>,
+    /// Each thread's total, `threads * dim` values.
+    totals: Vec<f64>,
+    /// Each thread's block scratch, `threads * dim` values.
+    blocks: Vec<f64>,
+    /// Each thread's loss.
+    losses: Vec<f64>,
 }
 
 impl BlockSum {
-    /// A workspace for problems with `dim` parameters.
+    /// A one-thread workspace for problems with `dim` parameters.
     pub fn new(dim: usize) -> Self {
+        BlockSum::with_threads(dim, 1)
+    }
+
+    /// A workspace for problems with `dim` parameters that splits large sums over
+    /// `threads` threads (0: one per core, see [`resolve_threads`]). Should the thread pool
+    /// fail to start (the system refuses threads), sums run on the calling thread.
+    pub fn with_threads(dim: usize, threads: usize) -> Self {
         BlockSum {
             block: vec![0.0; dim],
+            threads: resolve_threads(threads),
+            par: None,
         }
+    }
+
+    /// The number of threads large sums are split over.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Overwrites `grad` with the sum of the rows' gradients and returns the sum of their
@@ -31,34 +85,200 @@ impl BlockSum {
         grad: &mut [f64],
     ) -> f64 {
         grad.fill(0.0);
-        let mut loss = 0.0;
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = (start + BLOCK_ROWS).min(rows.end);
-            self.block.fill(0.0);
-            loss += problem.accumulate(params, Rows::Range(start..end), &mut self.block);
-            for (g, b) in grad.iter_mut().zip(&self.block) {
-                *g += b;
-            }
-            start = end;
-        }
-        loss
+        self.add(problem, params, rows, grad)
     }
 
-    /// The sum of the rows' losses (no gradient), blocked the same way.
+    /// Adds the sum of the rows' gradients into `grad` and returns the sum of their losses
+    /// (blocked and threaded as [`BlockSum::sum`]).
+    pub fn add<P: FiniteSum + ?Sized>(
+        &mut self,
+        problem: &P,
+        params: &[f64],
+        rows: Range<usize>,
+        grad: &mut [f64],
+    ) -> f64 {
+        if self.pays(rows.len()) && grad.len() == self.block.len() {
+            if let Some(shared) = problem.as_sync() {
+                if let Some(par) = self.parallel() {
+                    return par.add(shared, params, rows, grad);
+                }
+            }
+        }
+        add_blocks(problem, params, rows, &mut self.block, grad)
+    }
+
+    /// The sum of the rows' losses (no gradient), blocked (and threaded) the same way.
     pub fn loss_sum<P: FiniteSum + ?Sized>(
-        &self,
+        &mut self,
         problem: &P,
         params: &[f64],
         rows: Range<usize>,
     ) -> f64 {
-        let mut loss = 0.0;
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = (start + BLOCK_ROWS).min(rows.end);
-            loss += problem.loss_sum(params, Rows::Range(start..end));
-            start = end;
+        if self.pays(rows.len()) {
+            if let Some(shared) = problem.as_sync() {
+                if let Some(par) = self.parallel() {
+                    return par.loss_sum(shared, params, rows);
+                }
+            }
         }
-        loss
+        loss_blocks(problem, params, rows)
+    }
+
+    /// Whether `n` rows are enough to split over the threads.
+    fn pays(&self, n: usize) -> bool {
+        self.threads > 1
+            && !self.block.is_empty()
+            && n >= MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * self.threads
+    }
+
+    /// The pool and buffers, made on first use; `None` (and one thread from then on) when
+    /// the pool cannot start.
+    fn parallel(&mut self) -> Option<&mut Parallel> {
+        if self.par.is_none() {
+            let t = self.threads;
+            match ThreadPoolBuilder::new()
+                .num_threads(t)
+                .thread_name(|i| format!("downhill-{i}"))
+                .build()
+            {
+                Ok(pool) => {
+                    let dim = self.block.len();
+                    self.par = Some(Parallel {
+                        pool: Arc::new(pool),
+                        totals: vec![0.0; t * dim],
+                        blocks: vec![0.0; t * dim],
+                        losses: vec![0.0; t],
+                    });
+                }
+                Err(_) => self.threads = 1,
+            }
+        }
+        self.par.as_mut()
+    }
+}
+
+impl Parallel {
+    fn threads(&self) -> usize {
+        self.losses.len()
+    }
+
+    fn add(
+        &mut self,
+        problem: &(dyn FiniteSum + Sync),
+        params: &[f64],
+        rows: Range<usize>,
+        grad: &mut [f64],
+    ) -> f64 {
+        let (t, dim) = (self.threads(), grad.len());
+        let Parallel {
+            pool,
+            totals,
+            blocks,
+            losses,
+        } = self;
+        pool.install(|| {
+            totals
+                .par_chunks_mut(dim)
+                .zip(blocks.par_chunks_mut(dim))
+                .zip(losses.par_iter_mut())
+                .enumerate()
+                .for_each(|(k, ((total, block), loss))| {
+                    total.fill(0.0);
+                    *loss = add_blocks(problem, params, part(&rows, t, k), block, total);
+                });
+        });
+        // The fixed order: thread 0's total first.
+        for total in totals.chunks_exact(dim) {
+            for (g, v) in grad.iter_mut().zip(total) {
+                *g += v;
+            }
+        }
+        losses.iter().sum()
+    }
+
+    fn loss_sum(
+        &mut self,
+        problem: &(dyn FiniteSum + Sync),
+        params: &[f64],
+        rows: Range<usize>,
+    ) -> f64 {
+        let t = self.threads();
+        let Parallel { pool, losses, .. } = self;
+        pool.install(|| {
+            losses.par_iter_mut().enumerate().for_each(|(k, loss)| {
+                *loss = loss_blocks(problem, params, part(&rows, t, k));
+            });
+        });
+        losses.iter().sum()
+    }
+}
+
+/// Part `k` of `t` of `rows`: a contiguous run of whole blocks (counted from `rows.start`,
+/// as the one-thread sum counts them), the parts as equal as blocks allow.
+fn part(rows: &Range<usize>, t: usize, k: usize) -> Range<usize> {
+    let blocks = rows.len().div_ceil(BLOCK_ROWS);
+    let at = |k: usize| (rows.start + k * blocks / t * BLOCK_ROWS).min(rows.end);
+    at(k)..at(k + 1)
+}
+
+/// The one-thread two-level sum: each block into `block`, then into `grad`.
+fn add_blocks<P: FiniteSum + ?Sized>(
+    problem: &P,
+    params: &[f64],
+    rows: Range<usize>,
+    block: &mut [f64],
+    grad: &mut [f64],
+) -> f64 {
+    let mut loss = 0.0;
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        block.fill(0.0);
+        loss += problem.accumulate(params, Rows::Range(start..end), block);
+        for (g, b) in grad.iter_mut().zip(block.iter()) {
+            *g += b;
+        }
+        start = end;
+    }
+    loss
+}
+
+/// The one-thread blocked loss sum.
+fn loss_blocks<P: FiniteSum + ?Sized>(problem: &P, params: &[f64], rows: Range<usize>) -> f64 {
+    let mut loss = 0.0;
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        loss += problem.loss_sum(params, Rows::Range(start..end));
+        start = end;
+    }
+    loss
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_whole_blocks_covering_the_rows_in_order() {
+        for (rows, t) in [(7..10_007, 3), (0..4096, 2), (5..6, 4), (0..0, 2)] {
+            let parts: Vec<_> = (0..t).map(|k| part(&rows, t, k)).collect();
+            assert_eq!(parts[0].start, rows.start);
+            assert_eq!(parts[t - 1].end, rows.end);
+            for w in parts.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!((w[0].end - rows.start) % BLOCK_ROWS, 0);
+            }
+        }
+        // 19.5 blocks over 3 threads: 6, 7 and 6.5 blocks.
+        let parts: Vec<_> = (0..3).map(|k| part(&(0..9984), 3, k).len()).collect();
+        assert_eq!(parts, vec![6 * 512, 7 * 512, 9984 - 13 * 512]);
+    }
+
+    #[test]
+    fn zero_threads_means_every_core() {
+        assert!(resolve_threads(0) >= 1);
+        assert_eq!(resolve_threads(3), 3);
+        assert_eq!(BlockSum::with_threads(2, 5).threads(), 5);
     }
 }

@@ -2,6 +2,10 @@ use super::{BlockSum, FiniteSum, Hessian, Objective, Rows, BLOCK_ROWS};
 use std::cell::RefCell;
 
 /// A [`FiniteSum`] seen as one [`Objective`]: the mean loss over all rows plus the penalty.
+///
+/// Sums run block by block ([`BlockSum`]); with [`FullBatch::with_threads`] they are split
+/// over threads in a fixed order (the same bits for the same thread count). The Hessian is
+/// summed on one thread.
 #[derive(Debug)]
 pub struct FullBatch<'a, P: ?Sized> {
     problem: &'a P,
@@ -9,11 +13,17 @@ pub struct FullBatch<'a, P: ?Sized> {
 }
 
 impl<'a, P: FiniteSum + ?Sized> FullBatch<'a, P> {
-    /// Wraps `problem`.
+    /// Wraps `problem`, evaluated on the calling thread.
     pub fn new(problem: &'a P) -> Self {
+        FullBatch::with_threads(problem, 1)
+    }
+
+    /// Wraps `problem`, evaluated on `threads` threads (0: one per core) when it has enough
+    /// rows and can be shared ([`FiniteSum::as_sync`]).
+    pub fn with_threads(problem: &'a P, threads: usize) -> Self {
         FullBatch {
             problem,
-            work: RefCell::new(BlockSum::new(problem.dim())),
+            work: RefCell::new(BlockSum::with_threads(problem.dim(), threads)),
         }
     }
 }
@@ -33,7 +43,7 @@ impl<P: FiniteSum + ?Sized> Objective for FullBatch<'_, P> {
 
     fn cost(&self, params: &[f64]) -> f64 {
         let n = self.problem.n_rows();
-        self.work.borrow().loss_sum(self.problem, params, 0..n) / n as f64
+        self.work.borrow_mut().loss_sum(self.problem, params, 0..n) / n as f64
             + self.problem.penalty_value(params)
     }
 }

@@ -6,18 +6,21 @@
 //!   gradient computed together (a test function, a typed formula, a full-batch loss);
 //! - [`FiniteSum`]: a mean of per-row losses over a data set, plus an optional penalty. Its
 //!   kernel walks a set of rows once and returns `(loss_sum, gradient_sum)`; full batch,
-//!   mini-batches and threads are all made of such calls.
+//!   mini-batches and threads are all made of such calls ([`BlockSum`] sums them block by
+//!   block, over threads in a fixed order).
 //!
 //! [`FullBatch`] turns a [`FiniteSum`] into an [`Objective`] (for drivers that evaluate the
 //! whole objective, such as line searches), and [`Single`] turns an [`Objective`] into a
 //! [`FiniteSum`] of one row (so that the training loop also minimises plain functions).
 
 mod block_sum;
+mod fd_hessian;
 mod full_batch;
 mod hessian;
 mod single;
 
-pub use block_sum::{BlockSum, BLOCK_ROWS};
+pub use block_sum::{resolve_threads, BlockSum, BLOCK_ROWS, MIN_BLOCKS_PER_THREAD};
+pub use fd_hessian::FdHessian;
 pub use full_batch::FullBatch;
 pub use hessian::Hessian;
 pub use single::Single;
@@ -111,4 +114,12 @@ pub trait FiniteSum {
 
     /// Adds the Hessian of the smooth part of the penalty into `out`.
     fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
+
+    /// This problem as one that threads may share, when it is one. [`BlockSum`] splits
+    /// full-batch sums over threads only for problems that return `Some`: the trait has no
+    /// `Sync` bound because some problems (a formula with its scratch tape) are not.
+    /// Models on data override it with `Some(self)`.
+    fn as_sync(&self) -> Option<&(dyn FiniteSum + Sync)> {
+        None
+    }
 }

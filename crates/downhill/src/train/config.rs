@@ -7,10 +7,30 @@ use std::time::Duration;
 pub struct TrainConfig {
     /// At most this many epochs (one epoch = one pass over the training rows).
     pub max_epochs: usize,
-    /// Rows per mini-batch; `None` is full batch. The last batch of an epoch holds what is
-    /// left (it may be smaller), as PyTorch's `DataLoader` without `drop_last`.
+    /// Rows per mini-batch; `None` is full batch. One batch per epoch holds what is left
+    /// when the batch size does not divide the training rows (it may be smaller), as
+    /// PyTorch's `DataLoader` without `drop_last`. Each batch is a run of contiguous rows
+    /// (see `shuffle`), so it is read from memory in order.
     pub batch_size: Option<usize>,
-    /// Reshuffle the rows before every epoch (mini-batch only).
+    /// Mini-batch only: a new order of batches before every epoch, drawn from `seed`.
+    ///
+    /// Exactly: the training rows, in storage order, are rotated by an offset drawn
+    /// uniformly each epoch (row `offset` comes first, the rows before it go to the end),
+    /// cut into consecutive batches of `batch_size` rows (the last one may be smaller), and
+    /// the batches are visited in a uniformly random order. Every row is visited once per
+    /// epoch, and each batch reads contiguous memory (two runs when it wraps around the end).
+    ///
+    /// What differs from scikit-learn's per-epoch reshuffle of the rows: a batch holds rows
+    /// that are neighbours in storage order (within `batch_size` of one another), not a
+    /// random sample of all rows; only which neighbours share a batch, and the order of the
+    /// batches, change from epoch to epoch. With `batch_size = 1` it is the same thing (no
+    /// rotation then: a uniformly random order of the rows every epoch). Data stored in a
+    /// meaningful order (sorted by target, by time) would give unrepresentative batches, so
+    /// with batches of more than one row the estimators shuffle the training rows once,
+    /// before training (in place, from `seed`; rows shuffled to hold some out for
+    /// validation already are); callers of [`Trainer`](super::Trainer) itself should store
+    /// their rows in random order. `false`: the rows in storage order, batch after batch,
+    /// every epoch.
     pub shuffle: bool,
     /// Seed of every random choice of the run.
     pub seed: u64,
@@ -34,6 +54,16 @@ pub struct TrainConfig {
     pub time_limit: Option<Duration>,
     /// Keep every epoch's parameters in the history (costs and norms are always kept).
     pub record_params: bool,
+    /// Threads for full-batch sums (0: one per core). They are used only for problems that
+    /// can be shared between threads ([`FiniteSum::as_sync`](crate::FiniteSum::as_sync):
+    /// the models on data) with at least
+    /// [`MIN_BLOCKS_PER_THREAD`](crate::objective::MIN_BLOCKS_PER_THREAD) blocks of rows
+    /// per thread, which includes mini-batches that large. The rows are split into one
+    /// contiguous run per thread and the runs' sums added in thread order, so a given
+    /// number of threads gives the same bits on every run; another number changes only the
+    /// order of those additions (results agree to rounding, about 1e-15 relative). With 0,
+    /// that number is the machine's core count.
+    pub threads: usize,
 }
 
 impl Default for TrainConfig {
@@ -50,6 +80,7 @@ impl Default for TrainConfig {
             validation_rows: 0,
             time_limit: None,
             record_params: true,
+            threads: 0,
         }
     }
 }

@@ -4,9 +4,9 @@ use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
 use crate::schedule::{Constant, Schedule};
 use crate::solver::{self, Problem, Solver};
-use crate::{Error, FiniteSum, Result, Rows};
+use crate::{Error, FiniteSum, Result};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -44,8 +44,13 @@ pub struct Report {
 /// parameters, then one update. Epoch `e` of the history is the state after `e` updates, so
 /// the cost, gradient norm and parameters of a row belong together.
 ///
-/// Mini-batch: each epoch visits every training row once, in batches (reshuffled from the
-/// seed when `shuffle`), with one update per batch.
+/// Mini-batch: each epoch visits every training row once, in batches of contiguous rows
+/// (rotated and visited in a random order from the seed when `shuffle`: see
+/// [`TrainConfig::shuffle`]), with one update per batch.
+///
+/// Full-batch sums (and mini-batches of many rows) run on [`TrainConfig::threads`] threads
+/// when the problem can be shared ([`FiniteSum::as_sync`]), in a fixed order: the same
+/// thread count gives the same bits.
 #[derive(Debug)]
 pub struct Trainer {
     /// Loop settings.
@@ -153,11 +158,11 @@ impl Trainer {
         let valid = train.end..problem.n_rows();
         let mut params = init;
         let mut grad = vec![0.0; dim];
-        let mut work = BlockSum::new(dim);
+        let mut work = BlockSum::with_threads(dim, cfg.threads);
         let mut history = History::new(if cfg.record_params { dim } else { 0 });
         self.optimizer.init(dim);
 
-        let eval_valid = |work: &BlockSum, p: &[f64]| {
+        let eval_valid = |work: &mut BlockSum, p: &[f64]| {
             (!valid.is_empty())
                 .then(|| work.loss_sum(problem, p, valid.clone()) / valid.len() as f64)
         };
@@ -165,7 +170,7 @@ impl Trainer {
         // The starting point: epoch 0.
         let mut cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
         let mut grad_norm = norm(&grad);
-        let mut validation_cost = eval_valid(&work, &params);
+        let mut validation_cost = eval_valid(&mut work, &params);
         let f0 = cost;
         let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
         let mut lr = self.schedule.lr(1);
@@ -212,11 +217,9 @@ impl Trainer {
             None
         };
 
-        // Mini-batch state, allocated once.
-        let mut order: Vec<usize> = match cfg.batch_size {
-            Some(_) => train.clone().collect(),
-            None => Vec::new(),
-        };
+        // Mini-batch state, allocated once: the order in which an epoch visits its batches.
+        let n_batches = cfg.batch_size.map_or(0, |b| n_train.div_ceil(b));
+        let mut order: Vec<usize> = (0..n_batches).collect();
         let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
 
@@ -234,12 +237,24 @@ impl Trainer {
                     if cfg.shuffle {
                         order.shuffle(&mut rng);
                     }
+                    // Single rows in a random order are already a uniform permutation.
+                    let offset = if cfg.shuffle && batch > 1 {
+                        rng.random_range(0..n_train)
+                    } else {
+                        0
+                    };
                     epoch_grad.fill(0.0);
                     let mut loss = 0.0;
-                    for rows in order.chunks(batch) {
+                    for &k in &order {
+                        let (first, second) =
+                            rotated(&train, offset, k * batch..((k + 1) * batch).min(n_train));
+                        let rows = first.len() + second.len();
                         grad.fill(0.0);
-                        loss += problem.accumulate(&params, Rows::Indices(rows), &mut grad);
-                        let inv = 1.0 / rows.len() as f64;
+                        loss += work.add(problem, &params, first, &mut grad);
+                        if !second.is_empty() {
+                            loss += work.add(problem, &params, second, &mut grad);
+                        }
+                        let inv = 1.0 / rows as f64;
                         for (e, g) in epoch_grad.iter_mut().zip(grad.iter_mut()) {
                             *e += *g;
                             *g *= inv;
@@ -266,7 +281,7 @@ impl Trainer {
                     hint: "",
                 });
             }
-            validation_cost = eval_valid(&work, &params);
+            validation_cost = eval_valid(&mut work, &params);
             self.schedule.observe(epoch, cost);
             let interrupted = record(
                 &mut history,
@@ -306,7 +321,7 @@ impl Trainer {
         if reevaluate {
             cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
             grad_norm = norm(&grad);
-            validation_cost = eval_valid(&work, &params);
+            validation_cost = eval_valid(&mut work, &params);
         }
         Ok(Report {
             params,
@@ -340,7 +355,7 @@ fn solve_full_batch<P: FiniteSum + ?Sized>(
             ),
         ));
     }
-    let objective = FullBatch::new(problem);
+    let objective = FullBatch::with_threads(problem, config.threads);
     let p = if problem.has_hessian() {
         Problem::with_hessian(&objective, &objective)
     } else {
@@ -351,6 +366,25 @@ fn solve_full_batch<P: FiniteSum + ?Sized>(
         evaluations: out.evaluations,
         ..out.report
     })
+}
+
+/// Positions `pos` of an epoch's sequence of the training rows `train` rotated by `offset`
+/// (position `p` is row `train.start + (offset + p) mod n`), as one range of rows or, when
+/// they wrap around the end, two (the second empty otherwise).
+fn rotated(
+    train: &Range<usize>,
+    offset: usize,
+    pos: Range<usize>,
+) -> (Range<usize>, Range<usize>) {
+    let (n, s) = (train.len(), train.start);
+    let (a, b) = (offset + pos.start, offset + pos.end);
+    if b <= n {
+        (s + a..s + b, s..s)
+    } else if a >= n {
+        (s + a - n..s + b - n, s..s)
+    } else {
+        (s + a..s + n, s..s + b - n)
+    }
 }
 
 /// Mean loss over `rows` plus the penalty; the gradient overwrites `grad`.
@@ -426,5 +460,28 @@ impl Best {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_batches_cover_every_row_once() {
+        let train = 3..13; // 10 rows
+        for offset in 0..10 {
+            let mut seen = vec![0; 13];
+            for k in 0..4 {
+                let (a, b) = rotated(&train, offset, k * 3..((k + 1) * 3).min(10));
+                assert!(a.len() + b.len() == if k == 3 { 1 } else { 3 });
+                for i in a.chain(b) {
+                    seen[i] += 1;
+                }
+            }
+            assert_eq!(&seen[3..], &[1; 10], "offset {offset}");
+        }
+        assert_eq!(rotated(&(0..10), 8, 0..3), (8..10, 0..1));
+        assert_eq!(rotated(&(0..10), 8, 3..6), (1..4, 0..0));
     }
 }

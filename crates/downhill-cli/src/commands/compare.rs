@@ -1,0 +1,815 @@
+//! `downhill compare`: several optimizers from one start on one function (named or a
+//! formula) or on a data set (a linear regression), side by side: a table, their paths
+//! over one contour plot, their loss curves on one chart.
+
+use super::minimize::descent::{self, End, Function, Run};
+use super::minimize::Pictures;
+use crate::cli::TrainArgs;
+use crate::io::table::{self, Target};
+use crate::method::{self, Method};
+use crate::plot::{self, Bounds, NamedPath, Series};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use downhill::data::{Dataset, Matrix, Standardizer};
+use downhill::estimator::LinearRegression;
+use downhill::optim::{self, Hyper};
+use downhill::train::TrainConfig;
+use downhill::Error;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Examples for `--help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  downhill compare beale --from 3,4 --optimizers sgd,momentum,adam,lbfgs --lrs 0.01,0.0001,0.05,- \\
+      --epochs 5000 --plot-surface beale.png --plot-loss beale-loss.png
+  downhill compare saddle --optimizers gd,momentum,adam --lr 0.01 --epochs 300 --plot-surface saddle.png
+  downhill compare \"(1-x)^2 + 100*(y-x^2)^2\" --from -1.2,1 --optimizers gd --lrs 0.0005,0.001,0.002
+  downhill compare data/engel.csv --target foodexp --optimizers gd,momentum,adam,lbfgs --plot-surface engel.png
+
+Each optimizer runs at its own default learning rate unless --lr (all of them) or --lrs
+(one per optimizer, '-' for the default; or several for a single optimizer) says
+otherwise. A run that diverges is reported in its row and drawn up to where it went.";
+
+/// Arguments of `downhill compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A named function (rosenbrock, beale, ...), a formula, or a data set (CSV or
+    /// Parquet, with --target) to fit a linear regression to.
+    #[arg(value_name = "FUNCTION|DATA")]
+    pub function: String,
+
+    /// The optimizers to race, comma-separated (any of `downhill optimizers`).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "A,B,..")]
+    pub optimizers: Vec<String>,
+
+    /// Learning rates: one per optimizer ('-' keeps its default), or several for a single
+    /// optimizer (one run each).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "LR,..")]
+    pub lrs: Option<Vec<String>>,
+
+    /// The starting point, one value per variable [default: the function's usual start;
+    /// zeros for a formula; for a data set, the weights then the intercept, in the data's
+    /// units, default zeros].
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "X,Y,..")]
+    pub from: Option<Vec<f64>>,
+
+    /// The order of a formula's variables [default: sorted by name].
+    #[arg(long, value_delimiter = ',', value_name = "A,B,..")]
+    pub vars: Option<Vec<String>>,
+
+    /// A data set's column to predict (a linear regression is fitted).
+    #[arg(short, long)]
+    pub target: Option<String>,
+
+    /// A data set's feature columns [default: every other column].
+    #[arg(short, long, value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+
+    /// Fit on the raw features instead of z-scores (data sets).
+    #[arg(long)]
+    pub no_standardize: bool,
+
+    /// "Steps to reach" counts the steps until the value is within this of the minimum
+    /// (relative to it when its size is above 1).
+    #[arg(long, default_value_t = 1e-6, value_parser = crate::cli::positive, allow_negative_numbers = true)]
+    pub target_tol: f64,
+
+    #[command(flatten)]
+    pub train: TrainArgs,
+
+    /// Print the comparison as one JSON object on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub pictures: Pictures,
+}
+
+/// One contestant: an optimizer at a learning rate.
+struct Entry {
+    /// `adam (lr 0.05)`, for tables and legends.
+    label: String,
+    name: String,
+    lr: Option<f64>,
+    args: TrainArgs,
+}
+
+/// One contestant's result.
+struct Outcome {
+    entry: Entry,
+    run: Run,
+    /// Parameters of every step in the picture's units (a regression's original units).
+    path: Vec<(f64, f64)>,
+    unbounded: bool,
+    /// The answer when it is not the last step's parameters (a regression's, in the data's
+    /// units).
+    final_params: Option<Vec<f64>>,
+}
+
+/// Runs `downhill compare`.
+pub fn run(args: &CompareArgs) -> Result<()> {
+    if args.train.optimizer != "gd" {
+        bail!("--optimizer: compare races several, so name them with --optimizers");
+    }
+    let entries = entries(args)?;
+    let is_data = args.target.is_some() || looks_like_data(&args.function);
+    if is_data {
+        return compare_data(args, entries);
+    }
+    if args.features.is_some() || args.no_standardize {
+        bail!(
+            "--features and --no-standardize go with a data set and --target; '{}' is a function",
+            args.function
+        );
+    }
+    let f = Function::parse(&args.function, args.vars.as_deref())?;
+    descent::refuse_data_flags(&args.train)?;
+    let start = f.start(args.from.as_deref())?;
+    args.pictures.check(|flag| f.check_2d(flag))?;
+    let methods = build_all(&entries)?;
+    let quiet = args.train.quiet || args.json;
+    let mut outcomes = Vec::new();
+    for (entry, (method, config)) in entries.into_iter().zip(methods) {
+        let run = descent::descend(&f, method, config, start.clone(), quiet)?;
+        let unbounded = descent::unbounded_along(&f, &run);
+        let path = run.trace.xy();
+        outcomes.push(Outcome {
+            entry,
+            run,
+            path,
+            unbounded,
+            final_params: None,
+        });
+    }
+    // The minimum to measure against: the known one, else the best value any run found.
+    let minimum = f.min_value().or_else(|| best_value(&outcomes));
+    let scene = Scene {
+        title: f.label(),
+        start: start.clone(),
+        names: f.vars.clone(),
+        minimum,
+        minimum_known: f.min_value().is_some(),
+        minima: f
+            .minima()
+            .iter()
+            .filter(|m| m.len() >= 2)
+            .map(|m| (m[0], m[1]))
+            .collect(),
+        same_units: true,
+    };
+    draw(args, &scene, &outcomes, &|x, y| f.at(x, y))?;
+    report(args, &scene, &outcomes)
+}
+
+/// A path that names a table: `.csv`, `.parquet`, `.pq`.
+fn looks_like_data(spec: &str) -> bool {
+    let lower = spec.trim().to_ascii_lowercase();
+    [".csv", ".parquet", ".pq", ".tsv"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// The contestants, from --optimizers and --lr/--lrs.
+fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
+    let names: Vec<String> = args
+        .optimizers
+        .iter()
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        bail!("--optimizers: name at least one optimizer");
+    }
+    let lrs: Vec<Option<f64>> = match &args.lrs {
+        None => vec![args.train.lr; names.len()],
+        Some(list) => {
+            if args.train.lr.is_some() {
+                bail!("--lr and --lrs: give one or the other");
+            }
+            let parsed = list
+                .iter()
+                .map(|s| parse_lr(s))
+                .collect::<Result<Vec<_>>>()?;
+            if parsed.len() == names.len() {
+                parsed
+            } else if names.len() == 1 {
+                // One optimizer at several rates.
+                parsed
+            } else {
+                bail!(
+                    "--lrs: give one learning rate per optimizer ({} for {}), or name one optimizer to run at each rate",
+                    names.len(),
+                    names.join(", ")
+                );
+            }
+        }
+    };
+    let names: Vec<String> = if names.len() == 1 {
+        vec![names[0].clone(); lrs.len()]
+    } else {
+        names
+    };
+    let mut out = Vec::new();
+    for (name, lr) in names.into_iter().zip(lrs) {
+        let mut t = args.train.clone();
+        t.optimizer = name.clone();
+        let solver = descent::is_solver(&name) || t.line_search.is_some();
+        if solver {
+            if args.lrs.is_some() && lr.is_some() {
+                bail!("--lrs: {name} chooses its own steps, so give '-' for it");
+            }
+            // A shared --lr is for the optimizers that take one.
+            t.lr = None;
+            t.schedule = "constant".into();
+            t.momentum = None;
+            t.beta1 = None;
+            t.beta2 = None;
+            t.eps = None;
+            t.rho = None;
+            t.weight_decay = None;
+        } else {
+            t.lr = lr;
+            keep_applicable(&name, &mut t);
+        }
+        let lr_shown = if solver {
+            None
+        } else {
+            Some(lr.or_else(|| optim::default_lr(&name)).unwrap_or(f64::NAN))
+        };
+        let label = match lr_shown {
+            Some(lr) if lr.is_finite() => format!("{name} (lr {})", descent::short(lr)),
+            _ => name.clone(),
+        };
+        out.push(Entry {
+            label,
+            name,
+            lr: lr_shown.filter(|v| v.is_finite()),
+            args: t,
+        });
+    }
+    // Two runs with one label could not be told apart in the legend.
+    for (i, e) in out.iter().enumerate() {
+        if out[..i].iter().any(|o| o.label == e.label) {
+            bail!("--optimizers: {} is listed twice", e.label);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_lr(s: &str) -> Result<Option<f64>> {
+    let s = s.trim();
+    if s == "-" || s.eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(Some(v)),
+        _ => bail!("--lrs: '{s}' is not a positive learning rate (or '-' for the default)"),
+    }
+}
+
+/// Shared hyperparameters go to the optimizers that take them (--momentum to momentum
+/// and nesterov, --beta1 to the Adam family, ...), not to the others.
+fn keep_applicable(name: &str, t: &mut TrainArgs) {
+    let applies = |h: Hyper| match optim::build(name, &h) {
+        Err(Error::InvalidSetting { message, .. }) => !message.contains("does not apply"),
+        _ => true,
+    };
+    macro_rules! keep {
+        ($field:ident) => {
+            if let Some(v) = t.$field {
+                if !applies(Hyper {
+                    $field: Some(v),
+                    ..Hyper::default()
+                }) {
+                    t.$field = None;
+                }
+            }
+        };
+    }
+    keep!(momentum);
+    keep!(beta1);
+    keep!(beta2);
+    keep!(eps);
+    keep!(rho);
+    keep!(weight_decay);
+}
+
+/// Every method and loop settings, before any run, so a bad flag fails at once.
+fn build_all(entries: &[Entry]) -> Result<Vec<(Method, TrainConfig)>> {
+    entries
+        .iter()
+        .map(|e| {
+            let m = method::build(&e.args).with_context(|| e.name.clone())?;
+            let c = method::config(&e.args)?;
+            Ok((m, c))
+        })
+        .collect()
+}
+
+/// The lowest value any run ended on, for a function of unknown minimum.
+fn best_value(outcomes: &[Outcome]) -> Option<f64> {
+    outcomes
+        .iter()
+        .filter(|o| matches!(o.run.end, End::Finished(_)) && !o.unbounded)
+        .flat_map(|o| o.run.trace.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .min_by(f64::total_cmp)
+}
+
+/// What the table and the pictures need besides the runs.
+struct Scene {
+    title: String,
+    start: Vec<f64>,
+    names: Vec<String>,
+    /// The minimum value the "steps to reach" column measures against.
+    minimum: Option<f64>,
+    /// Whether `minimum` is exact (a known minimum), rather than the best found.
+    minimum_known: bool,
+    minima: Vec<(f64, f64)>,
+    same_units: bool,
+}
+
+/// The first step whose value is within `tol` of `min` (relative when |min| > 1).
+fn steps_to_reach(values: &[f64], min: f64, tol: f64) -> Option<usize> {
+    let within = tol * min.abs().max(1.0);
+    values.iter().position(|v| (v - min).abs() <= within)
+}
+
+fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let reach = |o: &Outcome| {
+        scene
+            .minimum
+            .and_then(|m| steps_to_reach(&o.run.trace.values, m, args.target_tol))
+    };
+    if args.json {
+        let runs: Vec<Value> = outcomes
+            .iter()
+            .map(|o| {
+                let (point, value, grad, stop) = final_state(o);
+                json!({
+                    "optimizer": o.entry.name,
+                    "label": o.entry.label,
+                    "lr": o.entry.lr,
+                    "value": value,
+                    "gradient_norm": grad,
+                    "point": scene.names.iter().zip(&point).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                    "steps": o.run.steps(),
+                    "steps_to_reach": reach(o),
+                    "stop_reason": stop,
+                    "diverged": matches!(o.run.end, End::Diverged { .. }),
+                    "unbounded_below": o.unbounded,
+                    "seconds": o.run.elapsed.as_secs_f64(),
+                })
+            })
+            .collect();
+        let report = json!({
+            "function": scene.title,
+            "start": scene.names.iter().zip(&scene.start).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "minimum": scene.minimum,
+            "minimum_known": scene.minimum_known,
+            "target_tol": args.target_tol,
+            "runs": runs,
+        });
+        writeln!(out, "{report}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} from {}",
+        scene.title,
+        point_text(&scene.names, &scene.start)
+    )?;
+    let tol = descent::short(args.target_tol);
+    match scene.minimum {
+        Some(m) if scene.minimum_known => writeln!(
+            out,
+            "minimum {}; \"reached\": the first step within {tol} of it",
+            descent::short(m)
+        )?,
+        Some(m) => writeln!(
+            out,
+            "minimum unknown; \"reached\": the first step within {tol} of the best value found, {}",
+            descent::short(m)
+        )?,
+        None => writeln!(out, "no minimum known or found")?,
+    }
+    let rows: Vec<[String; 6]> = outcomes
+        .iter()
+        .map(|o| {
+            let (_, value, _, _) = final_state(o);
+            let value = match &o.run.end {
+                End::Diverged { .. } if !o.unbounded => "diverged".to_string(),
+                _ => format!("{value:.6e}"),
+            };
+            let stop = match &o.run.end {
+                End::Diverged { step, .. } if o.unbounded => format!("unbounded below (-inf at step {step})"),
+                End::Diverged { step, .. } => format!("diverged at step {step}"),
+                End::Finished(r) if o.unbounded => format!("{}; unbounded below", short_reason(r.stop_reason)),
+                End::Finished(r) => short_reason(r.stop_reason).to_string(),
+            };
+            [
+                o.entry.label.clone(),
+                value,
+                reach(o).map_or("-".into(), |s| s.to_string()),
+                o.run.steps().to_string(),
+                stop,
+                descent::seconds(o.run.elapsed.as_secs_f64()),
+            ]
+        })
+        .collect();
+    let head = ["optimizer", "final value", "reached", "steps", "stop", "time"];
+    let mut widths = head.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut s = String::new();
+        for (k, (c, w)) in cells.iter().zip(widths).enumerate() {
+            // Text left, numbers right.
+            if matches!(k, 0 | 4) {
+                s.push_str(&format!("{c:<w$}  "));
+            } else {
+                s.push_str(&format!("{c:>w$}  "));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(head))?;
+    for r in &rows {
+        writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(String::as_str)))?;
+    }
+    if outcomes.iter().any(|o| o.unbounded) {
+        writeln!(
+            out,
+            "{} is unbounded below along these paths: there is no minimum to find",
+            scene.title
+        )?;
+    }
+    let p = &args.pictures;
+    for (what, path) in [
+        ("loss plot", p.plot_loss.as_ref()),
+        ("surface", p.plot_surface.as_ref()),
+        ("3-D plot", p.plot_3d.as_ref()),
+    ] {
+        if let Some(path) = path {
+            writeln!(out, "{what:<10} {}", path.display())?;
+        }
+    }
+    Ok(())
+}
+
+fn point_text(names: &[String], p: &[f64]) -> String {
+    let parts: Vec<String> = names
+        .iter()
+        .zip(p)
+        .map(|(n, v)| format!("{n} = {}", descent::short(*v)))
+        .collect();
+    format!("({})", parts.join(", "))
+}
+
+fn short_reason(r: downhill::train::StopReason) -> &'static str {
+    use downhill::train::StopReason::*;
+    match r {
+        GradientTolerance => "converged (gtol)",
+        CostTolerance => "converged (tol)",
+        EarlyStopping => "early stopping",
+        MaxEpochs => "epoch limit",
+        TimeLimit => "time limit",
+        Interrupted => "interrupted",
+    }
+}
+
+/// The last parameters, value, gradient norm and stop reason of a run (a diverged one's
+/// last finite step).
+fn final_state(o: &Outcome) -> (Vec<f64>, f64, f64, String) {
+    match &o.run.end {
+        End::Finished(r) => (
+            o.final_params.clone().unwrap_or_else(|| r.params.clone()),
+            r.cost,
+            r.grad_norm,
+            r.stop_reason.as_str().to_string(),
+        ),
+        End::Diverged { .. } => {
+            let t = &o.run.trace;
+            let k = t.len().saturating_sub(1);
+            let stop = if o.unbounded { "unbounded_below" } else { "diverged" };
+            if t.len() == 0 {
+                return (Vec::new(), f64::NAN, f64::NAN, stop.into());
+            }
+            (
+                o.final_params.clone().unwrap_or_else(|| t.at(k).to_vec()),
+                t.values[k],
+                t.grad_norms[k],
+                stop.into(),
+            )
+        }
+    }
+}
+
+/// The surface, 3-D and loss pictures of the runs.
+fn draw(
+    args: &CompareArgs,
+    scene: &Scene,
+    outcomes: &[Outcome],
+    f: &dyn Fn(f64, f64) -> f64,
+) -> Result<()> {
+    let p = &args.pictures;
+    let labels: Vec<String> = outcomes
+        .iter()
+        .map(|o| match &o.run.end {
+            End::Diverged { step, .. } if !o.unbounded => {
+                format!("{} - diverged at step {step}", o.entry.label)
+            }
+            _ => o.entry.label.clone(),
+        })
+        .collect();
+    if let Some(path) = &p.plot_loss {
+        let values: Vec<&[f64]> = outcomes.iter().map(|o| o.run.trace.values.as_slice()).collect();
+        // Above the minimum only when it is exact; a best-found one would hide the best run.
+        let min = scene.minimum.filter(|_| scene.minimum_known);
+        let (curves, above) = descent::loss_curves(&values, min);
+        let names: Vec<String> = labels
+            .iter()
+            .map(|l| if above { format!("{l}: value - minimum") } else { l.clone() })
+            .collect();
+        let series: Vec<Series> = names
+            .iter()
+            .zip(&curves)
+            .map(|(n, v)| Series {
+                name: n,
+                values: v,
+            })
+            .collect();
+        plot::loss_curve(path, p.plot_size, &series, true)
+            .with_context(|| format!("--plot-loss {}", path.display()))?;
+    }
+    if p.plot_surface.is_none() && p.plot_3d.is_none() {
+        return Ok(());
+    }
+    let paths: Vec<NamedPath> = outcomes
+        .iter()
+        .zip(&labels)
+        .map(|(o, l)| NamedPath {
+            name: l,
+            points: &o.path,
+        })
+        .collect();
+    let bounds: Option<Bounds> = match descent::bounds(p.bounds.as_deref())? {
+        Some(b) => Some(b),
+        None => {
+            let mut anchors = vec![(scene.start[0], scene.start[1])];
+            anchors.extend(&scene.minima);
+            let all: Vec<&[(f64, f64)]> = outcomes.iter().map(|o| o.path.as_slice()).collect();
+            descent::region(&anchors, &all, scene.same_units)
+        }
+    };
+    let axes = (scene.names[0].as_str(), scene.names[1].as_str());
+    if let Some(path) = &p.plot_surface {
+        plot::surface(path, p.plot_size, f, bounds, &paths, &scene.minima, axes)
+            .with_context(|| format!("--plot-surface {}", path.display()))?;
+    }
+    if let Some(path) = &p.plot_3d {
+        plot::surface_3d(path, p.plot_size, f, bounds, &paths, &scene.minima, axes)
+            .with_context(|| format!("--plot-3d {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `compare DATA --target y`: a linear regression fitted by each optimizer.
+fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
+    let data_path = PathBuf::from(args.function.trim());
+    let Some(target_name) = &args.target else {
+        bail!(
+            "{}: a data set needs --target, the column to predict",
+            data_path.display()
+        );
+    };
+    if args.vars.is_some() {
+        bail!("--vars orders a formula's variables; a data set's parameters are its --features");
+    }
+    let header = table::header(&data_path)?;
+    let target = header.index(&data_path, target_name, "target")?;
+    let feature_names: Vec<String> = match &args.features {
+        Some(list) => list.iter().map(|s| s.trim().to_string()).collect(),
+        None => header
+            .names
+            .iter()
+            .filter(|n| *n != target_name)
+            .cloned()
+            .collect(),
+    };
+    if feature_names.is_empty() {
+        bail!(
+            "{}: no feature columns besides the target '{target_name}'",
+            data_path.display()
+        );
+    }
+    let mut features = Vec::new();
+    for name in &feature_names {
+        if name == target_name {
+            bail!("--features: '{name}' is the target; a column cannot predict itself");
+        }
+        let j = header.index(&data_path, name, "feature")?;
+        if features.contains(&j) {
+            bail!("--features: '{name}' is listed twice");
+        }
+        features.push(j);
+    }
+    let d = features.len();
+    let one = d == 1;
+    args.pictures.check(|flag| {
+        if one {
+            Ok(())
+        } else {
+            bail!("{flag} draws the cost over (weight, intercept) of a one-feature regression; this one has {d} features")
+        }
+    })?;
+    let mut names: Vec<String> = feature_names.iter().map(|n| format!("w_{n}")).collect();
+    names.push("intercept".into());
+    let init = match &args.from {
+        Some(p) if p.len() != d + 1 => bail!(
+            "--from: expected {} values (one weight per feature: {}, then the intercept), got {}",
+            d + 1,
+            feature_names.join(", "),
+            p.len()
+        ),
+        Some(p) if p.iter().any(|v| !v.is_finite()) => bail!("--from: every value must be finite"),
+        Some(p) => p.clone(),
+        None => vec![0.0; d + 1],
+    };
+    let methods = build_all(&entries)?;
+    let loaded = table::load(&data_path, &header, &features, Target::Numeric(target))?;
+    let x = Matrix::from_row_major(loaded.rows, d, loaded.x)?;
+    let y = loaded.y;
+    let data = || Dataset::new(x.clone(), y.clone()).map_err(anyhow::Error::new);
+    let standardize = !args.no_standardize;
+    let explain = |e: Error| match e {
+        Error::ConstantFeature { column } => anyhow::anyhow!(
+            "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
+            data_path.display(),
+            feature_names.get(column).map_or("?", String::as_str)
+        ),
+        e => method::flagged(e),
+    };
+    // The steps of a run that diverged are only known in the optimizer's coordinates.
+    let standardizer = if standardize {
+        Some(Standardizer::fit(&x).map_err(explain)?)
+    } else {
+        None
+    };
+
+    // The least-squares answer, to measure against: Newton on the exact Hessian.
+    let reference = {
+        let newton = downhill::solver::by_name("newton", &Default::default());
+        let mut est = LinearRegression {
+            standardize,
+            solver: newton,
+            config: TrainConfig {
+                max_epochs: 100,
+                record_params: false,
+                ..TrainConfig::default()
+            },
+            ..LinearRegression::default()
+        };
+        est.fit(data()?).map_err(explain)?
+    };
+
+    // The recorder sees the optimizer's coordinates; pictures are in the data's units.
+    let to_original = |trace: &mut descent::Trace| {
+        if let Some(s) = &standardizer {
+            trace.map_params(|p| {
+                let (w, b) = s.to_original(&p[..d], p[d]);
+                p[..d].copy_from_slice(&w);
+                p[d] = b;
+            });
+        }
+    };
+    let quiet = args.train.quiet || args.json;
+    let mut outcomes = Vec::new();
+    for (entry, (m, mut config)) in entries.into_iter().zip(methods) {
+        config.record_params = true;
+        let mut est = LinearRegression {
+            standardize,
+            init: args.from.clone(),
+            optimizer: m.optimizer,
+            schedule: m.schedule,
+            solver: m.solver,
+            config,
+            validation_fraction: entry.args.validation_fraction,
+            ..LinearRegression::default()
+        };
+        let mut recorder = descent::Recorder::new(d + 1, quiet);
+        let began = Instant::now();
+        let result = est.fit_with(data()?, &mut recorder);
+        let elapsed = began.elapsed();
+        recorder.finish();
+        let mut trace = recorder.trace;
+        let (end, final_params) = match result {
+            Ok(fit) => {
+                if fit.history.has_params() && fit.history.len() == trace.len() {
+                    // The history holds every step in the data's units, exactly.
+                    trace.params.clear();
+                    for k in 0..fit.history.len() {
+                        trace.params.extend_from_slice(fit.history.params(k).unwrap_or(&[]));
+                    }
+                } else {
+                    to_original(&mut trace);
+                }
+                let mut params = fit.weights.clone();
+                params.push(fit.intercept);
+                let report = downhill::train::Report {
+                    params: params.clone(),
+                    cost: fit.cost,
+                    grad_norm: fit.grad_norm,
+                    validation_cost: fit.validation_cost,
+                    epochs: fit.epochs,
+                    stop_reason: fit.stop_reason,
+                    history: downhill::train::History::new(0),
+                    elapsed: fit.train_time,
+                    evaluations: 0,
+                };
+                (End::Finished(Box::new(report)), Some(params))
+            }
+            Err(Error::Diverged {
+                epoch, cost, lr, ..
+            }) => {
+                to_original(&mut trace);
+                (
+                    End::Diverged {
+                        step: epoch,
+                        value: cost,
+                        lr,
+                    },
+                    None,
+                )
+            }
+            Err(e) => return Err(explain(e)).with_context(|| entry.label.clone()),
+        };
+        let path = if one {
+            trace.xy()
+        } else {
+            Vec::new()
+        };
+        outcomes.push(Outcome {
+            entry,
+            run: Run {
+                trace,
+                end,
+                elapsed,
+            },
+            path,
+            unbounded: false,
+            final_params,
+        });
+    }
+    let mut minimum_point = reference.weights.clone();
+    minimum_point.push(reference.intercept);
+    let scene = Scene {
+        title: format!(
+            "{target_name} ~ {} (linear regression, MSE) on {}",
+            feature_names.join(" + "),
+            data_path.display()
+        ),
+        start: init,
+        names,
+        minimum: Some(reference.cost),
+        minimum_known: true,
+        minima: if one {
+            vec![(minimum_point[0], minimum_point[1])]
+        } else {
+            Vec::new()
+        },
+        same_units: false,
+    };
+    let xs: Vec<f64> = x.column(0).collect();
+    let mse = |m: f64, b: f64| {
+        let sum: f64 = xs.iter().zip(&y).map(|(xi, yi)| (yi - m * xi - b).powi(2)).sum();
+        sum / xs.len() as f64
+    };
+    draw(args, &scene, &outcomes, &mse)?;
+    report(args, &scene, &outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reach_counts_the_first_step_within_tolerance() {
+        let v = [10.0, 1.0, 1e-3, 1e-7, 1e-9];
+        assert_eq!(steps_to_reach(&v, 0.0, 1e-6), Some(3));
+        assert_eq!(steps_to_reach(&v, 0.0, 1e-12), None);
+        // Relative above 1.
+        let w = [2000.0, 1000.001, 1000.0];
+        assert_eq!(steps_to_reach(&w, 1000.0, 1e-6), Some(1));
+        assert!(looks_like_data("data/engel.csv") && !looks_like_data("x^2"));
+        assert_eq!(parse_lr("-").unwrap(), None);
+        assert!(parse_lr("0").is_err());
+    }
+}
