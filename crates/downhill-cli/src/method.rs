@@ -159,6 +159,7 @@ pub fn config(t: &TrainArgs) -> Result<TrainConfig> {
         tol: t.tol.or(t.batch_size.map(|_| 1e-4)),
         n_iter_no_change: t.patience,
         time_limit: t.time_limit.map(Duration::from_secs_f64),
+        threads: t.threads,
         ..TrainConfig::default()
     })
 }
