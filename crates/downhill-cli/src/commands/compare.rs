@@ -35,10 +35,12 @@ otherwise. A run that diverges is reported in its row and drawn up to where it w
 
 /// Arguments of `downhill compare`.
 #[derive(Debug, Args)]
+// The shared --optimizer names one; compare takes --optimizers.
+#[command(mut_arg("optimizer", |a| a.hide(true)))]
 pub struct CompareArgs {
     /// A named function (rosenbrock, beale, ...), a formula, or a data set (CSV or
     /// Parquet, with --target) to fit a linear regression to.
-    #[arg(value_name = "FUNCTION|DATA")]
+    #[arg(value_name = "FUNCTION|DATA", allow_hyphen_values = true)]
     pub function: String,
 
     /// The optimizers to race, comma-separated (any of `downhill optimizers`).
@@ -47,13 +49,23 @@ pub struct CompareArgs {
 
     /// Learning rates: one per optimizer ('-' keeps its default), or several for a single
     /// optimizer (one run each).
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "LR,..")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "LR,.."
+    )]
     pub lrs: Option<Vec<String>>,
 
     /// The starting point, one value per variable [default: the function's usual start;
     /// zeros for a formula; for a data set, the weights then the intercept, in the data's
     /// units, default zeros].
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "X,Y,..")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "X,Y,.."
+    )]
     pub from: Option<Vec<f64>>,
 
     /// The order of a formula's variables [default: sorted by name].
@@ -159,6 +171,10 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             .map(|m| (m[0], m[1]))
             .collect(),
         same_units: true,
+        axes: (
+            f.vars[0].clone(),
+            f.vars.get(1).cloned().unwrap_or_default(),
+        ),
     };
     draw(args, &scene, &outcomes, &|x, y| f.at(x, y))?;
     report(args, &scene, &outcomes)
@@ -221,8 +237,14 @@ fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
             if args.lrs.is_some() && lr.is_some() {
                 bail!("--lrs: {name} chooses its own steps, so give '-' for it");
             }
-            // A shared --lr is for the optimizers that take one.
+            // Shared first-order settings (--lr, --batch-size, ...) are for the optimizers
+            // that take them.
             t.lr = None;
+            t.batch_size = None;
+            t.clip_norm = None;
+            t.gradient_noise = None;
+            t.average = None;
+            t.validation_fraction = None;
             t.schedule = "constant".into();
             t.momentum = None;
             t.beta1 = None;
@@ -330,6 +352,8 @@ struct Scene {
     minimum_known: bool,
     minima: Vec<(f64, f64)>,
     same_units: bool,
+    /// The surface's axis labels.
+    axes: (String, String),
 }
 
 /// The first step whose value is within `tol` of `min` (relative when |min| > 1).
@@ -350,13 +374,20 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
             .iter()
             .map(|o| {
                 let (point, value, grad, stop) = final_state(o);
+                // A diverged run has no answer: no numbers that could pass for one.
+                let lost = o.run.diverged() && !o.unbounded;
+                let (point, value, grad) = if lost {
+                    (Vec::new(), None, None)
+                } else {
+                    (point, Some(value), Some(grad))
+                };
                 json!({
                     "optimizer": o.entry.name,
                     "label": o.entry.label,
                     "lr": o.entry.lr,
                     "value": value,
                     "gradient_norm": grad,
-                    "point": scene.names.iter().zip(&point).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                    "point": (!lost).then(|| scene.names.iter().zip(&point).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>()),
                     "steps": o.run.steps(),
                     "steps_to_reach": reach(o),
                     "stop_reason": stop,
@@ -406,9 +437,13 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
                 _ => format!("{value:.6e}"),
             };
             let stop = match &o.run.end {
-                End::Diverged { step, .. } if o.unbounded => format!("unbounded below (-inf at step {step})"),
+                End::Diverged { step, .. } if o.unbounded => {
+                    format!("unbounded below (-inf at step {step})")
+                }
                 End::Diverged { step, .. } => format!("diverged at step {step}"),
-                End::Finished(r) if o.unbounded => format!("{}; unbounded below", short_reason(r.stop_reason)),
+                End::Finished(r) if o.unbounded => {
+                    format!("{}; unbounded below", short_reason(r.stop_reason))
+                }
                 End::Finished(r) => short_reason(r.stop_reason).to_string(),
             };
             [
@@ -421,7 +456,14 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
             ]
         })
         .collect();
-    let head = ["optimizer", "final value", "reached", "steps", "stop", "time"];
+    let head = [
+        "optimizer",
+        "final value",
+        "reached",
+        "steps",
+        "stop",
+        "time",
+    ];
     let mut widths = head.map(str::len);
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -442,7 +484,11 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
     };
     writeln!(out, "{}", line(head))?;
     for r in &rows {
-        writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(String::as_str)))?;
+        writeln!(
+            out,
+            "{}",
+            line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(String::as_str))
+        )?;
     }
     if outcomes.iter().any(|o| o.unbounded) {
         writeln!(
@@ -497,9 +543,13 @@ fn final_state(o: &Outcome) -> (Vec<f64>, f64, f64, String) {
         ),
         End::Diverged { .. } => {
             let t = &o.run.trace;
-            let k = t.len().saturating_sub(1);
-            let stop = if o.unbounded { "unbounded_below" } else { "diverged" };
-            if t.len() == 0 {
+            let k = t.finite_len().saturating_sub(1);
+            let stop = if o.unbounded {
+                "unbounded_below"
+            } else {
+                "diverged"
+            };
+            if t.finite_len() == 0 {
                 return (Vec::new(), f64::NAN, f64::NAN, stop.into());
             }
             (
@@ -520,6 +570,11 @@ fn draw(
     f: &dyn Fn(f64, f64) -> f64,
 ) -> Result<()> {
     let p = &args.pictures;
+    // Diverged runs first, so their lines (often along the same first direction as a
+    // converging run's) lie under the others rather than hiding them.
+    let mut order: Vec<&Outcome> = outcomes.iter().collect();
+    order.sort_by_key(|o| !o.run.diverged() || o.unbounded);
+    let outcomes = order;
     let labels: Vec<String> = outcomes
         .iter()
         .map(|o| match &o.run.end {
@@ -530,21 +585,22 @@ fn draw(
         })
         .collect();
     if let Some(path) = &p.plot_loss {
-        let values: Vec<&[f64]> = outcomes.iter().map(|o| o.run.trace.values.as_slice()).collect();
+        let values: Vec<&[f64]> = outcomes
+            .iter()
+            .map(|o| o.run.trace.values.as_slice())
+            .collect();
         // Above the minimum only when it is exact; a best-found one would hide the best run.
         let min = scene.minimum.filter(|_| scene.minimum_known);
-        let (curves, above) = descent::loss_curves(&values, min);
+        let unbounded = outcomes.iter().any(|o| o.unbounded);
+        let (curves, scale) = descent::loss_curves(&values, min, unbounded);
         let names: Vec<String> = labels
             .iter()
-            .map(|l| if above { format!("{l}: value - minimum") } else { l.clone() })
+            .map(|l| format!("{l}{}", scale.suffix()))
             .collect();
         let series: Vec<Series> = names
             .iter()
             .zip(&curves)
-            .map(|(n, v)| Series {
-                name: n,
-                values: v,
-            })
+            .map(|(n, v)| Series { name: n, values: v })
             .collect();
         plot::loss_curve(path, p.plot_size, &series, true)
             .with_context(|| format!("--plot-loss {}", path.display()))?;
@@ -565,11 +621,14 @@ fn draw(
         None => {
             let mut anchors = vec![(scene.start[0], scene.start[1])];
             anchors.extend(&scene.minima);
-            let all: Vec<&[(f64, f64)]> = outcomes.iter().map(|o| o.path.as_slice()).collect();
+            let all: Vec<(&[(f64, f64)], bool)> = outcomes
+                .iter()
+                .map(|o| (o.path.as_slice(), o.unbounded || o.run.diverged()))
+                .collect();
             descent::region(&anchors, &all, scene.same_units)
         }
     };
-    let axes = (scene.names[0].as_str(), scene.names[1].as_str());
+    let axes = (scene.axes.0.as_str(), scene.axes.1.as_str());
     if let Some(path) = &p.plot_surface {
         plot::surface(path, p.plot_size, f, bounds, &paths, &scene.minima, axes)
             .with_context(|| format!("--plot-surface {}", path.display()))?;
@@ -630,7 +689,9 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             bail!("{flag} draws the cost over (weight, intercept) of a one-feature regression; this one has {d} features")
         }
     })?;
-    let mut names: Vec<String> = feature_names.iter().map(|n| format!("w_{n}")).collect();
+    // The parameters are named as `fit --json` names them: each feature's weight, then
+    // the intercept.
+    let mut names = feature_names.clone();
     names.push("intercept".into());
     let init = match &args.from {
         Some(p) if p.len() != d + 1 => bail!(
@@ -649,13 +710,15 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
     let y = loaded.y;
     let data = || Dataset::new(x.clone(), y.clone()).map_err(anyhow::Error::new);
     let standardize = !args.no_standardize;
-    let explain = |e: Error| match e {
+    let explain = |e: Error| {
+        match e {
         Error::ConstantFeature { column } => anyhow::anyhow!(
             "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
             data_path.display(),
             feature_names.get(column).map_or("?", String::as_str)
         ),
         e => method::flagged(e),
+    }
     };
     // The steps of a run that diverged are only known in the optimizer's coordinates.
     let standardizer = if standardize {
@@ -694,10 +757,11 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
     let mut outcomes = Vec::new();
     for (entry, (m, mut config)) in entries.into_iter().zip(methods) {
         config.record_params = true;
+        let (optimizer, last) = descent::Tap::wrap(m.optimizer);
         let mut est = LinearRegression {
             standardize,
             init: args.from.clone(),
-            optimizer: m.optimizer,
+            optimizer,
             schedule: m.schedule,
             solver: m.solver,
             config,
@@ -716,7 +780,9 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
                     // The history holds every step in the data's units, exactly.
                     trace.params.clear();
                     for k in 0..fit.history.len() {
-                        trace.params.extend_from_slice(fit.history.params(k).unwrap_or(&[]));
+                        trace
+                            .params
+                            .extend_from_slice(fit.history.params(k).unwrap_or(&[]));
                     }
                 } else {
                     to_original(&mut trace);
@@ -739,6 +805,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             Err(Error::Diverged {
                 epoch, cost, lr, ..
             }) => {
+                trace.push_diverged(descent::Tap::last(&last), cost, lr);
                 to_original(&mut trace);
                 (
                     End::Diverged {
@@ -751,11 +818,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             }
             Err(e) => return Err(explain(e)).with_context(|| entry.label.clone()),
         };
-        let path = if one {
-            trace.xy()
-        } else {
-            Vec::new()
-        };
+        let path = if one { trace.xy() } else { Vec::new() };
         outcomes.push(Outcome {
             entry,
             run: Run {
@@ -786,10 +849,18 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             Vec::new()
         },
         same_units: false,
+        axes: (
+            format!("weight of {}", feature_names[0]),
+            "intercept".into(),
+        ),
     };
     let xs: Vec<f64> = x.column(0).collect();
     let mse = |m: f64, b: f64| {
-        let sum: f64 = xs.iter().zip(&y).map(|(xi, yi)| (yi - m * xi - b).powi(2)).sum();
+        let sum: f64 = xs
+            .iter()
+            .zip(&y)
+            .map(|(xi, yi)| (yi - m * xi - b).powi(2))
+            .sum();
         sum / xs.len() as f64
     };
     draw(args, &scene, &outcomes, &mse)?;

@@ -32,12 +32,17 @@ says otherwise.";
 #[derive(Debug, Args)]
 pub struct MinimizeArgs {
     /// The function: a name (rosenbrock, beale, ...) or a formula, e.g. "(1-x)^2 + 100*(y-x^2)^2".
-    #[arg(value_name = "FUNCTION")]
+    #[arg(value_name = "FUNCTION", allow_hyphen_values = true)]
     pub function: String,
 
     /// The starting point, one value per variable [default: the function's usual start;
     /// zeros for a formula].
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "X,Y,..")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "X,Y,.."
+    )]
     pub from: Option<Vec<f64>>,
 
     /// The order of a formula's variables (its parameters) [default: sorted by name].
@@ -83,7 +88,12 @@ pub struct Pictures {
 
     /// The region of the surface pictures [default: around the start, the steps and the
     /// minima].
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, value_name = "XMIN,XMAX,YMIN,YMAX")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "XMIN,XMAX,YMIN,YMAX"
+    )]
     pub bounds: Option<Vec<f64>>,
 }
 
@@ -165,14 +175,16 @@ impl Outcome {
                 unbounded,
             }),
             descent::End::Diverged { step, .. } if unbounded => {
-                let k = run.trace.len().saturating_sub(1);
+                let k = run.trace.finite_len().saturating_sub(1);
                 Ok(Outcome {
                     point: run.trace.at(k).to_vec(),
                     value: run.trace.values[k],
                     grad_norm: run.trace.grad_norms[k],
                     steps: k,
                     stop_reason: "unbounded_below".into(),
-                    stop_text: format!("the value fell to -inf at step {step}: the last finite step is shown"),
+                    stop_text: format!(
+                        "the value fell to -inf at step {step}: the last finite step is shown"
+                    ),
                     unbounded,
                 })
             }
@@ -187,8 +199,17 @@ impl Outcome {
                 } else {
                     "try a smaller --lr"
                 };
+                let last = run.last_value();
+                let falling = if value.is_nan() && last < run.start_value() {
+                    format!(
+                        ", after falling to {}: the steps left the function's domain, or it is unbounded below",
+                        descent::short(last)
+                    )
+                } else {
+                    String::new()
+                };
                 bail!(
-                    "{} diverged at step {step} (value {value:e}){how}: {advice}; nothing was written",
+                    "{} diverged at step {step} (value {value:e}{falling}){how}: {advice}; nothing was written",
                     f.describe()
                 )
             }
@@ -244,11 +265,17 @@ impl Outcome {
             None => writeln!(out, "{}   ({method})", f.label())?,
         }
         writeln!(out, "start          {}", f.point(run.trace.at(0)))?;
-        let width = f.vars.iter().map(|v| v.chars().count()).max().unwrap_or(1).max(13);
+        let width = f
+            .vars
+            .iter()
+            .map(|v| v.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(13);
         for (name, v) in f.vars.iter().zip(&self.point) {
-            writeln!(out, "  {name:<width$}{v:>24}")?;
+            writeln!(out, "  {name:<width$}{:>24}", descent::full(*v))?;
         }
-        writeln!(out, "value          {}", self.value)?;
+        writeln!(out, "value          {}", descent::full(self.value))?;
         writeln!(out, "gradient norm  {:e}", self.grad_norm)?;
         writeln!(out, "steps          {}  ({})", self.steps, self.stop_text)?;
         if let Some(n) = f.named() {
@@ -261,7 +288,11 @@ impl Outcome {
                 )?;
             }
         }
-        writeln!(out, "time           {}", descent::seconds(run.elapsed.as_secs_f64()))?;
+        writeln!(
+            out,
+            "time           {}",
+            descent::seconds(run.elapsed.as_secs_f64())
+        )?;
         if self.unbounded {
             writeln!(
                 out,
@@ -320,12 +351,9 @@ fn draw(p: &Pictures, f: &Function, run: &Run, optimizer: &str, lr: Option<f64>)
         None => optimizer.to_string(),
     };
     if let Some(path) = &p.plot_loss {
-        let (curves, above) = descent::loss_curves(&[&run.trace.values], f.min_value());
-        let label = if above {
-            format!("{name}: value - minimum")
-        } else {
-            name.clone()
-        };
+        let unbounded = descent::unbounded_along(f, run);
+        let (curves, scale) = descent::loss_curves(&[&run.trace.values], f.min_value(), unbounded);
+        let label = format!("{name}{}", scale.suffix());
         plot::loss_curve(
             path,
             p.plot_size,
@@ -347,7 +375,8 @@ fn draw(p: &Pictures, f: &Function, run: &Run, optimizer: &str, lr: Option<f64>)
         None => {
             let mut anchors = vec![xy[0]];
             anchors.extend(&minima);
-            descent::region(&anchors, &[&xy], true)
+            let runaway = run.diverged() || descent::unbounded_along(f, run);
+            descent::region(&anchors, &[(&xy, runaway)], true)
         }
     };
     let paths = [NamedPath {

@@ -163,7 +163,10 @@ mod tests {
             let (x, y) = (p[0], p[1]);
             let exact = [2.0 * y + x.exp(), 2.0 * x, 2.0 * x, 18.0 * y];
             for (a, b) in h.iter().zip(&exact) {
-                assert!((a - b).abs() <= 1e-7 * b.abs().max(1.0), "{p:?}: {h:?} vs {exact:?}");
+                assert!(
+                    (a - b).abs() <= 1e-7 * b.abs().max(1.0),
+                    "{p:?}: {h:?} vs {exact:?}"
+                );
             }
             assert_eq!(h[1], h[2]);
         }

@@ -9,12 +9,13 @@ use anyhow::{anyhow, bail, Result};
 use downhill::expr::Formula;
 use downhill::functions::{self, TestFunction};
 use downhill::objective::FdHessian;
+use downhill::optim::Optimizer;
 use downhill::train::{EpochInfo, Observer, Report, StopReason, TrainConfig, Trainer};
 use downhill::{Error, Objective};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What is minimised.
@@ -55,6 +56,14 @@ impl Function {
                 kind: Kind::Named(f),
                 vars: own.map(String::from).to_vec(),
             });
+        }
+        // A formula may start with '-' (`-x^2`), so clap passes anything that does: an
+        // option typed wrong must not become a formula.
+        if spec.trim_start().starts_with("--") {
+            bail!(
+                "unknown option '{}'; see --help (a formula may start with one '-', e.g. \"-x^2\")",
+                spec.trim()
+            );
         }
         if let Some(err) = unknown_name(spec) {
             return Err(err);
@@ -224,9 +233,8 @@ impl Objective for Function {
 /// `goldstein-prize` would otherwise parse as a subtraction.
 fn unknown_name(spec: &str) -> Option<anyhow::Error> {
     let s = spec.trim();
-    let wordlike = !s.is_empty()
-        && s
-            .chars()
+    let wordlike = s.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && s.chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '));
     if !wordlike {
         return None;
@@ -271,6 +279,8 @@ pub struct Trace {
     pub values: Vec<f64>,
     pub grad_norms: Vec<f64>,
     pub lrs: Vec<f64>,
+    /// The last entry is the step the run diverged on ([`Trace::push_diverged`]).
+    pub diverged_step: bool,
 }
 
 impl Trace {
@@ -295,10 +305,29 @@ impl Trace {
             .collect()
     }
 
+    /// Adds the step a run diverged on, when its parameters are known and finite (it has
+    /// no gradient norm), so the path shows where it went.
+    pub fn push_diverged(&mut self, params: Option<Vec<f64>>, value: f64, lr: f64) {
+        if let Some(p) = params.filter(|p| p.len() == self.dim) {
+            if self.len() == 0 || p != self.at(self.len() - 1) {
+                self.params.extend_from_slice(&p);
+                self.values.push(value);
+                self.grad_norms.push(f64::NAN);
+                self.lrs.push(lr);
+                self.diverged_step = true;
+            }
+        }
+    }
+
+    /// The recorded steps up to the last finite one (the diverging step left out).
+    pub fn finite_len(&self) -> usize {
+        self.len() - usize::from(self.diverged_step)
+    }
+
     /// Rewrites every recorded parameter vector (e.g. into original units).
-    pub fn map_params(&mut self, mut f: impl FnMut(&mut [f64])) {
+    pub fn map_params(&mut self, f: impl FnMut(&mut [f64])) {
         if self.dim > 0 {
-            self.params.chunks_exact_mut(self.dim).for_each(|p| f(p));
+            self.params.chunks_exact_mut(self.dim).for_each(f);
         }
     }
 }
@@ -346,16 +375,75 @@ impl Observer for Recorder {
         t.grad_norms.push(info.grad_norm);
         t.lrs.push(info.lr);
         // Reading the clock every step would cost as much as a step of a small function.
-        if self.bar.is_none() && !self.quiet && info.epoch % 256 == 0 {
-            if self.started.elapsed() >= BAR_AFTER {
-                self.bar = Some(Progress::new(info.max_epochs, false));
-            }
+        if self.bar.is_none()
+            && !self.quiet
+            && info.epoch % 256 == 0
+            && self.started.elapsed() >= BAR_AFTER
+        {
+            self.bar = Some(Progress::new(info.max_epochs, false));
         }
         match &mut self.bar {
             Some(bar) => bar.observe(info),
             None if self.stop.load(Ordering::Relaxed) => ControlFlow::Break(()),
             None => ControlFlow::Continue(()),
         }
+    }
+}
+
+/// Passes every step to the optimizer it wraps and keeps a copy of the parameters after the
+/// last one: when a run diverges, the loop reports no step past the last finite one, and
+/// this is where the diverging step went (for the pictures).
+#[derive(Debug)]
+pub struct Tap {
+    inner: Box<dyn Optimizer>,
+    last: Arc<Mutex<Vec<f64>>>,
+}
+
+impl Tap {
+    /// `inner`, tapped, and where its last step's parameters will be.
+    pub fn wrap(inner: Box<dyn Optimizer>) -> (Box<dyn Optimizer>, Arc<Mutex<Vec<f64>>>) {
+        let last = Arc::new(Mutex::new(Vec::new()));
+        let tap = Tap {
+            inner,
+            last: last.clone(),
+        };
+        (Box::new(tap), last)
+    }
+
+    /// The parameters after the last step, when there was one and they are finite.
+    pub fn last(cell: &Mutex<Vec<f64>>) -> Option<Vec<f64>> {
+        let p = cell.lock().ok()?.clone();
+        (!p.is_empty() && p.iter().all(|v| v.is_finite())).then_some(p)
+    }
+}
+
+impl Optimizer for Tap {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn init(&mut self, dim: usize) {
+        self.inner.init(dim);
+        if let Ok(mut last) = self.last.lock() {
+            last.clear();
+        }
+    }
+
+    fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        self.inner.step(params, grad, lr);
+        if let Ok(mut last) = self.last.lock() {
+            if last.len() == params.len() {
+                last.copy_from_slice(params);
+            } else {
+                // Sized once, on the first step.
+                last.clear();
+                last.extend_from_slice(params);
+            }
+        }
+    }
+
+    fn finish(&self, params: &mut [f64]) {
+        self.inner.finish(params);
     }
 }
 
@@ -384,6 +472,11 @@ impl Run {
             End::Finished(r) => r.epochs,
             End::Diverged { step, .. } => *step,
         }
+    }
+
+    /// Whether the run diverged.
+    pub fn diverged(&self) -> bool {
+        matches!(self.end, End::Diverged { .. })
     }
 
     /// The value at the start.
@@ -428,9 +521,10 @@ pub fn descend(
 ) -> Result<Run> {
     // The recorder keeps the path; the history need not keep it twice.
     config.record_params = false;
+    let (optimizer, last) = Tap::wrap(method.optimizer);
     let mut trainer = Trainer {
         config,
-        optimizer: method.optimizer,
+        optimizer,
         schedule: method.schedule,
         solver: method.solver,
     };
@@ -445,11 +539,14 @@ pub fn descend(
         Ok(report) => End::Finished(Box::new(report)),
         Err(Error::Diverged {
             epoch, cost, lr, ..
-        }) => End::Diverged {
-            step: epoch,
-            value: cost,
-            lr,
-        },
+        }) => {
+            recorder.trace.push_diverged(Tap::last(&last), cost, lr);
+            End::Diverged {
+                step: epoch,
+                value: cost,
+                lr,
+            }
+        }
         Err(e) => return Err(method::flagged(e)),
     };
     Ok(Run {
@@ -459,6 +556,7 @@ pub fn descend(
     })
 }
 
+/// `FdHessian` owns what it wraps: a reference lets it borrow the function instead.
 impl Objective for &Function {
     fn dim(&self) -> usize {
         (*self).dim()
@@ -517,6 +615,16 @@ fn still_falling(values: &[f64]) -> bool {
 /// Whether `name` (as `method::build` resolved it) chooses its own steps.
 pub fn is_solver(name: &str) -> bool {
     downhill::solver::by_name(name, &downhill::solver::SolverOptions::default()).is_some()
+}
+
+/// A number to the last digit (shortest round trip), with an exponent when it is very
+/// large or small.
+pub fn full(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// A number in at most 10 significant digits, for people.
@@ -603,23 +711,38 @@ pub fn check_picture(path: Option<&Path>) -> Result<()> {
 }
 
 /// The region a surface picture shows: `None` (the plot module's choice around the paths
-/// and minima) unless some path ran away, as a diverged or unbounded run does. Then the
-/// region is the one around the start, the minima and the steps that stayed near them
-/// (within twice the start-to-minima scale), and the runaway part leaves the picture at
-/// its edge. `same_units`: x and y are in the same units (a function's variables), so the
-/// short side is widened to a third of the long one as the plot module does; otherwise
-/// (a weight and an intercept) each axis is sized on its own.
+/// and minima) unless some path ran away (`true` beside it: a run that diverged or found
+/// no bottom). Then the region is the one around the anchors (start, minima), the other
+/// paths and the runaway steps that stayed near them (within twice their scale), and the
+/// runaway part leaves the picture at its edge. `same_units`: x and y are in the same units
+/// (a function's variables), so the short side is widened to a third of the long one as
+/// the plot module does; otherwise (a weight and an intercept) each axis is sized on its
+/// own, and a region is always given.
 pub fn region(
     anchors: &[(f64, f64)],
-    paths: &[&[(f64, f64)]],
+    paths: &[(&[(f64, f64)], bool)],
     same_units: bool,
 ) -> Option<Bounds> {
-    let anchors: Vec<(f64, f64)> = anchors
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let calm: Vec<(f64, f64)> = anchors
         .iter()
         .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .chain(
+            paths
+                .iter()
+                .filter(|(_, runaway)| !runaway)
+                .flat_map(|(p, _)| p.iter().copied()),
+        )
+        .filter(finite)
         .collect();
-    let (ax, ay) = (range(anchors.iter().map(|p| p.0))?, range(anchors.iter().map(|p| p.1))?);
+    let any_runaway = paths.iter().any(|(p, runaway)| *runaway && p.len() > 1);
+    if same_units && !any_runaway {
+        return None;
+    }
+    let (ax, ay) = (
+        range(calm.iter().map(|p| p.0))?,
+        range(calm.iter().map(|p| p.1))?,
+    );
     let magnitude = |r: (f64, f64)| r.0.abs().max(r.1.abs()).max(1.0);
     let (sx, sy) = if same_units {
         let s = (ax.1 - ax.0)
@@ -644,25 +767,20 @@ pub fn region(
             && p.1 >= ay.0 - 2.0 * sy
             && p.1 <= ay.1 + 2.0 * sy
     };
-    let finite = || {
-        paths
-            .iter()
-            .flat_map(|p| p.iter().copied())
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-    };
-    if same_units && finite().all(|p| allowed(&p)) {
-        return None;
-    }
-    let kept: Vec<(f64, f64)> = finite()
-        .filter(allowed)
-        .chain(anchors.iter().copied())
+    let kept: Vec<(f64, f64)> = paths
+        .iter()
+        .filter(|(_, runaway)| *runaway)
+        .flat_map(|(p, _)| p.iter().copied())
+        .filter(|p| finite(p) && allowed(p))
+        .chain(calm.iter().copied())
         .collect();
     let mut x = range(kept.iter().map(|p| p.0))?;
     let mut y = range(kept.iter().map(|p| p.1))?;
     if same_units {
+        // Square: what matters is the landscape the paths ran off into, all around.
         let (wx, wy) = (x.1 - x.0, y.1 - y.0);
         let widen = |(lo, hi): (f64, f64), w: f64, other: f64| {
-            let want = (other / 3.0).max(1e-9);
+            let want = other.max(1e-9);
             if w < want {
                 let c = 0.5 * (lo + hi);
                 (c - 0.5 * want, c + 0.5 * want)
@@ -701,34 +819,69 @@ fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     })
 }
 
-/// What a loss chart draws for one run: the value after each step (the start alone for a
-/// run of no step), or its distance above the known minimum on a log scale, where values
-/// at the minimum to the last bit are left out (a log axis has no 0).
-pub fn loss_values(values: &[f64], min: Option<f64>) -> Vec<f64> {
-    let after: &[f64] = if values.len() > 1 {
-        &values[1..]
-    } else {
-        values
-    };
-    match min {
-        Some(m) => after
-            .iter()
-            .map(|v| if v - m > 0.0 { v - m } else { f64::NAN })
-            .collect(),
-        None => after.to_vec(),
+/// What a loss chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossScale {
+    /// The value after each step.
+    Value,
+    /// The value minus the known minimum, on a log axis.
+    AboveMinimum,
+    /// How far the value fell below the start, on a log axis: for a function unbounded
+    /// below, whose values run to -inf and would flatten every other curve.
+    Fall,
+}
+
+impl LossScale {
+    /// Appended to a series' name in the legend.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            LossScale::Value => "",
+            LossScale::AboveMinimum => ": value - minimum",
+            LossScale::Fall => ": fall below the start",
+        }
     }
 }
 
-/// The values of a loss chart above the minimum, when every run has some left to draw;
-/// else the plain values (the chart must show something).
-pub fn loss_curves(runs: &[&[f64]], min: Option<f64>) -> (Vec<Vec<f64>>, bool) {
-    if min.is_some() {
-        let above: Vec<Vec<f64>> = runs.iter().map(|v| loss_values(v, min)).collect();
-        if above.iter().all(|v| v.iter().any(|x| x.is_finite())) {
-            return (above, true);
+/// The curves of a loss chart, one per run (the value after each step; the start alone for
+/// a run of no step): above the known minimum when there is one and every run has a step
+/// above it (a log axis has no 0, so steps at the minimum to the last bit are left out),
+/// the fall below the start when some run found no bottom, else the values.
+pub fn loss_curves(
+    runs: &[&[f64]],
+    min: Option<f64>,
+    unbounded: bool,
+) -> (Vec<Vec<f64>>, LossScale) {
+    let after = |values: &[f64]| -> Vec<f64> {
+        if values.len() > 1 {
+            values[1..].to_vec()
+        } else {
+            values.to_vec()
+        }
+    };
+    let positive = |v: f64| if v > 0.0 { v } else { f64::NAN };
+    let all_drawable = |curves: &[Vec<f64>]| curves.iter().all(|c| c.iter().any(|v| v.is_finite()));
+    if let (Some(m), false) = (min, unbounded) {
+        let above: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|v| after(v).into_iter().map(|x| positive(x - m)).collect())
+            .collect();
+        if all_drawable(&above) {
+            return (above, LossScale::AboveMinimum);
         }
     }
-    (runs.iter().map(|v| loss_values(v, None)).collect(), false)
+    if unbounded {
+        let fall: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|v| {
+                let f0 = v.first().copied().unwrap_or(f64::NAN);
+                after(v).into_iter().map(|x| positive(f0 - x)).collect()
+            })
+            .collect();
+        if all_drawable(&fall) {
+            return (fall, LossScale::Fall);
+        }
+    }
+    (runs.iter().map(|v| after(v)).collect(), LossScale::Value)
 }
 
 #[cfg(test)]
@@ -743,12 +896,19 @@ mod tests {
         assert_eq!(f.vars, ["y", "x"]);
         assert_eq!(f.cost(&[0.0, 1.0]), 0.0);
         let e = Function::parse("rosenbrok", None).unwrap_err().to_string();
-        assert!(e.contains("'rosenbrok'") && e.contains("did you mean rosenbrock"), "{e}");
-        let e = Function::parse("goldstein-prize", None).unwrap_err().to_string();
+        assert!(
+            e.contains("'rosenbrok'") && e.contains("did you mean rosenbrock"),
+            "{e}"
+        );
+        let e = Function::parse("goldstein-prize", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean goldstein-price"), "{e}");
         // A subtraction of two words is a formula.
         assert!(Function::parse("apple - pear", None).is_ok());
-        let e = Function::parse("(1-x)^2 + (y", None).unwrap_err().to_string();
+        let e = Function::parse("(1-x)^2 + (y", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("formula: expected ')' at column 13"), "{e}");
         assert!(e.ends_with("\n              ^"), "{e:?}");
     }
@@ -758,7 +918,10 @@ mod tests {
         let f = Function::parse("beale", None).unwrap();
         assert_eq!(f.start(None).unwrap(), [1.0, 1.0]);
         let e = f.start(Some(&[1.0])).unwrap_err().to_string();
-        assert!(e.contains("2 variables (x, y)") && e.contains("not 1"), "{e}");
+        assert!(
+            e.contains("2 variables (x, y)") && e.contains("not 1"),
+            "{e}"
+        );
         let g = Function::parse("sqrt(x) + y^2", None).unwrap();
         assert!(g.start(None).is_err());
         assert_eq!(g.start(Some(&[1.0, 2.0])).unwrap(), [1.0, 2.0]);
@@ -784,9 +947,15 @@ mod tests {
     #[test]
     fn region_drops_runaway_steps() {
         let calm = [(1.0, 1.0), (0.5, 0.5)];
-        assert!(region(&[(1.0, 1.0)], &[&calm], true).is_none());
-        let wild = [(1.0, 1.0), (5.0, 5.0), (1e10, 1e10)];
-        let b = region(&[(1.0, 1.0), (0.0, 0.0)], &[&wild], true).unwrap();
-        assert!(b.x.1 > 5.0 && b.x.1 < 10.0, "{b:?}");
+        assert!(region(&[(1.0, 1.0)], &[(&calm, false)], true).is_none());
+        // Within twice the anchors' scale (1 here) a runaway step counts; beyond, not.
+        let wild = [(1.0, 1.0), (2.5, 2.5), (1e10, 1e10)];
+        let b = region(&[(1.0, 1.0), (0.0, 0.0)], &[(&wild, true)], true).unwrap();
+        assert!(b.x.1 > 2.5 && b.x.1 < 3.0, "{b:?}");
+        assert_eq!(b.x, b.y, "square");
+        // A calm path far out widens the region; it is never cut.
+        let far = [(1.0, 1.0), (-20.0, 1.0)];
+        let b = region(&[(1.0, 1.0)], &[(&wild, true), (&far, false)], true).unwrap();
+        assert!(b.x.0 < -20.0, "{b:?}");
     }
 }
