@@ -287,6 +287,16 @@ pub struct TrainArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// fit: read the CSV file chunk by chunk every epoch instead of loading it (linear
+    /// regression, first-order optimizers); automatic when the file exceeds --memory-limit.
+    #[arg(long)]
+    pub stream: bool,
+
+    /// fit: memory budget for the data, e.g. 200MiB, 2GiB or bytes [default: half the
+    /// available memory]; larger CSV files are streamed.
+    #[arg(long, value_name = "BYTES")]
+    pub memory_limit: Option<String>,
 }
 
 /// Where results go.

@@ -141,16 +141,49 @@ impl Design {
         let x = Matrix::from_row_major(rows, self.features.len(), values)?;
         Ok(match &self.polynomial {
             None => x,
-            Some((pf, _)) => pf.transform(&x).map_err(|e| match e {
-                downhill::Error::PolynomialOverflow { column, power, row } => anyhow::anyhow!(
-                    "--degree {}: {}^{power} overflows at data row {} (value {}): use a lower degree",
-                    pf.degree(),
-                    self.features[column],
-                    row + 1,
-                    x.row(row)[column]
-                ),
-                e => flagged(e),
-            })?,
+            Some((pf, _)) => pf.transform(&x).map_err(|e| self.overflow(pf, e, &x))?,
         })
+    }
+
+    /// The feature values read (row-major), without the powers: for an estimator that adds
+    /// them itself ([`Design::powers`]), as linear regression does, in a better-conditioned
+    /// basis. Powers that overflow are refused here all the same, since the model file's
+    /// users compute them.
+    pub fn base_matrix(&self, values: Vec<f64>, rows: usize) -> Result<Matrix> {
+        let x = Matrix::from_row_major(rows, self.features.len(), values)?;
+        if let Some((pf, _)) = &self.polynomial {
+            for (row, xi) in x.iter_rows().enumerate() {
+                for &column in pf.columns() {
+                    let mut p = xi[column];
+                    for power in 2..=pf.degree() {
+                        p *= xi[column];
+                        if !p.is_finite() {
+                            let e = downhill::Error::PolynomialOverflow { column, power, row };
+                            return Err(self.overflow(pf, e, &x));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(x)
+    }
+
+    /// The powers the terms add to the features, if any.
+    pub fn powers(&self) -> Option<&PolynomialFeatures> {
+        self.polynomial.as_ref().map(|(pf, _)| pf)
+    }
+
+    /// A library error about the powers, in the user's names and flags.
+    fn overflow(&self, pf: &PolynomialFeatures, e: downhill::Error, x: &Matrix) -> anyhow::Error {
+        match e {
+            downhill::Error::PolynomialOverflow { column, power, row } => anyhow::anyhow!(
+                "--degree {}: {}^{power} overflows at data row {} (value {}): use a lower degree",
+                pf.degree(),
+                self.features[column],
+                row + 1,
+                x.row(row)[column]
+            ),
+            e => flagged(e),
+        }
     }
 }

@@ -630,10 +630,26 @@ fn precision_and_threads_change_speed_not_answers() {
     let two = fit_json(&[&f, "-t", "foodexp", "--threads", "2"]);
     for v in [&f32, &one, &two] {
         let w = v["weights"]["income"].as_f64().unwrap();
-        assert!(rel(w, base["weights"]["income"].as_f64().unwrap()) < 1e-5, "{v}");
+        assert!(
+            rel(w, base["weights"]["income"].as_f64().unwrap()) < 1e-5,
+            "{v}"
+        );
     }
-    assert!(rel(one["weights"]["income"].as_f64().unwrap(), two["weights"]["income"].as_f64().unwrap()) < 1e-12);
-    let (code, err) = fit_error(&[&data("iris.csv"), "-t", "species", "--model", "softmax", "--precision", "f32"]);
+    assert!(
+        rel(
+            one["weights"]["income"].as_f64().unwrap(),
+            two["weights"]["income"].as_f64().unwrap()
+        ) < 1e-12
+    );
+    let (code, err) = fit_error(&[
+        &data("iris.csv"),
+        "-t",
+        "species",
+        "--model",
+        "softmax",
+        "--precision",
+        "f32",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("--precision"), "{err}");
 }

@@ -15,7 +15,15 @@ fn ctrl_c_stops_the_run_and_keeps_the_model() {
     let child = Command::new(env!("CARGO_BIN_EXE_downhill"))
         .arg("fit")
         .arg(&data)
-        .args(["-t", "foodexp", "--no-standardize", "--lr", "1e-12", "--gtol", "0"])
+        .args([
+            "-t",
+            "foodexp",
+            "--no-standardize",
+            "--lr",
+            "1e-12",
+            "--gtol",
+            "0",
+        ])
         .args(["--epochs", "1000000000", "--json", "-o"])
         .arg(&model)
         .stdout(Stdio::piped())
@@ -33,10 +41,15 @@ fn ctrl_c_stops_the_run_and_keeps_the_model() {
     let start = Instant::now();
     let out = child.wait_with_output().unwrap();
     assert!(start.elapsed() < Duration::from_secs(30));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["stop_reason"], "interrupted");
     assert!(v["epochs"].as_u64().unwrap() > 0);
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     assert_eq!(m["training"]["stop_reason"], "interrupted");
 }

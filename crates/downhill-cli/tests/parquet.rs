@@ -21,8 +21,18 @@ fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
 }
 
 fn fit(path: &Path, args: &[&str]) -> Value {
-    let out = downhill().arg("fit").arg(path).args(args).arg("--json").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = downhill()
+        .arg("fit")
+        .arg(path)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -41,9 +51,20 @@ fn stackloss() -> (Vec<String>, Vec<Vec<f64>>) {
 fn parquet_and_csv_of_the_same_data_give_identical_fits() {
     let dir = tempfile::tempdir().unwrap();
     let (header, rows) = stackloss();
-    let col = |j: usize| -> ArrayRef { Arc::new(Float64Array::from(rows.iter().map(|r| r[j]).collect::<Vec<_>>())) };
+    let col = |j: usize| -> ArrayRef {
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r[j]).collect::<Vec<_>>(),
+        ))
+    };
     let pq = dir.path().join("stackloss.parquet");
-    write_parquet(&pq, header.iter().enumerate().map(|(j, h)| (h.as_str(), col(j))).collect());
+    write_parquet(
+        &pq,
+        header
+            .iter()
+            .enumerate()
+            .map(|(j, h)| (h.as_str(), col(j)))
+            .collect(),
+    );
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/stackloss.csv");
     for opt in ["gd", "lbfgs"] {
         let a = fit(&pq, &["-t", "STACKLOSS", "--optimizer", opt]);
@@ -61,7 +82,15 @@ fn integer_float32_and_text_columns_are_read() {
     let n = 40;
     let a: Vec<i64> = (0..n).collect();
     let b: Vec<f32> = (0..n).map(|i| ((i * 7) % 11) as f32 * 0.5).collect();
-    let label: Vec<&str> = (0..n).map(|i| if (i * 7) % 11 + i / 4 > 9 { "yes" } else { "no" }).collect();
+    let label: Vec<&str> = (0..n)
+        .map(|i| {
+            if (i * 7) % 11 + i / 4 > 9 {
+                "yes"
+            } else {
+                "no"
+            }
+        })
+        .collect();
     write_parquet(
         &pq,
         vec![
@@ -70,7 +99,19 @@ fn integer_float32_and_text_columns_are_read() {
             ("label", Arc::new(StringArray::from(label)) as ArrayRef),
         ],
     );
-    let v = fit(&pq, &["-t", "label", "--model", "logistic", "--l2", "0.1", "--optimizer", "lbfgs"]);
+    let v = fit(
+        &pq,
+        &[
+            "-t",
+            "label",
+            "--model",
+            "logistic",
+            "--l2",
+            "0.1",
+            "--optimizer",
+            "lbfgs",
+        ],
+    );
     assert_eq!(v["classes"], serde_json::json!(["no", "yes"]));
     assert_eq!(v["rows"], 40);
 }
@@ -82,18 +123,37 @@ fn nulls_and_broken_files_are_clear_errors() {
     write_parquet(
         &pq,
         vec![
-            ("x", Arc::new(Float64Array::from(vec![Some(1.0), None, Some(3.0)])) as ArrayRef),
-            ("y", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef),
+            (
+                "x",
+                Arc::new(Float64Array::from(vec![Some(1.0), None, Some(3.0)])) as ArrayRef,
+            ),
+            (
+                "y",
+                Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef,
+            ),
         ],
     );
-    let out = downhill().arg("fit").arg(&pq).args(["-t", "y"]).output().unwrap();
+    let out = downhill()
+        .arg("fit")
+        .arg(&pq)
+        .args(["-t", "y"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("row 2") && err.contains("'x'") && err.contains("null"), "{err}");
+    assert!(
+        err.contains("row 2") && err.contains("'x'") && err.contains("null"),
+        "{err}"
+    );
 
     let fake = dir.path().join("fake.parquet");
     std::fs::write(&fake, "x,y\n1,2\n").unwrap();
-    let out = downhill().arg("fit").arg(&fake).args(["-t", "y"]).output().unwrap();
+    let out = downhill()
+        .arg("fit")
+        .arg(&fake)
+        .args(["-t", "y"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("not a readable Parquet file"), "{err}");

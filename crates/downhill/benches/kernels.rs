@@ -12,8 +12,8 @@
 //! Throughput is in bytes read per second (feature values and targets), so full-batch and
 //! streaming numbers compare directly; a line after each benchmark gives rows per second.
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use downhill::data::{Matrix, MatrixF32};
 use downhill::loss::Squared;
 use downhill::model::Linear;
@@ -37,7 +37,10 @@ fn data(n: usize, d: usize) -> (Matrix, Vec<f64>) {
     let y = (0..n)
         .map(|i| {
             let row = &x[i * d..(i + 1) * d];
-            row.iter().enumerate().map(|(j, v)| v * (j as f64 + 1.0)).sum::<f64>()
+            row.iter()
+                .enumerate()
+                .map(|(j, v)| v * (j as f64 + 1.0))
+                .sum::<f64>()
                 + 0.1 * uniform()
         })
         .collect();

@@ -84,6 +84,10 @@ pub enum Error {
         /// The row (0-based).
         row: usize,
     },
+    /// A source of data outside the library (a file read chunk by chunk) failed; the
+    /// message says where and why (e.g. `data.csv:1234: column 'x': 'abc' is not a number`).
+    #[error("{0}")]
+    Source(String),
 }
 
 /// Shorthand for results in this crate.

@@ -1,5 +1,9 @@
 //! Small numeric helpers shared by kernels, estimators and drivers.
 
+pub mod dd;
+
+pub use dd::DoubleDouble;
+
 use crate::data::Element;
 
 /// Euclidean norm.
@@ -51,6 +55,36 @@ pub fn axpy_wide<T: Element>(a: f64, x: &[T], y: &mut [f64]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += a * (*xi).into();
     }
+}
+
+/// Most bytes [`prefetch`] asks for: enough to cover the start of a mini-batch while the
+/// previous one is computed; the CPU's own prefetcher follows a longer run by itself.
+pub const PREFETCH_BYTES: usize = 8 * 1024;
+
+/// Asks the CPU to start loading the first [`PREFETCH_BYTES`] of `values` into cache (a
+/// hint: nothing is read, no fault can occur, and it does nothing on CPUs other than
+/// x86-64). Jumping to a random place in a large array otherwise waits for memory on every
+/// cache line, since the CPU's own prefetcher only learns a run after a few misses.
+#[inline]
+pub fn prefetch<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        const LINE: usize = 64;
+        let bytes = std::mem::size_of_val(values).min(PREFETCH_BYTES);
+        let start = values.as_ptr().cast::<i8>();
+        let mut at = 0;
+        while at < bytes {
+            // SAFETY: a prefetch never faults, and the address lies inside `values`.
+            #[allow(unused_unsafe)]
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(start.add(at));
+            }
+            at += LINE;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
 }
 
 /// Neumaier's compensated sum: the error does not grow with the number of terms.

@@ -49,8 +49,33 @@ pub struct Outcome {
     pub validation_scores: Option<Scores>,
 }
 
+/// The fields every fitted estimator shares, as an [`Outcome`]; weights, intercepts and
+/// classes differ in shape per model and are given.
+macro_rules! outcome {
+    ($f:ident, $classes:expr, $weights:expr, $intercept:expr) => {
+        Outcome {
+            classes: $classes,
+            weights: $weights,
+            intercept: $intercept,
+            standardizer: $f.standardizer,
+            cost: $f.cost,
+            grad_norm: $f.grad_norm,
+            validation_cost: $f.validation_cost,
+            epochs: $f.epochs,
+            stop_reason: $f.stop_reason,
+            history: $f.history,
+            train_time: $f.train_time,
+            train_scores: $f.train_scores,
+            validation_scores: $f.validation_scores,
+        }
+    };
+}
+
 /// Runs `downhill fit`.
 pub fn run(args: &FitArgs) -> Result<()> {
+    if crate::commands::fit_stream::wanted(args)? {
+        return crate::commands::fit_stream::run(args);
+    }
     let load_start = Instant::now();
     let m = &args.model;
     let header = table::header(&args.data)?;
@@ -95,7 +120,11 @@ pub fn run(args: &FitArgs) -> Result<()> {
             (y, Some(c))
         }
     };
-    let x = design.matrix(table.x, table.rows)?;
+    // Linear regression adds the powers itself, in a better-conditioned basis.
+    let x = match m.model {
+        ModelKind::Linear => design.base_matrix(table.x, table.rows)?,
+        _ => design.matrix(table.x, table.rows)?,
+    };
     let rows = x.rows();
     // The pictures of the data need at most two columns: copy those, not the data.
     let picture = wants_data_picture(args).then(|| PictureData::copy(&x, &y));
@@ -118,6 +147,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
             let mut est = LinearRegression {
                 standardize: !m.no_standardize,
                 fit_intercept: !m.no_intercept,
+                polynomial: design.powers().cloned(),
                 loss: regression_loss(m)?,
                 penalty,
                 init: args.init.clone(),
@@ -126,23 +156,10 @@ pub fn run(args: &FitArgs) -> Result<()> {
                 schedule: method.schedule,
                 solver: method.solver,
                 config: config.clone(),
-                ..LinearRegression::default()
+                precision: precision(m),
             };
-            est.fit_with(data, &mut progress).map(|f| Outcome {
-                classes: None,
-                weights: vec![f.weights],
-                intercept: vec![f.intercept],
-                standardizer: f.standardizer,
-                cost: f.cost,
-                grad_norm: f.grad_norm,
-                validation_cost: f.validation_cost,
-                epochs: f.epochs,
-                stop_reason: f.stop_reason,
-                history: f.history,
-                train_time: f.train_time,
-                train_scores: f.train_scores,
-                validation_scores: f.validation_scores,
-            })
+            est.fit_with(data, &mut progress)
+                .map(|f| outcome!(f, None, vec![f.weights], vec![f.intercept]))
         }
         ModelKind::Logistic => {
             let mut est = LogisticRegression {
@@ -156,23 +173,10 @@ pub fn run(args: &FitArgs) -> Result<()> {
                 schedule: method.schedule,
                 solver: method.solver,
                 config: config.clone(),
-                ..LogisticRegression::default()
+                precision: precision(m),
             };
-            est.fit_with(data, &mut progress).map(|f| Outcome {
-                classes: classes.clone(),
-                weights: vec![f.weights],
-                intercept: vec![f.intercept],
-                standardizer: f.standardizer,
-                cost: f.cost,
-                grad_norm: f.grad_norm,
-                validation_cost: f.validation_cost,
-                epochs: f.epochs,
-                stop_reason: f.stop_reason,
-                history: f.history,
-                train_time: f.train_time,
-                train_scores: f.train_scores,
-                validation_scores: f.validation_scores,
-            })
+            est.fit_with(data, &mut progress)
+                .map(|f| outcome!(f, classes.clone(), vec![f.weights], vec![f.intercept]))
         }
         ModelKind::Softmax => {
             classification_loss(m, true)?;
@@ -186,22 +190,15 @@ pub fn run(args: &FitArgs) -> Result<()> {
                 schedule: method.schedule,
                 solver: method.solver,
                 config: config.clone(),
-                ..SoftmaxRegression::default()
+                precision: precision(m),
             };
-            est.fit_with(data, &mut progress).map(|f| Outcome {
-                classes: classes.clone(),
-                weights: f.weights.iter_rows().map(<[f64]>::to_vec).collect(),
-                intercept: f.intercepts,
-                standardizer: f.standardizer,
-                cost: f.cost,
-                grad_norm: f.grad_norm,
-                validation_cost: f.validation_cost,
-                epochs: f.epochs,
-                stop_reason: f.stop_reason,
-                history: f.history,
-                train_time: f.train_time,
-                train_scores: f.train_scores,
-                validation_scores: f.validation_scores,
+            est.fit_with(data, &mut progress).map(|f| {
+                outcome!(
+                    f,
+                    classes.clone(),
+                    f.weights.iter_rows().map(<[f64]>::to_vec).collect(),
+                    f.intercepts
+                )
             })
         }
     };
@@ -265,6 +262,13 @@ pub fn run(args: &FitArgs) -> Result<()> {
         report::json(&info, &fit)
     } else {
         report::summary(&info, &fit, args.out.output.as_deref())
+    }
+}
+
+fn precision(m: &ModelArgs) -> downhill::data::Precision {
+    match m.precision {
+        crate::cli::Precision::F64 => downhill::data::Precision::F64,
+        crate::cli::Precision::F32 => downhill::data::Precision::F32,
     }
 }
 

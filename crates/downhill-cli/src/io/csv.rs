@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
+pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         bail!("cannot read {}: it is a directory", path.display());
@@ -88,7 +88,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     Ok(out)
 }
 
-fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {
+pub(crate) fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {
     let s = std::str::from_utf8(cell)
         .with_context(|| {
             format!(
@@ -107,7 +107,7 @@ fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {
 }
 
 /// Parses one numeric cell, rejecting empty, non-numeric, NaN and infinite values.
-fn number(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<f64> {
+pub(crate) fn number(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<f64> {
     let s = text(path, line, column, cell)?;
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),

@@ -1,6 +1,7 @@
 //! Files: CSV tables in, models and tables out (always atomically).
 
 pub mod atomic;
+pub mod chunks;
 pub mod csv;
 pub mod model_file;
 pub mod parquet;

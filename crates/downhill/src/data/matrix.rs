@@ -88,7 +88,6 @@ impl Matrix {
     }
 }
 
-
 /// How feature values are stored while training. Arithmetic is always in `f64`; `F32`
 /// storage halves the memory a pass over the data reads (and holds), at the price of
 /// rounding each value to about 7 significant digits once, before training.
@@ -149,7 +148,9 @@ mod sealed {
 
 /// A type feature values are stored in: `f64` or `f32` (sealed). Kernels are generic over
 /// it and widen every value to `f64` as they read it, so accumulation is always in `f64`.
-pub trait Element: sealed::Sealed + Copy + Send + Sync + Into<f64> + std::fmt::Debug + 'static {
+pub trait Element:
+    sealed::Sealed + Copy + Send + Sync + Into<f64> + std::fmt::Debug + 'static
+{
     /// The [`Precision`] of this type.
     const PRECISION: Precision;
 }

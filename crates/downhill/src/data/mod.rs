@@ -11,4 +11,4 @@ mod standardize;
 pub use dataset::Dataset;
 pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
-pub use standardize::Standardizer;
+pub use standardize::{Standardizer, StandardizerBuilder};

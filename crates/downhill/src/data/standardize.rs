@@ -126,6 +126,148 @@ impl Standardizer {
     }
 }
 
+/// [`Standardizer`] statistics gathered chunk by chunk, for data read in pieces (never
+/// held whole in memory).
+///
+/// The means are compensated sums over every value in row order, so they have the same
+/// bits as [`Standardizer::fit`]'s. The spreads are exact two-pass sums of squared
+/// deviations inside each chunk, merged across chunks with Chan et al.'s pairwise update,
+/// so a large mean does not swallow a small spread; they agree with `fit`'s to rounding
+/// (about 1e-15 relative). Without centring ([`StandardizerBuilder::new`] with
+/// `center = false`), the root mean squares have the bits of
+/// [`Standardizer::fit_scale_only`].
+#[derive(Debug, Clone)]
+pub struct StandardizerBuilder {
+    cols: usize,
+    center: bool,
+    rows: usize,
+    sums: Vec<CompensatedSum>,
+    /// Running mean and sum of squared deviations of the chunks merged so far.
+    mean: Vec<f64>,
+    m2: Vec<CompensatedSum>,
+    squares: Vec<CompensatedSum>,
+    abs_max: Vec<f64>,
+    /// A chunk's own mean and squared deviations (scratch, reused).
+    chunk_mean: Vec<f64>,
+    chunk_m2: Vec<CompensatedSum>,
+}
+
+impl StandardizerBuilder {
+    /// Statistics of `cols` columns; `center`: z-scores (as [`Standardizer::fit`]),
+    /// otherwise scaling only (as [`Standardizer::fit_scale_only`]).
+    pub fn new(cols: usize, center: bool) -> Self {
+        StandardizerBuilder {
+            cols,
+            center,
+            rows: 0,
+            sums: vec![CompensatedSum::default(); cols],
+            mean: vec![0.0; cols],
+            m2: vec![CompensatedSum::default(); cols],
+            squares: vec![CompensatedSum::default(); cols],
+            abs_max: vec![0.0; cols],
+            chunk_mean: vec![0.0; cols],
+            chunk_m2: vec![CompensatedSum::default(); cols],
+        }
+    }
+
+    /// Rows seen so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Adds a chunk of rows, row-major (`cols` values per row; a trailing partial row is
+    /// ignored).
+    // Parallel per-column arrays: indexing by column is the clearest.
+    #[allow(clippy::needless_range_loop)]
+    pub fn add_rows(&mut self, x: &[f64]) {
+        let d = self.cols;
+        if d == 0 {
+            return;
+        }
+        let nb = x.len() / d;
+        if nb == 0 {
+            return;
+        }
+        let x = &x[..nb * d];
+        if !self.center {
+            for row in x.chunks_exact(d) {
+                for (s, v) in self.squares.iter_mut().zip(row) {
+                    s.add(v * v);
+                }
+            }
+            self.rows += nb;
+            return;
+        }
+        let mut chunk_sums = vec![CompensatedSum::default(); d];
+        for row in x.chunks_exact(d) {
+            for j in 0..d {
+                self.sums[j].add(row[j]);
+                chunk_sums[j].add(row[j]);
+                self.abs_max[j] = self.abs_max[j].max(row[j].abs());
+            }
+        }
+        for j in 0..d {
+            self.chunk_mean[j] = chunk_sums[j].value() / nb as f64;
+            self.chunk_m2[j] = CompensatedSum::default();
+        }
+        for row in x.chunks_exact(d) {
+            for j in 0..d {
+                let dev = row[j] - self.chunk_mean[j];
+                self.chunk_m2[j].add(dev * dev);
+            }
+        }
+        let (na, nbf) = (self.rows as f64, nb as f64);
+        let n = na + nbf;
+        for j in 0..d {
+            // The mean so far from the compensated sums, not a running update, so that
+            // its error does not grow with the number of chunks.
+            let delta = self.chunk_mean[j] - self.mean[j];
+            self.mean[j] = self.sums[j].value() / n;
+            self.m2[j].add(self.chunk_m2[j].value());
+            self.m2[j].add(delta * delta * (na * nbf / n));
+        }
+        self.rows += nb;
+    }
+
+    /// Adds the rows of a matrix.
+    pub fn add_chunk(&mut self, x: &Matrix) {
+        self.add_rows(x.as_slice());
+    }
+
+    /// The standardizer; the errors of [`Standardizer::fit`] (no rows, a constant column).
+    // Parallel per-column arrays: indexing by column is the clearest.
+    #[allow(clippy::needless_range_loop)]
+    pub fn finish(self) -> Result<Standardizer> {
+        if self.rows == 0 {
+            return Err(Error::NoRows);
+        }
+        let n = self.rows as f64;
+        if !self.center {
+            let scale: Vec<f64> = self
+                .squares
+                .iter()
+                .map(|s| (s.value() / n).sqrt())
+                .collect();
+            if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
+                return Err(Error::ConstantFeature { column: j });
+            }
+            return Ok(Standardizer {
+                mean: vec![0.0; self.cols],
+                scale,
+            });
+        }
+        let mean: Vec<f64> = self.sums.iter().map(|s| s.value() / n).collect();
+        let scale: Vec<f64> = self.m2.iter().map(|s| (s.value() / n).sqrt()).collect();
+        for j in 0..self.cols {
+            // As in `fit`: below this, the spread is rounding error of the values.
+            if !(scale[j] > 64.0 * f64::EPSILON * self.abs_max[j]) {
+                return Err(Error::ConstantFeature { column: j });
+            }
+        }
+        Ok(Standardizer { mean, scale })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +307,41 @@ mod tests {
         assert_eq!(
             Standardizer::fit(&x),
             Err(Error::ConstantFeature { column: 1 })
+        );
+    }
+
+    #[test]
+    fn chunked_statistics_match_the_whole() {
+        let rows: Vec<[f64; 2]> = (0..1000)
+            .map(|i| {
+                let t = i as f64;
+                [1e6 + (t * 0.37).sin(), (t * 1.3).cos() * 40.0 - 7.0]
+            })
+            .collect();
+        let x = Matrix::from_rows(&rows);
+        for center in [true, false] {
+            let whole = if center {
+                Standardizer::fit(&x).unwrap()
+            } else {
+                Standardizer::fit_scale_only(&x).unwrap()
+            };
+            let mut b = StandardizerBuilder::new(2, center);
+            for part in x.as_slice().chunks(2 * 77) {
+                b.add_rows(part);
+            }
+            assert_eq!(b.rows(), 1000);
+            let s = b.finish().unwrap();
+            assert_eq!(s.mean, whole.mean);
+            for (a, w) in s.scale.iter().zip(&whole.scale) {
+                assert!((a - w).abs() <= 1e-13 * w, "{a} vs {w}");
+            }
+        }
+        let mut b = StandardizerBuilder::new(1, true);
+        b.add_rows(&[2.0, 2.0, 2.0]);
+        assert_eq!(b.finish(), Err(Error::ConstantFeature { column: 0 }));
+        assert_eq!(
+            StandardizerBuilder::new(1, true).finish(),
+            Err(Error::NoRows)
         );
     }
 }

@@ -4,8 +4,10 @@
 mod common;
 mod linear;
 mod logistic;
+mod polynomial;
 mod softmax;
 
 pub use linear::{FittedLinear, LinearRegression, RegressionLoss};
 pub use logistic::{ClassificationLoss, FittedLogistic, LogisticRegression};
+pub use polynomial::PolynomialBasis;
 pub use softmax::{FittedSoftmax, SoftmaxRegression};

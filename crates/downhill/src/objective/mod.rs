@@ -115,6 +115,12 @@ pub trait FiniteSum {
     /// Adds the Hessian of the smooth part of the penalty into `out`.
     fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
 
+    /// A hint that `rows` will be read soon (the next mini-batch), so that a model on data
+    /// can have the CPU start loading them while the current batch is computed: batches
+    /// visited in a random order otherwise wait for memory at every jump. Nothing by
+    /// default; rows out of range are ignored.
+    fn prefetch(&self, _rows: Range<usize>) {}
+
     /// This problem as one that threads may share, when it is one. [`BlockSum`] splits
     /// full-batch sums over threads only for problems that return `Some`: the trait has no
     /// `Sync` bound because some problems (a formula with its scratch tape) are not.

@@ -5,10 +5,12 @@ mod config;
 mod history;
 mod observer;
 mod stop;
+mod stream;
 mod trainer;
 
 pub use config::TrainConfig;
 pub use history::{EpochRecord, History};
 pub use observer::{EpochInfo, NoObserver, Observer};
 pub use stop::StopReason;
+pub use stream::{train_streaming, Chunk, ChunkSource, StreamModel};
 pub use trainer::{Report, Trainer};

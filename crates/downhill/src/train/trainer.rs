@@ -245,9 +245,15 @@ impl Trainer {
                     };
                     epoch_grad.fill(0.0);
                     let mut loss = 0.0;
-                    for &k in &order {
-                        let (first, second) =
-                            rotated(&train, offset, k * batch..((k + 1) * batch).min(n_train));
+                    let batch_rows = |k: usize| {
+                        rotated(&train, offset, k * batch..((k + 1) * batch).min(n_train))
+                    };
+                    for (at, &k) in order.iter().enumerate() {
+                        let (first, second) = batch_rows(k);
+                        // The next batch starts loading while this one is computed.
+                        if let Some(&next) = order.get(at + 1) {
+                            problem.prefetch(batch_rows(next).0);
+                        }
                         let rows = first.len() + second.len();
                         grad.fill(0.0);
                         loss += work.add(problem, &params, first, &mut grad);
@@ -371,11 +377,7 @@ fn solve_full_batch<P: FiniteSum + ?Sized>(
 /// Positions `pos` of an epoch's sequence of the training rows `train` rotated by `offset`
 /// (position `p` is row `train.start + (offset + p) mod n`), as one range of rows or, when
 /// they wrap around the end, two (the second empty otherwise).
-fn rotated(
-    train: &Range<usize>,
-    offset: usize,
-    pos: Range<usize>,
-) -> (Range<usize>, Range<usize>) {
+fn rotated(train: &Range<usize>, offset: usize, pos: Range<usize>) -> (Range<usize>, Range<usize>) {
     let (n, s) = (train.len(), train.start);
     let (a, b) = (offset + pos.start, offset + pos.end);
     if b <= n {
@@ -471,7 +473,7 @@ mod tests {
     fn rotated_batches_cover_every_row_once() {
         let train = 3..13; // 10 rows
         for offset in 0..10 {
-            let mut seen = vec![0; 13];
+            let mut seen = [0; 13];
             for k in 0..4 {
                 let (a, b) = rotated(&train, offset, k * 3..((k + 1) * 3).min(10));
                 assert!(a.len() + b.len() == if k == 3 { 1 } else { 3 });

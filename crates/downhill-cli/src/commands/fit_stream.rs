@@ -1,0 +1,490 @@
+//! `downhill fit --stream`: linear regression on a CSV file read chunk by chunk every epoch,
+//! so that memory stays within `--memory-limit` whatever the file's size. Chosen by
+//! `--stream`, or on its own when the file is larger than the memory limit and the flags
+//! allow it. Outputs are those of `fit` (summary or `--json`, `-o`, `--history`).
+//!
+//! Passes over the file: one for the row count and the standardisation statistics, one per
+//! epoch (plus one for the starting point, and one more after mini-batch training), and
+//! one for the metrics.
+
+use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
+use crate::commands::fit::Outcome;
+use crate::design::Design;
+use crate::io::chunks::CsvChunks;
+use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use crate::io::table::{self, Format};
+use crate::method::{self, flagged};
+use crate::progress::Progress;
+use crate::report;
+use anyhow::{anyhow, bail, Context, Result};
+use downhill::data::{Standardizer, StandardizerBuilder};
+use downhill::estimator::RegressionLoss;
+use downhill::metrics::Scores;
+use downhill::numeric::{dot, CompensatedSum};
+use downhill::penalty::Penalty;
+use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
+use downhill::Error;
+use std::path::Path;
+use std::time::Instant;
+
+/// Share of the memory limit given to the chunk buffer; the rest covers the reader's
+/// buffer, the parser and the program itself.
+const BUFFER_SHARE: u64 = 2;
+
+/// Whether this fit streams: `--stream`, or a CSV file larger than the memory limit with
+/// flags that streaming supports (otherwise the file is loaded as before).
+pub fn wanted(args: &FitArgs) -> Result<bool> {
+    let limit = memory_limit(args.train.memory_limit.as_deref())?;
+    if args.train.stream {
+        return Ok(true);
+    }
+    if Format::of(&args.data) != Format::Csv {
+        return Ok(false);
+    }
+    // A missing file is reported by the ordinary path.
+    let size = std::fs::metadata(&args.data).map_or(0, |m| m.len());
+    if size <= limit || unsupported(args).is_some() {
+        return Ok(false);
+    }
+    if !args.out.json {
+        eprintln!(
+            "downhill: {} ({size} bytes) is larger than the memory limit ({limit} bytes): streaming it chunk by chunk (--stream)",
+            args.data.display()
+        );
+    }
+    Ok(true)
+}
+
+/// Why these flags cannot stream, if they cannot.
+fn unsupported(args: &FitArgs) -> Option<String> {
+    let m = &args.model;
+    let o = &args.out;
+    if Format::of(&args.data) != Format::Csv {
+        return Some("--stream reads CSV files only (Parquet is loaded into memory)".into());
+    }
+    if m.model != ModelKind::Linear {
+        return Some(format!(
+            "--stream trains --model linear only, not --model {}",
+            model_name(m.model)
+        ));
+    }
+    let refused = [
+        ("--degree", m.degree.is_some_and(|k| k != 1)),
+        ("--degree-columns", m.degree_columns.is_some()),
+        (
+            "--validation-fraction",
+            args.train.validation_fraction.is_some(),
+        ),
+        ("--precision f32", m.precision == Precision::F32),
+        ("--positive", m.positive.is_some()),
+        ("--plot-loss", o.plot_loss.is_some()),
+        ("--plot-fit", o.plot_fit.is_some()),
+        ("--plot-surface", o.plot_surface.is_some()),
+        ("--plot-3d", o.plot_3d.is_some()),
+        ("--plot-boundary", o.plot_boundary.is_some()),
+    ];
+    if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
+        return Some(format!("{flag} is not supported with --stream"));
+    }
+    if penalty(m).is_ok_and(|p| p.l1 > 0.0) {
+        return Some(
+            "--stream supports the L2 penalty only (--l1 / --l1-ratio: leave them out)".into(),
+        );
+    }
+    if let Ok(method) = method::build(&args.train) {
+        if method.solver.is_some() {
+            return Some(format!(
+                "--stream trains first-order optimizers only (gd, sgd, momentum, adam, ...), not --optimizer {}",
+                method.name
+            ));
+        }
+    }
+    None
+}
+
+/// The memory budget in bytes: `--memory-limit`, or half the memory available.
+fn memory_limit(flag: Option<&str>) -> Result<u64> {
+    match flag {
+        Some(s) => parse_size(s).map_err(|e| anyhow!("--memory-limit: {e}")),
+        None => Ok(available_memory().map_or(1 << 30, |m| m / 2)),
+    }
+}
+
+/// `MemAvailable` (else `MemTotal`) of `/proc/meminfo`, in bytes.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|kib| kib * 1024)
+    };
+    field("MemAvailable:").or_else(|| field("MemTotal:"))
+}
+
+/// A size: bytes, or a number with K/KiB, M/MiB, G/GiB (powers of 1024; KB, MB, GB alike).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let unit_bytes: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("'{s}' is not a size (e.g. 200MiB, 2GiB, 1048576)")),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 200MiB, 2GiB, 1048576)"))?;
+    let bytes = v * unit_bytes as f64;
+    if !(1.0..1.8e19).contains(&bytes) {
+        return Err(format!("'{s}' must be at least 1 byte"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Runs the streamed fit.
+pub fn run(args: &FitArgs) -> Result<()> {
+    let load_start = Instant::now();
+    if let Some(why) = unsupported(args) {
+        bail!("{why}");
+    }
+    let m = &args.model;
+    let limit = memory_limit(args.train.memory_limit.as_deref())?;
+    let header = table::header(&args.data)?;
+    let target = header.index(&args.data, &args.target, "target")?;
+    let design = Design::for_fit(
+        &args.data,
+        &header,
+        &args.target,
+        args.features.as_deref(),
+        None,
+        None,
+    )?;
+    let loss = regression_loss(m)?;
+    let penalty = penalty(m)?;
+    let mut method = method::build(&args.train)?;
+    if let Some(note) = &method.note {
+        if !args.out.json {
+            eprintln!("downhill: {note}");
+        }
+    }
+    let config = method::config(&args.train)?;
+    let d = design.columns.len();
+    let dim = d + usize::from(!m.no_intercept);
+    if let Some(init) = &args.init {
+        if init.len() != dim {
+            bail!(
+                "--init: expected {dim} values ({}), got {}",
+                if m.no_intercept {
+                    "one weight per term".to_string()
+                } else {
+                    format!(
+                        "one weight per term ({}), then the intercept",
+                        design.terms.join(", ")
+                    )
+                },
+                init.len()
+            );
+        }
+    }
+
+    // The chunk: as many rows as half the budget holds (features, target, visiting order).
+    let row_bytes = (8 * (d + 2)) as u64;
+    let mut rows_per_chunk = (limit / BUFFER_SHARE / row_bytes).max(1);
+    if let Some(b) = config.batch_size {
+        let b = b as u64;
+        if b == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+        if b > rows_per_chunk {
+            bail!(
+                "--batch-size {b}: a batch of {} bytes does not fit in the chunk buffer that --memory-limit {limit} bytes allows; use a smaller batch or raise --memory-limit",
+                b * row_bytes
+            );
+        }
+        // Whole batches per chunk: only the file's last chunk ends with a smaller one.
+        rows_per_chunk -= rows_per_chunk % b;
+    }
+    let capacity = usize::try_from(rows_per_chunk).unwrap_or(usize::MAX / (8 * (d + 2)));
+    let mut chunk = Chunk::new(d, capacity);
+    let mut source = CsvChunks::new(&args.data, &header, &design.columns, target);
+    let explain = |e: Error| explain(e, &args.data, &design.terms, m);
+
+    // First pass: rows, standardisation statistics, the targets' sum (for R^2).
+    let mut stats = StandardizerBuilder::new(d, !m.no_intercept);
+    let mut y_sum = CompensatedSum::default();
+    source.rewind().map_err(explain)?;
+    while source.next_chunk(&mut chunk).map_err(explain)? {
+        stats.add_rows(chunk.x());
+        chunk.y().iter().for_each(|v| y_sum.add(*v));
+    }
+    let rows = stats.rows();
+    if rows == 0 {
+        bail!(
+            "{}: no data rows (the file has only a header)",
+            args.data.display()
+        );
+    }
+    let standardizer = if m.no_standardize {
+        None
+    } else {
+        Some(stats.finish().map_err(explain)?)
+    };
+    let load_seconds = load_start.elapsed().as_secs_f64();
+
+    let init = match &args.init {
+        None => vec![0.0; dim],
+        Some(p) => to_inner(standardizer.as_ref(), p, !m.no_intercept),
+    };
+    let model = StreamModel {
+        loss,
+        fit_intercept: !m.no_intercept,
+        penalty,
+        standardizer,
+    };
+    let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
+    let result = train_streaming(
+        &mut source,
+        &mut chunk,
+        &model,
+        method.optimizer.as_mut(),
+        method.schedule.as_mut(),
+        &config,
+        init,
+        &mut progress,
+    );
+    progress.finish();
+    let report = result.map_err(explain)?;
+
+    let intercept = !m.no_intercept;
+    let s = model.standardizer.as_ref();
+    let mut history = report.history;
+    history.map_params(|p| {
+        let outer = to_outer(s, p, intercept);
+        p.copy_from_slice(&outer);
+    });
+    let outer = to_outer(s, &report.params, intercept);
+    let (weights, b) = (outer[..d].to_vec(), if intercept { outer[d] } else { 0.0 });
+
+    // Last pass: the metrics, in original units, summed as the in-memory ones are.
+    let mean = y_sum.value() / rows as f64;
+    let (mut ss_res, mut ss_tot, mut abs) = (
+        CompensatedSum::default(),
+        CompensatedSum::default(),
+        CompensatedSum::default(),
+    );
+    source.rewind().map_err(explain)?;
+    while source.next_chunk(&mut chunk).map_err(explain)? {
+        for (x, t) in chunk.x().chunks_exact(d.max(1)).zip(chunk.y()) {
+            let p = if d == 0 { b } else { dot(&weights, x) + b };
+            ss_res.add((t - p) * (t - p));
+            ss_tot.add((t - mean) * (t - mean));
+            abs.add((t - p).abs());
+        }
+    }
+    let (res, tot) = (ss_res.value(), ss_tot.value());
+    let scores = Scores::Regression {
+        r2: if tot > 0.0 {
+            1.0 - res / tot
+        } else if res == 0.0 {
+            1.0
+        } else {
+            0.0
+        },
+        rmse: (res / rows as f64).sqrt(),
+        mae: abs.value() / rows as f64,
+    };
+
+    let fit = Outcome {
+        classes: None,
+        weights: vec![weights],
+        intercept: vec![b],
+        standardizer: model.standardizer.clone(),
+        cost: report.cost,
+        grad_norm: report.grad_norm,
+        validation_cost: None,
+        epochs: report.epochs,
+        stop_reason: report.stop_reason,
+        history,
+        train_time: report.elapsed,
+        train_scores: Some(scores),
+        validation_scores: None,
+    };
+    let file = ModelFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        model: "linear".into(),
+        loss: loss_name(m),
+        target: args.target.clone(),
+        features: design.features.clone(),
+        polynomial: None,
+        terms: design.terms.clone(),
+        classes: None,
+        weights: fit.weights.clone(),
+        intercept: fit.intercept.clone(),
+        fit_intercept: intercept,
+        standardization: fit.standardizer.as_ref().map(|s| Standardization {
+            mean: s.mean.clone(),
+            scale: s.scale.clone(),
+        }),
+        training: Training {
+            optimizer: method.name.clone(),
+            lr: method.lr,
+            schedule: args.train.schedule.clone(),
+            batch_size: config.batch_size,
+            l1: penalty.l1,
+            l2: penalty.l2,
+            max_epochs: config.max_epochs,
+            epochs: fit.epochs,
+            gtol: config.gtol,
+            tol: config.tol,
+            seed: config.seed,
+            stop_reason: fit.stop_reason.as_str().into(),
+            rows,
+        },
+        cost: fit.cost,
+    };
+    if let Some(path) = &args.out.history {
+        let mut names = design.terms.clone();
+        if intercept {
+            names.push("intercept".into());
+        }
+        report::write_history(path, &fit, &names)?;
+    }
+    if let Some(path) = &args.out.output {
+        file.write(path)?;
+    }
+    let info = report::FitInfo {
+        data: &args.data,
+        target: &args.target,
+        terms: &design.terms,
+        model: &file,
+        rows,
+        load_seconds,
+    };
+    if args.out.json {
+        report::json(&info, &fit)
+    } else {
+        report::summary(&info, &fit, args.out.output.as_deref())
+    }
+    .context("cannot print the result")
+}
+
+/// Original-unit parameters to the optimizer's coordinates.
+fn to_inner(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
+    let Some(s) = s else { return p.to_vec() };
+    let d = s.mean.len();
+    let (mut out, b) = s.to_standardized(&p[..d], if intercept { p[d] } else { 0.0 });
+    if intercept {
+        out.push(b);
+    }
+    out
+}
+
+/// The optimizer's coordinates to original-unit parameters.
+fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
+    let Some(s) = s else { return p.to_vec() };
+    let d = s.mean.len();
+    let (mut out, b) = s.to_original(&p[..d], if intercept { p[d] } else { 0.0 });
+    if intercept {
+        out.push(b);
+    }
+    out
+}
+
+fn model_name(k: ModelKind) -> &'static str {
+    match k {
+        ModelKind::Linear => "linear",
+        ModelKind::Logistic => "logistic",
+        ModelKind::Softmax => "softmax",
+    }
+}
+
+fn loss_kind_name(k: LossKind) -> String {
+    clap::ValueEnum::to_possible_value(&k).map_or_else(|| "?".into(), |v| v.get_name().to_string())
+}
+
+fn loss_name(m: &ModelArgs) -> String {
+    loss_kind_name(m.loss.unwrap_or(LossKind::Squared))
+}
+
+fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
+    Ok(match m.loss.unwrap_or(LossKind::Squared) {
+        LossKind::Squared => RegressionLoss::Squared,
+        LossKind::Absolute => RegressionLoss::Absolute,
+        LossKind::Huber => RegressionLoss::Huber(m.huber_delta),
+        LossKind::EpsilonInsensitive => RegressionLoss::EpsilonInsensitive(m.epsilon),
+        other => bail!(
+            "--loss {}: not a regression loss; --stream trains linear regression",
+            loss_kind_name(other)
+        ),
+    })
+}
+
+/// The penalty the flags ask for (as `fit` reads them).
+fn penalty(m: &ModelArgs) -> Result<Penalty> {
+    match (m.l1_ratio, m.penalty) {
+        (Some(r), Some(a)) => {
+            if m.l1.is_some() || m.l2.is_some() {
+                bail!("--l1-ratio with --penalty sets both strengths: leave out --l1 and --l2");
+            }
+            if r > 1.0 {
+                bail!("--l1-ratio {r} must be between 0 and 1");
+            }
+            Ok(Penalty {
+                l1: a * r,
+                l2: a * (1.0 - r),
+            })
+        }
+        _ => Ok(Penalty {
+            l1: m.l1.unwrap_or(0.0),
+            l2: m.l2.unwrap_or(0.0),
+        }),
+    }
+}
+
+/// Library errors, in the user's names and flags.
+fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
+    match e {
+        Error::Source(message) => anyhow!("{message}"),
+        Error::ConstantFeature { column } => anyhow!(
+            "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
+            data.display(),
+            terms.get(column).map_or("?", String::as_str)
+        ),
+        Error::Diverged { epoch, cost, lr, .. } => anyhow!(
+            "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
+            if m.no_standardize { ", or drop --no-standardize" } else { "" }
+        ),
+        e => flagged(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("200MiB"), Ok(200 << 20));
+        assert_eq!(parse_size(" 2gib "), Ok(2 << 30));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("12XB").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("").is_err());
+    }
+}
