@@ -133,8 +133,9 @@ impl Standardizer {
 /// bits as [`Standardizer::fit`]'s. The spreads are exact two-pass sums of squared
 /// deviations inside each chunk, merged across chunks with Chan et al.'s pairwise update,
 /// so a large mean does not swallow a small spread; they agree with `fit`'s to rounding
-/// (about 1e-15 relative). Without centring ([`StandardizerBuilder::new`] with
-/// `center = false`), the root mean squares have the bits of
+/// (relative differences of about `eps * |mean| / spread`: 1e-15 for well-scaled
+/// columns). Without centring ([`StandardizerBuilder::new`] with `center = false`), the
+/// root mean squares have the bits of
 /// [`Standardizer::fit_scale_only`].
 #[derive(Debug, Clone)]
 pub struct StandardizerBuilder {
@@ -333,7 +334,8 @@ mod tests {
             let s = b.finish().unwrap();
             assert_eq!(s.mean, whole.mean);
             for (a, w) in s.scale.iter().zip(&whole.scale) {
-                assert!((a - w).abs() <= 1e-13 * w, "{a} vs {w}");
+                // Column 0 has a mean 1.4e6 times its spread: rounding of that order.
+                assert!((a - w).abs() <= 1e-11 * w, "{a} vs {w}");
             }
         }
         let mut b = StandardizerBuilder::new(1, true);
