@@ -205,64 +205,17 @@ pub fn run(args: &FitArgs) -> Result<()> {
     progress.finish();
     let fit = fit.map_err(|e| explain(e, &args.data, &design.terms, m))?;
 
-    let model = ModelFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        model: model_name(m.model).into(),
-        loss: loss_name(m),
-        target: args.target.clone(),
-        features: design.features.clone(),
-        polynomial: design.polynomial.as_ref().map(|(_, p)| p.clone()),
-        terms: design.terms.clone(),
-        classes: fit.classes.clone(),
-        weights: fit.weights.clone(),
-        intercept: fit.intercept.clone(),
-        fit_intercept: !m.no_intercept,
-        standardization: fit.standardizer.as_ref().map(|s| Standardization {
-            mean: s.mean.clone(),
-            scale: s.scale.clone(),
-        }),
-        training: Training {
-            optimizer: method.name.clone(),
-            lr: method.lr,
-            schedule: args.train.schedule.clone(),
-            batch_size: config.batch_size,
-            l1: penalty.l1,
-            l2: penalty.l2,
-            max_epochs: config.max_epochs,
-            epochs: fit.epochs,
-            gtol: config.gtol,
-            tol: config.tol,
-            seed: config.seed,
-            stop_reason: fit.stop_reason.as_str().into(),
-            rows,
-        },
-        cost: fit.cost,
-    };
-    if let Some(path) = &args.out.history {
-        report::write_history(
-            path,
-            &fit,
-            &history_names(&design.terms, fit.classes.as_deref(), !m.no_intercept),
-        )?;
-    }
     draw(args, &design, &fit, picture.as_ref())?;
-    if let Some(path) = &args.out.output {
-        model.write(path)?;
-    }
-    let info = report::FitInfo {
-        data: &args.data,
-        target: &args.target,
-        terms: &design.terms,
-        model: &model,
+    let run = Run {
+        design: &design,
+        optimizer: &method.name,
+        lr: method.lr,
+        config: &config,
+        penalty,
         rows,
         load_seconds,
     };
-    if args.out.json {
-        report::json(&info, &fit)
-    } else {
-        report::summary(&info, &fit, args.out.output.as_deref())
-    }
+    finish(args, &run, &fit)
 }
 
 fn precision(m: &ModelArgs) -> downhill::data::Precision {
@@ -589,5 +542,86 @@ fn axis_bounds(steps: &[(f64, f64)], minimum: (f64, f64)) -> plot::Bounds {
     plot::Bounds {
         x: axis(&mut steps.iter().map(|p| p.0), minimum.0),
         y: axis(&mut steps.iter().map(|p| p.1), minimum.1),
+    }
+}
+
+/// What a fit ran on and with, for [`finish`].
+pub(crate) struct Run<'a> {
+    /// Columns and terms.
+    pub design: &'a Design,
+    /// The optimizer's name, as run.
+    pub optimizer: &'a str,
+    /// Its starting learning rate (none for solvers).
+    pub lr: Option<f64>,
+    /// The loop settings.
+    pub config: &'a downhill::train::TrainConfig,
+    /// The penalty.
+    pub penalty: Penalty,
+    /// Rows trained on.
+    pub rows: usize,
+    /// Time to read them.
+    pub load_seconds: f64,
+}
+
+/// Everything after training, shared by in-memory and streamed fits: the model file, the
+/// history, and the report on stdout.
+pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Outcome) -> Result<()> {
+    let m = &args.model;
+    let model = ModelFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        model: model_name(m.model).into(),
+        loss: loss_name(m),
+        target: args.target.clone(),
+        features: run.design.features.clone(),
+        polynomial: run.design.polynomial.as_ref().map(|(_, p)| p.clone()),
+        terms: run.design.terms.clone(),
+        classes: fit.classes.clone(),
+        weights: fit.weights.clone(),
+        intercept: fit.intercept.clone(),
+        fit_intercept: !m.no_intercept,
+        standardization: fit.standardizer.as_ref().map(|s| Standardization {
+            mean: s.mean.clone(),
+            scale: s.scale.clone(),
+        }),
+        training: Training {
+            optimizer: run.optimizer.to_string(),
+            lr: run.lr,
+            schedule: args.train.schedule.clone(),
+            batch_size: run.config.batch_size,
+            l1: run.penalty.l1,
+            l2: run.penalty.l2,
+            max_epochs: run.config.max_epochs,
+            epochs: fit.epochs,
+            gtol: run.config.gtol,
+            tol: run.config.tol,
+            seed: run.config.seed,
+            stop_reason: fit.stop_reason.as_str().into(),
+            rows: run.rows,
+        },
+        cost: fit.cost,
+    };
+    if let Some(path) = &args.out.history {
+        report::write_history(
+            path,
+            fit,
+            &history_names(&run.design.terms, fit.classes.as_deref(), !m.no_intercept),
+        )?;
+    }
+    if let Some(path) = &args.out.output {
+        model.write(path)?;
+    }
+    let info = report::FitInfo {
+        data: &args.data,
+        target: &args.target,
+        terms: &run.design.terms,
+        model: &model,
+        rows: run.rows,
+        load_seconds: run.load_seconds,
+    };
+    if args.out.json {
+        report::json(&info, fit)
+    } else {
+        report::summary(&info, fit, args.out.output.as_deref())
     }
 }

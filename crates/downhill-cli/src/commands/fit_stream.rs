@@ -8,14 +8,12 @@
 //! one for the metrics.
 
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
-use crate::commands::fit::Outcome;
+use crate::commands::fit::{finish, Outcome, Run};
 use crate::design::Design;
 use crate::io::chunks::CsvChunks;
-use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
 use crate::io::table::{self, Format};
 use crate::method::{self, flagged};
 use crate::progress::Progress;
-use crate::report;
 use anyhow::{anyhow, bail, Context, Result};
 use downhill::data::{Standardizer, StandardizerBuilder};
 use downhill::estimator::RegressionLoss;
@@ -321,64 +319,16 @@ pub fn run(args: &FitArgs) -> Result<()> {
         train_scores: Some(scores),
         validation_scores: None,
     };
-    let file = ModelFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        model: "linear".into(),
-        loss: loss_name(m),
-        target: args.target.clone(),
-        features: design.features.clone(),
-        polynomial: None,
-        terms: design.terms.clone(),
-        classes: None,
-        weights: fit.weights.clone(),
-        intercept: fit.intercept.clone(),
-        fit_intercept: intercept,
-        standardization: fit.standardizer.as_ref().map(|s| Standardization {
-            mean: s.mean.clone(),
-            scale: s.scale.clone(),
-        }),
-        training: Training {
-            optimizer: method.name.clone(),
-            lr: method.lr,
-            schedule: args.train.schedule.clone(),
-            batch_size: config.batch_size,
-            l1: penalty.l1,
-            l2: penalty.l2,
-            max_epochs: config.max_epochs,
-            epochs: fit.epochs,
-            gtol: config.gtol,
-            tol: config.tol,
-            seed: config.seed,
-            stop_reason: fit.stop_reason.as_str().into(),
-            rows,
-        },
-        cost: fit.cost,
-    };
-    if let Some(path) = &args.out.history {
-        let mut names = design.terms.clone();
-        if intercept {
-            names.push("intercept".into());
-        }
-        report::write_history(path, &fit, &names)?;
-    }
-    if let Some(path) = &args.out.output {
-        file.write(path)?;
-    }
-    let info = report::FitInfo {
-        data: &args.data,
-        target: &args.target,
-        terms: &design.terms,
-        model: &file,
+    let run = Run {
+        design: &design,
+        optimizer: &method.name,
+        lr: method.lr,
+        config: &config,
+        penalty,
         rows,
         load_seconds,
     };
-    if args.out.json {
-        report::json(&info, &fit)
-    } else {
-        report::summary(&info, &fit, args.out.output.as_deref())
-    }
-    .context("cannot print the result")
+    finish(args, &run, &fit).context("cannot print the result")
 }
 
 /// Original-unit parameters to the optimizer's coordinates.
@@ -413,10 +363,6 @@ fn model_name(k: ModelKind) -> &'static str {
 
 fn loss_kind_name(k: LossKind) -> String {
     clap::ValueEnum::to_possible_value(&k).map_or_else(|| "?".into(), |v| v.get_name().to_string())
-}
-
-fn loss_name(m: &ModelArgs) -> String {
-    loss_kind_name(m.loss.unwrap_or(LossKind::Squared))
 }
 
 fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
