@@ -207,3 +207,43 @@ fn newton_solves_least_squares_in_one_step() {
     assert!(rel(fit.weights[0], 0.48517842367692343) < 1e-12);
     assert_eq!(fit.stop_reason, StopReason::GradientTolerance);
 }
+
+#[test]
+fn solvers_reach_rosenbrocks_minimum_in_fewer_epochs_than_adam_at_its_best() {
+    use downhill::functions;
+    use downhill::objective::{FdHessian, Single};
+    use downhill::train::{NoObserver, Trainer};
+    let f = functions::by_name("rosenbrock").unwrap();
+    let start = f.start().to_vec();
+    let near = |p: &[f64]| (p[0] - 1.0).abs() < 1e-6 && (p[1] - 1.0).abs() < 1e-6;
+    let config = TrainConfig {
+        max_epochs: 200_000,
+        gtol: 1e-14,
+        record_params: false,
+        ..TrainConfig::default()
+    };
+    // Adam's best learning rate on a grid: the fewest epochs to within 1e-6 of (1, 1).
+    let mut adam_best = usize::MAX;
+    for lr in [0.001, 0.003, 0.01, 0.03, 0.1] {
+        let mut t = Trainer::new(Box::new(Adam::new()), lr).with_config(config.clone());
+        let r = t.run(&Single(f), start.clone(), &mut NoObserver).unwrap();
+        if near(&r.params) {
+            adam_best = adam_best.min(r.epochs);
+        }
+    }
+    assert!(adam_best < usize::MAX, "adam never got there");
+    for name in ["cg", "lbfgs", "newton"] {
+        let mut t = Trainer::new(Box::new(downhill::optim::Sgd::new()), 1.0)
+            .with_config(config.clone())
+            .with_solver(solver(name).unwrap());
+        let r = t
+            .run(&FdHessian(f), start.clone(), &mut NoObserver)
+            .unwrap();
+        assert!(near(&r.params), "{name}: {:?}", r.params);
+        assert!(
+            r.epochs < adam_best,
+            "{name}: {} epochs vs adam's best {adam_best}",
+            r.epochs
+        );
+    }
+}
