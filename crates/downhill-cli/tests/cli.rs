@@ -353,3 +353,27 @@ fn a_file_that_is_not_our_model_is_refused() {
         assert!(err.contains(expect) && err.contains("m.json"), "{err}");
     }
 }
+
+#[test]
+fn padded_and_signed_numbers_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "x,y\n 1 ,+2.0\n2, 4e0 \n3,6.\n-1,-2\n").unwrap();
+    let out = downhill()
+        .arg("fit")
+        .arg(&input)
+        .args(["-t", "y", "--json", "--optimizer", "newton"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        (v["weights"]["x"].as_f64().unwrap() - 2.0).abs() < 1e-12,
+        "{v}"
+    );
+    assert_eq!(v["rows"], 4);
+}
