@@ -8,7 +8,6 @@ mod design;
 mod io;
 mod labels;
 mod method;
-#[allow(dead_code)] // called by the plot commands, written later
 mod plot;
 mod predictor;
 mod progress;

@@ -64,7 +64,6 @@ pub enum Target {
     /// A numeric target.
     Numeric(usize),
     /// A text target (class labels).
-    #[allow(dead_code)] // classification (issue 4) reads labels
     Text(usize),
 }
 

@@ -12,14 +12,9 @@ mod render;
 mod surface;
 mod thin;
 
-// The plot commands that use these are written separately.
-#[allow(unused_imports)]
 pub use curves::{boundary, fit_line, loss_curve, Series};
-#[allow(unused_imports)]
 pub use render::{Format, Size};
-#[allow(unused_imports)]
 pub use surface::{surface, surface_3d, Bounds, NamedPath};
-#[allow(unused_imports)]
 pub use thin::thin;
 
 /// No series is drawn with more points than this: runs can have millions of steps, and a

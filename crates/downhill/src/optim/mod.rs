@@ -16,6 +16,7 @@ mod adamw;
 mod amsgrad;
 mod average;
 mod clip;
+mod moments;
 mod momentum;
 mod nadam;
 mod nesterov;

@@ -1,3 +1,4 @@
+use super::moments::Moments;
 use super::Optimizer;
 
 /// Nadam (Dozat, 2016; Ruder §4.8): Adam with a Nesterov look-ahead on the first moment.
@@ -18,10 +19,7 @@ pub struct Nadam {
     pub beta2: f64,
     /// Added to the root of the second moment (default 1e-8).
     pub eps: f64,
-    m: Vec<f64>,
-    v: Vec<f64>,
-    b1t: f64,
-    b2t: f64,
+    moments: Moments,
 }
 
 impl Nadam {
@@ -43,10 +41,7 @@ impl Nadam {
             beta1,
             beta2,
             eps,
-            m: Vec::new(),
-            v: Vec::new(),
-            b1t: 1.0,
-            b2t: 1.0,
+            moments: Moments::new(),
         }
     }
 }
@@ -63,32 +58,17 @@ impl Optimizer for Nadam {
     }
 
     fn init(&mut self, dim: usize) {
-        for s in [&mut self.m, &mut self.v] {
-            s.clear();
-            s.resize(dim, 0.0);
-        }
-        self.b1t = 1.0;
-        self.b2t = 1.0;
+        self.moments.reset(dim);
     }
 
     #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
-        debug_assert_eq!(params.len(), self.m.len());
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
-        self.b1t *= b1;
-        self.b2t *= b2;
-        let (c1, c2) = (1.0 - self.b1t, 1.0 - self.b2t);
-        for (((p, g), m), v) in params
-            .iter_mut()
-            .zip(grad)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            let look_ahead = b1 * (*m / c1) + (1.0 - b1) * g / c1;
-            *p -= lr / ((*v / c2).sqrt() + eps) * look_ahead;
-        }
+        let (b1, eps) = (self.beta1, self.eps);
+        self.moments
+            .step(params, grad, (b1, self.beta2), |p, g, m, v, (c1, c2)| {
+                let look_ahead = b1 * (m / c1) + (1.0 - b1) * g / c1;
+                *p -= lr / ((v / c2).sqrt() + eps) * look_ahead;
+            });
     }
 }
 
