@@ -15,24 +15,11 @@ use downhill::penalty::Penalty;
 use downhill::schedule::Constant;
 use downhill::train::{StopReason, TrainConfig};
 use downhill::{Error, Objective};
+mod common;
+
 use serde_json::Value;
 
-fn path(name: &str) -> String {
-    format!("{}/../../data/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A CSV file without quoting: its header and its rows of cells.
-fn csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path(name)).expect("data file");
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let cells = |l: &str| {
-        l.split(',')
-            .map(|c| c.trim().to_string())
-            .collect::<Vec<_>>()
-    };
-    let header = cells(lines.next().expect("header"));
-    (header, lines.map(cells).collect())
-}
+use common::{data_path as path, read_csv as csv};
 
 fn json(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path(name)).expect("json file")).expect("json")

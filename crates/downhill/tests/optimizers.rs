@@ -2,7 +2,9 @@
 //! their formulas, on stackloss, in mini-batches, with early stopping, diverging, and the
 //! composable extras (clipping, gradient noise, averaging).
 
-use downhill::data::{Dataset, Matrix};
+mod common;
+
+use downhill::data::Dataset;
 use downhill::estimator::{FittedLinear, LinearRegression};
 use downhill::objective::Single;
 use downhill::optim::{
@@ -13,22 +15,13 @@ use downhill::schedule::{parse, Constant};
 use downhill::train::{NoObserver, StopReason, TrainConfig, Trainer};
 use downhill::{Error, Objective};
 
-/// Stackloss (Brownlee, 1965): STACKLOSS, then AIRFLOW, WATERTEMP, ACIDCONC.
+/// Stackloss (Brownlee, 1965): AIRFLOW, WATERTEMP, ACIDCONC -> STACKLOSS.
 fn stackloss() -> Dataset {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/stackloss.csv"
-    ))
-    .unwrap();
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let v: Vec<f64> = line.split(',').map(|s| s.trim().parse().unwrap()).collect();
-        assert_eq!(v.len(), 4, "{line}");
-        y.push(v[0]);
-        x.extend_from_slice(&v[1..]);
-    }
-    assert_eq!(y.len(), 21);
-    Dataset::new(Matrix::from_row_major(y.len(), 3, x).unwrap(), y).unwrap()
+    common::dataset(
+        "stackloss.csv",
+        &["AIRFLOW", "WATERTEMP", "ACIDCONC"],
+        "STACKLOSS",
+    )
 }
 
 /// The least-squares solution: AIRFLOW, WATERTEMP, ACIDCONC, intercept.

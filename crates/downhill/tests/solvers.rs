@@ -2,6 +2,8 @@
 //! least-squares solutions of stackloss and of NIST's Norris and Longley data, in far fewer
 //! iterations than plain gradient descent.
 
+mod common;
+
 use downhill::data::{Matrix, Standardizer};
 use downhill::loss::Squared;
 use downhill::model::{Linear, LinearSecondOrder};
@@ -40,39 +42,10 @@ impl Hessian for Rosenbrock {
     }
 }
 
-/// The CSV file at `data/<name>` (repo root): header, then numbers.
-fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let path = format!("{}/../../data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines.next().expect("a header line");
-    let header = header.split(',').map(|s| s.trim().to_string()).collect();
-    let rows = lines
-        .map(|l| {
-            l.split(',')
-                .map(|v| {
-                    v.trim()
-                        .parse::<f64>()
-                        .unwrap_or_else(|e| panic!("{v}: {e}"))
-                })
-                .collect()
-        })
-        .collect();
-    (header, rows)
-}
-
 /// Features (the columns named `features`) and target (column `target`).
 fn dataset(name: &str, features: &[&str], target: &str) -> (Matrix, Vec<f64>) {
-    let (header, rows) = read_csv(name);
-    let col = |c: &str| header.iter().position(|h| h == c).expect(c);
-    let cols: Vec<usize> = features.iter().map(|c| col(c)).collect();
-    let t = col(target);
-    let flat = rows
-        .iter()
-        .flat_map(|r| cols.iter().map(|&j| r[j]))
-        .collect();
-    let x = Matrix::from_row_major(rows.len(), cols.len(), flat).expect("a full table");
-    (x, rows.iter().map(|r| r[t]).collect())
+    let d = common::dataset(name, features, target);
+    (d.x, d.y)
 }
 
 const STACKLOSS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/stackloss.csv");
