@@ -335,7 +335,6 @@ fn logistic_regression_on_text_labels_with_metrics() {
         .map(|(i, j)| c[i][j].as_u64().unwrap())
         .sum();
     assert_eq!(total, 569);
-    assert!(rel(v["intercept"].as_f64().unwrap(), -0.21450294878645307).is_finite());
 
     // --positive flips the classes.
     let w = fit_json(&[

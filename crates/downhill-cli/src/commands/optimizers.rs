@@ -3,7 +3,6 @@
 use anyhow::Result;
 use downhill::optim::CATALOG;
 use downhill::schedule::SCHEDULES;
-use downhill::solver;
 use std::io::Write;
 
 /// Prints the catalog.
@@ -36,7 +35,6 @@ pub fn run() -> Result<()> {
     ] {
         writeln!(out, "{name:<24}  {what}")?;
     }
-    debug_assert!(solver::NAMES.contains(&"lbfgs"));
     writeln!(
         out,
         "\nLearning-rate schedules (--schedule SPEC, from lr0 = --lr; epochs e from 1):\n"
