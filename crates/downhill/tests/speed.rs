@@ -297,11 +297,16 @@ fn minibatch_runs_repeat_bit_for_bit_under_a_seed() {
             minibatch_fit(8, precision, 1),
             "{precision}: another seed"
         );
-        // Batches of 32 rows are far too small to split: threads change nothing.
-        assert_eq!(
-            bits(&a),
-            bits(&minibatch_fit(7, precision, 2)),
-            "{precision}"
+        // Batches of 32 rows are far too small to split: threads change no step, so the
+        // parameters are the same bits. The final cost is a full-data sum, which two threads
+        // add in another order: equal to rounding.
+        let b = minibatch_fit(7, precision, 2);
+        let (pa, pb) = (&a[..a.len() - 1], &b[..b.len() - 1]);
+        assert_eq!(bits(pa), bits(pb), "{precision}");
+        let (ca, cb) = (a[a.len() - 1], b[b.len() - 1]);
+        assert!(
+            (ca - cb).abs() <= 1e-12 * ca.abs(),
+            "{precision}: {ca} vs {cb}"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Reading CSV tables. Numbers are parsed here, not by serde, so that every bad cell is
 //! reported with its file, line, column name and text.
 
+use super::fast_csv::Outcome;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
@@ -39,8 +40,28 @@ pub fn header(path: &Path) -> Result<Header> {
     Header::new(path, names)
 }
 
-/// Reads the `features` columns and the target of every row.
+/// Reads the `features` columns and the target of every row: the quick parallel way
+/// ([`super::fast_csv`]) when the file is plain, else record by record with the `csv` crate.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
+    let mut reader = open(path)?;
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    let start = reader.position().clone();
+    drop(reader);
+    match super::fast_csv::load(path, header, features, target, start.byte(), start.line())? {
+        Outcome::Done(loaded) => Ok(loaded),
+        Outcome::NotPlain => load_careful(path, header, features, target),
+    }
+}
+
+/// [`load`] with the `csv` crate, which reads quoted cells and any line ending.
+fn load_careful(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+) -> Result<Loaded> {
     let mut reader = open(path)?;
     let mut out = Loaded::default();
     let mut record = csv::ByteRecord::new();

@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod chunks;
 pub mod csv;
+mod fast_csv;
 pub mod model_file;
 pub mod parquet;
 pub mod table;
