@@ -49,10 +49,18 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
         .with_context(|| format!("{}: cannot read the header", path.display()))?;
     let start = reader.position().clone();
     drop(reader);
-    match super::fast_csv::load(path, header, features, target, start.byte(), start.line())? {
-        Outcome::Done(loaded) => Ok(loaded),
-        Outcome::NotPlain => load_careful(path, header, features, target),
+    let loaded =
+        match super::fast_csv::load(path, header, features, target, start.byte(), start.line())? {
+            Outcome::Done(loaded) => loaded,
+            Outcome::NotPlain => load_careful(path, header, features, target)?,
+        };
+    if loaded.rows == 0 {
+        bail!(
+            "{}: no data rows (the file has only a header)",
+            path.display()
+        );
     }
+    Ok(loaded)
 }
 
 /// [`load`] with the `csv` crate, which reads quoted cells and any line ending.
@@ -99,12 +107,6 @@ fn load_careful(
                 .push(text(path, line, &header.names[j], &record[j])?),
         }
         out.rows += 1;
-    }
-    if out.rows == 0 {
-        bail!(
-            "{}: no data rows (the file has only a header)",
-            path.display()
-        );
     }
     Ok(out)
 }

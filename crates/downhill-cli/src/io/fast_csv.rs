@@ -70,9 +70,9 @@ struct Piece {
     /// Lines in the piece (blank ones too), for the line numbers of the pieces after it.
     lines: u64,
     /// The first row that did not parse: its line within the piece, from 0, and its bytes.
+    /// Parsed again once its line number is known, it says why (the file is not plain, or
+    /// the error to report).
     failed: Option<(u64, std::ops::Range<usize>)>,
-    /// The failure was that the file is not plain.
-    not_plain: bool,
 }
 
 impl Piece {
@@ -83,7 +83,6 @@ impl Piece {
         self.rows = 0;
         self.lines = 0;
         self.failed = None;
-        self.not_plain = false;
     }
 }
 
@@ -150,9 +149,6 @@ pub(crate) fn load(
             .for_each(|(piece, range)| layout.parse_piece(text, range.clone(), piece));
         for (piece, range) in pieces.iter_mut().zip(&bounds) {
             if let Some((at, row)) = &piece.failed {
-                if piece.not_plain {
-                    return Ok(Outcome::NotPlain);
-                }
                 // Parse the row again, now that its line number is known, for the message.
                 let mut scratch = Piece::default();
                 let from = range.start + row.start;
@@ -173,12 +169,6 @@ pub(crate) fn load(
             out.rows += piece.rows;
             line += piece.lines;
         }
-    }
-    if out.rows == 0 {
-        bail!(
-            "{}: no data rows (the file has only a header)",
-            path.display()
-        );
     }
     Ok(Outcome::Done(out))
 }
@@ -236,8 +226,7 @@ impl<'a> Layout<'a> {
                 // The line number is not known here; a failing row is parsed again later.
                 match self.parse_row(&text[at..], row.len(), 0, piece) {
                     Ok(()) => {}
-                    Err(bad) => {
-                        piece.not_plain = matches!(bad, Bad::NotPlain);
+                    Err(_) => {
                         piece.failed = Some((piece.lines, at..at + row.len()));
                         return;
                     }
