@@ -64,7 +64,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
 }
 
 /// [`load`] with the `csv` crate, which reads quoted cells and any line ending.
-fn load_careful(
+pub(super) fn load_careful(
     path: &Path,
     header: &Header,
     features: &[usize],
