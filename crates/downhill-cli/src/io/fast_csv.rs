@@ -208,7 +208,7 @@ pub(crate) fn load(
                 out.y.reserve(guess);
             }
         }
-        for (piece, range) in pieces.iter_mut().zip(&bounds) {
+        for (piece, range) in pieces.iter().zip(&bounds) {
             if let Some((at_line, row)) = &piece.failed {
                 // Parse the row again, now that its line number is known, for the message.
                 let mut scratch = Piece::default();
@@ -223,16 +223,41 @@ pub(crate) fn load(
                     ),
                 };
             }
-            out.x.extend_from_slice(&piece.x);
-            out.y.extend_from_slice(&piece.y);
+            line += piece.lines;
+        }
+        append(&mut out.x, pieces.iter().map(|p| &p.x[..]));
+        append(&mut out.y, pieces.iter().map(|p| &p.y[..]));
+        for piece in &mut pieces {
             out.labels.append(&mut piece.labels);
             out.rows += piece.rows;
-            line += piece.lines;
         }
         source.release(at..end);
         at = end;
     }
     Ok(Outcome::Done(out))
+}
+
+/// Appends `parts` to `out`, in order, copying them in parallel: the first touch of new memory
+/// (a page fault every 4 KiB) costs as much as the copy, and both then spread over the
+/// threads.
+fn append<'p>(out: &mut Vec<f64>, parts: impl Iterator<Item = &'p [f64]>) {
+    let parts: Vec<&[f64]> = parts.collect();
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    out.reserve(total);
+    let mut spare = &mut out.spare_capacity_mut()[..total];
+    let mut jobs = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (head, tail) = spare.split_at_mut(part.len());
+        jobs.push((head, part));
+        spare = tail;
+    }
+    jobs.into_par_iter().for_each(|(dst, src)| {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            d.write(s);
+        }
+    });
+    // SAFETY: the `total` elements after the old length were all written just above.
+    unsafe { out.set_len(out.len() + total) };
 }
 
 /// Cuts `text[range]` (whole rows) into `parts` runs of about equal length, at newlines.
@@ -544,7 +569,14 @@ mod quick {
                     continue;
                 }
                 let (w, tag) = piece.cells[j];
-                let value = match (tag != u64::MAX).then(|| decimal::scale(w, tag)).flatten() {
+                // (No closure here: it would not inherit this function's target features, and
+                // would not be inlined.)
+                let quick = if tag != u64::MAX {
+                    decimal::scale(w, tag)
+                } else {
+                    None
+                };
+                let value = match quick {
                     Some(v) => v,
                     None => {
                         let begin = if j == 0 {
