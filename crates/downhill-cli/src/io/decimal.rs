@@ -134,6 +134,18 @@ pub(crate) mod avx2 {
     /// Bytes a vector load reads: [`digits`] reads the `WINDOW + 1` bytes before a cell's end.
     pub(crate) const WINDOW: usize = 32;
 
+    /// 32 zero bytes then 32 bytes of ones: a load at offset `32 - m` gives ones in the last
+    /// `m` places.
+    static RAMP: [u8; 64] = {
+        let mut ramp = [0u8; 64];
+        let mut k = 32;
+        while k < 64 {
+            ramp[k] = 0xff;
+            k += 1;
+        }
+        ramp
+    };
+
     pub(crate) fn available() -> bool {
         static HAS: OnceLock<bool> = OnceLock::new();
         *HAS.get_or_init(|| {
@@ -182,31 +194,35 @@ pub(crate) mod avx2 {
         }
         // Bytes after the dot are taken from `w0`, those before it from `w1` (moved one place
         // right, over the dot), and everything before the first digit is cleared: the digits,
-        // right-aligned, as one 32-digit number.
+        // right-aligned, as one 32-digit number. The masks are loaded from a sliding window
+        // over 32 zero bytes and 32 ones (cheaper than a broadcast and a compare).
         let (at_dot, after) = if dot != 0 {
             let k = dot.trailing_zeros();
-            (k as i8, 31 - k as u64)
+            (k as usize, 31 - k as u64)
         } else {
-            (-1, 0)
+            (usize::MAX, 0)
         };
-        let index = _mm256_setr_epi8(
-            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
-            24, 25, 26, 27, 28, 29, 30, 31,
-        );
-        let past_dot = _mm256_cmpgt_epi8(index, _mm256_set1_epi8(at_dot));
+        let ramp = RAMP.as_ptr();
+        // Ones for k > at_dot (all 32 when there is no dot: at_dot is "-1").
+        let past_dot = _mm256_loadu_si256(ramp.add(31usize.wrapping_sub(at_dot)) as *const __m256i);
         let joined = _mm256_blendv_epi8(w1, w0, past_dot);
-        let used = _mm256_cmpgt_epi8(index, _mm256_set1_epi8(31 - n as i8));
+        // Ones for the last n places.
+        let used = _mm256_loadu_si256(ramp.add(n as usize) as *const __m256i);
         let values = _mm256_and_si256(_mm256_sub_epi8(joined, zero), used);
-        // Pairs, fours, then eights of digits (most significant first in memory).
+        // Pairs, fours, then eights of digits (most significant first in memory), then the
+        // two halves of 16 digits as 64-bit numbers.
         let pairs = _mm256_maddubs_epi16(values, _mm256_set1_epi16(0x010A));
         let fours = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x0001_0064));
         let packed = _mm256_packus_epi32(fours, fours);
         let eights = _mm256_madd_epi16(packed, _mm256_set1_epi32(0x0001_2710));
-        // Eights 1, 2 and 3 hold digits 8..32 of the window; at most the last 19 are set.
-        let g1 = _mm256_extract_epi32::<1>(eights) as u64;
-        let g2 = _mm256_extract_epi32::<4>(eights) as u64;
-        let g3 = _mm256_extract_epi32::<5>(eights) as u64;
-        let w = g1 * 10_000_000_000_000_000 + g2 * 100_000_000 + g3;
+        let sixteens = _mm256_add_epi64(
+            _mm256_mul_epu32(eights, _mm256_set1_epi64x(100_000_000)),
+            _mm256_srli_epi64::<32>(eights),
+        );
+        // At most the last 19 digits are set, so the high half is below 1000.
+        let high = _mm256_extract_epi64::<0>(sixteens) as u64;
+        let low = _mm256_extract_epi64::<2>(sixteens) as u64;
+        let w = high * 10_000_000_000_000_000 + low;
         let sign = if minus != 0 { NEGATIVE } else { 0 };
         Some((w, after | sign))
     }

@@ -522,36 +522,51 @@ mod quick {
         if u32::try_from(range.end - from).is_err() {
             return from;
         }
-        let stop = separators::find(text, from, range.end, &mut piece.separators);
-        let seps = &piece.separators[..];
+        let Piece {
+            x,
+            y,
+            rows: piece_rows,
+            lines,
+            separators: seps,
+            cells,
+            ..
+        } = piece;
+        let stop = separators::find(text, from, range.end, seps);
         let width = slots.len();
+        let last = width - 1;
         let n_features = layout.n_features;
         let most = seps.len() / width;
-        let x0 = piece.x.len();
-        let y0 = piece.y.len();
-        piece.x.resize(x0 + most * n_features, 0.0);
-        if slots.contains(&TARGET) {
-            piece.y.resize(y0 + most, 0.0);
+        let x0 = x.len();
+        let y0 = y.len();
+        let has_target = slots.contains(&TARGET);
+        x.resize(x0 + most * n_features, 0.0);
+        if has_target {
+            y.resize(y0 + most, 0.0);
         }
-        piece.cells.resize(width, (0, 0));
+        cells.resize(width, (0, 0));
+        let cells = &mut cells[..width];
         let mut row_start = from;
         let mut rows = 0;
-        let mut k = 0;
-        'rows: while k + width <= seps.len() {
-            // Step 1: every cell ends where it should, and its digits.
+        'rows: for row in seps.chunks_exact(width) {
+            let row_end = from + row[last] as usize;
+            // The last cell ends before a `\r`, if the row has one.
+            let last_end = if row_end > row_start && text[row_end - 1] == b'\r' {
+                row_end - 1
+            } else {
+                row_end
+            };
+            // Step 1: the digits of every cell read, and a check that the cells end where
+            // they should, at commas and then a newline.
             let mut start = row_start;
-            for (j, &slot) in slots.iter().enumerate() {
-                let sep = from + seps[k + j] as usize;
-                let last = j + 1 == width;
-                if text[sep] != if last { b'\n' } else { b',' } {
-                    break 'rows;
-                }
+            let mut misplaced = 0u8;
+            for (j, ((&slot, &sep), cell)) in
+                slots.iter().zip(row).zip(cells.iter_mut()).enumerate()
+            {
+                let sep = from + sep as usize;
+                misplaced |= text[sep] ^ if j == last { b'\n' } else { b',' };
                 if slot != SKIP {
-                    let mut end = sep;
-                    if last && end > start && text[end - 1] == b'\r' {
-                        end -= 1;
-                    }
-                    piece.cells[j] = if end > avx2::WINDOW {
+                    let end = if j == last { last_end } else { sep };
+                    *cell = if end > avx2::WINDOW {
                         // SAFETY: the features are enabled here, and `end` is within `text`
                         // with more than `WINDOW` bytes before it.
                         avx2::digits(text, start, end)
@@ -562,13 +577,16 @@ mod quick {
                 }
                 start = sep + 1;
             }
+            if misplaced != 0 {
+                break;
+            }
             // Step 2: scaled to doubles and stored; a cell the quick steps declined is read
             // by the careful parse, and a cell that is no number ends the quick parse.
-            for (j, &slot) in slots.iter().enumerate() {
+            let features = &mut x[x0 + rows * n_features..][..n_features];
+            for (j, (&slot, &(w, tag))) in slots.iter().zip(cells.iter()).enumerate() {
                 if slot == SKIP {
                     continue;
                 }
-                let (w, tag) = piece.cells[j];
                 // (No closure here: it would not inherit this function's target features, and
                 // would not be inlined.)
                 let quick = if tag != u64::MAX {
@@ -582,12 +600,13 @@ mod quick {
                         let begin = if j == 0 {
                             row_start
                         } else {
-                            from + seps[k + j - 1] as usize + 1
+                            from + row[j - 1] as usize + 1
                         };
-                        let mut end = from + seps[k + j] as usize;
-                        if j + 1 == width && end > begin && text[end - 1] == b'\r' {
-                            end -= 1;
-                        }
+                        let end = if j == last {
+                            last_end
+                        } else {
+                            from + row[j] as usize
+                        };
                         match decimal::careful(&text[begin..end]) {
                             Some(v) => v,
                             None => break 'rows,
@@ -595,22 +614,21 @@ mod quick {
                     }
                 };
                 if slot == TARGET {
-                    piece.y[y0 + rows] = value;
+                    y[y0 + rows] = value;
                 } else {
-                    piece.x[x0 + rows * n_features + slot as usize] = value;
+                    features[slot as usize] = value;
                 }
             }
-            k += width;
             rows += 1;
             row_start = start;
         }
         debug_assert!(row_start <= stop);
-        piece.x.truncate(x0 + rows * n_features);
-        if slots.contains(&TARGET) {
-            piece.y.truncate(y0 + rows);
+        x.truncate(x0 + rows * n_features);
+        if has_target {
+            y.truncate(y0 + rows);
         }
-        piece.rows += rows;
-        piece.lines += rows as u64;
+        *piece_rows += rows;
+        *lines += rows as u64;
         row_start
     }
 }
