@@ -1,14 +1,15 @@
 //! The quick way through a plain CSV file (no quotes, rows ended by `\n` or `\r\n`). The file
 //! is mapped into memory (read into it, if it cannot be mapped) and taken in blocks; each
-//! block is cut at newlines into one piece per thread, and the pieces are parsed in parallel
-//! straight from the bytes, then appended in file order. A block's pages are handed back to
+//! block is cut at newlines into a few pieces per thread, and the pieces are parsed in
+//! parallel straight from the bytes, then appended in file order. A block's pages are handed back to
 //! the kernel once it is parsed, so the memory beyond the table itself is about a block,
 //! whatever the file size.
 //!
 //! A piece is read in two passes where the CPU has AVX2 (see [`super::separators`] and
 //! [`super::decimal`]): first the offsets of all its commas and newlines, then every cell,
 //! whose extent is now known. Whatever that cannot read (an exponent, a long number, a
-//! blank line, a bad cell) is read from that row on by the general row parser below.
+//! blank line, a bad cell) is read by the general row parser below, from that row to the end
+//! of its stretch of 64 KiB; the quick passes then go on with the next stretch.
 //!
 //! Anything that is not plain (a quote, a lone `\r`) turns up as a cell or a row that does not
 //! parse; the whole file is then read again by the careful `csv`-crate path, so quoted files
@@ -25,9 +26,14 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-/// Bytes of text per thread and block: small enough that the block and its parsed rows add
-/// little to the memory of the table, large enough that waking the threads is noise.
+/// Bytes of text per piece: small enough that a block and its parsed pieces add little to the
+/// memory of the table, large enough that handing out the pieces is noise.
 const PIECE_BYTES: usize = 1 << 20;
+
+/// Pieces per thread in a block: more pieces than threads let a thread that finishes early
+/// take another (page faults and interrupts make equal pieces take unequal times), so that a
+/// block ends with both threads busy almost to the end.
+const PIECES_PER_THREAD: usize = 4;
 
 /// Bytes of rows read by each pass of the two-pass parse before the next stretch: the text and
 /// its separator offsets stay in the core's own cache between the passes.
@@ -175,16 +181,16 @@ pub(crate) fn load(
     let layout = Layout::new(path, header, features, target);
     let source = Source::open(path)?;
     let text = source.bytes();
-    let threads = rayon::current_num_threads().max(1);
-    let mut pieces: Vec<Piece> = (0..threads).map(|_| Piece::default()).collect();
-    let mut bounds: Vec<Range<usize>> = Vec::with_capacity(threads);
+    let parts = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
+    let mut pieces: Vec<Piece> = (0..parts).map(|_| Piece::default()).collect();
+    let mut bounds: Vec<Range<usize>> = Vec::with_capacity(parts);
     let mut out = Loaded::default();
     let mut line = first_line;
     let mut at = (start as usize).min(text.len());
     while at < text.len() {
         // A block of whole rows: up to its last newline, or on to the next one if a single
         // row is longer than the block.
-        let aim = (at + threads * PIECE_BYTES).min(text.len());
+        let aim = (at + parts * PIECE_BYTES).min(text.len());
         let end = if aim == text.len() {
             aim
         } else {
@@ -193,7 +199,7 @@ pub(crate) fn load(
                 None => memchr(b'\n', &text[aim..]).map_or(text.len(), |i| aim + i + 1),
             }
         };
-        cut(text, at..end, threads, &mut bounds);
+        cut(text, at..end, parts, &mut bounds);
         pieces
             .par_iter_mut()
             .zip(bounds.par_iter())
