@@ -32,72 +32,100 @@ pub fn header(path: &Path) -> Result<Header> {
     Header::new(path, names)
 }
 
-/// Reads the `features` columns and the target.
+/// Reads the `features` columns (row-major) and the target of every row.
+///
+/// One column at a time: a Parquet reader holds a page of every column it reads (a megabyte
+/// each, as most writers make them), so reading them together would add a page per column to
+/// the table's memory; one by one, it adds one page. The file's metadata is read once per
+/// column, which costs little beside the data.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
-    let b = builder(path)?;
-    let mut wanted: Vec<usize> = features.to_vec();
-    match target {
-        Target::Numeric(j) | Target::Text(j) => wanted.push(j),
-        Target::None => {}
-    }
-    // Top-level columns only: nested data is not a table of numbers.
-    let mask = ProjectionMask::roots(b.parquet_schema(), wanted.iter().copied());
-    let reader = b
-        .with_projection(mask)
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut out = Loaded::default();
-    let d = features.len();
-    let mut col_buf: Vec<f64> = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let rows = batch.num_rows();
-        let schema = batch.schema();
-        let start = out.x.len();
-        out.x.resize(start + rows * d, 0.0);
-        for (k, &j) in features.iter().enumerate() {
-            let name = &header.names[j];
-            let idx = schema.index_of(name)?;
-            numbers(path, name, batch.column(idx), out.rows, &mut col_buf)?;
-            for (i, v) in col_buf.iter().enumerate() {
-                out.x[start + i * d + k] = *v;
-            }
-        }
-        match target {
-            Target::None => {}
-            Target::Numeric(j) => {
-                let name = &header.names[j];
-                numbers(
-                    path,
-                    name,
-                    batch.column(schema.index_of(name)?),
-                    out.rows,
-                    &mut col_buf,
-                )?;
-                out.y.extend_from_slice(&col_buf);
-            }
-            Target::Text(j) => {
-                let name = &header.names[j];
-                texts(
-                    path,
-                    name,
-                    batch.column(schema.index_of(name)?),
-                    out.rows,
-                    &mut out.labels,
-                )?;
-            }
-        }
-        out.rows += rows;
-    }
-    if out.rows == 0 {
+    let rows = usize::try_from(builder(path)?.metadata().file_metadata().num_rows())
+        .map_err(|_| anyhow::anyhow!("{}: the row count is not valid", path.display()))?;
+    if rows == 0 {
         bail!("{}: no data rows", path.display());
+    }
+    let d = features.len();
+    let cells = rows.checked_mul(d).with_context(|| {
+        format!(
+            "{}: {rows} rows of {d} features do not fit in memory",
+            path.display()
+        )
+    })?;
+    let mut out = Loaded {
+        x: vec![0.0; cells],
+        rows,
+        ..Loaded::default()
+    };
+    let mut buf: Vec<f64> = Vec::new();
+    for (k, &j) in features.iter().enumerate() {
+        column(path, header, j, rows, |first, col| {
+            numbers(path, &header.names[j], col, first, &mut buf)?;
+            for (i, v) in buf.iter().enumerate() {
+                out.x[(first + i) * d + k] = *v;
+            }
+            Ok(())
+        })?;
+    }
+    match target {
+        Target::None => {}
+        Target::Numeric(j) => {
+            out.y.reserve_exact(rows);
+            column(path, header, j, rows, |first, col| {
+                numbers(path, &header.names[j], col, first, &mut buf)?;
+                out.y.extend_from_slice(&buf);
+                Ok(())
+            })?;
+        }
+        Target::Text(j) => {
+            out.labels.reserve_exact(rows);
+            column(path, header, j, rows, |first, col| {
+                texts(path, &header.names[j], col, first, &mut out.labels)
+            })?;
+        }
     }
     Ok(out)
 }
 
-/// One column of a batch as f64 into `buf`, rejecting nulls and non-finite values; `first` is
-/// the row number of the batch's first row (for messages).
+/// Hands the batches of column `j` to `each` with the index of their first row, and checks
+/// that they hold `rows` rows in all.
+fn column(
+    path: &Path,
+    header: &Header,
+    j: usize,
+    rows: usize,
+    mut each: impl FnMut(usize, &ArrayRef) -> Result<()>,
+) -> Result<()> {
+    let b = builder(path)?;
+    let mask = ProjectionMask::roots(b.parquet_schema(), [j]);
+    let reader = b
+        .with_projection(mask)
+        .with_batch_size(8 * 1024)
+        .build()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let name = &header.names[j];
+    let mut first = 0;
+    for batch in reader {
+        let batch = batch.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let n = batch.num_rows();
+        if first + n > rows {
+            bail!(
+                "{}: column '{name}' has more rows than the file says",
+                path.display()
+            );
+        }
+        let idx = batch.schema().index_of(name)?;
+        each(first, batch.column(idx))?;
+        first += n;
+    }
+    if first != rows {
+        bail!(
+            "{}: column '{name}' has {first} rows, the file says {rows}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 fn numbers(
     path: &Path,
     name: &str,
