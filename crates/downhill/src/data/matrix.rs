@@ -166,9 +166,15 @@ impl Element for f32 {
 /// A dense row-major matrix of `f32`: [`Matrix`] with half the bytes per value, for
 /// training on data whose pass over memory is the cost of an epoch. Built from a [`Matrix`]
 /// (rounding each value to the nearest `f32`); models read it through [`MatrixRef`].
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The values live two to a word in an `f64` allocation, so that [`MatrixF32::narrow`] and
+/// [`MatrixF32::widen`] convert a matrix in place: a table is never held in both precisions
+/// at once, and `--precision f32` costs no more memory than `f64` at its peak.
+#[derive(Clone)]
 pub struct MatrixF32 {
-    data: Vec<f32>,
+    /// The `f32` values, packed from the start of the buffer (`rows * cols` of them, in
+    /// `(rows * cols).div_ceil(2)` words).
+    words: Vec<f64>,
     rows: usize,
     cols: usize,
 }
@@ -183,17 +189,37 @@ impl MatrixF32 {
                 got: data.len(),
             });
         }
-        Ok(MatrixF32 { data, rows, cols })
+        let mut m = MatrixF32 {
+            words: vec![0.0; data.len().div_ceil(2)],
+            rows,
+            cols,
+        };
+        m.values_mut().copy_from_slice(&data);
+        Ok(m)
     }
 
     /// `x` rounded to `f32`, value by value. A finite value beyond `f32`'s range (about
     /// `3.4e38`) would become infinite: that is an [`Error::InvalidSetting`] of `precision`.
     pub fn from_f64(x: &Matrix) -> Result<Self> {
-        let mut data = Vec::with_capacity(x.as_slice().len());
-        for (k, &v) in x.as_slice().iter().enumerate() {
+        Self::narrow(x.clone())
+    }
+
+    /// `x` rounded to `f32` in its own memory (which then shrinks to half): the two
+    /// precisions never coexist. Errors as [`MatrixF32::from_f64`].
+    pub fn narrow(x: Matrix) -> Result<Self> {
+        let (rows, cols) = (x.rows, x.cols);
+        let mut words = x.data;
+        let n = words.len();
+        let at = words.as_mut_ptr();
+        for k in 0..n {
+            // SAFETY: the writes so far filled bytes `0..4k` of the buffer, so word `k`
+            // (bytes `8k..8k + 8`) is still the original value; `f32` slot `k` (bytes
+            // `4k..4k + 4`) is inside the buffer and aligned (8 is a multiple of 4). Only
+            // this pointer touches the buffer in the loop.
+            let v = unsafe { at.add(k).read() };
             let w = v as f32;
             if w.is_infinite() && v.is_finite() {
-                let cols = x.cols().max(1);
+                let cols = cols.max(1);
                 return Err(Error::setting(
                     "precision",
                     format!(
@@ -204,13 +230,34 @@ impl MatrixF32 {
                     ),
                 ));
             }
-            data.push(w);
+            // SAFETY: as above.
+            unsafe { at.cast::<f32>().add(k).write(w) };
         }
-        Ok(MatrixF32 {
-            data,
-            rows: x.rows(),
-            cols: x.cols(),
-        })
+        words.truncate(n.div_ceil(2));
+        words.shrink_to_fit();
+        Ok(MatrixF32 { words, rows, cols })
+    }
+
+    /// The values widened back to `f64` (exactly: every `f32` is an `f64`) in the matrix's
+    /// own memory, which grows to twice its size: the two precisions never coexist.
+    pub fn widen(self) -> Matrix {
+        let n = self.rows * self.cols;
+        let mut words = self.words;
+        // The new words lie past the packed values, so zeroing them leaves the values be.
+        words.resize(n, 0.0);
+        let at = words.as_mut_ptr();
+        for k in (0..n).rev() {
+            // SAFETY: going down from the end, the word `k` written here (bytes `8k..8k + 8`)
+            // covers `f32` slots `2k` and `2k + 1`, which are at or after `k` and so already
+            // read; slot `k` is read just before. Only this pointer touches the buffer.
+            let v = unsafe { at.cast::<f32>().add(k).read() };
+            unsafe { at.add(k).write(f64::from(v)) };
+        }
+        Matrix {
+            data: words,
+            rows: self.rows,
+            cols: self.cols,
+        }
     }
 
     /// Number of rows.
@@ -226,21 +273,48 @@ impl MatrixF32 {
     /// Row `i`.
     #[inline]
     pub fn row(&self, i: usize) -> &[f32] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
+        &self.as_slice()[i * self.cols..(i + 1) * self.cols]
     }
 
     /// All values, row-major.
+    #[inline]
     pub fn as_slice(&self) -> &[f32] {
-        &self.data
+        let n = self.rows * self.cols;
+        debug_assert!(self.words.len() * 2 >= n);
+        // SAFETY: the buffer holds at least `n.div_ceil(2)` words, i.e. `n` f32 slots, all
+        // initialised; `f32` needs less alignment than `f64`, and every bit pattern is an f32.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast::<f32>(), n) }
     }
 
-    /// The values widened back to `f64` (exactly: every `f32` is an `f64`).
+    fn values_mut(&mut self) -> &mut [f32] {
+        let n = self.rows * self.cols;
+        // SAFETY: as in `as_slice`, through the unique borrow of the buffer.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<f32>(), n) }
+    }
+
+    /// The values widened back to `f64` (exactly: every `f32` is an `f64`), as a new matrix.
     pub fn to_f64(&self) -> Matrix {
         Matrix {
-            data: self.data.iter().map(|&v| f64::from(v)).collect(),
+            data: self.as_slice().iter().map(|&v| f64::from(v)).collect(),
             rows: self.rows,
             cols: self.cols,
         }
+    }
+}
+
+impl PartialEq for MatrixF32 {
+    fn eq(&self, other: &Self) -> bool {
+        (self.rows, self.cols) == (other.rows, other.cols) && self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for MatrixF32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixF32")
+            .field("rows", &self.rows)
+            .field("cols", &self.cols)
+            .field("data", &self.as_slice())
+            .finish()
     }
 }
 
@@ -323,6 +397,31 @@ mod tests {
         let err = MatrixF32::from_f64(&big).unwrap_err();
         assert!(err.to_string().contains("row 2, column 1"), "{err}");
         assert!(MatrixF32::from_row_major(2, 2, vec![0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn narrowing_and_widening_in_place_keep_every_value() {
+        // Odd and even counts (the last word half used or full), and values that f32 rounds.
+        for (rows, cols) in [(0, 3), (1, 1), (3, 3), (4, 5), (101, 7)] {
+            let data: Vec<f64> = (0..rows * cols)
+                .map(|k| ((k as f64) * 0.7391).sin() * 10f64.powi(k as i32 % 9 - 4))
+                .collect();
+            let m = Matrix::from_row_major(rows, cols, data.clone()).unwrap();
+            let narrow = MatrixF32::narrow(m.clone()).unwrap();
+            let rounded: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+            assert_eq!(narrow.as_slice(), &rounded[..]);
+            assert_eq!(
+                narrow,
+                MatrixF32::from_row_major(rows, cols, rounded.clone()).unwrap()
+            );
+            let wide = narrow.clone().widen();
+            assert_eq!((wide.rows(), wide.cols()), (rows, cols));
+            let back: Vec<f64> = rounded.iter().map(|&v| f64::from(v)).collect();
+            assert_eq!(wide.as_slice(), &back[..]);
+            assert_eq!(narrow.to_f64(), wide);
+        }
+        let err = MatrixF32::narrow(Matrix::from_rows(&[[1.0, 2.0], [3.0, -1e300]])).unwrap_err();
+        assert!(err.to_string().contains("row 2, column 2"), "{err}");
     }
 
     #[test]

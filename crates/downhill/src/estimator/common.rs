@@ -277,12 +277,12 @@ pub(super) enum Stored {
 }
 
 impl Stored {
-    /// `x` in `precision`. For `f32` the `f64` values are freed once converted, so the fit
-    /// holds the `f32` copy only.
+    /// `x` in `precision`. For `f32` the values are narrowed in their own memory, which
+    /// shrinks to half: the fit holds the `f32` values only.
     pub fn new(x: Matrix, precision: Precision) -> Result<Self> {
         Ok(match precision {
             Precision::F64 => Stored::F64(x),
-            Precision::F32 => Stored::F32(MatrixF32::from_f64(&x)?),
+            Precision::F32 => Stored::F32(MatrixF32::narrow(x)?),
         })
     }
 
@@ -294,11 +294,11 @@ impl Stored {
         }
     }
 
-    /// The values as `f64` (widened back from `f32`: the values the fit saw).
+    /// The values as `f64` (widened back from `f32` in place: the values the fit saw).
     pub fn into_f64(self) -> Matrix {
         match self {
             Stored::F64(m) => m,
-            Stored::F32(m) => m.to_f64(),
+            Stored::F32(m) => m.widen(),
         }
     }
 }
