@@ -234,3 +234,91 @@ fn unsupported_combinations_are_refused_by_name() {
         assert!(err.contains(needle), "{extra:?}: {err}");
     }
 }
+
+/// The rows of a generated CSV as a Parquet file (float64 columns of the same names), in
+/// batches of `batch` rows, with the target of row `null_row` (from 0) left out if given.
+fn parquet_of(csv: &Path, batch: usize, null_row: Option<usize>) -> PathBuf {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    use std::sync::Arc;
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    let path = csv.with_extension("parquet");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = None;
+    for (b, part) in rows.chunks(batch).enumerate() {
+        let columns: Vec<(&str, ArrayRef, bool)> = names
+            .iter()
+            .enumerate()
+            .map(|(j, &name)| {
+                let values = part.iter().enumerate().map(|(i, r)| {
+                    let last = j + 1 == names.len();
+                    (!(last && null_row == Some(b * batch + i))).then_some(r[j])
+                });
+                let array = Arc::new(values.collect::<Float64Array>()) as ArrayRef;
+                (name, array, true)
+            })
+            .collect();
+        let batch = RecordBatch::try_from_iter_with_nullable(columns).unwrap();
+        let w = writer.get_or_insert_with(|| {
+            parquet::arrow::ArrowWriter::try_new(file.try_clone().unwrap(), batch.schema(), None)
+                .unwrap()
+        });
+        w.write(&batch).unwrap();
+        w.flush().unwrap(); // one row group per batch
+    }
+    writer.unwrap().close().unwrap();
+    path
+}
+
+#[test]
+fn parquet_streams_to_the_in_memory_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = generated(dir.path(), 20_000, None);
+    // Row groups of 3,000 rows, batches of 8,192 and chunks of a few hundred rows: no two
+    // boundaries line up.
+    let parquet = parquet_of(&csv, 3_000, None);
+    let common = [
+        "-t",
+        "y",
+        "--threads",
+        "1",
+        "--optimizer",
+        "gd",
+        "--epochs",
+        "30",
+    ];
+    let memory = json_fit(&[&[csv.to_str().unwrap()][..], &common].concat());
+    for limit in ["20KiB", "1GiB"] {
+        let streamed = json_fit(
+            &[
+                &[parquet.to_str().unwrap()][..],
+                &common,
+                &["--stream", "--memory-limit", limit],
+            ]
+            .concat(),
+        );
+        same_fit(&streamed, &memory);
+        assert_eq!(streamed["rows"], 20_000);
+    }
+}
+
+#[test]
+fn a_null_deep_in_a_streamed_parquet_file_names_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = generated(dir.path(), 12_000, None);
+    let parquet = parquet_of(&csv, 5_000, Some(10_123));
+    let out = downhill()
+        .arg("fit")
+        .arg(&parquet)
+        .args(["-t", "y", "--stream", "--memory-limit", "20KiB"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("row 10124, column 'y'"), "{err}");
+    assert!(err.contains("null"), "{err}");
+}

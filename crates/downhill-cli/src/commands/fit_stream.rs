@@ -1,4 +1,5 @@
-//! `downhill fit --stream`: linear regression on a CSV file read chunk by chunk every epoch,
+//! `downhill fit --stream`: linear regression on a CSV or Parquet file read chunk by chunk
+//! every epoch,
 //! so that memory stays within `--memory-limit` whatever the file's size. Chosen by
 //! `--stream`, or on its own when the file is larger than the memory limit and the flags
 //! allow it. Outputs are those of `fit` (summary or `--json`, `-o`, `--history`).
@@ -10,7 +11,7 @@
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
 use crate::commands::fit::{finish, Outcome, Run};
 use crate::design::Design;
-use crate::io::chunks::CsvChunks;
+use crate::io::chunks::{CsvChunks, ParquetChunks};
 use crate::io::table::{self, Format};
 use crate::method::{self, flagged};
 use crate::progress::Progress;
@@ -29,18 +30,20 @@ use std::time::Instant;
 /// buffer, the parser and the program itself.
 const BUFFER_SHARE: u64 = 2;
 
-/// Whether this fit streams: `--stream`, or a CSV file larger than the memory limit with
-/// flags that streaming supports (otherwise the file is loaded as before).
+/// Whether this fit streams: `--stream`, or a file whose table is larger than the memory
+/// limit (a CSV file's size; a Parquet file's rows x columns x 8 bytes) with flags that
+/// streaming supports (otherwise the file is loaded as before).
 pub fn wanted(args: &FitArgs) -> Result<bool> {
     let limit = memory_limit(args.train.memory_limit.as_deref())?;
     if args.train.stream {
         return Ok(true);
     }
-    if Format::of(&args.data) != Format::Csv {
-        return Ok(false);
-    }
     // A missing file is reported by the ordinary path.
-    let size = std::fs::metadata(&args.data).map_or(0, |m| m.len());
+    let size = match Format::of(&args.data) {
+        Format::Csv => std::fs::metadata(&args.data).map_or(0, |m| m.len()),
+        // Compressed on disk: what counts is the table it makes, 8 bytes a value.
+        Format::Parquet => parquet_table_bytes(&args.data).unwrap_or(0),
+    };
     if size <= limit || unsupported(args).is_some() {
         return Ok(false);
     }
@@ -53,13 +56,19 @@ pub fn wanted(args: &FitArgs) -> Result<bool> {
     Ok(true)
 }
 
+/// The bytes of every value of a Parquet file's table as `f64`, from its metadata.
+fn parquet_table_bytes(path: &Path) -> Option<u64> {
+    let b = crate::io::parquet::builder(path).ok()?;
+    let meta = b.metadata().file_metadata();
+    let rows = u64::try_from(meta.num_rows()).ok()?;
+    let columns = meta.schema_descr().num_columns() as u64;
+    Some(rows.saturating_mul(columns).saturating_mul(8))
+}
+
 /// Why these flags cannot stream, if they cannot.
 fn unsupported(args: &FitArgs) -> Option<String> {
     let m = &args.model;
     let o = &args.out;
-    if Format::of(&args.data) != Format::Csv {
-        return Some("--stream reads CSV files only (Parquet is loaded into memory)".into());
-    }
     if m.model != ModelKind::Linear {
         return Some(format!(
             "--stream trains --model linear only, not --model {}",
@@ -216,7 +225,15 @@ pub fn run(args: &FitArgs) -> Result<()> {
     }
     let capacity = usize::try_from(rows_per_chunk).unwrap_or(usize::MAX / (8 * (d + 2)));
     let mut chunk = Chunk::new(d, capacity);
-    let mut source = CsvChunks::new(&args.data, &header, &design.columns, target);
+    let mut source: Box<dyn ChunkSource> = match Format::of(&args.data) {
+        Format::Csv => Box::new(CsvChunks::new(&args.data, &header, &design.columns, target)),
+        Format::Parquet => Box::new(ParquetChunks::new(
+            &args.data,
+            &header,
+            &design.columns,
+            target,
+        )),
+    };
     let explain = |e: Error| explain(e, &args.data, &design.terms, m);
 
     // First pass: rows, standardisation statistics, the targets' sum (for R^2).
@@ -253,7 +270,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
     let result = train_streaming(
-        &mut source,
+        source.as_mut(),
         &mut chunk,
         &model,
         method.optimizer.as_mut(),

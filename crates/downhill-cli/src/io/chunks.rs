@@ -1,6 +1,6 @@
-//! A CSV file read chunk by chunk, again every epoch: the [`ChunkSource`] of `fit --stream`.
-//! Cells are parsed by the same helpers as [`super::csv::load`], so a bad cell gets the
-//! same message (file, line, column, text) however the file is read.
+//! A CSV or Parquet file read chunk by chunk, again every epoch: the [`ChunkSource`]s of
+//! `fit --stream`. Values are read by the same helpers as the in-memory loaders, so a bad
+//! cell gets the same message (file, line or row, column, text) however the file is read.
 
 use super::csv::{number, open};
 use super::table::Header;
@@ -98,6 +98,103 @@ impl ChunkSource for CsvChunks<'_> {
             if !self.read_row(chunk).map_err(source)? {
                 break;
             }
+        }
+        Ok(!chunk.is_empty())
+    }
+}
+
+/// The feature columns and the numeric target of a Parquet file, in file order, a batch of
+/// rows at a time: memory is a page of each column read and one batch, whatever the file's
+/// size.
+pub struct ParquetChunks<'a> {
+    path: &'a Path,
+    header: &'a Header,
+    features: &'a [usize],
+    target: usize,
+    reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
+    /// The current batch as columns (the features, then the target), and the next row of it
+    /// to hand out.
+    columns: Vec<Vec<f64>>,
+    next: usize,
+    /// Rows of the file before the current batch (for the row numbers of errors).
+    before: usize,
+    row: Vec<f64>,
+}
+
+/// Rows per batch read from a Parquet file.
+const PARQUET_BATCH: usize = 8 * 1024;
+
+impl<'a> ParquetChunks<'a> {
+    /// Reads `features` and `target` (column indices of `header`) from `path`.
+    pub fn new(path: &'a Path, header: &'a Header, features: &'a [usize], target: usize) -> Self {
+        ParquetChunks {
+            path,
+            header,
+            features,
+            target,
+            reader: None,
+            columns: vec![Vec::new(); features.len() + 1],
+            next: 0,
+            before: 0,
+            row: Vec::with_capacity(features.len()),
+        }
+    }
+
+    /// Reads the next batch into `columns`; false at the end of the file.
+    fn next_batch(&mut self) -> anyhow::Result<bool> {
+        let path = self.path;
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
+        let Some(batch) = reader.next() else {
+            return Ok(false);
+        };
+        let batch = batch.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        self.before += self.columns[0].len();
+        let schema = batch.schema();
+        let wanted = self.features.iter().chain(std::iter::once(&self.target));
+        for (&j, column) in wanted.zip(&mut self.columns) {
+            let name = &self.header.names[j];
+            let col = batch.column(schema.index_of(name)?);
+            super::parquet::numbers(path, name, col, self.before, column)?;
+        }
+        self.next = 0;
+        Ok(true)
+    }
+}
+
+impl ChunkSource for ParquetChunks<'_> {
+    fn rewind(&mut self) -> Result<(), Error> {
+        let open = || -> anyhow::Result<_> {
+            let b = super::parquet::builder(self.path)?;
+            let wanted = self.features.iter().chain(std::iter::once(&self.target));
+            let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), wanted.copied());
+            b.with_projection(mask)
+                .with_batch_size(PARQUET_BATCH)
+                .build()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", self.path.display()))
+        };
+        self.reader = Some(open().map_err(source)?);
+        self.columns.iter_mut().for_each(Vec::clear);
+        (self.next, self.before) = (0, 0);
+        Ok(())
+    }
+
+    fn next_chunk(&mut self, chunk: &mut Chunk) -> Result<bool, Error> {
+        chunk.clear();
+        let d = self.features.len();
+        'rows: while !chunk.is_full() {
+            // (A loop: a batch may hold no rows.)
+            while self.next == self.columns[d].len() {
+                if !self.next_batch().map_err(source)? {
+                    break 'rows;
+                }
+            }
+            let i = self.next;
+            self.row.clear();
+            self.row.extend(self.columns[..d].iter().map(|c| c[i]));
+            chunk.push_row(&self.row, self.columns[d][i])?;
+            self.next += 1;
         }
         Ok(!chunk.is_empty())
     }

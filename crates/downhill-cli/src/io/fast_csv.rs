@@ -203,7 +203,12 @@ pub(crate) fn load(
         pieces
             .par_iter_mut()
             .zip(bounds.par_iter())
-            .for_each(|(piece, range)| layout.parse_piece(text, range.clone(), piece));
+            .for_each(|(piece, range)| {
+                layout.parse_piece(text, range.clone(), piece);
+                // The piece's own pages, handed back by its thread; the block's call below
+                // takes the pages that pieces share.
+                source.release(range.clone());
+            });
         if out.rows == 0 {
             // Room for the whole table at the first block's density, so that it is not
             // copied as it grows.

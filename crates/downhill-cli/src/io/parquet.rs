@@ -14,7 +14,7 @@ use parquet::arrow::ProjectionMask;
 use std::fs::File;
 use std::path::Path;
 
-fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))
@@ -126,7 +126,7 @@ fn column(
     Ok(())
 }
 
-fn numbers(
+pub(crate) fn numbers(
     path: &Path,
     name: &str,
     col: &ArrayRef,

@@ -24,6 +24,15 @@ impl Dataset {
         if y.is_empty() {
             return Err(Error::NoRows);
         }
+        // Checked a chunk at a time without early exit inside it (so that it vectorises);
+        // the row and column are looked for only when something is not finite.
+        let finite = |v: &[f64]| {
+            v.chunks(4096)
+                .all(|c| c.iter().fold(true, |ok, t| ok & t.is_finite()))
+        };
+        if finite(x.as_slice()) && finite(&y) {
+            return Ok(Dataset { x, y });
+        }
         for (i, row) in x.iter_rows().enumerate() {
             if let Some(j) = row.iter().position(|v| !v.is_finite()) {
                 return Err(Error::NotFinite {
