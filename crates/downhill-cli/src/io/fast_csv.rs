@@ -1,9 +1,9 @@
 //! The quick way through a plain CSV file (no quotes, rows ended by `\n` or `\r\n`). The file
 //! is mapped into memory (read into it, if it cannot be mapped) and taken in blocks; each
 //! block is cut at newlines into a few pieces per thread, and the pieces are parsed in
-//! parallel straight from the bytes, then appended in file order. A block's pages are handed back to
-//! the kernel once it is parsed, so the memory beyond the table itself is about a block,
-//! whatever the file size.
+//! parallel straight from the bytes, then appended in file order. A piece's pages are handed
+//! back to the kernel once it is parsed, so the memory beyond the table itself is about a
+//! block, whatever the file size.
 //!
 //! A piece is read in two passes where the CPU has AVX2 (see [`super::separators`] and
 //! [`super::decimal`]): first the offsets of all its commas and newlines, then every cell,
@@ -157,9 +157,9 @@ impl Source {
             let from = range.start.next_multiple_of(PAGE);
             let to = range.end / PAGE * PAGE;
             if to > from {
-                // SAFETY: the mapping is read-only and backed by the file, so the pages read
-                // again, if ever, give the same bytes; no slice of the range is used after
-                // this block.
+                // SAFETY: the mapping is read-only and backed by the file: a page read again
+                // (the look-back of a neighbouring piece's first cells, the second parse of a
+                // failing row) faults in from the page cache with the same bytes.
                 let _ = unsafe {
                     map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
                 };
