@@ -92,11 +92,16 @@ impl Standardizer {
         if d == 0 {
             return;
         }
-        for row in x.as_mut_slice().chunks_exact_mut(d) {
-            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
-                *v = v.mul_add(*s, *m);
-            }
+        // Built without FMA, `mul_add` is a library call per value (a tenth of a fit's time
+        // on a million rows); where the CPU has FMA the loop is compiled with it, and gives
+        // the same bits (a fused multiply-add is exactly rounded either way).
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: FMA is present.
+            unsafe { unstandardize_fma(x.as_mut_slice(), d, &self.mean, &self.scale) };
+            return;
         }
+        unstandardize(x.as_mut_slice(), d, &self.mean, &self.scale);
     }
 
     /// Weights and intercept for standardised features, mapped to the original units.
@@ -267,6 +272,26 @@ impl StandardizerBuilder {
         }
         Ok(Standardizer { mean, scale })
     }
+}
+
+/// `v * scale + mean`, fused, for every value of `d`-column rows.
+#[inline(always)]
+fn unstandardize(values: &mut [f64], d: usize, mean: &[f64], scale: &[f64]) {
+    for row in values.chunks_exact_mut(d) {
+        for ((v, m), s) in row.iter_mut().zip(mean).zip(scale) {
+            *v = v.mul_add(*s, *m);
+        }
+    }
+}
+
+/// [`unstandardize`] compiled with the FMA instruction.
+///
+/// # Safety
+/// The CPU must have FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn unstandardize_fma(values: &mut [f64], d: usize, mean: &[f64], scale: &[f64]) {
+    unstandardize(values, d, mean, scale);
 }
 
 #[cfg(test)]
