@@ -42,7 +42,7 @@ pub fn wanted(args: &FitArgs) -> Result<bool> {
     let size = match Format::of(&args.data) {
         Format::Csv => std::fs::metadata(&args.data).map_or(0, |m| m.len()),
         // Compressed on disk: what counts is the table it makes, 8 bytes a value.
-        Format::Parquet => parquet_table_bytes(&args.data).unwrap_or(0),
+        Format::Parquet => crate::io::parquet::table_bytes(&args.data).unwrap_or(0),
     };
     if size <= limit || unsupported(args).is_some() {
         return Ok(false);
@@ -54,15 +54,6 @@ pub fn wanted(args: &FitArgs) -> Result<bool> {
         );
     }
     Ok(true)
-}
-
-/// The bytes of every value of a Parquet file's table as `f64`, from its metadata.
-fn parquet_table_bytes(path: &Path) -> Option<u64> {
-    let b = crate::io::parquet::builder(path).ok()?;
-    let meta = b.metadata().file_metadata();
-    let rows = u64::try_from(meta.num_rows()).ok()?;
-    let columns = meta.schema_descr().num_columns() as u64;
-    Some(rows.saturating_mul(columns).saturating_mul(8))
 }
 
 /// Why these flags cannot stream, if they cannot.

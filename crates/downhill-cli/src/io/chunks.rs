@@ -121,9 +121,6 @@ pub struct ParquetChunks<'a> {
     row: Vec<f64>,
 }
 
-/// Rows per batch read from a Parquet file.
-const PARQUET_BATCH: usize = 8 * 1024;
-
 impl<'a> ParquetChunks<'a> {
     /// Reads `features` and `target` (column indices of `header`) from `path`.
     pub fn new(path: &'a Path, header: &'a Header, features: &'a [usize], target: usize) -> Self {
@@ -165,16 +162,8 @@ impl<'a> ParquetChunks<'a> {
 
 impl ChunkSource for ParquetChunks<'_> {
     fn rewind(&mut self) -> Result<(), Error> {
-        let open = || -> anyhow::Result<_> {
-            let b = super::parquet::builder(self.path)?;
-            let wanted = self.features.iter().chain(std::iter::once(&self.target));
-            let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), wanted.copied());
-            b.with_projection(mask)
-                .with_batch_size(PARQUET_BATCH)
-                .build()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", self.path.display()))
-        };
-        self.reader = Some(open().map_err(source)?);
+        let wanted = self.features.iter().chain([&self.target]).copied();
+        self.reader = Some(super::parquet::batches(self.path, wanted).map_err(source)?);
         self.columns.iter_mut().for_each(Vec::clear);
         (self.next, self.before) = (0, 0);
         Ok(())

@@ -133,10 +133,8 @@ pub(crate) fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<
 pub(crate) fn number(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<f64> {
     // Fast path: a plain finite number parsed straight from the bytes (no UTF-8 check, no
     // String). Anything else takes the careful path below, which words the error.
-    if let Ok((v, used)) = fast_float2::parse_partial::<f64, _>(cell) {
-        if used == cell.len() && v.is_finite() {
-            return Ok(v);
-        }
+    if let Some(v) = super::decimal::careful(cell) {
+        return Ok(v);
     }
     let s = text(path, line, column, cell)?;
     match s.parse::<f64>() {

@@ -9,12 +9,12 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use std::fs::File;
 use std::path::Path;
 
-pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))
@@ -30,6 +30,16 @@ pub fn header(path: &Path) -> Result<Header> {
         .map(|f| f.name().clone())
         .collect();
     Header::new(path, names)
+}
+
+/// The bytes of every value of the table at `path` as `f64`, from its metadata (what loading
+/// it would take, whatever its compressed size on disk).
+pub(crate) fn table_bytes(path: &Path) -> Option<u64> {
+    let b = builder(path).ok()?;
+    let meta = b.metadata().file_metadata();
+    let rows = u64::try_from(meta.num_rows()).ok()?;
+    let columns = meta.schema_descr().num_columns() as u64;
+    Some(rows.saturating_mul(columns).saturating_mul(8))
 }
 
 /// Reads the `features` columns (row-major) and the target of every row.
@@ -86,6 +96,22 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     Ok(out)
 }
 
+/// Rows per batch read from a Parquet file: a batch is small beside the table it fills.
+const BATCH_ROWS: usize = 8 * 1024;
+
+/// The batches of `columns` (indices in the file's schema) of `path`, [`BATCH_ROWS`] rows each.
+pub(crate) fn batches(
+    path: &Path,
+    columns: impl IntoIterator<Item = usize>,
+) -> Result<ParquetRecordBatchReader> {
+    let b = builder(path)?;
+    let mask = ProjectionMask::roots(b.parquet_schema(), columns);
+    b.with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// Hands the batches of column `j` to `each` with the index of their first row, and checks
 /// that they hold `rows` rows in all.
 fn column(
@@ -95,13 +121,7 @@ fn column(
     rows: usize,
     mut each: impl FnMut(usize, &ArrayRef) -> Result<()>,
 ) -> Result<()> {
-    let b = builder(path)?;
-    let mask = ProjectionMask::roots(b.parquet_schema(), [j]);
-    let reader = b
-        .with_projection(mask)
-        .with_batch_size(8 * 1024)
-        .build()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let reader = batches(path, [j])?;
     let name = &header.names[j];
     let mut first = 0;
     for batch in reader {

@@ -201,7 +201,10 @@ impl MatrixF32 {
     /// `x` rounded to `f32`, value by value. A finite value beyond `f32`'s range (about
     /// `3.4e38`) would become infinite: that is an [`Error::InvalidSetting`] of `precision`.
     pub fn from_f64(x: &Matrix) -> Result<Self> {
-        Self::narrow(x.clone())
+        let values = (x.data.iter().enumerate())
+            .map(|(k, &v)| to_f32(v, k, x.cols))
+            .collect::<Result<Vec<f32>>>()?;
+        Self::from_row_major(x.rows, x.cols, values)
     }
 
     /// `x` rounded to `f32` in its own memory (which then shrinks to half): the two
@@ -216,20 +219,7 @@ impl MatrixF32 {
             // (bytes `8k..8k + 8`) is still the original value; `f32` slot `k` (bytes
             // `4k..4k + 4`) is inside the buffer and aligned (8 is a multiple of 4). Only
             // this pointer touches the buffer in the loop.
-            let v = unsafe { at.add(k).read() };
-            let w = v as f32;
-            if w.is_infinite() && v.is_finite() {
-                let cols = cols.max(1);
-                return Err(Error::setting(
-                    "precision",
-                    format!(
-                        "the value {v:e} at row {}, column {} does not fit in f32 (largest \
-                         about 3.4e38): use f64, or standardise the features",
-                        k / cols + 1,
-                        k % cols + 1
-                    ),
-                ));
-            }
+            let w = to_f32(unsafe { at.add(k).read() }, k, cols)?;
             // SAFETY: as above.
             unsafe { at.cast::<f32>().add(k).write(w) };
         }
@@ -300,6 +290,25 @@ impl MatrixF32 {
             cols: self.cols,
         }
     }
+}
+
+/// Value `k` (row-major, `cols` to a row) rounded to `f32`, or the error that names where it
+/// does not fit.
+fn to_f32(v: f64, k: usize, cols: usize) -> Result<f32> {
+    let w = v as f32;
+    if w.is_infinite() && v.is_finite() {
+        let cols = cols.max(1);
+        return Err(Error::setting(
+            "precision",
+            format!(
+                "the value {v:e} at row {}, column {} does not fit in f32 (largest about \
+                 3.4e38): use f64, or standardise the features",
+                k / cols + 1,
+                k % cols + 1
+            ),
+        ));
+    }
+    Ok(w)
 }
 
 impl PartialEq for MatrixF32 {
