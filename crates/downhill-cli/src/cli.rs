@@ -120,11 +120,15 @@ pub struct ModelArgs {
     #[arg(long, value_name = "LABEL")]
     pub positive: Option<String>,
 
-    /// L2 penalty strength: + l2/2 * ||w||^2 (the intercept is never penalised).
+    /// L2 penalty strength: + l2/2 * ||w||^2 (the intercept is never penalised). By default
+    /// it penalises the weights of the standardised features (glmnet's convention, and
+    /// scikit-learn's StandardScaler + a penalised model), though the weights are reported in
+    /// original units; with --no-standardize, the raw weights.
     #[arg(long, value_parser = non_negative, allow_negative_numbers = true)]
     pub l2: Option<f64>,
 
-    /// L1 penalty strength: + l1 * ||w||_1, by a proximal step (exact zeros).
+    /// L1 penalty strength: + l1 * ||w||_1, by a proximal step (exact zeros); on the
+    /// standardised weights unless --no-standardize, as --l2.
     #[arg(long, value_parser = non_negative, allow_negative_numbers = true)]
     pub l1: Option<f64>,
 
@@ -136,7 +140,7 @@ pub struct ModelArgs {
     #[arg(long, value_parser = non_negative, allow_negative_numbers = true, requires = "l1_ratio")]
     pub penalty: Option<f64>,
 
-    /// Fit on the raw features instead of z-scores: the textbook update, exactly.
+    /// Fit on the raw features and target instead of z-scores: the textbook update, exactly.
     #[arg(long)]
     pub no_standardize: bool,
 
@@ -185,7 +189,9 @@ pub enum Precision {
 pub struct TrainArgs {
     /// Optimizer: gd, sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax,
     /// nadam, amsgrad, adamw (first order); cg, cg-fr, lbfgs, newton (choose their own
-    /// steps); auto (a method that needs no learning rate). `downhill optimizers` lists them.
+    /// steps); auto (the most accurate the model allows: newton with exact second
+    /// derivatives and up to 300 parameters, lbfgs above, gd with an L1 penalty, adam on
+    /// mini-batches). `downhill optimizers` lists them.
     #[arg(long, default_value = "gd")]
     pub optimizer: String,
 
@@ -284,7 +290,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
 
-    /// No progress bar.
+    /// No progress bar, no note of what auto picked, no warning of a run that did not
+    /// converge.
     #[arg(short, long)]
     pub quiet: bool,
 

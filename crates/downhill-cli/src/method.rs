@@ -27,22 +27,27 @@ pub struct Method {
     pub note: Option<String>,
 }
 
-/// Builds the method the flags ask for.
+/// Builds the method the flags ask for, `auto` resolved for a smooth problem whose curvature
+/// and size are unknown (a function: its Hessian, if any, is approximate).
 pub fn build(t: &TrainArgs) -> Result<Method> {
+    build_for(t, None, false)
+}
+
+/// Builds the method the flags ask for; `auto` ([`solver::auto`]) picks Newton when
+/// `exact_hessian` gives the parameter count of a model with exact second derivatives, and
+/// proximal gradient descent when the penalty has an `l1` part.
+pub fn build_for(t: &TrainArgs, exact_hessian: Option<usize>, l1: bool) -> Result<Method> {
     let mut name = t.optimizer.trim().to_ascii_lowercase();
     let mut note = None;
     if name == "auto" {
-        name = if t.batch_size.is_some() {
-            "adam"
-        } else {
-            "lbfgs"
-        }
-        .to_string();
-        note = Some(if t.batch_size.is_some() {
-            "--optimizer auto picked adam (mini-batches need a first-order method)".to_string()
-        } else {
-            "--optimizer auto picked lbfgs (full batch: it chooses its own steps, no learning rate needed)".to_string()
+        let (picked, why) = solver::auto(solver::AutoProblem {
+            mini_batches: t.batch_size.is_some(),
+            exact_hessian: exact_hessian.is_some(),
+            params: exact_hessian.unwrap_or(0),
+            l1,
         });
+        name = picked.to_string();
+        note = Some(format!("--optimizer auto picked {picked} ({why})"));
     }
     if let Some(ls) = &t.line_search {
         let ls = ls.trim().to_ascii_lowercase();

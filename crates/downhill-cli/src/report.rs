@@ -4,6 +4,7 @@ use crate::commands::fit::Outcome;
 use crate::io::model_file::ModelFile;
 use anyhow::{Context, Result};
 use downhill::metrics::Scores;
+use downhill::train::StopReason;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -102,6 +103,7 @@ pub fn json(info: &FitInfo, fit: &Outcome) -> Result<()> {
         "cost": fit.cost,
         "epochs": fit.epochs,
         "stop_reason": fit.stop_reason.as_str(),
+        "converged": fit.stop_reason.converged(),
         "gradient_norm": fit.grad_norm,
         "model": info.model.model,
         "loss": info.model.loss,
@@ -125,6 +127,36 @@ pub fn json(info: &FitInfo, fit: &Outcome) -> Result<()> {
     }
     writeln!(std::io::stdout().lock(), "{out}")?;
     Ok(())
+}
+
+/// The warning for a run that ended at its epoch or time limit before its tolerance: how far
+/// the gradient norm fell, and what to try. `None` for a run that converged or was stopped by
+/// the user.
+pub fn not_converged(fit: &Outcome, run: &crate::commands::fit::Run) -> Option<String> {
+    let limit = match fit.stop_reason {
+        StopReason::MaxEpochs => format!("the epoch limit (--epochs {})", run.config.max_epochs),
+        StopReason::TimeLimit => format!(
+            "the time limit (--time-limit {} s)",
+            run.config.time_limit.map_or(0.0, |t| t.as_secs_f64())
+        ),
+        _ => return None,
+    };
+    let start = fit
+        .history
+        .records()
+        .first()
+        .map_or(f64::NAN, |r| r.grad_norm);
+    let ratio = fit.grad_norm / start;
+    // Methods that choose their own steps have no learning rate to change.
+    let tries = if run.lr.is_none() {
+        "try more --epochs"
+    } else {
+        "try --optimizer auto, more --epochs, or another --lr"
+    };
+    Some(format!(
+        "the fit did not converge: it stopped at {limit} with the gradient norm at {ratio:.1e} of its start (--gtol {:e}); {tries}",
+        run.config.gtol
+    ))
 }
 
 /// Prints the fit for people.

@@ -161,7 +161,9 @@ fn methods_that_choose_their_own_steps_need_no_learning_rate() {
         ])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("picked lbfgs"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("picked newton (full batch, 2 parameters")
+    );
     let (code, err) = fit_error(&[
         &data("engel.csv"),
         "-t",

@@ -40,6 +40,16 @@ pub enum Error {
         /// Extra advice, e.g. ", or turn standardisation on".
         hint: &'static str,
     },
+    /// The cost or its gradient is not finite at the starting point, although the parameters
+    /// are: a number overflowed (e.g. raw features near the largest float). Never taken for
+    /// convergence; later in a run the same is [`Error::Diverged`].
+    #[error(
+        "the {what} is not finite at the start although the parameters are: a number overflowed"
+    )]
+    NonFinite {
+        /// "cost" or "gradient".
+        what: &'static str,
+    },
     /// A classifier without a penalty met classes that a hyperplane separates: scaling the
     /// separating parameters up lowers the log-loss forever, so there is no finite optimum.
     #[error("the classes are linearly separable (found at epoch {epoch}: a hyperplane classifies every training row correctly): without a penalty the weights grow without bound and the fit has no finite optimum; add an L2 penalty (--l2, e.g. 1/N)")]

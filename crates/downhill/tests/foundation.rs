@@ -271,3 +271,58 @@ proptest! {
         finite_difference_check(&x, &y, d, &p, l2);
     }
 }
+
+/// An overflow at the start is an error naming what overflowed, for the training loop and
+/// for the solvers alike, never a converged run with zero epochs.
+#[test]
+fn an_overflowing_start_is_an_error_not_convergence() {
+    let x = Matrix::from_rows(&[[1e308], [-1e308], [1e308]]);
+    for solver in [None, Some("lbfgs")] {
+        let mut est = raw_gd(0.1, 10);
+        est.solver = solver.and_then(|s| downhill::solver::by_name(s, &Default::default()));
+        let err = est
+            .fit(Dataset::new(x.clone(), vec![1.0, 2.0, 3.0]).unwrap())
+            .unwrap_err();
+        assert_eq!(err, Error::NonFinite { what: "gradient" }, "{solver:?}");
+    }
+}
+
+/// The default fit works on a centred and scaled target, and reports in the data's units:
+/// the history's costs are the cost of its parameters on the data, epoch by epoch.
+#[test]
+fn the_scaled_target_is_invisible_in_the_results() {
+    let data = dataset(
+        "stackloss.csv",
+        &["AIRFLOW", "WATERTEMP", "ACIDCONC"],
+        "STACKLOSS",
+    );
+    let mut est = LinearRegression {
+        config: TrainConfig {
+            max_epochs: 20,
+            ..TrainConfig::default()
+        },
+        ..LinearRegression::default()
+    };
+    let fit = est.fit(data.clone()).unwrap();
+    for k in [0, 1, 7, 20] {
+        let p = fit.history.params(k).unwrap();
+        let d = p.len() - 1;
+        let n = data.y.len() as f64;
+        let mse: f64 = data
+            .x
+            .iter_rows()
+            .zip(&data.y)
+            .map(|(r, y)| {
+                let pred: f64 = r.iter().zip(&p[..d]).map(|(a, b)| a * b).sum::<f64>() + p[d];
+                (y - pred) * (y - pred)
+            })
+            .sum::<f64>()
+            / n;
+        let rec = fit.history.records()[k].cost;
+        assert!(rel(rec, mse) < 1e-12, "epoch {k}: {rec} vs {mse}");
+    }
+    // Epoch 0 is the best constant model: the intercept at the target's mean.
+    let p0 = fit.history.params(0).unwrap();
+    let mean = data.y.iter().sum::<f64>() / data.y.len() as f64;
+    assert!(rel(p0[3], mean) < 1e-14 && p0[..3].iter().all(|w| *w == 0.0));
+}

@@ -204,28 +204,27 @@ fn init_forgets_the_state() {
 #[test]
 fn every_optimizer_fits_stackloss() {
     // (optimizer, schedule, learning rate, epoch limit). Where the default learning rate
-    // gets there it is used; the others, and why:
-    // - adagrad: at 0.01 the accumulated G freezes the steps far from the answer;
-    // - adadelta: at a constant rate it stalls near the answer and then drifts away (the
-    //   cost slowly rises: Zeiler's rule is not a descent method), so it anneals;
+    // gets there quickly it is used; the others, and why:
+    // - adagrad: at 0.01 the accumulated G slows the steps (error 3e-5 after 50,000);
     // - rmsprop: at a constant rate the steps stay about lr (g / rms(g) ~ 1) and it
-    //   hovers around the answer, so it decays; 0.1 to travel the intercept's 17.5 first;
-    // - amsgrad: at 0.001 the frozen maximal second moment makes it crawl;
+    //   hovers around the answer, so it decays;
+    // - nadam: at a constant rate it crawls at a distance proportional to lr, so it decays;
+    // - amsgrad: at 0.001 the frozen maximal second moment makes it crawl (40,599 epochs);
     // - adamw: keeps its decay of 0.01, which Adam's normalised step nearly cancels, so
     //   it lands within 4e-6 of least squares (an L2 penalty of 0.01 would not).
     let cases: [(&str, &str, f64, usize); 12] = [
-        ("gd", "constant", 0.1, 1_000),          // 617 epochs
-        ("sgd", "constant", 0.1, 1_000),         // 617
-        ("momentum", "constant", 0.01, 1_000),   // 565
-        ("nesterov", "constant", 0.01, 1_000),   // 479
-        ("adagrad", "constant", 1.0, 4_000),     // 2584
-        ("adadelta", "cosine:5000", 1.0, 6_000), // 4409
-        ("rmsprop", "exp:0.995", 0.1, 3_000),    // 1582
-        ("adam", "constant", 0.001, 40_000),     // 25781
-        ("adamax", "constant", 0.002, 20_000),   // 10928
-        ("nadam", "constant", 0.002, 25_000),    // 16176
-        ("amsgrad", "constant", 0.03, 15_000),   // 8496
-        ("adamw", "constant", 0.001, 60_000),    // 60000, at the limit
+        ("gd", "constant", 0.1, 1_000),         // 629 epochs
+        ("sgd", "constant", 0.1, 1_000),        // 629
+        ("momentum", "constant", 0.01, 1_000),  // 527
+        ("nesterov", "constant", 0.01, 1_000),  // 479
+        ("adagrad", "constant", 1.0, 1_000),    // 209
+        ("adadelta", "constant", 0.1, 4_000),   // 2097
+        ("rmsprop", "exp:0.995", 0.1, 3_000),   // 1586
+        ("adam", "constant", 0.001, 15_000),    // 7255
+        ("adamax", "constant", 0.002, 8_000),   // 4043
+        ("nadam", "exp:0.9995", 0.002, 30_000), // 18202
+        ("amsgrad", "constant", 0.03, 2_000),   // 559
+        ("adamw", "constant", 0.001, 60_000),   // 60000, at the limit
     ];
     assert_eq!(cases.len(), CATALOG.len());
     for (name, schedule, lr, max_epochs) in cases {
@@ -460,7 +459,7 @@ fn gradient_noise_is_seeded_and_annealed() {
         let opt = wrap(
             build("sgd", &Hyper::default()).unwrap(),
             &Extras {
-                noise: Some(0.01),
+                noise: Some(0.001),
                 seed,
                 ..Extras::default()
             },
@@ -481,7 +480,7 @@ fn gradient_noise_is_seeded_and_annealed() {
     let (a, b, c) = (run(1), run(1), run(2));
     assert_eq!(a, b);
     assert_ne!(a, c);
-    // Noise of 0.01 perturbs but does not wreck the fit.
+    // Noise of 0.001 (in the standardised coordinates) perturbs but does not wreck the fit.
     assert!(
         rel_error(&a) < 0.05 && rel_error(&a) > 1e-9,
         "{:e}",

@@ -1,6 +1,6 @@
 //! Training on data streamed chunk by chunk gives the in-memory answer.
 
-use downhill::data::{Dataset, Matrix, StandardizerBuilder};
+use downhill::data::{Dataset, Matrix, StandardizerBuilder, TargetScale};
 use downhill::estimator::{LinearRegression, RegressionLoss};
 use downhill::optim::{Optimizer, Sgd};
 use downhill::schedule::{Constant, Schedule};
@@ -79,15 +79,23 @@ fn stream(
     let mut chunk = Chunk::new(4, 777);
     // First pass: the standardisation statistics.
     let mut builder = StandardizerBuilder::new(4, true);
+    let mut targets = StandardizerBuilder::new(1, true);
     while source.next_chunk(&mut chunk)? {
         builder.add_rows(chunk.x());
+        targets.add_rows(chunk.y());
     }
     source.rewind()?;
+    let t = targets.finish()?;
     let model = StreamModel {
         loss: RegressionLoss::Squared,
         fit_intercept: true,
         penalty: Default::default(),
         standardizer: Some(builder.finish()?),
+        // The target scaled as `LinearRegression` scales it.
+        target: TargetScale {
+            mean: t.mean[0],
+            scale: t.scale[0],
+        },
     };
     let mut optimizer: Box<dyn Optimizer> = Box::new(Sgd::new());
     let mut schedule: Box<dyn Schedule> = Box::new(Constant(lr));

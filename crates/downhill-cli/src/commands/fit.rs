@@ -131,15 +131,17 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let data = Dataset::new(x, y).map_err(flagged)?;
     let load_seconds = load_start.elapsed().as_secs_f64();
 
-    let method = method::build(&args.train)?;
+    let penalty = penalty(m)?;
+    let n_classes = classes.as_ref().map_or(1, Vec::len);
+    let exact = exact_hessian_params(m, design.terms.len())?;
+    let method = method::build_for(&args.train, exact, penalty.l1 > 0.0)?;
+    // On stderr, so that it is said with --json too.
     if let Some(note) = &method.note {
-        if !args.out.json {
+        if !args.train.quiet {
             eprintln!("downhill: {note}");
         }
     }
     let config = method::config(&args.train)?;
-    let penalty = penalty(m)?;
-    let n_classes = classes.as_ref().map_or(1, Vec::len);
     check_init(args, &design, n_classes)?;
     let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
     let fit = match m.model {
@@ -218,6 +220,21 @@ pub fn run(args: &FitArgs) -> Result<()> {
     finish(args, &run, &fit)
 }
 
+/// The parameter count of a model whose loss has exact, not almost-everywhere-zero, second
+/// derivatives (what `--optimizer auto` needs to pick Newton); `None` otherwise.
+fn exact_hessian_params(m: &ModelArgs, terms: usize) -> Result<Option<usize>> {
+    let curved = match m.model {
+        ModelKind::Linear => matches!(
+            regression_loss(m)?,
+            RegressionLoss::Squared | RegressionLoss::Huber(_)
+        ),
+        ModelKind::Logistic => classification_loss(m, false)? == ClassificationLoss::Log,
+        // The softmax model provides no Hessian.
+        ModelKind::Softmax => false,
+    };
+    Ok(curved.then_some(terms + usize::from(!m.no_intercept)))
+}
+
 fn precision(m: &ModelArgs) -> downhill::data::Precision {
     match m.precision {
         crate::cli::Precision::F64 => downhill::data::Precision::F64,
@@ -225,7 +242,7 @@ fn precision(m: &ModelArgs) -> downhill::data::Precision {
     }
 }
 
-fn model_name(k: ModelKind) -> &'static str {
+pub(crate) fn model_name(k: ModelKind) -> &'static str {
     match k {
         ModelKind::Linear => "linear",
         ModelKind::Logistic => "logistic",
@@ -270,7 +287,7 @@ fn classification_loss(m: &ModelArgs, softmax: bool) -> Result<ClassificationLos
     }
 }
 
-fn penalty(m: &ModelArgs) -> Result<Penalty> {
+pub(crate) fn penalty(m: &ModelArgs) -> Result<Penalty> {
     match (m.l1_ratio, m.penalty) {
         (Some(r), Some(a)) => {
             if m.l1.is_some() || m.l2.is_some() {
@@ -339,8 +356,8 @@ fn history_names(terms: &[String], classes: Option<&[String]>, intercept: bool) 
     }
 }
 
-/// Library errors, reworded with the user's names and flags.
-fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
+/// Library errors, reworded with the user's names and flags (shared with the streamed fit).
+pub(crate) fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
     match e {
         Error::ConstantFeature { column } => anyhow::anyhow!(
             "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
@@ -351,9 +368,27 @@ fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Er
             "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
             if m.no_standardize { ", or drop --no-standardize" } else { "" }
         ),
+        e @ Error::NonFinite { .. } => non_finite(&e, data, m.no_standardize),
         e @ Error::Separable { .. } => anyhow::anyhow!("{e}"),
+        Error::Source(message) => anyhow::anyhow!("{message}"),
         e => flagged(e),
     }
+}
+
+/// An overflow of the cost or gradient at the start, with what to change.
+pub(crate) fn non_finite(e: &Error, data: &Path, raw: bool) -> anyhow::Error {
+    let Error::NonFinite { what } = e else {
+        return anyhow::anyhow!("{e}");
+    };
+    let advice = if raw {
+        "the raw features are too large for --no-standardize: drop --no-standardize, or rescale the columns"
+    } else {
+        "rescale the columns of the data"
+    };
+    anyhow::anyhow!(
+        "{}: the {what} overflowed at the start (it is not finite): {advice}; no model was written",
+        data.display()
+    )
 }
 
 /// The columns the data pictures need, copied before the data goes to the estimator.
@@ -597,10 +632,22 @@ pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Outcome) -> Result<()> {
             tol: run.config.tol,
             seed: run.config.seed,
             stop_reason: fit.stop_reason.as_str().into(),
+            converged: fit.stop_reason.converged(),
             rows: run.rows,
+            penalty_on: if m.no_standardize {
+                "raw_weights"
+            } else {
+                "standardized_weights"
+            }
+            .into(),
         },
         cost: fit.cost,
     };
+    if !args.train.quiet {
+        if let Some(warning) = report::not_converged(fit, run) {
+            eprintln!("downhill: warning: {warning}");
+        }
+    }
     if let Some(path) = &args.out.history {
         report::write_history(
             path,

@@ -9,21 +9,19 @@
 //! one for the metrics.
 
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
-use crate::commands::fit::{finish, Outcome, Run};
+use crate::commands::fit::{explain, finish, model_name, penalty, Outcome, Run};
 use crate::design::Design;
 use crate::io::chunks::{CsvChunks, ParquetChunks};
 use crate::io::table::{self, Format};
-use crate::method::{self, flagged};
+use crate::method;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
-use downhill::data::{Standardizer, StandardizerBuilder};
+use downhill::data::{Standardizer, StandardizerBuilder, TargetScale};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
 use downhill::numeric::{dot, CompensatedSum};
-use downhill::penalty::Penalty;
 use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
-use std::path::Path;
 use std::time::Instant;
 
 /// Share of the memory limit given to the chunk buffer; the rest covers the reader's
@@ -173,7 +171,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let penalty = penalty(m)?;
     let mut method = method::build(&args.train)?;
     if let Some(note) = &method.note {
-        if !args.out.json {
+        if !args.train.quiet {
             eprintln!("downhill: {note}");
         }
     }
@@ -229,10 +227,12 @@ pub fn run(args: &FitArgs) -> Result<()> {
 
     // First pass: rows, standardisation statistics, the targets' sum (for R^2).
     let mut stats = StandardizerBuilder::new(d, !m.no_intercept);
+    let mut y_stats = StandardizerBuilder::new(1, !m.no_intercept);
     let mut y_sum = CompensatedSum::default();
     source.rewind().map_err(explain)?;
     while source.next_chunk(&mut chunk).map_err(explain)? {
         stats.add_rows(chunk.x());
+        y_stats.add_rows(chunk.y());
         chunk.y().iter().for_each(|v| y_sum.add(*v));
     }
     let rows = stats.rows();
@@ -247,10 +247,33 @@ pub fn run(args: &FitArgs) -> Result<()> {
     } else {
         Some(stats.finish().map_err(explain)?)
     };
+    // The target as the in-memory fit scales it; a constant one is only centred.
+    let target = match (m.no_standardize, y_stats.finish()) {
+        (true, _) => TargetScale::IDENTITY,
+        (false, Ok(s)) => TargetScale {
+            mean: s.mean[0],
+            scale: s.scale[0],
+        },
+        (false, Err(_)) => TargetScale {
+            mean: if m.no_intercept {
+                0.0
+            } else {
+                y_sum.value() / rows as f64
+            },
+            scale: 1.0,
+        },
+    };
     let load_seconds = load_start.elapsed().as_secs_f64();
 
     let init = match &args.init {
-        None => vec![0.0; dim],
+        // Zeros in the optimizer's coordinates, as in memory: the intercept at the mean.
+        None => {
+            let mut p = vec![0.0; dim];
+            if !m.no_intercept {
+                p[d] = target.mean;
+            }
+            p
+        }
         Some(p) => to_inner(standardizer.as_ref(), p, !m.no_intercept),
     };
     let model = StreamModel {
@@ -258,6 +281,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         fit_intercept: !m.no_intercept,
         penalty,
         standardizer,
+        target,
     };
     let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
     let result = train_streaming(
@@ -361,14 +385,6 @@ fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
     out
 }
 
-fn model_name(k: ModelKind) -> &'static str {
-    match k {
-        ModelKind::Linear => "linear",
-        ModelKind::Logistic => "logistic",
-        ModelKind::Softmax => "softmax",
-    }
-}
-
 fn loss_kind_name(k: LossKind) -> String {
     clap::ValueEnum::to_possible_value(&k).map_or_else(|| "?".into(), |v| v.get_name().to_string())
 }
@@ -384,45 +400,6 @@ fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
             loss_kind_name(other)
         ),
     })
-}
-
-/// The penalty the flags ask for (as `fit` reads them).
-fn penalty(m: &ModelArgs) -> Result<Penalty> {
-    match (m.l1_ratio, m.penalty) {
-        (Some(r), Some(a)) => {
-            if m.l1.is_some() || m.l2.is_some() {
-                bail!("--l1-ratio with --penalty sets both strengths: leave out --l1 and --l2");
-            }
-            if r > 1.0 {
-                bail!("--l1-ratio {r} must be between 0 and 1");
-            }
-            Ok(Penalty {
-                l1: a * r,
-                l2: a * (1.0 - r),
-            })
-        }
-        _ => Ok(Penalty {
-            l1: m.l1.unwrap_or(0.0),
-            l2: m.l2.unwrap_or(0.0),
-        }),
-    }
-}
-
-/// Library errors, in the user's names and flags.
-fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
-    match e {
-        Error::Source(message) => anyhow!("{message}"),
-        Error::ConstantFeature { column } => anyhow!(
-            "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
-            data.display(),
-            terms.get(column).map_or("?", String::as_str)
-        ),
-        Error::Diverged { epoch, cost, lr, .. } => anyhow!(
-            "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
-            if m.no_standardize { ", or drop --no-standardize" } else { "" }
-        ),
-        e => flagged(e),
-    }
 }
 
 #[cfg(test)]

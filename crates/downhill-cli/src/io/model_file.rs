@@ -90,8 +90,16 @@ pub struct Training {
     pub seed: u64,
     /// Why training stopped.
     pub stop_reason: String,
+    /// Whether it stopped on a tolerance (false at the epoch or time limit, or interrupted).
+    #[serde(default)]
+    pub converged: bool,
     /// Rows used.
     pub rows: usize,
+    /// What `l1` and `l2` penalise: `standardized_weights` (the weights of the z-scored
+    /// features, glmnet's convention; the default fit) or `raw_weights` (with
+    /// `--no-standardize`). The weights written are in original units either way.
+    #[serde(default)]
+    pub penalty_on: String,
 }
 
 impl ModelFile {

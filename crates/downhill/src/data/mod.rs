@@ -1,5 +1,5 @@
 //! Data: a row-major feature matrix (`f64`, or `f32` to halve the bytes a pass reads),
-//! targets, and standardisation.
+//! targets, and standardisation (of the features, and of a regression's target).
 //!
 //! Rows are contiguous so that one pass over a block of rows reads memory in order.
 
@@ -7,8 +7,10 @@ mod dataset;
 mod matrix;
 mod polynomial;
 mod standardize;
+mod target;
 
 pub use dataset::Dataset;
 pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
 pub use standardize::{Standardizer, StandardizerBuilder};
+pub use target::TargetScale;

@@ -1,6 +1,8 @@
 use super::common::{shuffle_for_batches, Stored, Watch};
 use super::polynomial::{self, PolynomialBasis};
-use crate::data::{Dataset, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer};
+use crate::data::{
+    Dataset, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer, TargetScale,
+};
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::metrics::Scores;
 use crate::model::Linear;
@@ -9,7 +11,9 @@ use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
 use crate::solver::Solver;
-use crate::train::{History, NoObserver, Observer, Report, StopReason, TrainConfig, Trainer};
+use crate::train::{
+    History, NoObserver, Observer, Report, StopReason, TargetUnits, TrainConfig, Trainer,
+};
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -21,8 +25,10 @@ use std::time::Duration;
 /// (`l = (y - pred)^2`); [`RegressionLoss`] gives robust alternatives.
 ///
 /// With `standardize` (the default) the features are turned into z-scores inside the fit
-/// (only scaled, not centred, without an intercept), the optimizer works on those, and the
-/// result is mapped back exactly to the original units. Without it, the textbook update
+/// (only scaled, not centred, without an intercept), and so is the target ([`TargetScale`]):
+/// the optimizer works on those, in coordinates where every default learning rate works, and
+/// the result (weights, intercept, cost, history, gradient norm) is mapped back exactly to the
+/// data's units. Without it, the textbook update
 /// `m -= lr * df/dm; b -= lr * df/db` runs on the raw data.
 #[derive(Debug)]
 pub struct LinearRegression {
@@ -44,8 +50,10 @@ pub struct LinearRegression {
     pub polynomial: Option<PolynomialFeatures>,
     /// The per-row loss (default: squared error).
     pub loss: RegressionLoss,
-    /// Penalty on the weights (in the optimizer's coordinates: standardised weights when
-    /// standardising, as scikit-learn on scaled data).
+    /// Penalty on the weights, in the data's cost units: with `standardize` it applies to the
+    /// weights of the z-scored features (glmnet's convention, scikit-learn's `StandardScaler`
+    /// then a penalised model), although the weights are reported in original units; without
+    /// it, to the raw weights.
     pub penalty: Penalty,
     /// Starting point `[w_1, .., w_d, b]` in original units (`b` only with an intercept);
     /// zeros when `None`.
@@ -90,8 +98,9 @@ impl Default for LinearRegression {
     }
 }
 
-/// The per-row loss of [`LinearRegression`], in the residual `r = pred - y` (the target's
-/// units: the targets are never standardised).
+/// The per-row loss of [`LinearRegression`], in the residual `r = pred - y`, in the target's
+/// units (inside a standardised fit, [`RegressionLoss::scaled`] restates it for the scaled
+/// target).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub enum RegressionLoss {
     /// `r^2` ([`Squared`]): least squares.
@@ -107,6 +116,37 @@ pub enum RegressionLoss {
 }
 
 impl RegressionLoss {
+    /// The same loss for a target divided by `s`, and the factor `c` that turns its cost back
+    /// into this one's: `l(s r') = c l_s(r')`, `c = s^2` for the squared and Huber losses
+    /// (Huber's threshold becomes `delta / s`), `c = s` for the absolute and
+    /// epsilon-insensitive ones (`epsilon / s`).
+    pub fn scaled(&self, s: f64) -> (RegressionLoss, f64) {
+        match *self {
+            RegressionLoss::Squared => (RegressionLoss::Squared, s * s),
+            RegressionLoss::Huber(d) => (RegressionLoss::Huber(d / s), s * s),
+            RegressionLoss::Absolute => (RegressionLoss::Absolute, s),
+            RegressionLoss::EpsilonInsensitive(e) => (RegressionLoss::EpsilonInsensitive(e / s), s),
+        }
+    }
+
+    /// The loss and penalty of the problem on a target scaled by `target`, and the factor that
+    /// turns its cost back into the original problem's (which it equals divided by that
+    /// factor, with the same minimiser: weights scale by `target.scale`, the intercept moves
+    /// by the mean). The penalty's L1 part scales by `s / c`, its L2 part by `s^2 / c`.
+    pub fn for_target(
+        &self,
+        penalty: Penalty,
+        target: TargetScale,
+    ) -> (RegressionLoss, Penalty, f64) {
+        let s = target.scale;
+        let (loss, c) = self.scaled(s);
+        let penalty = Penalty {
+            l1: penalty.l1 * s / c,
+            l2: penalty.l2 * s * s / c,
+        };
+        (loss, penalty, c)
+    }
+
     /// Checks the loss's parameter.
     fn check(&self) -> Result<()> {
         match *self {
@@ -216,6 +256,14 @@ impl LinearRegression {
             s.transform(&mut x);
         }
         let basis = expanded.zip(standardizer.clone()).map(|(e, s)| e.finish(s));
+        let target = if self.standardize {
+            TargetScale::fit(&y, self.fit_intercept)
+        } else {
+            TargetScale::IDENTITY
+        };
+        target.transform(&mut y);
+        // The scaled problem is the original one divided by `factor`: same minimiser.
+        let (loss, penalty, factor) = self.loss.for_target(self.penalty, target);
         if self.validation_fraction.is_none() {
             shuffle_for_batches(&mut x, &mut y, &config);
         }
@@ -231,18 +279,31 @@ impl LinearRegression {
                 })
             }
             Some(p) => {
-                polynomial::to_inner(basis.as_ref(), standardizer.as_ref(), p, self.fit_intercept)
+                let mut inner = polynomial::to_inner(
+                    basis.as_ref(),
+                    standardizer.as_ref(),
+                    p,
+                    self.fit_intercept,
+                );
+                target.to_scaled(&mut inner, self.fit_intercept);
+                inner
             }
         };
-        let mut watch = Watch::new(observer, &self.penalty, &config, dim);
+        let units = TargetUnits {
+            target,
+            factor,
+            intercept: self.fit_intercept,
+        };
+        let mut observer = units.observer(observer);
+        let mut watch = Watch::new(&mut observer, &penalty, &config, dim);
         let mut trainer = Trainer {
             config,
             optimizer: std::mem::replace(&mut self.optimizer, Box::new(Sgd::new())),
             schedule: std::mem::replace(&mut self.schedule, Box::new(Constant(0.0))),
             solver: self.solver.take(),
         };
-        let (icpt, pen) = (self.fit_intercept, self.penalty);
-        let result = match self.loss {
+        let (icpt, pen) = (self.fit_intercept, penalty);
+        let result = match loss {
             RegressionLoss::Squared => {
                 run(&mut trainer, x, &y, Squared, icpt, pen, init, &mut watch)
             }
@@ -265,14 +326,21 @@ impl LinearRegression {
         let report = result.map_err(|e| match e {
             Error::Diverged {
                 epoch, cost, lr, ..
-            } if standardizer.is_none() => Error::Diverged {
+            } => Error::Diverged {
                 epoch,
-                cost,
+                cost: cost * factor,
                 lr,
-                hint: ", or standardise the features",
+                hint: if standardizer.is_none() {
+                    ", or standardise the features"
+                } else {
+                    ""
+                },
             },
             e => e,
         })?;
+        target.inverse_transform(&mut y);
+        let mut report = report;
+        units.report(&mut report);
         let mut history = report.history;
         let fit_intercept = self.fit_intercept;
         let to_outer =

@@ -31,6 +31,9 @@ pub enum ClassificationLoss {
 /// with the penalty on the standardised weights (as scikit-learn on scaled data) and the
 /// result mapped back to the original units.
 ///
+/// With `standardize` and an intercept, and no `init`, the intercept starts at the log-odds
+/// of the class frequencies.
+///
 /// Without a penalty, classes that a hyperplane separates have no finite optimum (the
 /// log-loss goes to 0 as the weights grow, and gradient descent creeps towards it for ever):
 /// the fit stops with [`Error::Separable`] once a separating hyperplane is found. Gradient
@@ -162,6 +165,19 @@ impl FittedLogistic {
     }
 }
 
+/// The intercept of the best constant model, `ln(p / (1 - p))` for the share `p` of class 1:
+/// with centred features, the start that leaves the optimizer only the weights to find (the
+/// intercept would otherwise travel there at about one learning rate per step). 0 when a
+/// class is missing.
+fn log_odds(y: &[f64]) -> f64 {
+    let p = y.iter().sum::<f64>() / y.len().max(1) as f64;
+    if p > 0.0 && p < 1.0 {
+        (p / (1.0 - p)).ln()
+    } else {
+        0.0
+    }
+}
+
 impl LogisticRegression {
     /// Fits `data` (targets 0 or 1; consumed: standardised in place, no copy).
     pub fn fit(&mut self, data: Dataset) -> Result<FittedLogistic> {
@@ -186,7 +202,13 @@ impl LogisticRegression {
             &self.config,
         )?;
         let init = match &self.init {
-            None => vec![0.0; dim],
+            None => {
+                let mut p = vec![0.0; dim];
+                if fit_intercept && prep.standardizer.is_some() {
+                    p[d] = log_odds(&prep.y[..prep.n_train()]);
+                }
+                p
+            }
             Some(p) if p.len() != dim => {
                 return Err(Error::Shape {
                     what: "initial parameters (weights, then intercept)",

@@ -21,7 +21,9 @@ use std::time::Duration;
 /// [`LinearRegression`](super::LinearRegression), each class's row mapped back separately.
 ///
 /// With an L2 penalty the weights are unique; the intercepts are determined only up to a
-/// common shift, and starting from zero (the default) they sum to zero. Without a penalty,
+/// common shift, and starting from a sum of zero they keep it (the gradient's intercept part
+/// sums to zero). By default, with standardisation, they start at the centred logarithms of
+/// the class frequencies (the best constant model); otherwise at zero. Without a penalty,
 /// parameters that classify every training row correctly prove that there is no finite
 /// optimum: the fit stops with [`Error::Separable`]. A single class separable from the rest
 /// (iris' setosa) also leaves no finite optimum but is not detected: its weights grow until
@@ -160,6 +162,23 @@ impl FittedSoftmax {
     }
 }
 
+/// `ln(p_k) - mean_k ln(p_k)` for the class shares `p_k` of `y`: the intercepts of the best
+/// constant model, summing to zero. Zeros when a class has no rows.
+fn log_frequencies(y: &[f64], n_classes: usize) -> Vec<f64> {
+    let mut counts = vec![0usize; n_classes];
+    for &c in y {
+        if let Some(k) = counts.get_mut(c as usize) {
+            *k += 1;
+        }
+    }
+    if counts.contains(&0) {
+        return vec![0.0; n_classes];
+    }
+    let logs: Vec<f64> = counts.iter().map(|&k| (k as f64).ln()).collect();
+    let mean = logs.iter().sum::<f64>() / n_classes as f64;
+    logs.iter().map(|l| l - mean).collect()
+}
+
 impl SoftmaxRegression {
     /// Fits `data` (targets are class indices; consumed: standardised in place, no copy).
     pub fn fit(&mut self, data: Dataset) -> Result<FittedSoftmax> {
@@ -196,7 +215,16 @@ impl SoftmaxRegression {
         )?;
         let s = prep.standardizer.as_ref();
         let init = match &self.init {
-            None => vec![0.0; dim],
+            None => {
+                let mut p = vec![0.0; dim];
+                if fit_intercept && s.is_some() {
+                    let b = log_frequencies(&prep.y[..prep.n_train()], n_classes);
+                    for (row, b) in p.chunks_exact_mut(stride).zip(b) {
+                        row[d] = b;
+                    }
+                }
+                p
+            }
             Some(p) if p.len() != dim => {
                 return Err(Error::Shape {
                     what: "initial parameters (per class: weights, then intercept)",

@@ -678,6 +678,10 @@ impl<L: Loss> FiniteSum for Linear<'_, L> {
         let d = self.x.cols();
         self.penalty.prox(&mut params[..d], step);
     }
+
+    fn has_prox(&self) -> bool {
+        self.penalty.l1 > 0.0
+    }
 }
 
 #[cfg(test)]

@@ -256,6 +256,10 @@ impl FiniteSum for Softmax<'_> {
                 .prox(&mut params[k * stride..k * stride + d], step);
         }
     }
+
+    fn has_prox(&self) -> bool {
+        self.penalty.l1 > 0.0
+    }
 }
 
 #[cfg(test)]

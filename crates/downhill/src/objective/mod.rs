@@ -103,6 +103,12 @@ pub trait FiniteSum {
     /// step size `step`. Nothing by default.
     fn prox(&self, _params: &mut [f64], _step: f64) {}
 
+    /// Whether [`FiniteSum::prox`] does anything (an L1 part): methods that choose their own
+    /// steps work on the smooth part only, so they refuse such problems.
+    fn has_prox(&self) -> bool {
+        false
+    }
+
     /// Whether [`FiniteSum::hessian_sum`] is available (Newton's method needs it).
     fn has_hessian(&self) -> bool {
         false

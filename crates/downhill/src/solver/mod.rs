@@ -56,11 +56,13 @@
 //! assert!(out.report.stop_reason.converged());
 //! ```
 
+mod auto;
 mod cg;
 mod lbfgs;
 mod newton;
 mod steepest;
 
+pub use auto::{auto, AutoProblem, NEWTON_MAX_PARAMS};
 pub use cg::{Beta, ConjugateGradient};
 pub use lbfgs::Lbfgs;
 pub use newton::Newton;
@@ -263,6 +265,18 @@ pub fn by_name(name: &str, options: &SolverOptions) -> Option<Box<dyn Solver>> {
 /// Names accepted by [`by_name`].
 pub const NAMES: &[&str] = &["gd+armijo", "gd+wolfe", "cg", "cg-fr", "lbfgs", "newton"];
 
+/// Which of a cost and its gradient's norm is not finite, if either: the check every run
+/// makes at its start, so that an overflow is never mistaken for a vanishing gradient.
+pub(crate) fn non_finite(cost: f64, grad_norm: f64) -> Option<&'static str> {
+    if !cost.is_finite() {
+        Some("cost")
+    } else if !grad_norm.is_finite() {
+        Some("gradient")
+    } else {
+        None
+    }
+}
+
 /// Advice appended to [`Error::Diverged`]'s message: the step came from a line search.
 const DIVERGED_HINT: &str =
     " (the step was chosen by a line search: the objective may be unbounded below)";
@@ -279,8 +293,8 @@ const DIVERGED_HINT: &str =
 ///
 /// # Errors
 /// [`Error::Shape`] or [`Error::InvalidSetting`] for a bad start or setting, or a solver that
-/// needs the Hessian without one; [`Error::Diverged`] when the cost or the parameters stop
-/// being finite.
+/// needs the Hessian without one; [`Error::NonFinite`] when the cost or gradient is not
+/// finite at the start; [`Error::Diverged`] when the cost or the parameters stop being finite.
 pub fn solve<S: Solver + ?Sized>(
     solver: &mut S,
     problem: Problem<'_>,
@@ -302,11 +316,8 @@ pub fn solve<S: Solver + ?Sized>(
     let mut evaluations = 1;
     let mut hessians = 0;
     let mut grad_norm = norm(&grad);
-    if !cost.is_finite() || !grad_norm.is_finite() {
-        return Err(Error::setting(
-            "initial parameters",
-            format!("the cost ({cost:e}) or its gradient is not finite there"),
-        ));
+    if let Some(what) = non_finite(cost, grad_norm) {
+        return Err(Error::NonFinite { what });
     }
     let gtol = (config.gtol * grad_norm).max(config.gtol_abs);
     let mut patience = Patience::new(cost);

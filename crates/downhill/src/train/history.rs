@@ -74,6 +74,11 @@ impl History {
         self.dim
     }
 
+    /// Rewrites every record (e.g. costs into the data's units).
+    pub fn map_records(&mut self, f: impl FnMut(&mut EpochRecord)) {
+        self.records.iter_mut().for_each(f);
+    }
+
     /// Rewrites every recorded parameter vector (e.g. into original units).
     pub fn map_params(&mut self, mut f: impl FnMut(&mut [f64])) {
         if self.dim == 0 {

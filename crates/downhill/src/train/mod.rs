@@ -6,6 +6,7 @@ mod history;
 mod observer;
 mod stop;
 mod stream;
+mod target_units;
 mod trainer;
 
 pub use config::TrainConfig;
@@ -13,4 +14,5 @@ pub use history::{EpochRecord, History};
 pub use observer::{EpochInfo, NoObserver, Observer};
 pub use stop::StopReason;
 pub use stream::{train_streaming, Chunk, ChunkSource, StreamModel};
+pub(crate) use target_units::TargetUnits;
 pub use trainer::{Report, Trainer};

@@ -15,7 +15,8 @@ pub struct EpochInfo<'a> {
     pub lr: f64,
     /// Cost on the held-out rows.
     pub validation_cost: Option<f64>,
-    /// The parameters (in the optimizer's coordinates).
+    /// The parameters (in the optimizer's coordinates for the features: standardised ones
+    /// when the estimator standardises; the target's own units).
     pub params: &'a [f64],
 }
 

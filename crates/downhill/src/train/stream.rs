@@ -17,7 +17,7 @@
 //! The library does no I/O: the caller's source reads, this module computes.
 
 use super::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
-use crate::data::{Matrix, Standardizer};
+use crate::data::{Matrix, Standardizer, TargetScale};
 use crate::estimator::RegressionLoss;
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::model::Linear;
@@ -133,6 +133,11 @@ impl Chunk {
         }
     }
 
+    /// Scales the targets in place ([`TargetScale::transform`]).
+    pub fn scale_target(&mut self, t: &TargetScale) {
+        t.transform(&mut self.y);
+    }
+
     /// Calls `f` with the features as a [`Matrix`] (moved in and out: no copy, no
     /// allocation) and the targets.
     pub fn with_matrix<R>(&mut self, f: impl FnOnce(&Matrix, &[f64]) -> R) -> Result<R> {
@@ -169,6 +174,10 @@ pub struct StreamModel {
     /// Standardisation applied to each chunk after it is read (statistics from a first
     /// pass, e.g. [`StandardizerBuilder`](crate::data::StandardizerBuilder)).
     pub standardizer: Option<Standardizer>,
+    /// The target's scaling inside the fit ([`TargetScale`], as `LinearRegression` does when
+    /// standardising; [`TargetScale::IDENTITY`] for none). Parameters, costs and gradients
+    /// going in and out of [`train_streaming`] are in the target's own units.
+    pub target: TargetScale,
 }
 
 impl StreamModel {
@@ -186,8 +195,8 @@ impl StreamModel {
 /// `shuffle`, which shuffles inside each chunk only (see the module documentation). Stopping
 /// rules: `max_epochs`, `gtol`/`gtol_abs` (full batch), `tol` with `n_iter_no_change`,
 /// `time_limit`, an observer's `Break`; divergence is [`Error::Diverged`]. The report's
-/// parameters and history are in the optimizer's coordinates; `evaluations` counts passes
-/// over the data.
+/// parameters and history are in the coordinates of `init` (standardised features, the
+/// target's units); `evaluations` counts passes over the data.
 #[allow(clippy::too_many_arguments)]
 pub fn train_streaming(
     source: &mut dyn ChunkSource,
@@ -199,34 +208,72 @@ pub fn train_streaming(
     init: Vec<f64>,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
+    let target = model.target;
+    let (loss, penalty, factor) = model.loss.for_target(model.penalty, target);
+    let scaled = StreamModel {
+        loss,
+        penalty,
+        ..model.clone()
+    };
+    let mut init = init;
+    target.to_scaled(&mut init, model.fit_intercept);
     let mut run = Run {
         source,
         chunk,
-        model,
+        model: &scaled,
         optimizer,
         schedule,
         config,
     };
-    match model.loss {
-        RegressionLoss::Squared => run.train(Squared, init, observer),
-        RegressionLoss::Absolute => run.train(Absolute, init, observer),
-        RegressionLoss::Huber(delta) => {
-            if !(delta > 0.0 && delta.is_finite()) {
-                return Err(Error::setting(
-                    "huber delta",
-                    format!("{delta} is not a positive finite number"),
-                ));
+    let units = super::TargetUnits {
+        target,
+        factor,
+        intercept: model.fit_intercept,
+    };
+    let mut observer = units.observer(observer);
+    let mut report = run.train_loss(&mut observer, init).map_err(|e| match e {
+        Error::Diverged {
+            epoch,
+            cost,
+            lr,
+            hint,
+        } => Error::Diverged {
+            epoch,
+            cost: cost * factor,
+            lr,
+            hint,
+        },
+        e => e,
+    })?;
+    units.report(&mut report);
+    Ok(report)
+}
+
+impl Run<'_> {
+    /// Trains with the model's loss (one monomorphised kernel per loss).
+    fn train_loss(&mut self, observer: &mut dyn Observer, init: Vec<f64>) -> Result<Report> {
+        let run = self;
+        match run.model.loss {
+            RegressionLoss::Squared => run.train(Squared, init, observer),
+            RegressionLoss::Absolute => run.train(Absolute, init, observer),
+            RegressionLoss::Huber(delta) => {
+                if !(delta > 0.0 && delta.is_finite()) {
+                    return Err(Error::setting(
+                        "huber delta",
+                        format!("{delta} is not a positive finite number"),
+                    ));
+                }
+                run.train(Huber::new(delta), init, observer)
             }
-            run.train(Huber::new(delta), init, observer)
-        }
-        RegressionLoss::EpsilonInsensitive(eps) => {
-            if !(eps >= 0.0 && eps.is_finite()) {
-                return Err(Error::setting(
-                    "epsilon",
-                    format!("{eps} is not a finite number of at least 0"),
-                ));
+            RegressionLoss::EpsilonInsensitive(eps) => {
+                if !(eps >= 0.0 && eps.is_finite()) {
+                    return Err(Error::setting(
+                        "epsilon",
+                        format!("{eps} is not a finite number of at least 0"),
+                    ));
+                }
+                run.train(EpsilonInsensitive::new(eps), init, observer)
             }
-            run.train(EpsilonInsensitive::new(eps), init, observer)
         }
     }
 }
@@ -304,6 +351,7 @@ impl Run<'_> {
         if let Some(s) = &self.model.standardizer {
             self.chunk.standardize(s);
         }
+        self.chunk.scale_target(&self.model.target);
         Ok(!self.chunk.is_empty())
     }
 
@@ -452,6 +500,9 @@ impl Run<'_> {
         // The starting point: epoch 0.
         let mut cost = self.full_pass(loss, &mut work, &params, &mut grad)?;
         let mut grad_norm = norm(&grad);
+        if let Some(what) = crate::solver::non_finite(cost, grad_norm) {
+            return Err(Error::NonFinite { what });
+        }
         let f0 = cost;
         let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
         let mut lr = self.schedule.lr(1);
@@ -522,6 +573,7 @@ impl Run<'_> {
                 }
             }
             if !cost.is_finite()
+                || !grad_norm.is_finite()
                 || cost - f0 > DIVERGENCE_FACTOR * f0.abs().max(f64::MIN_POSITIVE)
                 || params.iter().any(|p| !p.is_finite())
             {

@@ -170,6 +170,9 @@ impl Trainer {
         // The starting point: epoch 0.
         let mut cost = full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
         let mut grad_norm = norm(&grad);
+        if let Some(what) = solver::non_finite(cost, grad_norm) {
+            return Err(Error::NonFinite { what });
+        }
         let mut validation_cost = eval_valid(&mut work, &params);
         let f0 = cost;
         let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
@@ -276,7 +279,10 @@ impl Trainer {
                     grad_norm = norm(&epoch_grad);
                 }
             }
+            // An overflowing gradient with a finite cost diverges too (it would otherwise
+            // stall the loop with NaN steps, or pass the gradient test with a NaN norm).
             if !cost.is_finite()
+                || !grad_norm.is_finite()
                 || cost - f0 > DIVERGENCE_FACTOR * f0.abs().max(f64::MIN_POSITIVE)
                 || params.iter().any(|p| !p.is_finite())
             {
@@ -352,6 +358,16 @@ fn solve_full_batch<P: FiniteSum + ?Sized>(
     config: &TrainConfig,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
+    if problem.has_prox() {
+        return Err(Error::setting(
+            "optimizer",
+            format!(
+                "{} works on smooth objectives and would ignore the L1 penalty: use a first-order \
+                 optimizer (gd, adam, ...), whose proximal step applies it",
+                solver.name()
+            ),
+        ));
+    }
     if solver.needs_hessian() && !problem.has_hessian() {
         return Err(Error::setting(
             "optimizer",
