@@ -3,7 +3,7 @@
 //! over one contour plot, their loss curves on one chart.
 
 use super::minimize::numbers::{seconds, short};
-use super::minimize::{function, pictures, watch, Pictures};
+use super::minimize::{function, pictures, warning, watch, Pictures};
 use crate::cli::TrainArgs;
 use crate::io::table::{self, Target};
 use crate::method::{self, Method};
@@ -32,7 +32,10 @@ Examples:
 
 Each optimizer runs at its own default learning rate unless --lr (all of them) or --lrs
 (one per optimizer, '-' for the default; or several for a single optimizer) says
-otherwise. A run that diverges is reported in its row and drawn up to where it went.";
+otherwise; plain gd without a rate on a named function runs at that function's own rate and
+step budget, as in `downhill minimize` (see its --help). A run that diverges is reported in
+its row and drawn up to where it went; runs that stop at --epochs or --time-limit before
+converging are named in one warning on stderr (not with -q).";
 
 /// Arguments of `downhill compare`.
 #[derive(Debug, Args)]
@@ -141,6 +144,15 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     function::refuse_data_flags(&args.train)?;
     let start = function::start(&f, args.from.as_deref())?;
     args.pictures.check(|flag| function::check_2d(&f, flag))?;
+    // Plain gd without a rate runs at the named function's own, as in `minimize`.
+    let mut entries = entries;
+    for e in &mut entries {
+        if let Some(d) = function::apply_gd_defaults(&f, &mut e.args) {
+            e.lr = Some(d.lr);
+            e.label = format!("{} (lr {})", e.name, short(d.lr));
+        }
+    }
+    check_labels(&entries)?;
     let entrants: Vec<Entrant> = build_all(&entries)?
         .into_iter()
         .map(|(m, config)| Entrant {
@@ -280,13 +292,18 @@ fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
             args: t,
         });
     }
-    // Two runs with one label could not be told apart in the legend.
-    for (i, e) in out.iter().enumerate() {
-        if out[..i].iter().any(|o| o.label == e.label) {
+    check_labels(&out)?;
+    Ok(out)
+}
+
+/// Two runs with one label could not be told apart in the legend.
+fn check_labels(entries: &[Entry]) -> Result<()> {
+    for (i, e) in entries.iter().enumerate() {
+        if entries[..i].iter().any(|o| o.label == e.label) {
             bail!("--optimizers: {} is listed twice", e.label);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn parse_lr(s: &str) -> Result<Option<f64>> {
@@ -355,6 +372,11 @@ struct Scene {
 }
 
 fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()> {
+    if !args.train.quiet {
+        if let Some(w) = not_converged(outcomes, args.train.gtol) {
+            eprintln!("downhill: warning: {w}");
+        }
+    }
     let mut out = std::io::stdout().lock();
     let reach = |o: &Outcome| {
         scene
@@ -385,6 +407,7 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
                     "stop_reason": stop,
                     "diverged": matches!(o.run.end, End::Diverged { .. }),
                     "unbounded_below": o.run.unbounded_below,
+                    "converged": o.run.converged(),
                     "seconds": o.run.elapsed.as_secs_f64(),
                 })
             })
@@ -500,6 +523,26 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// One line on the runs that stopped at their limit before converging (a run that
+/// diverged says so in its row; one that found no bottom is reported as unbounded).
+fn not_converged(outcomes: &[Outcome], gtol: f64) -> Option<String> {
+    let short_runs: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| {
+            warning::shortfall(&o.run, gtol).map(|what| format!("{} {what}", o.entry.label))
+        })
+        .collect();
+    if short_runs.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} of {} runs did not converge: {}; try more --epochs, another --lr, or lbfgs or newton in --optimizers",
+        short_runs.len(),
+        outcomes.len(),
+        short_runs.join("; ")
+    ))
 }
 
 fn point_text(names: &[String], p: &[f64]) -> String {

@@ -4,6 +4,7 @@
 pub mod function;
 pub mod numbers;
 pub mod pictures;
+pub mod warning;
 pub mod watch;
 
 use crate::cli::TrainArgs;
@@ -29,9 +30,21 @@ Examples:
   downhill minimize saddle --epochs 300 --lr 0.01 --plot-3d saddle.png
 
 Named functions: rosenbrock, beale, booth, himmelblau, matyas, goldstein-price,
-three-hump-camel, rastrigin, ackley, saddle, bowl (`x^2 + y^2`). A formula's variables are
-its parameters, sorted by name unless --vars orders them; it starts at zeros unless --from
-says otherwise.";
+three-hump-camel, rastrigin, ackley, saddle, bowl (`0.1*x^2 + 2*y^2`). A formula's variables
+are its parameters, sorted by name unless --vars orders them; it starts at zeros unless
+--from says otherwise.
+
+Plain gd (the default) with no --lr runs on a named function at the function's own rate,
+stable from its usual start to the minimum, and stops when the gradient norm has fallen by
+--gtol: rosenbrock 0.001 (within 100000 steps unless --epochs says otherwise), beale 0.02,
+booth 0.1, himmelblau 0.01, matyas 0.1, goldstein-price 0.0001, three-hump-camel 0.1,
+rastrigin 0.001, ackley 0.01, saddle 0.1, bowl 0.1. From their usual starts, rastrigin and
+ackley end in the local minimum nearest the start, not in the global one at the origin
+(ackley's is the tip of a cone, where the gradient never vanishes). An explicit --lr is used
+as given; gd's rate on a formula is 0.1.
+
+A run that stops at --epochs or --time-limit before its tolerance holds prints a warning on
+stderr (not with -q); a function unbounded below is reported as such instead.";
 
 /// Arguments of `downhill minimize`.
 #[derive(Debug, Args)]
@@ -73,12 +86,14 @@ pub struct MinimizeArgs {
 /// Runs `downhill minimize`.
 pub fn run(args: &MinimizeArgs) -> Result<()> {
     let f = function::parse(&args.function, args.vars.as_deref())?;
-    let t = &args.train;
-    function::refuse_data_flags(t)?;
+    let mut t = args.train.clone();
+    function::refuse_data_flags(&t)?;
     let start = function::start(&f, args.from.as_deref())?;
     args.pictures.check(|flag| function::check_2d(&f, flag))?;
-    let method = method::build(t)?;
-    let config = method::config(t)?;
+    let by_function = function::apply_gd_defaults(&f, &mut t).is_some();
+    let method = method::build(&t)?;
+    let config = method::config(&t)?;
+    let gtol = config.gtol;
     let name = method.name.clone();
     let lr = method.lr;
     if let (Some(note), false) = (&method.note, args.json) {
@@ -88,7 +103,17 @@ pub fn run(args: &MinimizeArgs) -> Result<()> {
     let run = run::descend(&f, function::method(method), config, start, &mut watcher)
         .map_err(method::flagged)?;
     drop(watcher);
-    let result = Outcome::of(&f, &run, &name)?;
+    let mut result = Outcome::of(&f, &run, &name)?;
+    result.default_rate = by_function;
+    if !t.quiet {
+        if let Some(what) = warning::shortfall(&run, gtol) {
+            eprintln!(
+                "downhill: warning: {} did not converge: it {what}; try {}",
+                f.describe(),
+                warning::advice(&name)
+            );
+        }
+    }
 
     if let Some(path) = &args.path {
         write_path(path, &f, &run)?;
@@ -115,6 +140,9 @@ struct Outcome {
     /// Said to people.
     stop_text: String,
     unbounded: bool,
+    converged: bool,
+    /// The rate is the named function's own (plain gd, no --lr).
+    default_rate: bool,
 }
 
 impl Outcome {
@@ -136,6 +164,8 @@ impl Outcome {
                 stop_reason: run.stop_reason(),
                 stop_text,
                 unbounded: run.unbounded_below,
+                converged: run.converged(),
+                default_rate: false,
             });
         }
         let (step, value, lr) = match &run.end {
@@ -186,6 +216,7 @@ impl Outcome {
             "lr": lr,
             "start": named(run.trace.at(0)),
             "unbounded_below": self.unbounded,
+            "converged": self.converged,
             "seconds": run.elapsed.as_secs_f64(),
         });
         if let Some(named_fn) = f.as_named() {
@@ -207,9 +238,12 @@ impl Outcome {
         run: &Run,
         args: &MinimizeArgs,
     ) -> Result<()> {
-        let method = match lr {
-            Some(lr) => format!("{optimizer}, lr {}", short(lr)),
-            None => optimizer.to_string(),
+        let method = match (lr, f.as_named()) {
+            (Some(lr), Some(n)) if self.default_rate => {
+                format!("{optimizer}, lr {}: {}'s default rate", short(lr), n.name())
+            }
+            (Some(lr), _) => format!("{optimizer}, lr {}", short(lr)),
+            (None, _) => optimizer.to_string(),
         };
         match f.as_named() {
             Some(n) => writeln!(out, "{}: {}   ({method})", n.name(), n.formula())?,
@@ -241,6 +275,16 @@ impl Outcome {
                     function::point(f, m),
                     n.min_value().map_or("?".into(), short)
                 )?;
+            }
+            if let Some(min) = n.min_value() {
+                if self.converged && self.value - min > 1e-6 * min.abs().max(1.0) {
+                    writeln!(
+                        out,
+                        "local minimum  the gradient vanished at value {}, above the global minimum's {}: a descent stops in the first minimum downhill of its start",
+                        short(self.value),
+                        short(min)
+                    )?;
+                }
             }
         }
         writeln!(out, "time           {}", seconds(run.elapsed.as_secs_f64()))?;

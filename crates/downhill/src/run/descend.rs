@@ -379,6 +379,34 @@ mod tests {
     }
 
     #[test]
+    fn gd_at_each_functions_own_rate_converges_within_its_budget() {
+        for f in crate::functions::ALL {
+            let function = Function::named(*f);
+            let d = function.gd_defaults().unwrap();
+            let r = descend(
+                &function,
+                gd(d.lr),
+                TrainConfig {
+                    max_epochs: d.max_epochs,
+                    ..TrainConfig::default()
+                },
+                f.start().to_vec(),
+                &mut NoObserver,
+            )
+            .unwrap();
+            // The saddle has no minimum to converge to.
+            assert_eq!(
+                r.converged(),
+                !f.unbounded_below(),
+                "{}: {:?}",
+                f.name(),
+                r.end
+            );
+            assert_eq!(r.unbounded_below, f.unbounded_below(), "{}", f.name());
+        }
+    }
+
+    #[test]
     fn a_solver_converges_with_its_own_steps() {
         let newton = solver::by_name("newton", &SolverOptions::default()).unwrap();
         let r = run("rosenbrock", Method::Solver(newton), 100, None);

@@ -5,7 +5,7 @@
 use super::numbers::short;
 use crate::cli::TrainArgs;
 use anyhow::{anyhow, bail, Result};
-use downhill::run::Function;
+use downhill::run::{Function, GdDefaults};
 use downhill::Error;
 
 /// A named test function or a formula; `vars` is `--vars`.
@@ -94,6 +94,18 @@ pub fn refuse_data_flags(t: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// Plain gd with no `--lr` (nor a line search) on a named function runs at the function's
+/// own stable rate and, without `--epochs`, within its step budget: `t` is changed to say
+/// so, and the defaults used are returned. An explicit `--lr` is left exactly as given.
+pub fn apply_gd_defaults(f: &Function, t: &mut TrainArgs) -> Option<GdDefaults> {
+    let plain_gd =
+        t.optimizer.trim().eq_ignore_ascii_case("gd") && t.lr.is_none() && t.line_search.is_none();
+    let d = f.gd_defaults().filter(|_| plain_gd)?;
+    t.lr = Some(d.lr);
+    t.epochs.get_or_insert(d.max_epochs);
+    Some(d)
+}
+
 /// Whether `name` (as `method::build` resolved it) chooses its own steps.
 pub fn is_solver(name: &str) -> bool {
     downhill::solver::by_name(name, &downhill::solver::SolverOptions::default()).is_some()
@@ -107,6 +119,45 @@ pub fn method(m: crate::method::Method) -> downhill::run::Method {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        train: TrainArgs,
+    }
+
+    fn train(args: &[&str]) -> TrainArgs {
+        let mut all = vec!["downhill"];
+        all.extend(args);
+        Flags::parse_from(all).train
+    }
+
+    #[test]
+    fn gd_defaults_only_without_a_rate() {
+        let rosenbrock = parse("rosenbrock", None).unwrap();
+        let mut t = train(&[]);
+        let d = apply_gd_defaults(&rosenbrock, &mut t).unwrap();
+        assert_eq!((t.lr, t.epochs), (Some(d.lr), Some(d.max_epochs)));
+        assert_eq!(d.lr, 0.001);
+        // --epochs stays as given.
+        let mut t = train(&["--epochs", "50"]);
+        apply_gd_defaults(&rosenbrock, &mut t).unwrap();
+        assert_eq!(t.epochs, Some(50));
+        // An explicit rate, another optimizer, a line search or a formula: nothing changes.
+        for args in [
+            &["--lr", "0.1"][..],
+            &["--optimizer", "adam"],
+            &["--line-search", "armijo"],
+        ] {
+            let mut t = train(args);
+            let before = (t.lr, t.epochs);
+            assert!(apply_gd_defaults(&rosenbrock, &mut t).is_none(), "{args:?}");
+            assert_eq!((t.lr, t.epochs), before);
+        }
+        let formula = parse("x^2 + y^2", None).unwrap();
+        assert!(apply_gd_defaults(&formula, &mut train(&[])).is_none());
+    }
 
     #[test]
     fn errors_name_the_flags() {
