@@ -248,9 +248,11 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
-    /// Maximum number of epochs (passes over the data; iterations for cg, lbfgs, newton).
-    #[arg(long, default_value_t = 10_000)]
-    pub epochs: usize,
+    /// Maximum number of epochs (passes over the data; iterations for cg, lbfgs, newton)
+    /// [default: 10000; minimize and compare: a named function's own budget when gd runs
+    /// at its default rate].
+    #[arg(long, value_name = "EPOCHS")]
+    pub epochs: Option<usize>,
 
     /// Stop when the gradient norm falls to this fraction of its starting value.
     #[arg(long, default_value_t = 1e-13, value_parser = non_negative, allow_negative_numbers = true)]
@@ -290,8 +292,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
 
-    /// No progress bar, no note of what auto picked, no warning of a run that did not
-    /// converge.
+    /// No progress bar, no note of what auto picked, and no warning when a run stops at its
+    /// limit before converging.
     #[arg(short, long)]
     pub quiet: bool,
 

@@ -155,7 +155,7 @@ pub fn config(t: &TrainArgs) -> Result<TrainConfig> {
         }
     }
     Ok(TrainConfig {
-        max_epochs: t.epochs,
+        max_epochs: t.epochs.unwrap_or(TrainConfig::default().max_epochs),
         batch_size: t.batch_size,
         shuffle: !t.no_shuffle,
         seed: t.seed,

@@ -374,3 +374,70 @@ fn bad_input_is_one_line() {
     ]);
     assert!(e.contains("two variables"), "{e}");
 }
+
+#[test]
+fn gd_without_a_rate_takes_the_functions_and_runs_say_if_they_converged() {
+    let v = json(&["rosenbrock", "--optimizers", "gd,lbfgs", "-q"]);
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["label"], "gd (lr 0.001)");
+    assert_eq!(runs[0]["stop_reason"], "gradient_tolerance");
+    assert_eq!(runs[0]["converged"], true);
+    assert_eq!(runs[1]["converged"], true);
+    // An explicit rate is used as given, within gd's own budget.
+    let args = [
+        "rosenbrock",
+        "--optimizers",
+        "gd,adam,lbfgs",
+        "--lrs",
+        "0.001,0.02,-",
+        "--epochs",
+        "300",
+    ];
+    let out = downhill()
+        .arg("compare")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let converged: Vec<&Value> = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["converged"])
+        .collect();
+    assert_eq!(converged, [false, false, true]);
+    // One line names the two runs that stopped at the limit.
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("downhill: warning: 2 of 3 runs did not converge: gd (lr 0.001) stopped at the epoch limit after 300 steps with the gradient norm at "),
+        "{err}"
+    );
+    assert!(
+        err.contains("; adam (lr 0.02) stopped at the epoch limit after 300 steps"),
+        "{err}"
+    );
+    assert!(!err.contains("lbfgs stopped"), "{err}");
+    // -q silences it.
+    let out = downhill()
+        .arg("compare")
+        .args(args)
+        .arg("-q")
+        .output()
+        .expect("run");
+    assert!(out.status.success() && out.stderr.is_empty());
+    // A diverged run is not converged, and says so in its row rather than the warning.
+    let v = json(&[
+        "beale",
+        "--from",
+        "3,4",
+        "--optimizers",
+        "sgd,lbfgs",
+        "--lrs",
+        "0.01,-",
+    ]);
+    assert_eq!(v["runs"][0]["converged"], false);
+    assert_eq!(v["runs"][0]["diverged"], true);
+}

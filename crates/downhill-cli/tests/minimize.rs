@@ -406,3 +406,167 @@ fn summary_names_each_variable_and_the_minimum() {
     );
     assert!(out.contains("converged"), "{out}");
 }
+
+/// Runs `minimize ARGS`, expects success, returns (stdout, stderr).
+fn both(args: &[&str]) -> (String, String) {
+    let out = downhill().arg("minimize").args(args).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    (String::from_utf8(out.stdout).expect("utf-8"), err)
+}
+
+#[test]
+fn every_named_function_bare_reaches_a_minimum() {
+    // (name, the minimum gd reaches from the usual start, how close). Rastrigin's and
+    // Ackley's are the local minima nearest their start (2.2, -1.3), from this test's runs
+    // (and a plain Python gd at the same rates, to the digits given).
+    let cases: [(&str, [f64; 2], f64); 10] = [
+        ("rosenbrock", [1.0, 1.0], 1e-9),
+        ("beale", [3.0, 0.5], 1e-9),
+        ("booth", [1.0, 3.0], 1e-9),
+        ("himmelblau", [3.0, 2.0], 1e-9),
+        ("matyas", [0.0, 0.0], 1e-9),
+        ("goldstein-price", [0.0, -1.0], 1e-9),
+        ("three-hump-camel", [0.0, 0.0], 1e-9),
+        (
+            "rastrigin",
+            [1.989_912_233_708_5, -0.994_958_637_652_3],
+            1e-9,
+        ),
+        ("ackley", [1.964_616_662_862_9, -0.982_416_035_079_1], 1e-9),
+        ("bowl", [0.0, 0.0], 1e-9),
+    ];
+    for (name, want, tol) in cases {
+        let v = json(&[name]);
+        assert_eq!(v["stop_reason"], "gradient_tolerance", "{name}: {v}");
+        assert_eq!(v["converged"], true, "{name}: {v}");
+        assert_eq!(v["optimizer"], "gd", "{name}");
+        let p = point(&v);
+        let d = ((p[0].1 - want[0]).powi(2) + (p[1].1 - want[1]).powi(2)).sqrt();
+        assert!(d < tol, "{name}: {p:?} is {d:e} from {want:?}");
+        // The rate is the function's own, and the budget was enough.
+        let f = downhill::functions::by_name(name).unwrap();
+        assert_eq!(v["lr"].as_f64(), Some(f.gd_lr()), "{name}");
+        assert!(
+            v["steps"].as_u64().unwrap() < f.gd_epochs() as u64,
+            "{name}"
+        );
+    }
+    // The local minima are said to be local.
+    for name in ["rastrigin", "ackley"] {
+        let (out, err) = both(&[name]);
+        assert!(
+            out.contains("local minimum  the gradient vanished"),
+            "{out}"
+        );
+        assert!(out.contains(&format!(": {name}'s default rate)")), "{out}");
+        assert!(err.is_empty(), "{err}");
+    }
+    let (out, _) = both(&["booth"]);
+    assert!(!out.contains("local minimum"), "{out}");
+    // The saddle has no minimum: unbounded below, as before.
+    let v = json(&["saddle"]);
+    assert_eq!(v["stop_reason"], "unbounded_below");
+    assert_eq!(v["unbounded_below"], true);
+    assert_eq!(v["converged"], false);
+}
+
+#[test]
+fn an_explicit_rate_is_used_as_given() {
+    // gd's own default budget (10000), not rosenbrock's.
+    let v = json(&["rosenbrock", "--lr", "0.001", "-q"]);
+    assert_eq!(v["lr"], 0.001);
+    assert_eq!(v["steps"], 10_000);
+    assert_eq!(v["stop_reason"], "max_epochs");
+    // --epochs holds with the function's rate too.
+    let v = json(&["rosenbrock", "--epochs", "300", "-q"]);
+    assert_eq!(
+        (v["lr"].as_f64(), v["steps"].as_u64()),
+        (Some(0.001), Some(300))
+    );
+    // Another optimizer keeps its own default.
+    let v = json(&["bowl", "--optimizer", "momentum", "--epochs", "10", "-q"]);
+    assert_eq!(v["lr"], 0.01);
+    // The summary says whose rate it is only when it is the function's.
+    let (out, _) = both(&["rosenbrock", "--lr", "0.001", "--epochs", "10", "-q"]);
+    assert!(
+        out.starts_with("rosenbrock: (1-x)^2 + 100*(y-x^2)^2   (gd, lr 0.001)\n"),
+        "{out}"
+    );
+    let (out, _) = both(&["rosenbrock", "--epochs", "10", "-q"]);
+    assert!(
+        out.starts_with(
+            "rosenbrock: (1-x)^2 + 100*(y-x^2)^2   (gd, lr 0.001: rosenbrock's default rate)\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn help_lists_each_functions_rate() {
+    let out = downhill()
+        .args(["minimize", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    for f in downhill::functions::ALL {
+        let said = format!("{} {}", f.name(), f.gd_lr());
+        assert!(help.contains(&said), "{said} in {help}");
+    }
+    assert!(help.contains("100000 steps"), "{help}");
+}
+
+#[test]
+fn a_run_that_stops_at_its_limit_says_so() {
+    let args = ["rosenbrock", "--lr", "0.001", "--epochs", "200"];
+    let (_, err) = both(&args);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {err}");
+    assert!(
+        lines[0].starts_with(
+            "downhill: warning: rosenbrock did not converge: it stopped at the epoch limit after 200 steps with the gradient norm at "
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[0].ends_with(
+            " of its start (--gtol 1e-13); try --optimizer lbfgs or --optimizer newton, more --epochs, or another --lr"
+        ),
+        "{err}"
+    );
+    // The fraction is the final gradient norm over the start's.
+    let v = json(&args);
+    assert_eq!(v["converged"], false);
+    // The gradient at (-1.2, 1) is (-215.6, -88).
+    let start = (215.6_f64.powi(2) + 88.0_f64.powi(2)).sqrt();
+    let said: f64 = lines[0]
+        .split("gradient norm at ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .expect("a number");
+    let want = v["gradient_norm"].as_f64().unwrap() / start;
+    assert!((said - want).abs() <= 0.06 * want, "{said} vs {want}");
+    // -q silences it; so does converging.
+    let mut quiet = args.to_vec();
+    quiet.push("-q");
+    assert!(both(&quiet).1.is_empty());
+    assert!(both(&["booth"]).1.is_empty());
+    // A solver is told about Newton and epochs, not a rate.
+    let (_, err) = both(&["rosenbrock", "--optimizer", "lbfgs", "--epochs", "5"]);
+    assert!(
+        err.ends_with("try --optimizer newton, or more --epochs\n"),
+        "{err}"
+    );
+    // The time limit too: a microsecond is less than 10000 steps of gd.
+    let (_, err) = both(&["rosenbrock", "--lr", "0.0001", "--time-limit", "0.000001"]);
+    assert!(
+        err.contains("did not converge: it stopped at the time limit after"),
+        "{err}"
+    );
+    // A function with no bottom is reported as such, not warned about.
+    let (out, err) = both(&["saddle", "--epochs", "200"]);
+    assert!(out.contains("unbounded below"), "{out}");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(json(&["saddle", "--epochs", "200"])["converged"], false);
+}

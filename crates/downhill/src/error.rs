@@ -1,5 +1,6 @@
 //! Errors are values: each names what went wrong and what to change.
 
+use crate::expr::ExprError;
 use thiserror::Error;
 
 /// Everything that can go wrong inside the library.
@@ -93,6 +94,14 @@ pub enum Error {
         power: u32,
         /// The row (0-based).
         row: usize,
+    },
+    /// A formula does not parse; `error` points at its column (see [`ExprError::caret`]).
+    #[error("formula: {error}")]
+    Formula {
+        /// The formula as typed.
+        formula: String,
+        /// What is wrong, and where.
+        error: ExprError,
     },
     /// A source of data outside the library (a file read chunk by chunk) failed; the
     /// message says where and why (e.g. `data.csv:1234: column 'x': 'abc' is not a number`).

@@ -13,6 +13,8 @@
 //! - [`optim`]: one update rule per file, each only ever seeing `(params, grad, lr)`;
 //! - [`schedule`]: the learning rate as a function of the epoch;
 //! - [`train`]: the loop: epochs, batches, stopping rules, history, observers;
+//! - [`run`]: a method on a function (named or a formula) with its path and how it ended,
+//!   and races of several methods;
 //! - [`estimator`]: the pieces put together, e.g. [`estimator::LinearRegression`], with
 //!   standardisation inside the fit and results in the data's original units.
 //!
@@ -42,6 +44,7 @@ pub mod numeric;
 pub mod objective;
 pub mod optim;
 pub mod penalty;
+pub mod run;
 pub mod schedule;
 pub mod search;
 pub mod solver;

@@ -2,8 +2,8 @@
 //! formula) or on a data set (a linear regression), side by side: a table, their paths
 //! over one contour plot, their loss curves on one chart.
 
-use super::minimize::descent::{self, End, Function, Run};
-use super::minimize::Pictures;
+use super::minimize::numbers::{seconds, short};
+use super::minimize::{function, pictures, warning, watch, Pictures};
 use crate::cli::TrainArgs;
 use crate::io::table::{self, Target};
 use crate::method::{self, Method};
@@ -13,6 +13,7 @@ use clap::Args;
 use downhill::data::{Dataset, Matrix, Standardizer};
 use downhill::estimator::LinearRegression;
 use downhill::optim::{self, Hyper};
+use downhill::run::{self, End, Entrant, Recording, Run, Tap, Trace};
 use downhill::train::TrainConfig;
 use downhill::Error;
 use serde_json::{json, Value};
@@ -31,7 +32,10 @@ Examples:
 
 Each optimizer runs at its own default learning rate unless --lr (all of them) or --lrs
 (one per optimizer, '-' for the default; or several for a single optimizer) says
-otherwise. A run that diverges is reported in its row and drawn up to where it went.";
+otherwise; plain gd without a rate on a named function runs at that function's own rate and
+step budget, as in `downhill minimize` (see its --help). A run that diverges is reported in
+its row and drawn up to where it went; runs that stop at --epochs or --time-limit before
+converging are named in one warning on stderr (not with -q).";
 
 /// Arguments of `downhill compare`.
 #[derive(Debug, Args)]
@@ -115,7 +119,6 @@ struct Outcome {
     run: Run,
     /// Parameters of every step in the picture's units (a regression's original units).
     path: Vec<(f64, f64)>,
-    unbounded: bool,
     /// The answer when it is not the last step's parameters (a regression's, in the data's
     /// units).
     final_params: Option<Vec<f64>>,
@@ -137,33 +140,48 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             args.function
         );
     }
-    let f = Function::parse(&args.function, args.vars.as_deref())?;
-    descent::refuse_data_flags(&args.train)?;
-    let start = f.start(args.from.as_deref())?;
-    args.pictures.check(|flag| f.check_2d(flag))?;
-    let methods = build_all(&entries)?;
+    let f = function::parse(&args.function, args.vars.as_deref())?;
+    function::refuse_data_flags(&args.train)?;
+    let start = function::start(&f, args.from.as_deref())?;
+    args.pictures.check(|flag| function::check_2d(&f, flag))?;
+    // Plain gd without a rate runs at the named function's own, as in `minimize`.
+    let mut entries = entries;
+    for e in &mut entries {
+        if let Some(d) = function::apply_gd_defaults(&f, &mut e.args) {
+            e.lr = Some(d.lr);
+            e.label = format!("{} (lr {})", e.name, short(d.lr));
+        }
+    }
+    check_labels(&entries)?;
+    let entrants: Vec<Entrant> = build_all(&entries)?
+        .into_iter()
+        .map(|(m, config)| Entrant {
+            method: function::method(m),
+            config,
+        })
+        .collect();
     let quiet = args.train.quiet || args.json;
-    let mut outcomes = Vec::new();
-    for (entry, (method, config)) in entries.into_iter().zip(methods) {
-        let run = descent::descend(&f, method, config, start.clone(), quiet)?;
-        let unbounded = descent::unbounded_along(&f, &run);
-        let path = run.trace.xy();
-        outcomes.push(Outcome {
+    let race = run::race(&f, &start, entrants, args.target_tol, &mut |_| {
+        Box::new(watch::Watcher::new(quiet)) as Box<dyn downhill::train::Observer>
+    })
+    .map_err(method::flagged)?;
+    let outcomes: Vec<Outcome> = entries
+        .into_iter()
+        .zip(race.runs)
+        .map(|(entry, run)| Outcome {
+            path: run.trace.xy(),
             entry,
             run,
-            path,
-            unbounded,
             final_params: None,
-        });
-    }
-    // The minimum to measure against: the known one, else the best value any run found.
-    let minimum = f.min_value().or_else(|| best_value(&outcomes));
+        })
+        .collect();
     let scene = Scene {
         title: f.label(),
         start: start.clone(),
-        names: f.vars.clone(),
-        minimum,
-        minimum_known: f.min_value().is_some(),
+        names: f.vars().to_vec(),
+        // The known minimum, else the best value any run found.
+        minimum: race.minimum,
+        minimum_known: race.minimum_known,
         minima: f
             .minima()
             .iter()
@@ -172,11 +190,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             .collect(),
         same_units: true,
         axes: (
-            f.vars[0].clone(),
-            f.vars.get(1).cloned().unwrap_or_default(),
+            f.vars()[0].clone(),
+            f.vars().get(1).cloned().unwrap_or_default(),
         ),
     };
-    draw(args, &scene, &outcomes, &|x, y| f.at(x, y))?;
+    draw(args, &scene, &outcomes, &|x, y| {
+        downhill::Objective::cost(&f, &[x, y])
+    })?;
     report(args, &scene, &outcomes)
 }
 
@@ -232,7 +252,7 @@ fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
     for (name, lr) in names.into_iter().zip(lrs) {
         let mut t = args.train.clone();
         t.optimizer = name.clone();
-        let solver = descent::is_solver(&name) || t.line_search.is_some();
+        let solver = function::is_solver(&name) || t.line_search.is_some();
         if solver {
             if args.lrs.is_some() && lr.is_some() {
                 bail!("--lrs: {name} chooses its own steps, so give '-' for it");
@@ -262,7 +282,7 @@ fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
             Some(lr.or_else(|| optim::default_lr(&name)).unwrap_or(f64::NAN))
         };
         let label = match lr_shown {
-            Some(lr) if lr.is_finite() => format!("{name} (lr {})", descent::short(lr)),
+            Some(lr) if lr.is_finite() => format!("{name} (lr {})", short(lr)),
             _ => name.clone(),
         };
         out.push(Entry {
@@ -272,13 +292,18 @@ fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
             args: t,
         });
     }
-    // Two runs with one label could not be told apart in the legend.
-    for (i, e) in out.iter().enumerate() {
-        if out[..i].iter().any(|o| o.label == e.label) {
+    check_labels(&out)?;
+    Ok(out)
+}
+
+/// Two runs with one label could not be told apart in the legend.
+fn check_labels(entries: &[Entry]) -> Result<()> {
+    for (i, e) in entries.iter().enumerate() {
+        if entries[..i].iter().any(|o| o.label == e.label) {
             bail!("--optimizers: {} is listed twice", e.label);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn parse_lr(s: &str) -> Result<Option<f64>> {
@@ -331,16 +356,6 @@ fn build_all(entries: &[Entry]) -> Result<Vec<(Method, TrainConfig)>> {
         .collect()
 }
 
-/// The lowest value any run ended on, for a function of unknown minimum.
-fn best_value(outcomes: &[Outcome]) -> Option<f64> {
-    outcomes
-        .iter()
-        .filter(|o| matches!(o.run.end, End::Finished(_)) && !o.unbounded)
-        .flat_map(|o| o.run.trace.values.iter().copied())
-        .filter(|v| v.is_finite())
-        .min_by(f64::total_cmp)
-}
-
 /// What the table and the pictures need besides the runs.
 struct Scene {
     title: String,
@@ -356,18 +371,17 @@ struct Scene {
     axes: (String, String),
 }
 
-/// The first step whose value is within `tol` of `min` (relative when |min| > 1).
-fn steps_to_reach(values: &[f64], min: f64, tol: f64) -> Option<usize> {
-    let within = tol * min.abs().max(1.0);
-    values.iter().position(|v| (v - min).abs() <= within)
-}
-
 fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()> {
+    if !args.train.quiet {
+        if let Some(w) = not_converged(outcomes, args.train.gtol) {
+            eprintln!("downhill: warning: {w}");
+        }
+    }
     let mut out = std::io::stdout().lock();
     let reach = |o: &Outcome| {
         scene
             .minimum
-            .and_then(|m| steps_to_reach(&o.run.trace.values, m, args.target_tol))
+            .and_then(|m| run::steps_to_reach(&o.run.trace.values, m, args.target_tol))
     };
     if args.json {
         let runs: Vec<Value> = outcomes
@@ -375,7 +389,7 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
             .map(|o| {
                 let (point, value, grad, stop) = final_state(o);
                 // A diverged run has no answer: no numbers that could pass for one.
-                let lost = o.run.diverged() && !o.unbounded;
+                let lost = o.run.lost();
                 let (point, value, grad) = if lost {
                     (Vec::new(), None, None)
                 } else {
@@ -392,7 +406,8 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
                     "steps_to_reach": reach(o),
                     "stop_reason": stop,
                     "diverged": matches!(o.run.end, End::Diverged { .. }),
-                    "unbounded_below": o.unbounded,
+                    "unbounded_below": o.run.unbounded_below,
+                    "converged": o.run.converged(),
                     "seconds": o.run.elapsed.as_secs_f64(),
                 })
             })
@@ -414,17 +429,17 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
         scene.title,
         point_text(&scene.names, &scene.start)
     )?;
-    let tol = descent::short(args.target_tol);
+    let tol = short(args.target_tol);
     match scene.minimum {
         Some(m) if scene.minimum_known => writeln!(
             out,
             "minimum {}; \"reached\": the first step within {tol} of it",
-            descent::short(m)
+            short(m)
         )?,
         Some(m) => writeln!(
             out,
             "minimum unknown; \"reached\": the first step within {tol} of the best value found, {}",
-            descent::short(m)
+            short(m)
         )?,
         None => writeln!(out, "no minimum known or found")?,
     }
@@ -433,15 +448,15 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
         .map(|o| {
             let (_, value, _, _) = final_state(o);
             let value = match &o.run.end {
-                End::Diverged { .. } if !o.unbounded => "diverged".to_string(),
+                End::Diverged { .. } if !o.run.unbounded_below => "diverged".to_string(),
                 _ => format!("{value:.6e}"),
             };
             let stop = match &o.run.end {
-                End::Diverged { step, .. } if o.unbounded => {
+                End::Diverged { step, .. } if o.run.unbounded_below => {
                     format!("unbounded below (-inf at step {step})")
                 }
                 End::Diverged { step, .. } => format!("diverged at step {step}"),
-                End::Finished(r) if o.unbounded => {
+                End::Finished(r) if o.run.unbounded_below => {
                     format!("{}; unbounded below", short_reason(r.stop_reason))
                 }
                 End::Finished(r) => short_reason(r.stop_reason).to_string(),
@@ -452,7 +467,7 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
                 reach(o).map_or("-".into(), |s| s.to_string()),
                 o.run.steps().to_string(),
                 stop,
-                descent::seconds(o.run.elapsed.as_secs_f64()),
+                seconds(o.run.elapsed.as_secs_f64()),
             ]
         })
         .collect();
@@ -490,7 +505,7 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
             line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(String::as_str))
         )?;
     }
-    if outcomes.iter().any(|o| o.unbounded) {
+    if outcomes.iter().any(|o| o.run.unbounded_below) {
         writeln!(
             out,
             "{} is unbounded below along these paths: there is no minimum to find",
@@ -510,11 +525,31 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
     Ok(())
 }
 
+/// One line on the runs that stopped at their limit before converging (a run that
+/// diverged says so in its row; one that found no bottom is reported as unbounded).
+fn not_converged(outcomes: &[Outcome], gtol: f64) -> Option<String> {
+    let short_runs: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| {
+            warning::shortfall(&o.run, gtol).map(|what| format!("{} {what}", o.entry.label))
+        })
+        .collect();
+    if short_runs.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} of {} runs did not converge: {}; try more --epochs, another --lr, or lbfgs or newton in --optimizers",
+        short_runs.len(),
+        outcomes.len(),
+        short_runs.join("; ")
+    ))
+}
+
 fn point_text(names: &[String], p: &[f64]) -> String {
     let parts: Vec<String> = names
         .iter()
         .zip(p)
-        .map(|(n, v)| format!("{n} = {}", descent::short(*v)))
+        .map(|(n, v)| format!("{n} = {}", short(*v)))
         .collect();
     format!("({})", parts.join(", "))
 }
@@ -544,11 +579,7 @@ fn final_state(o: &Outcome) -> (Vec<f64>, f64, f64, String) {
         End::Diverged { .. } => {
             let t = &o.run.trace;
             let k = t.finite_len().saturating_sub(1);
-            let stop = if o.unbounded {
-                "unbounded_below"
-            } else {
-                "diverged"
-            };
+            let stop = o.run.stop_reason();
             if t.finite_len() == 0 {
                 return (Vec::new(), f64::NAN, f64::NAN, stop.into());
             }
@@ -573,12 +604,12 @@ fn draw(
     // Diverged runs first, so their lines (often along the same first direction as a
     // converging run's) lie under the others rather than hiding them.
     let mut order: Vec<&Outcome> = outcomes.iter().collect();
-    order.sort_by_key(|o| !o.run.diverged() || o.unbounded);
+    order.sort_by_key(|o| !o.run.lost());
     let outcomes = order;
     let labels: Vec<String> = outcomes
         .iter()
         .map(|o| match &o.run.end {
-            End::Diverged { step, .. } if !o.unbounded => {
+            End::Diverged { step, .. } if !o.run.unbounded_below => {
                 format!("{} - diverged at step {step}", o.entry.label)
             }
             _ => o.entry.label.clone(),
@@ -591,8 +622,8 @@ fn draw(
             .collect();
         // Above the minimum only when it is exact; a best-found one would hide the best run.
         let min = scene.minimum.filter(|_| scene.minimum_known);
-        let unbounded = outcomes.iter().any(|o| o.unbounded);
-        let (curves, scale) = descent::loss_curves(&values, min, unbounded);
+        let unbounded = outcomes.iter().any(|o| o.run.unbounded_below);
+        let (curves, scale) = pictures::loss_curves(&values, min, unbounded);
         let names: Vec<String> = labels
             .iter()
             .map(|l| format!("{l}{}", scale.suffix()))
@@ -616,16 +647,16 @@ fn draw(
             points: &o.path,
         })
         .collect();
-    let bounds: Option<Bounds> = match descent::bounds(p.bounds.as_deref())? {
+    let bounds: Option<Bounds> = match pictures::bounds(p.bounds.as_deref())? {
         Some(b) => Some(b),
         None => {
             let mut anchors = vec![(scene.start[0], scene.start[1])];
             anchors.extend(&scene.minima);
             let all: Vec<(&[(f64, f64)], bool)> = outcomes
                 .iter()
-                .map(|o| (o.path.as_slice(), o.unbounded || o.run.diverged()))
+                .map(|o| (o.path.as_slice(), o.run.unbounded_below || o.run.diverged()))
                 .collect();
-            descent::region(&anchors, &all, scene.same_units)
+            pictures::region(&anchors, &all, scene.same_units)
         }
     };
     let axes = (scene.axes.0.as_str(), scene.axes.1.as_str());
@@ -744,7 +775,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
     };
 
     // The recorder sees the optimizer's coordinates; pictures are in the data's units.
-    let to_original = |trace: &mut descent::Trace| {
+    let to_original = |trace: &mut Trace| {
         if let Some(s) = &standardizer {
             trace.map_params(|p| {
                 let (w, b) = s.to_original(&p[..d], p[d]);
@@ -757,7 +788,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
     let mut outcomes = Vec::new();
     for (entry, (m, mut config)) in entries.into_iter().zip(methods) {
         config.record_params = true;
-        let (optimizer, last) = descent::Tap::wrap(m.optimizer);
+        let (optimizer, last) = Tap::wrap(m.optimizer);
         let mut est = LinearRegression {
             standardize,
             init: args.from.clone(),
@@ -768,12 +799,13 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             validation_fraction: entry.args.validation_fraction,
             ..LinearRegression::default()
         };
-        let mut recorder = descent::Recorder::new(d + 1, quiet);
+        let mut watcher = watch::Watcher::new(quiet);
+        let mut recording = Recording::new(d + 1, &mut watcher);
         let began = Instant::now();
-        let result = est.fit_with(data()?, &mut recorder);
+        let result = est.fit_with(data()?, &mut recording);
         let elapsed = began.elapsed();
-        recorder.finish();
-        let mut trace = recorder.trace;
+        let mut trace = recording.trace;
+        drop(watcher);
         let (end, final_params) = match result {
             Ok(fit) => {
                 if fit.history.has_params() && fit.history.len() == trace.len() {
@@ -805,7 +837,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             Err(Error::Diverged {
                 epoch, cost, lr, ..
             }) => {
-                trace.push_diverged(descent::Tap::last(&last), cost, lr);
+                trace.push_diverged(Tap::last(&last), cost, lr);
                 to_original(&mut trace);
                 (
                     End::Diverged {
@@ -825,9 +857,10 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
                 trace,
                 end,
                 elapsed,
+                // Least squares has a bottom.
+                unbounded_below: false,
             },
             path,
-            unbounded: false,
             final_params,
         });
     }
@@ -872,13 +905,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reach_counts_the_first_step_within_tolerance() {
-        let v = [10.0, 1.0, 1e-3, 1e-7, 1e-9];
-        assert_eq!(steps_to_reach(&v, 0.0, 1e-6), Some(3));
-        assert_eq!(steps_to_reach(&v, 0.0, 1e-12), None);
-        // Relative above 1.
-        let w = [2000.0, 1000.001, 1000.0];
-        assert_eq!(steps_to_reach(&w, 1000.0, 1e-6), Some(1));
+    fn data_paths_and_rates() {
         assert!(looks_like_data("data/engel.csv") && !looks_like_data("x^2"));
         assert_eq!(parse_lr("-").unwrap(), None);
         assert!(parse_lr("0").is_err());

@@ -12,6 +12,8 @@ pub(super) const ACKLEY: TestFunction = TestFunction {
     start: &[2.2, -1.3],
     minima: &[&[0.0, 0.0]],
     min_value: Some(0.0),
+    gd_lr: 0.01,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

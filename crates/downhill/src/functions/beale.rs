@@ -10,6 +10,8 @@ pub(super) const BEALE: TestFunction = TestFunction {
     start: &[1.0, 1.0],
     minima: &[&[3.0, 0.5]],
     min_value: Some(0.0),
+    gd_lr: 0.02,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

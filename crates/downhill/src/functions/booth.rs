@@ -10,6 +10,8 @@ pub(super) const BOOTH: TestFunction = TestFunction {
     start: &[0.0, 0.0],
     minima: &[&[1.0, 3.0]],
     min_value: Some(0.0),
+    gd_lr: 0.1,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

@@ -11,6 +11,8 @@ pub(super) const BOWL: TestFunction = TestFunction {
     start: &[10.0, 1.0],
     minima: &[&[0.0, 0.0]],
     min_value: Some(0.0),
+    gd_lr: 0.1,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

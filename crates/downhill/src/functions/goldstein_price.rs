@@ -12,6 +12,8 @@ pub(super) const GOLDSTEIN_PRICE: TestFunction = TestFunction {
     start: &[0.5, -0.5],
     minima: &[&[0.0, -1.0]],
     min_value: Some(3.0),
+    gd_lr: 1e-4,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

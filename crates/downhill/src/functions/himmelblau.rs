@@ -17,6 +17,8 @@ pub(super) const HIMMELBLAU: TestFunction = TestFunction {
         &[3.584_428_340_330_491_7, -1.848_126_526_964_403_6],
     ],
     min_value: Some(0.0),
+    gd_lr: 0.01,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

@@ -38,6 +38,8 @@ pub struct TestFunction {
     start: &'static [f64],
     minima: &'static [&'static [f64]],
     min_value: Option<f64>,
+    gd_lr: f64,
+    gd_epochs: usize,
     unbounded_below: bool,
     cost: fn(&[f64]) -> f64,
     cost_grad: fn(&[f64], &mut [f64]) -> f64,
@@ -73,6 +75,22 @@ impl TestFunction {
     /// The value at the global minima, when there are some.
     pub fn min_value(&self) -> Option<f64> {
         self.min_value
+    }
+
+    /// A learning rate at which plain gradient descent is stable all the way from the usual
+    /// start to the minimum it finds there (with about a factor of two to spare against the
+    /// largest curvature met), so a run with no rate given reaches a minimum. For the
+    /// unbounded saddle, the rate of every other gradient descent (0.1).
+    pub fn gd_lr(&self) -> f64 {
+        self.gd_lr
+    }
+
+    /// Enough steps for gradient descent at [`gd_lr`](Self::gd_lr) to bring the gradient
+    /// norm from the usual start down by the training loop's default `gtol` (1e-13),
+    /// with room to spare: 10 000 (the loop's default) except where a slow valley needs
+    /// more.
+    pub fn gd_epochs(&self) -> usize {
+        self.gd_epochs
     }
 
     /// True when the function decreases without bound (a run on it diverges or stops at
@@ -119,6 +137,8 @@ impl std::fmt::Debug for TestFunction {
             .field("start", &self.start)
             .field("minima", &self.minima)
             .field("min_value", &self.min_value)
+            .field("gd_lr", &self.gd_lr)
+            .field("gd_epochs", &self.gd_epochs)
             .field("unbounded_below", &self.unbounded_below)
             .finish()
     }

@@ -11,6 +11,8 @@ pub(super) const ROSENBROCK: TestFunction = TestFunction {
     start: &[-1.2, 1.0],
     minima: &[&[1.0, 1.0]],
     min_value: Some(0.0),
+    gd_lr: 0.001,
+    gd_epochs: 100_000,
     unbounded_below: false,
     cost,
     cost_grad,

@@ -11,6 +11,8 @@ pub(super) const SADDLE: TestFunction = TestFunction {
     start: &[1.0, 1e-3],
     minima: &[],
     min_value: None,
+    gd_lr: 0.1,
+    gd_epochs: 10_000,
     unbounded_below: true,
     cost,
     cost_grad,

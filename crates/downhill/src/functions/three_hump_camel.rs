@@ -10,6 +10,8 @@ pub(super) const THREE_HUMP_CAMEL: TestFunction = TestFunction {
     start: &[0.5, -0.5],
     minima: &[&[0.0, 0.0]],
     min_value: Some(0.0),
+    gd_lr: 0.1,
+    gd_epochs: 10_000,
     unbounded_below: false,
     cost,
     cost_grad,

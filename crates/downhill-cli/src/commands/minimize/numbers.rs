@@ -1,0 +1,68 @@
+//! Numbers and durations as `minimize` and `compare` print them.
+
+/// A number to the last digit (shortest round trip), with an exponent when it is very
+/// large or small.
+pub fn full(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// A number in at most 10 significant digits, for people.
+pub fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let e = v.abs().log10().floor() as i32;
+    if (-4..10).contains(&e) {
+        let decimals = (9 - e).max(0) as usize;
+        let s = format!("{v:.decimals$}");
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+        if s == "-0" {
+            "0".into()
+        } else {
+            s
+        }
+    } else {
+        let s = format!("{v:.9e}");
+        match s.split_once('e') {
+            Some((m, x)) if m.contains('.') => {
+                format!("{}e{x}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => s,
+        }
+    }
+}
+
+/// A duration for people: `0.42 ms`, `1.3 s`.
+pub fn seconds(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(short(1.0), "1");
+        assert_eq!(short(-1.2), "-1.2");
+        assert_eq!(short(0.999999999999), "1");
+        assert_eq!(short(1.5e-12), "1.5e-12");
+        assert_eq!(short(123456.5), "123456.5");
+        assert_eq!(full(1e-7), "1e-7");
+        assert_eq!(seconds(0.0025), "2.50 ms");
+    }
+}
