@@ -2,12 +2,13 @@
 //! formula) or on a data set (a linear regression), side by side: a table, their paths
 //! over one contour plot, their loss curves on one chart.
 
-use super::minimize::numbers::{seconds, short};
+use super::minimize::numbers::short;
 use super::minimize::{function, pictures, warning, watch, Pictures};
 use crate::cli::TrainArgs;
 use crate::io::table::{self, Target};
 use crate::method::{self, Method};
 use crate::plot::{self, Bounds, NamedPath, Series};
+use crate::report::seconds;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use downhill::data::{Dataset, Matrix, Standardizer};

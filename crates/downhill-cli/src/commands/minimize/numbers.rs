@@ -40,17 +40,6 @@ pub fn short(v: f64) -> String {
     }
 }
 
-/// A duration for people: `0.42 ms`, `1.3 s`.
-pub fn seconds(s: f64) -> String {
-    if s < 1e-3 {
-        format!("{:.1} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{s:.2} s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +52,5 @@ mod tests {
         assert_eq!(short(1.5e-12), "1.5e-12");
         assert_eq!(short(123456.5), "123456.5");
         assert_eq!(full(1e-7), "1e-7");
-        assert_eq!(seconds(0.0025), "2.50 ms");
     }
 }
