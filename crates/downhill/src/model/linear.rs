@@ -381,9 +381,11 @@ fn has_avx2_fma() -> bool {
 /// The kernels written with AVX2 instructions, four `f64` lanes per register. Compilers
 /// vectorise the portable kernels unreliably (one build does, another keeps every lane in
 /// its own register), so the hot loop is spelled out here, in the portable kernels' order
-/// of operations. The fixed-width kernels fuse each multiply-add (a fifth less work per
-/// row, and one rounding fewer), so their sums differ from the portable ones in the last
-/// bits; on a given machine every run gives the same bits.
+/// of operations. They fuse each multiply-add (a fifth less work per row, and one rounding
+/// fewer), so their sums differ from the portable ones in the last bits; on a given machine
+/// every run gives the same bits. Past 16 features four rows go together (four independent
+/// chains of sums, one update of the gradient in memory): 200,000 x 100 went from 9.5-12.9
+/// to 6.1-8.4 ms an epoch on two threads, in a run interleaved with the previous kernel.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Element, Loss, Precision};
@@ -529,28 +531,59 @@ mod avx2 {
         lsum
     }
 
-    /// `w . x` over `d = w.len()` values at `x`, in groups of four.
+    /// Four rows' dot products with `w` (`d = w.len()` values each, the rows `stride` values
+    /// apart from `x`), each summed in groups of four by fused multiply-adds as
+    /// [`fixed_grad`] does: four independent chains, so that a wide row does not wait on the
+    /// latency of one long chain of additions.
     #[inline(always)]
-    unsafe fn dot_any<T: Element>(w: &[f64], x: *const T) -> f64 {
+    unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize) -> [f64; 4] {
+        let d = w.len();
+        let mut s = [_mm256_setzero_pd(); 4];
+        let mut j = 0;
+        while j < d {
+            let n = (d - j).min(4);
+            let wj = load(w.as_ptr().add(j), n);
+            for (r, sr) in s.iter_mut().enumerate() {
+                *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), n), *sr);
+            }
+            j += 4;
+        }
+        s.map(|v| reduce(v))
+    }
+
+    /// One row's dot product with `w`, as one of [`dot4`]'s.
+    #[inline(always)]
+    unsafe fn dot1<T: Element>(w: &[f64], x: *const T) -> f64 {
         let d = w.len();
         let mut s = _mm256_setzero_pd();
         let mut j = 0;
         while j < d {
             let n = (d - j).min(4);
-            s = _mm256_add_pd(
-                s,
-                _mm256_mul_pd(load(w.as_ptr().add(j), n), load(x.add(j), n)),
-            );
+            s = _mm256_fmadd_pd(load(w.as_ptr().add(j), n), load(x.add(j), n), s);
             j += 4;
         }
         reduce(s)
     }
 
-    /// [`super::any_grad`] in AVX2 (the gradient updated in memory, row by row).
+    /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
+    /// past what the CPU's prefetcher has fetched at every page end.
+    #[inline(always)]
+    unsafe fn prefetch_bytes(p: *const i8, bytes: usize) {
+        let mut o = 0;
+        while o < bytes {
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(o));
+            o += 64;
+        }
+    }
+
+    /// [`super::any_grad`] in AVX2 with fused multiply-adds, four rows at a time: their four
+    /// dot products in parallel chains, then one pass over the gradient in memory that adds
+    /// the four rows' terms in row order (a quarter of the loads and stores of a row-by-row
+    /// update). Rows left over (fewer than four) go one at a time, in the same order.
     ///
     /// # Safety
-    /// The CPU supports AVX2; `w` is not empty; `g.len() >= w.len()`.
-    #[target_feature(enable = "avx2")]
+    /// The CPU supports AVX2 and FMA; `w` is not empty; `g.len() >= w.len()`.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn any_grad<T: Element, L: Loss>(
         loss: &L,
         w: &[f64],
@@ -564,34 +597,60 @@ mod avx2 {
         let (mut lsum, mut dsum) = (0.0, 0.0);
         let rows = y.len().min(x.len() / d);
         let gp = g.as_mut_ptr();
-        for (i, &yi) in y.iter().enumerate().take(rows) {
+        let row_bytes = d * std::mem::size_of::<T>();
+        let mut i = 0;
+        while i < rows {
+            let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
-            let (l, dl) = loss.value_deriv(dot_any(w, xi) + b, yi);
-            lsum += l;
-            dsum += dl;
-            let dv = _mm256_set1_pd(dl);
+            // The block after next: far enough ahead to arrive in time, near enough to stay.
+            prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
+            let mut dl = [0.0f64; 4];
+            if k == 4 {
+                let dots = dot4(w, xi, d);
+                for r in 0..4 {
+                    let (l, dr) = loss.value_deriv(dots[r] + b, y[i + r]);
+                    lsum += l;
+                    dsum += dr;
+                    dl[r] = dr;
+                }
+            } else {
+                for r in 0..k {
+                    let (l, dr) = loss.value_deriv(dot1(w, xi.add(r * d)) + b, y[i + r]);
+                    lsum += l;
+                    dsum += dr;
+                    dl[r] = dr;
+                }
+            }
+            let dv = dl.map(|v| _mm256_set1_pd(v));
             let mut j = 0;
-            while j + 4 <= d {
-                let gj = _mm256_loadu_pd(gp.add(j));
-                let v = _mm256_add_pd(gj, _mm256_mul_pd(dv, load(xi.add(j), 4)));
-                _mm256_storeu_pd(gp.add(j), v);
+            while j < d {
+                let n = (d - j).min(4);
+                let m = mask64(n);
+                let mut gj = if n == 4 {
+                    _mm256_loadu_pd(gp.add(j))
+                } else {
+                    _mm256_maskload_pd(gp.add(j), m)
+                };
+                for (r, dr) in dv.iter().enumerate().take(k) {
+                    gj = _mm256_fmadd_pd(*dr, load(xi.add(r * d + j), n), gj);
+                }
+                if n == 4 {
+                    _mm256_storeu_pd(gp.add(j), gj);
+                } else {
+                    _mm256_maskstore_pd(gp.add(j), m, gj);
+                }
                 j += 4;
             }
-            if j < d {
-                let m = mask64(d - j);
-                let gj = _mm256_maskload_pd(gp.add(j), m);
-                let v = _mm256_add_pd(gj, _mm256_mul_pd(dv, load(xi.add(j), d - j)));
-                _mm256_maskstore_pd(gp.add(j), m, v);
-            }
+            i += k;
         }
         (lsum, dsum)
     }
 
-    /// [`super::any_loss`] in AVX2.
+    /// [`super::any_loss`] in AVX2, the same dot products as [`any_grad`].
     ///
     /// # Safety
-    /// The CPU supports AVX2; `w` is not empty.
-    #[target_feature(enable = "avx2")]
+    /// The CPU supports AVX2 and FMA; `w` is not empty.
+    #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn any_loss<T: Element, L: Loss>(
         loss: &L,
         w: &[f64],
@@ -602,9 +661,20 @@ mod avx2 {
         let d = w.len();
         assert!(d > 0);
         let rows = y.len().min(x.len() / d);
+        let row_bytes = d * std::mem::size_of::<T>();
         let mut lsum = 0.0;
-        for (i, &yi) in y.iter().enumerate().take(rows) {
-            lsum += loss.value(dot_any(w, x.as_ptr().add(i * d)) + b, yi);
+        let mut i = 0;
+        while i + 4 <= rows {
+            let xi = x.as_ptr().add(i * d);
+            prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
+            let dots = dot4(w, xi, d);
+            for r in 0..4 {
+                lsum += loss.value(dots[r] + b, y[i + r]);
+            }
+            i += 4;
+        }
+        for (r, &yr) in y.iter().enumerate().take(rows).skip(i) {
+            lsum += loss.value(dot1(w, x.as_ptr().add(r * d)) + b, yr);
         }
         lsum
     }
