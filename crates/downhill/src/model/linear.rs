@@ -1,3 +1,4 @@
+use super::gram::GramSum;
 use crate::data::{Element, MatrixRef, Precision};
 use crate::loss::Loss;
 use crate::numeric::{axpy_wide, prefetch};
@@ -149,30 +150,29 @@ impl<'a, L: Loss> Linear<'a, L> {
         }
     }
 
-    /// `sum_{i in rows} l''(pred_i) [x_i, 1] [x_i, 1]^T` on values stored as `T`.
+    /// `sum_{i in rows} l''(pred_i) [x_i, 1] [x_i, 1]^T` on values stored as `T`, summed in
+    /// blocks of rows ([`GramSum`]).
     fn hessian_in<T: Element>(&self, x: &[T], params: &[f64], rows: Rows<'_>, out: &mut [f64]) {
         let d = self.x.cols();
-        let dim = self.dim();
         let (w, b) = self.split(params);
+        let intercept = self.intercept;
+        let mut gram = GramSum::new(self.dim());
         rows.for_each(|i| {
             let xi = &x[i * d..(i + 1) * d];
             let h = self.loss.second_deriv(dot_groups(w, xi) + b, self.y[i]);
             if h == 0.0 {
                 return;
             }
-            // [x, 1] h [x, 1]^T, upper and lower triangle alike.
-            for j in 0..d {
-                let hx = h * xi[j].into();
-                axpy_wide(hx, xi, &mut out[j * dim..j * dim + d]);
-                if self.intercept {
-                    out[j * dim + d] += hx;
-                    out[d * dim + j] += hx;
+            gram.push(h, |z| {
+                for (zj, xj) in z.iter_mut().zip(xi) {
+                    *zj = (*xj).into();
                 }
-            }
-            if self.intercept {
-                out[d * dim + d] += h;
-            }
+                if intercept {
+                    z[d] = 1.0;
+                }
+            });
         });
+        gram.finish(out);
     }
 }
 

@@ -4,6 +4,7 @@
 //! Parameter layout (flat `&[f64]`): the weights in feature order, then the intercept when
 //! there is one. [`Softmax`] has one such row per class.
 
+mod gram;
 mod linear;
 mod linear_hessian;
 mod softmax;
