@@ -8,18 +8,19 @@
 //! epoch (plus one for the starting point, and one more after mini-batch training), and
 //! one for the metrics.
 
-use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
-use crate::commands::fit::{explain, finish, model_name, penalty, Outcome, Run};
+use crate::cli::{FitArgs, ModelKind, Precision};
+use crate::commands::fit::{explain, finish, Run};
 use crate::design::Design;
 use crate::io::chunks::{CsvChunks, ParquetChunks};
 use crate::io::table::{self, Format};
-use crate::method;
+use crate::method::flagged;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
 use downhill::data::{Standardizer, StandardizerBuilder, TargetScale};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
 use downhill::numeric::{dot, CompensatedSum};
+use downhill::spec::{Fitted, LossKind, MethodFacts, RunSpec};
 use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
 use std::time::Instant;
@@ -61,7 +62,7 @@ fn unsupported(args: &FitArgs) -> Option<String> {
     if m.model != ModelKind::Linear {
         return Some(format!(
             "--stream trains --model linear only, not --model {}",
-            model_name(m.model)
+            crate::spec::model_kind(m.model).as_str()
         ));
     }
     let refused = [
@@ -82,12 +83,13 @@ fn unsupported(args: &FitArgs) -> Option<String> {
     if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
         return Some(format!("{flag} is not supported with --stream"));
     }
-    if penalty(m).is_ok_and(|p| p.l1 > 0.0) {
+    let spec = crate::spec::of_fit(args);
+    if spec.penalty_strengths().is_ok_and(|p| p.l1 > 0.0) {
         return Some(
             "--stream supports the L2 penalty only (--l1 / --l1-ratio: leave them out)".into(),
         );
     }
-    if let Ok(method) = method::build(&args.train) {
+    if let Ok(method) = spec.build_method(MethodFacts::default()) {
         if method.solver.is_some() {
             return Some(format!(
                 "--stream trains first-order optimizers only (gd, sgd, momentum, adam, ...), not --optimizer {}",
@@ -167,15 +169,16 @@ pub fn run(args: &FitArgs) -> Result<()> {
         None,
         None,
     )?;
-    let loss = regression_loss(m)?;
-    let penalty = penalty(m)?;
-    let mut method = method::build(&args.train)?;
+    let spec = crate::spec::of_fit(args);
+    let loss = regression_loss(&spec)?;
+    let penalty = spec.penalty_strengths().map_err(flagged)?;
+    let mut method = spec.build_method(MethodFacts::default()).map_err(flagged)?;
     if let Some(note) = &method.note {
         if !args.train.quiet {
             eprintln!("downhill: {note}");
         }
     }
-    let config = method::config(&args.train)?;
+    let config = spec.train_config().map_err(flagged)?;
     let d = design.columns.len();
     let dim = d + usize::from(!m.no_intercept);
     if let Some(init) = &args.init {
@@ -336,7 +339,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         mae: abs.value() / rows as f64,
     };
 
-    let fit = Outcome {
+    let fit = Fitted {
         classes: None,
         weights: vec![weights],
         intercept: vec![b],
@@ -350,13 +353,15 @@ pub fn run(args: &FitArgs) -> Result<()> {
         train_time: report.elapsed,
         train_scores: Some(scores),
         validation_scores: None,
+        optimizer: method.name,
+        lr: method.lr,
+        note: method.note,
+        config,
+        penalty,
     };
     let run = Run {
+        spec: &spec,
         design: &design,
-        optimizer: &method.name,
-        lr: method.lr,
-        config: &config,
-        penalty,
         rows,
         load_seconds,
     };
@@ -385,21 +390,15 @@ fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
     out
 }
 
-fn loss_kind_name(k: LossKind) -> String {
-    clap::ValueEnum::to_possible_value(&k).map_or_else(|| "?".into(), |v| v.get_name().to_string())
-}
-
-fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
-    Ok(match m.loss.unwrap_or(LossKind::Squared) {
-        LossKind::Squared => RegressionLoss::Squared,
-        LossKind::Absolute => RegressionLoss::Absolute,
-        LossKind::Huber => RegressionLoss::Huber(m.huber_delta),
-        LossKind::EpsilonInsensitive => RegressionLoss::EpsilonInsensitive(m.epsilon),
-        other => bail!(
+/// The loss, in this command's words for a classifier's loss.
+fn regression_loss(spec: &RunSpec) -> Result<RegressionLoss> {
+    match spec.loss {
+        Some(other @ (LossKind::Log | LossKind::Hinge)) => bail!(
             "--loss {}: not a regression loss; --stream trains linear regression",
-            loss_kind_name(other)
+            other.as_str()
         ),
-    })
+        _ => spec.regression_loss().map_err(flagged),
+    }
 }
 
 #[cfg(test)]
