@@ -436,6 +436,7 @@ pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Fitted) -> Result<()> {
                 "standardized_weights"
             }
             .into(),
+            spec: Some(spec.clone()),
         },
         cost: fit.cost,
     };

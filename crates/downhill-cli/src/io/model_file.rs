@@ -100,6 +100,9 @@ pub struct Training {
     /// `--no-standardize`). The weights written are in original units either way.
     #[serde(default)]
     pub penalty_on: String,
+    /// The run description as given (`auto` unresolved): what reproduces this fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<downhill::spec::RunSpec>,
 }
 
 impl ModelFile {
