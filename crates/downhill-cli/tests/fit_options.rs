@@ -693,7 +693,7 @@ fn model_file_holds_the_run_description() {
     let flags = spec.to_command_args();
     assert_eq!(
         flags,
-        ["--optimizer", "auto", "--l2", "0.01", "--seed", "3"]
+        ["--l2", "0.01", "--optimizer", "auto", "--seed", "3"]
     );
     let mut again: Vec<&str> = vec![&csv, "-t", "STACKLOSS"];
     again.extend(flags.iter().map(String::as_str));
