@@ -1,6 +1,6 @@
 //! `downhill fit`: read a table, fit a model, report, draw, write the model.
 
-use crate::cli::{FitArgs, ModelArgs, ModelKind};
+use crate::cli::FitArgs;
 use crate::design::Design;
 use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
 use crate::io::table::{self, Target};
@@ -9,7 +9,7 @@ use crate::progress::Progress;
 use crate::{labels, plot, report};
 use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
-use downhill::spec::{Fitted, Problem, RunSpec};
+use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
 use std::path::Path;
 use std::time::Instant;
@@ -20,7 +20,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         return crate::commands::fit_stream::run(args);
     }
     let load_start = Instant::now();
-    let m = &args.model;
+    let spec = crate::spec::of_fit(args);
     let header = table::header(&args.data)?;
     let target = header.index(&args.data, &args.target, "target")?;
     let design = Design::for_fit(
@@ -28,35 +28,35 @@ pub fn run(args: &FitArgs) -> Result<()> {
         &header,
         &args.target,
         args.features.as_deref(),
-        m.degree,
-        m.degree_columns.as_deref(),
+        spec.degree,
+        spec.degree_columns.as_deref(),
     )?;
-    check_plots(args, &design)?;
-    let read = match m.model {
+    check_plots(args, &spec, &design)?;
+    let read = match spec.model {
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
     let table = table::load(&args.data, &header, &design.columns, read).map_err(|e| {
         let text = format!("{e:#}");
-        if m.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
+        if spec.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
             anyhow::anyhow!("{text}: the target of --model linear must be numeric; for class labels use --model logistic (two classes) or --model softmax")
         } else {
             e
         }
     })?;
-    let (y, classes) = match m.model {
+    let (y, classes) = match spec.model {
         ModelKind::Linear => (table.y, None),
         ModelKind::Logistic => {
             let (c, y) = labels::binary(
                 &args.data,
                 &args.target,
                 &table.labels,
-                m.positive.as_deref(),
+                spec.positive.as_deref(),
             )?;
             (y, Some(c))
         }
         ModelKind::Softmax => {
-            if m.positive.is_some() {
+            if spec.positive.is_some() {
                 bail!("--positive goes with --model logistic (two classes)");
             }
             let (c, y) = labels::multiclass(&args.data, &args.target, &table.labels)?;
@@ -64,7 +64,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         }
     };
     // Linear regression adds the powers itself, in a better-conditioned basis.
-    let x = match m.model {
+    let x = match spec.model {
         ModelKind::Linear => design.base_matrix(table.x, table.rows)?,
         _ => design.matrix(table.x, table.rows)?,
     };
@@ -74,7 +74,6 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let data = Dataset::new(x, y).map_err(flagged)?;
     let load_seconds = load_start.elapsed().as_secs_f64();
 
-    let spec = crate::spec::of_fit(args);
     let runner = spec.runner(design.terms.len()).map_err(flagged)?;
     // On stderr, so that it is said with --json too.
     if let Some(note) = runner.note() {
@@ -83,14 +82,14 @@ pub fn run(args: &FitArgs) -> Result<()> {
         }
     }
     let n_classes = classes.as_ref().map_or(1, Vec::len);
-    check_init(args, &design, n_classes)?;
+    check_init(&spec, &design, n_classes)?;
     let mut progress = Progress::new(
         runner.config().max_epochs,
         args.train.quiet || args.out.json,
     );
     let problem = Problem {
         classes,
-        polynomial: match m.model {
+        polynomial: match spec.model {
             ModelKind::Linear => design.powers().cloned(),
             // The classifiers' powers are columns of the data already.
             _ => None,
@@ -98,7 +97,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     let fit = runner.fit(data, problem, &mut progress);
     progress.finish();
-    let fit = fit.map_err(|e| explain(e, &args.data, &design.terms, m))?;
+    let fit = fit.map_err(|e| explain(e, &args.data, &design.terms, &spec))?;
 
     draw(args, &design, &fit, picture.as_ref())?;
     let run = Run {
@@ -110,13 +109,13 @@ pub fn run(args: &FitArgs) -> Result<()> {
     finish(args, &run, &fit)
 }
 
-fn check_init(args: &FitArgs, design: &Design, outputs: usize) -> Result<()> {
-    let Some(init) = &args.init else {
+fn check_init(spec: &RunSpec, design: &Design, outputs: usize) -> Result<()> {
+    let Some(init) = &spec.init else {
         return Ok(());
     };
-    let per = design.terms.len() + usize::from(!args.model.no_intercept);
+    let per = design.terms.len() + usize::from(spec.fit_intercept);
     let want = per
-        * if args.model.model == ModelKind::Softmax {
+        * if spec.model == ModelKind::Softmax {
             outputs
         } else {
             1
@@ -124,12 +123,12 @@ fn check_init(args: &FitArgs, design: &Design, outputs: usize) -> Result<()> {
     if init.len() != want {
         bail!(
             "--init: expected {want} values ({}{}), got {}",
-            if args.model.model == ModelKind::Softmax {
+            if spec.model == ModelKind::Softmax {
                 "per class: "
             } else {
                 ""
             },
-            if args.model.no_intercept {
+            if !spec.fit_intercept {
                 "one weight per term".to_string()
             } else {
                 format!(
@@ -159,7 +158,7 @@ fn history_names(terms: &[String], classes: Option<&[String]>, intercept: bool) 
 }
 
 /// Library errors, reworded with the user's names and flags (shared with the streamed fit).
-pub(crate) fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
+pub(crate) fn explain(e: Error, data: &Path, terms: &[String], spec: &RunSpec) -> anyhow::Error {
     match e {
         Error::ConstantFeature { column } => anyhow::anyhow!(
             "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
@@ -168,9 +167,9 @@ pub(crate) fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) ->
         ),
         Error::Diverged { epoch, cost, lr, .. } => anyhow::anyhow!(
             "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
-            if m.no_standardize { ", or drop --no-standardize" } else { "" }
+            if spec.standardize { "" } else { ", or drop --no-standardize" }
         ),
-        e @ Error::NonFinite { .. } => non_finite(&e, data, m.no_standardize),
+        e @ Error::NonFinite { .. } => non_finite(&e, data, !spec.standardize),
         e @ Error::Separable { .. } => anyhow::anyhow!("{e}"),
         Error::Source(message) => anyhow::anyhow!("{message}"),
         e => flagged(e),
@@ -223,9 +222,8 @@ fn wants_data_picture(args: &FitArgs) -> bool {
 }
 
 /// Refuses pictures that do not fit the model before any work is done.
-fn check_plots(args: &FitArgs, design: &Design) -> Result<()> {
+fn check_plots(args: &FitArgs, m: &RunSpec, design: &Design) -> Result<()> {
     let o = &args.out;
-    let m = &args.model;
     let one_feature_line = m.model == ModelKind::Linear && design.terms.len() == 1;
     for (flag, given) in [
         ("--plot-fit", o.plot_fit.is_some()),
@@ -239,12 +237,12 @@ fn check_plots(args: &FitArgs, design: &Design) -> Result<()> {
                 design.terms.join(", ")
             );
         }
-        if given && flag != "--plot-fit" && m.no_intercept {
+        if given && flag != "--plot-fit" && !m.fit_intercept {
             bail!("{flag} draws the cost over (weight, intercept): it needs the intercept (drop --no-intercept)");
         }
     }
     if o.plot_boundary.is_some() && !(m.model == ModelKind::Logistic && design.terms.len() == 2) {
-        bail!("--plot-boundary needs a logistic model with two features (this one: {} model, {} features)", crate::spec::model_kind(m.model).as_str(), design.terms.len());
+        bail!("--plot-boundary needs a logistic model with two features (this one: {} model, {} features)", m.model.as_str(), design.terms.len());
     }
     for p in [
         &o.plot_loss,
