@@ -140,6 +140,7 @@ fn auto_resolves_with_a_note() {
 
 #[test]
 fn errors_name_the_flags() {
+    assert_eq!(RunSpec::default().validate(), Ok(()));
     let msg = |spec: RunSpec| spec.validate().unwrap_err().to_string();
     let e = msg(RunSpec {
         optimizer: "fast".into(),
