@@ -434,7 +434,8 @@ pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Fitted) -> Result<()> {
                 "standardized_weights"
             }
             .into(),
-            spec: Some(spec.clone()),
+            // Plain data: serialising it cannot fail.
+            spec: serde_json::to_value(spec).ok(),
         },
         cost: fit.cost,
     };
