@@ -12,6 +12,7 @@ mod plot;
 mod predictor;
 mod progress;
 mod report;
+mod spec;
 
 use clap::Parser;
 use std::process::ExitCode;

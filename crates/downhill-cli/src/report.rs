@@ -1,9 +1,9 @@
 //! What `fit` says: a summary for people, one JSON object for programs, the history file.
 
-use crate::commands::fit::Outcome;
 use crate::io::model_file::ModelFile;
 use anyhow::{Context, Result};
 use downhill::metrics::Scores;
+use downhill::spec::Fitted;
 use downhill::train::StopReason;
 use serde_json::{json, Map, Value};
 use std::io::Write;
@@ -72,7 +72,7 @@ fn named(terms: &[String], w: &[f64]) -> Map<String, Value> {
 }
 
 /// Prints the fit as one JSON object.
-pub fn json(info: &FitInfo, fit: &Outcome) -> Result<()> {
+pub fn json(info: &FitInfo, fit: &Fitted) -> Result<()> {
     let softmax = info.model.model == "softmax";
     let (weights, intercept) = match (&fit.classes, softmax) {
         (Some(classes), true) => (
@@ -132,12 +132,12 @@ pub fn json(info: &FitInfo, fit: &Outcome) -> Result<()> {
 /// The warning for a run that ended at its epoch or time limit before its tolerance: how far
 /// the gradient norm fell, and what to try. `None` for a run that converged or was stopped by
 /// the user.
-pub fn not_converged(fit: &Outcome, run: &crate::commands::fit::Run) -> Option<String> {
+pub fn not_converged(fit: &Fitted) -> Option<String> {
     let limit = match fit.stop_reason {
-        StopReason::MaxEpochs => format!("the epoch limit (--epochs {})", run.config.max_epochs),
+        StopReason::MaxEpochs => format!("the epoch limit (--epochs {})", fit.config.max_epochs),
         StopReason::TimeLimit => format!(
             "the time limit (--time-limit {} s)",
-            run.config.time_limit.map_or(0.0, |t| t.as_secs_f64())
+            fit.config.time_limit.map_or(0.0, |t| t.as_secs_f64())
         ),
         _ => return None,
     };
@@ -148,19 +148,19 @@ pub fn not_converged(fit: &Outcome, run: &crate::commands::fit::Run) -> Option<S
         .map_or(f64::NAN, |r| r.grad_norm);
     let ratio = fit.grad_norm / start;
     // Methods that choose their own steps have no learning rate to change.
-    let tries = if run.lr.is_none() {
+    let tries = if fit.lr.is_none() {
         "try more --epochs"
     } else {
         "try --optimizer auto, more --epochs, or another --lr"
     };
     Some(format!(
         "the fit did not converge: it stopped at {limit} with the gradient norm at {ratio:.1e} of its start (--gtol {:e}); {tries}",
-        run.config.gtol
+        fit.config.gtol
     ))
 }
 
 /// Prints the fit for people.
-pub fn summary(info: &FitInfo, fit: &Outcome, model_path: Option<&Path>) -> Result<()> {
+pub fn summary(info: &FitInfo, fit: &Fitted, model_path: Option<&Path>) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let m = info.model;
     writeln!(
@@ -292,7 +292,7 @@ pub fn seconds(s: f64) -> String {
 
 /// Writes every epoch: epoch, cost, gradient norm, learning rate, validation cost (when
 /// there are held-out rows), then the parameters in original units.
-pub fn write_history(path: &Path, fit: &Outcome, names: &[String]) -> Result<()> {
+pub fn write_history(path: &Path, fit: &Fitted, names: &[String]) -> Result<()> {
     crate::io::atomic::write(path, |out| {
         let mut w = ::csv::Writer::from_writer(out);
         let has_validation = fit.validation_cost.is_some();

@@ -654,3 +654,57 @@ fn precision_and_threads_change_speed_not_answers() {
     assert_eq!(code, 1);
     assert!(err.contains("--precision"), "{err}");
 }
+
+/// The model file's `training.spec` is the run description as given: its flags, written
+/// back, fit the same model again.
+#[test]
+fn model_file_holds_the_run_description() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.json");
+    let csv = data("stackloss.csv");
+    let args = [
+        "-t",
+        "STACKLOSS",
+        "--optimizer",
+        "auto",
+        "--l2",
+        "0.01",
+        "--seed",
+        "3",
+    ];
+    downhill()
+        .args(["fit", &csv])
+        .args(args)
+        .arg("-o")
+        .arg(&first)
+        .assert()
+        .success();
+    let model: Value = serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    let spec = &model["training"]["spec"];
+    assert_eq!(spec["optimizer"], "auto");
+    assert_eq!(spec["l2"], 0.01);
+    assert_eq!(spec["seed"], 3);
+    assert_eq!(spec["standardize"], true);
+    assert_eq!(spec["batch_size"], Value::Null);
+    assert_eq!(model["training"]["optimizer"], "newton");
+
+    // The description read back and written as flags ("copy as command") fits the same model.
+    let spec: downhill::spec::RunSpec = serde_json::from_value(spec.clone()).unwrap();
+    let flags = spec.to_command_args();
+    assert_eq!(
+        flags,
+        ["--l2", "0.01", "--optimizer", "auto", "--seed", "3"]
+    );
+    let mut again: Vec<&str> = vec![&csv, "-t", "STACKLOSS"];
+    again.extend(flags.iter().map(String::as_str));
+    let again = fit_json(&again);
+    for (name, _) in STACKLOSS {
+        assert_eq!(again["weights"][name], model_weight(&model, name));
+    }
+}
+
+fn model_weight(model: &Value, name: &str) -> Value {
+    let terms = model["terms"].as_array().unwrap();
+    let j = terms.iter().position(|t| t == name).unwrap();
+    model["weights"][0][j].clone()
+}

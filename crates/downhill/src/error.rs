@@ -107,12 +107,21 @@ pub enum Error {
     /// message says where and why (e.g. `data.csv:1234: column 'x': 'abc' is not a number`).
     #[error("{0}")]
     Source(String),
+    /// A run description ([`crate::spec::RunSpec`]) that cannot run. The message names the
+    /// field by its command-line flag (`--lr`), whose JSON key is the same with `_` for `-`.
+    #[error("{0}")]
+    Spec(String),
 }
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An [`Error::Spec`].
+    pub fn spec(message: impl Into<String>) -> Self {
+        Error::Spec(message.into())
+    }
+
     /// An [`Error::InvalidSetting`].
     pub fn setting(setting: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidSetting {

@@ -16,7 +16,9 @@
 //! - [`run`]: a method on a function (named or a formula) with its path and how it ended,
 //!   and races of several methods;
 //! - [`estimator`]: the pieces put together, e.g. [`estimator::LinearRegression`], with
-//!   standardisation inside the fit and results in the data's original units.
+//!   standardisation inside the fit and results in the data's original units;
+//! - [`spec`]: a serialisable description of a fit ([`spec::RunSpec`]), the one value every
+//!   front door builds, and the runner that fits any model from it.
 //!
 //! The library does no I/O and never prints: errors are values ([`Error`]).
 //!
@@ -48,6 +50,7 @@ pub mod run;
 pub mod schedule;
 pub mod search;
 pub mod solver;
+pub mod spec;
 pub mod train;
 
 pub use error::{Error, Result};

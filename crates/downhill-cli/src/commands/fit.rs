@@ -1,75 +1,18 @@
 //! `downhill fit`: read a table, fit a model, report, draw, write the model.
 
-use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind};
+use crate::cli::FitArgs;
 use crate::design::Design;
 use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
 use crate::io::table::{self, Target};
-use crate::method::{self, flagged};
+use crate::method::flagged;
 use crate::progress::Progress;
 use crate::{labels, plot, report};
 use anyhow::{bail, Result};
-use downhill::data::{Dataset, Matrix, Standardizer};
-use downhill::estimator::{
-    ClassificationLoss, LinearRegression, LogisticRegression, RegressionLoss, SoftmaxRegression,
-};
-use downhill::metrics::Scores;
-use downhill::penalty::Penalty;
-use downhill::train::{History, StopReason};
+use downhill::data::{Dataset, Matrix};
+use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-/// A fit of any model, as the command reports it (original units).
-pub struct Outcome {
-    /// Class labels (classification).
-    pub classes: Option<Vec<String>>,
-    /// One row of weights per output.
-    pub weights: Vec<Vec<f64>>,
-    /// One intercept per output.
-    pub intercept: Vec<f64>,
-    /// Standardisation used inside the fit.
-    pub standardizer: Option<Standardizer>,
-    /// Final training cost.
-    pub cost: f64,
-    /// Final gradient norm.
-    pub grad_norm: f64,
-    /// Final held-out cost.
-    pub validation_cost: Option<f64>,
-    /// Epochs run.
-    pub epochs: usize,
-    /// Why training ended.
-    pub stop_reason: StopReason,
-    /// Every epoch.
-    pub history: History,
-    /// Training time.
-    pub train_time: Duration,
-    /// Metrics on the training rows.
-    pub train_scores: Option<Scores>,
-    /// Metrics on the held-out rows.
-    pub validation_scores: Option<Scores>,
-}
-
-/// The fields every fitted estimator shares, as an [`Outcome`]; weights, intercepts and
-/// classes differ in shape per model and are given.
-macro_rules! outcome {
-    ($f:ident, $classes:expr, $weights:expr, $intercept:expr) => {
-        Outcome {
-            classes: $classes,
-            weights: $weights,
-            intercept: $intercept,
-            standardizer: $f.standardizer,
-            cost: $f.cost,
-            grad_norm: $f.grad_norm,
-            validation_cost: $f.validation_cost,
-            epochs: $f.epochs,
-            stop_reason: $f.stop_reason,
-            history: $f.history,
-            train_time: $f.train_time,
-            train_scores: $f.train_scores,
-            validation_scores: $f.validation_scores,
-        }
-    };
-}
+use std::time::Instant;
 
 /// Runs `downhill fit`.
 pub fn run(args: &FitArgs) -> Result<()> {
@@ -77,7 +20,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         return crate::commands::fit_stream::run(args);
     }
     let load_start = Instant::now();
-    let m = &args.model;
+    let spec = crate::spec::of_fit(args);
     let header = table::header(&args.data)?;
     let target = header.index(&args.data, &args.target, "target")?;
     let design = Design::for_fit(
@@ -85,35 +28,35 @@ pub fn run(args: &FitArgs) -> Result<()> {
         &header,
         &args.target,
         args.features.as_deref(),
-        m.degree,
-        m.degree_columns.as_deref(),
+        spec.degree,
+        spec.degree_columns.as_deref(),
     )?;
-    check_plots(args, &design)?;
-    let read = match m.model {
+    check_plots(args, &spec, &design)?;
+    let read = match spec.model {
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
     let table = table::load(&args.data, &header, &design.columns, read).map_err(|e| {
         let text = format!("{e:#}");
-        if m.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
+        if spec.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
             anyhow::anyhow!("{text}: the target of --model linear must be numeric; for class labels use --model logistic (two classes) or --model softmax")
         } else {
             e
         }
     })?;
-    let (y, classes) = match m.model {
+    let (y, classes) = match spec.model {
         ModelKind::Linear => (table.y, None),
         ModelKind::Logistic => {
             let (c, y) = labels::binary(
                 &args.data,
                 &args.target,
                 &table.labels,
-                m.positive.as_deref(),
+                spec.positive.as_deref(),
             )?;
             (y, Some(c))
         }
         ModelKind::Softmax => {
-            if m.positive.is_some() {
+            if spec.positive.is_some() {
                 bail!("--positive goes with --model logistic (two classes)");
             }
             let (c, y) = labels::multiclass(&args.data, &args.target, &table.labels)?;
@@ -121,7 +64,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         }
     };
     // Linear regression adds the powers itself, in a better-conditioned basis.
-    let x = match m.model {
+    let x = match spec.model {
         ModelKind::Linear => design.base_matrix(table.x, table.rows)?,
         _ => design.matrix(table.x, table.rows)?,
     };
@@ -131,190 +74,48 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let data = Dataset::new(x, y).map_err(flagged)?;
     let load_seconds = load_start.elapsed().as_secs_f64();
 
-    let penalty = penalty(m)?;
-    let n_classes = classes.as_ref().map_or(1, Vec::len);
-    let exact = exact_hessian_params(m, design.terms.len())?;
-    let method = method::build_for(&args.train, exact, penalty.l1 > 0.0)?;
+    let runner = spec.runner(design.terms.len()).map_err(flagged)?;
     // On stderr, so that it is said with --json too.
-    if let Some(note) = &method.note {
+    if let Some(note) = runner.note() {
         if !args.train.quiet {
             eprintln!("downhill: {note}");
         }
     }
-    let config = method::config(&args.train)?;
-    check_init(args, &design, n_classes)?;
-    let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
-    let fit = match m.model {
-        ModelKind::Linear => {
-            let mut est = LinearRegression {
-                standardize: !m.no_standardize,
-                fit_intercept: !m.no_intercept,
-                polynomial: design.powers().cloned(),
-                loss: regression_loss(m)?,
-                penalty,
-                init: args.init.clone(),
-                validation_fraction: args.train.validation_fraction,
-                optimizer: method.optimizer,
-                schedule: method.schedule,
-                solver: method.solver,
-                config: config.clone(),
-                precision: precision(m),
-            };
-            est.fit_with(data, &mut progress)
-                .map(|f| outcome!(f, None, vec![f.weights], vec![f.intercept]))
-        }
-        ModelKind::Logistic => {
-            let mut est = LogisticRegression {
-                standardize: !m.no_standardize,
-                fit_intercept: !m.no_intercept,
-                loss: classification_loss(m, false)?,
-                penalty,
-                init: args.init.clone(),
-                validation_fraction: args.train.validation_fraction,
-                optimizer: method.optimizer,
-                schedule: method.schedule,
-                solver: method.solver,
-                config: config.clone(),
-                precision: precision(m),
-            };
-            est.fit_with(data, &mut progress)
-                .map(|f| outcome!(f, classes.clone(), vec![f.weights], vec![f.intercept]))
-        }
-        ModelKind::Softmax => {
-            classification_loss(m, true)?;
-            let mut est = SoftmaxRegression {
-                standardize: !m.no_standardize,
-                fit_intercept: !m.no_intercept,
-                penalty,
-                init: args.init.clone(),
-                validation_fraction: args.train.validation_fraction,
-                optimizer: method.optimizer,
-                schedule: method.schedule,
-                solver: method.solver,
-                config: config.clone(),
-                precision: precision(m),
-            };
-            est.fit_with(data, &mut progress).map(|f| {
-                outcome!(
-                    f,
-                    classes.clone(),
-                    f.weights.iter_rows().map(<[f64]>::to_vec).collect(),
-                    f.intercepts
-                )
-            })
-        }
+    let n_classes = classes.as_ref().map_or(1, Vec::len);
+    check_init(&spec, &design, n_classes)?;
+    let mut progress = Progress::new(
+        runner.config().max_epochs,
+        args.train.quiet || args.out.json,
+    );
+    let problem = Problem {
+        classes,
+        polynomial: match spec.model {
+            ModelKind::Linear => design.powers().cloned(),
+            // The classifiers' powers are columns of the data already.
+            _ => None,
+        },
     };
+    let fit = runner.fit(data, problem, &mut progress);
     progress.finish();
-    let fit = fit.map_err(|e| explain(e, &args.data, &design.terms, m))?;
+    let fit = fit.map_err(|e| explain(e, &args.data, &design.terms, &spec))?;
 
     draw(args, &design, &fit, picture.as_ref())?;
     let run = Run {
+        spec: &spec,
         design: &design,
-        optimizer: &method.name,
-        lr: method.lr,
-        config: &config,
-        penalty,
         rows,
         load_seconds,
     };
     finish(args, &run, &fit)
 }
 
-/// The parameter count of a model whose loss has exact, not almost-everywhere-zero, second
-/// derivatives (what `--optimizer auto` needs to pick Newton); `None` otherwise.
-fn exact_hessian_params(m: &ModelArgs, terms: usize) -> Result<Option<usize>> {
-    let curved = match m.model {
-        ModelKind::Linear => matches!(
-            regression_loss(m)?,
-            RegressionLoss::Squared | RegressionLoss::Huber(_)
-        ),
-        ModelKind::Logistic => classification_loss(m, false)? == ClassificationLoss::Log,
-        // The softmax model provides no Hessian.
-        ModelKind::Softmax => false,
-    };
-    Ok(curved.then_some(terms + usize::from(!m.no_intercept)))
-}
-
-fn precision(m: &ModelArgs) -> downhill::data::Precision {
-    match m.precision {
-        crate::cli::Precision::F64 => downhill::data::Precision::F64,
-        crate::cli::Precision::F32 => downhill::data::Precision::F32,
-    }
-}
-
-pub(crate) fn model_name(k: ModelKind) -> &'static str {
-    match k {
-        ModelKind::Linear => "linear",
-        ModelKind::Logistic => "logistic",
-        ModelKind::Softmax => "softmax",
-    }
-}
-
-fn loss_name(m: &ModelArgs) -> String {
-    let loss = m.loss.unwrap_or(match m.model {
-        ModelKind::Linear => LossKind::Squared,
-        _ => LossKind::Log,
-    });
-    clap::ValueEnum::to_possible_value(&loss)
-        .map_or_else(|| "?".into(), |v| v.get_name().to_string())
-}
-
-fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
-    Ok(match m.loss.unwrap_or(LossKind::Squared) {
-        LossKind::Squared => RegressionLoss::Squared,
-        LossKind::Absolute => RegressionLoss::Absolute,
-        LossKind::Huber => RegressionLoss::Huber(m.huber_delta),
-        LossKind::EpsilonInsensitive => RegressionLoss::EpsilonInsensitive(m.epsilon),
-        other => bail!(
-            "--loss {}: not a regression loss; for classification use --model logistic or softmax",
-            clap::ValueEnum::to_possible_value(&other)
-                .map_or("?".into(), |v| v.get_name().to_string())
-        ),
-    })
-}
-
-fn classification_loss(m: &ModelArgs, softmax: bool) -> Result<ClassificationLoss> {
-    match (m.loss.unwrap_or(LossKind::Log), softmax) {
-        (LossKind::Log, _) => Ok(ClassificationLoss::Log),
-        (LossKind::Hinge, false) => Ok(ClassificationLoss::Hinge),
-        (LossKind::Hinge, true) => bail!("--loss hinge goes with --model logistic (two classes)"),
-        (other, _) => bail!(
-            "--loss {}: a regression loss; a classifier takes --loss log{}",
-            clap::ValueEnum::to_possible_value(&other)
-                .map_or("?".into(), |v| v.get_name().to_string()),
-            if softmax { "" } else { " or hinge" }
-        ),
-    }
-}
-
-pub(crate) fn penalty(m: &ModelArgs) -> Result<Penalty> {
-    match (m.l1_ratio, m.penalty) {
-        (Some(r), Some(a)) => {
-            if m.l1.is_some() || m.l2.is_some() {
-                bail!("--l1-ratio with --penalty sets both strengths: leave out --l1 and --l2");
-            }
-            if r > 1.0 {
-                bail!("--l1-ratio {r} must be between 0 and 1");
-            }
-            Ok(Penalty {
-                l1: a * r,
-                l2: a * (1.0 - r),
-            })
-        }
-        _ => Ok(Penalty {
-            l1: m.l1.unwrap_or(0.0),
-            l2: m.l2.unwrap_or(0.0),
-        }),
-    }
-}
-
-fn check_init(args: &FitArgs, design: &Design, outputs: usize) -> Result<()> {
-    let Some(init) = &args.init else {
+fn check_init(spec: &RunSpec, design: &Design, outputs: usize) -> Result<()> {
+    let Some(init) = &spec.init else {
         return Ok(());
     };
-    let per = design.terms.len() + usize::from(!args.model.no_intercept);
+    let per = design.terms.len() + usize::from(spec.fit_intercept);
     let want = per
-        * if args.model.model == ModelKind::Softmax {
+        * if spec.model == ModelKind::Softmax {
             outputs
         } else {
             1
@@ -322,12 +123,12 @@ fn check_init(args: &FitArgs, design: &Design, outputs: usize) -> Result<()> {
     if init.len() != want {
         bail!(
             "--init: expected {want} values ({}{}), got {}",
-            if args.model.model == ModelKind::Softmax {
+            if spec.model == ModelKind::Softmax {
                 "per class: "
             } else {
                 ""
             },
-            if args.model.no_intercept {
+            if !spec.fit_intercept {
                 "one weight per term".to_string()
             } else {
                 format!(
@@ -357,7 +158,7 @@ fn history_names(terms: &[String], classes: Option<&[String]>, intercept: bool) 
 }
 
 /// Library errors, reworded with the user's names and flags (shared with the streamed fit).
-pub(crate) fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) -> anyhow::Error {
+pub(crate) fn explain(e: Error, data: &Path, terms: &[String], spec: &RunSpec) -> anyhow::Error {
     match e {
         Error::ConstantFeature { column } => anyhow::anyhow!(
             "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
@@ -366,9 +167,9 @@ pub(crate) fn explain(e: Error, data: &Path, terms: &[String], m: &ModelArgs) ->
         ),
         Error::Diverged { epoch, cost, lr, .. } => anyhow::anyhow!(
             "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
-            if m.no_standardize { ", or drop --no-standardize" } else { "" }
+            if spec.standardize { "" } else { ", or drop --no-standardize" }
         ),
-        e @ Error::NonFinite { .. } => non_finite(&e, data, m.no_standardize),
+        e @ Error::NonFinite { .. } => non_finite(&e, data, !spec.standardize),
         e @ Error::Separable { .. } => anyhow::anyhow!("{e}"),
         Error::Source(message) => anyhow::anyhow!("{message}"),
         e => flagged(e),
@@ -421,9 +222,8 @@ fn wants_data_picture(args: &FitArgs) -> bool {
 }
 
 /// Refuses pictures that do not fit the model before any work is done.
-fn check_plots(args: &FitArgs, design: &Design) -> Result<()> {
+fn check_plots(args: &FitArgs, m: &RunSpec, design: &Design) -> Result<()> {
     let o = &args.out;
-    let m = &args.model;
     let one_feature_line = m.model == ModelKind::Linear && design.terms.len() == 1;
     for (flag, given) in [
         ("--plot-fit", o.plot_fit.is_some()),
@@ -437,12 +237,12 @@ fn check_plots(args: &FitArgs, design: &Design) -> Result<()> {
                 design.terms.join(", ")
             );
         }
-        if given && flag != "--plot-fit" && m.no_intercept {
+        if given && flag != "--plot-fit" && !m.fit_intercept {
             bail!("{flag} draws the cost over (weight, intercept): it needs the intercept (drop --no-intercept)");
         }
     }
     if o.plot_boundary.is_some() && !(m.model == ModelKind::Logistic && design.terms.len() == 2) {
-        bail!("--plot-boundary needs a logistic model with two features (this one: {} model, {} features)", model_name(m.model), design.terms.len());
+        bail!("--plot-boundary needs a logistic model with two features (this one: {} model, {} features)", m.model.as_str(), design.terms.len());
     }
     for p in [
         &o.plot_loss,
@@ -459,7 +259,7 @@ fn check_plots(args: &FitArgs, design: &Design) -> Result<()> {
     Ok(())
 }
 
-fn draw(args: &FitArgs, design: &Design, fit: &Outcome, data: Option<&PictureData>) -> Result<()> {
+fn draw(args: &FitArgs, design: &Design, fit: &Fitted, data: Option<&PictureData>) -> Result<()> {
     let o = &args.out;
     let size = plot::Size::default();
     if let Some(path) = &o.plot_loss {
@@ -582,16 +382,10 @@ fn axis_bounds(steps: &[(f64, f64)], minimum: (f64, f64)) -> plot::Bounds {
 
 /// What a fit ran on and with, for [`finish`].
 pub(crate) struct Run<'a> {
+    /// The description run.
+    pub spec: &'a RunSpec,
     /// Columns and terms.
     pub design: &'a Design,
-    /// The optimizer's name, as run.
-    pub optimizer: &'a str,
-    /// Its starting learning rate (none for solvers).
-    pub lr: Option<f64>,
-    /// The loop settings.
-    pub config: &'a downhill::train::TrainConfig,
-    /// The penalty.
-    pub penalty: Penalty,
     /// Rows trained on.
     pub rows: usize,
     /// Time to read them.
@@ -600,13 +394,13 @@ pub(crate) struct Run<'a> {
 
 /// Everything after training, shared by in-memory and streamed fits: the model file, the
 /// history, and the report on stdout.
-pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Outcome) -> Result<()> {
-    let m = &args.model;
+pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Fitted) -> Result<()> {
+    let spec = run.spec;
     let model = ModelFile {
         format: FORMAT.into(),
         version: VERSION,
-        model: model_name(m.model).into(),
-        loss: loss_name(m),
+        model: spec.model.as_str().into(),
+        loss: spec.loss_name().into(),
         target: args.target.clone(),
         features: run.design.features.clone(),
         polynomial: run.design.polynomial.as_ref().map(|(_, p)| p.clone()),
@@ -614,37 +408,39 @@ pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Outcome) -> Result<()> {
         classes: fit.classes.clone(),
         weights: fit.weights.clone(),
         intercept: fit.intercept.clone(),
-        fit_intercept: !m.no_intercept,
+        fit_intercept: spec.fit_intercept,
         standardization: fit.standardizer.as_ref().map(|s| Standardization {
             mean: s.mean.clone(),
             scale: s.scale.clone(),
         }),
         training: Training {
-            optimizer: run.optimizer.to_string(),
-            lr: run.lr,
-            schedule: args.train.schedule.clone(),
-            batch_size: run.config.batch_size,
-            l1: run.penalty.l1,
-            l2: run.penalty.l2,
-            max_epochs: run.config.max_epochs,
+            optimizer: fit.optimizer.clone(),
+            lr: fit.lr,
+            schedule: spec.schedule.clone(),
+            batch_size: fit.config.batch_size,
+            l1: fit.penalty.l1,
+            l2: fit.penalty.l2,
+            max_epochs: fit.config.max_epochs,
             epochs: fit.epochs,
-            gtol: run.config.gtol,
-            tol: run.config.tol,
-            seed: run.config.seed,
+            gtol: fit.config.gtol,
+            tol: fit.config.tol,
+            seed: fit.config.seed,
             stop_reason: fit.stop_reason.as_str().into(),
             converged: fit.stop_reason.converged(),
             rows: run.rows,
-            penalty_on: if m.no_standardize {
+            penalty_on: if !spec.standardize {
                 "raw_weights"
             } else {
                 "standardized_weights"
             }
             .into(),
+            // Plain data: serialising it cannot fail.
+            spec: serde_json::to_value(spec).ok(),
         },
         cost: fit.cost,
     };
     if !args.train.quiet {
-        if let Some(warning) = report::not_converged(fit, run) {
+        if let Some(warning) = report::not_converged(fit) {
             eprintln!("downhill: warning: {warning}");
         }
     }
@@ -652,7 +448,11 @@ pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Outcome) -> Result<()> {
         report::write_history(
             path,
             fit,
-            &history_names(&run.design.terms, fit.classes.as_deref(), !m.no_intercept),
+            &history_names(
+                &run.design.terms,
+                fit.classes.as_deref(),
+                spec.fit_intercept,
+            ),
         )?;
     }
     if let Some(path) = &args.out.output {

@@ -8,18 +8,20 @@
 //! epoch (plus one for the starting point, and one more after mini-batch training), and
 //! one for the metrics.
 
-use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
-use crate::commands::fit::{explain, finish, model_name, penalty, Outcome, Run};
+use crate::cli::FitArgs;
+use crate::commands::fit::{explain, finish, Run};
 use crate::design::Design;
 use crate::io::chunks::{CsvChunks, ParquetChunks};
 use crate::io::table::{self, Format};
-use crate::method;
+use crate::method::flagged;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
+use downhill::data::Precision;
 use downhill::data::{Standardizer, StandardizerBuilder, TargetScale};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
 use downhill::numeric::{dot, CompensatedSum};
+use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec};
 use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
 use std::time::Instant;
@@ -56,21 +58,18 @@ pub fn wanted(args: &FitArgs) -> Result<bool> {
 
 /// Why these flags cannot stream, if they cannot.
 fn unsupported(args: &FitArgs) -> Option<String> {
-    let m = &args.model;
+    let m = &crate::spec::of_fit(args);
     let o = &args.out;
     if m.model != ModelKind::Linear {
         return Some(format!(
             "--stream trains --model linear only, not --model {}",
-            model_name(m.model)
+            m.model.as_str()
         ));
     }
     let refused = [
         ("--degree", m.degree.is_some_and(|k| k != 1)),
         ("--degree-columns", m.degree_columns.is_some()),
-        (
-            "--validation-fraction",
-            args.train.validation_fraction.is_some(),
-        ),
+        ("--validation-fraction", m.validation_fraction.is_some()),
         ("--precision f32", m.precision == Precision::F32),
         ("--positive", m.positive.is_some()),
         ("--plot-loss", o.plot_loss.is_some()),
@@ -82,12 +81,12 @@ fn unsupported(args: &FitArgs) -> Option<String> {
     if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
         return Some(format!("{flag} is not supported with --stream"));
     }
-    if penalty(m).is_ok_and(|p| p.l1 > 0.0) {
+    if m.penalty_strengths().is_ok_and(|p| p.l1 > 0.0) {
         return Some(
             "--stream supports the L2 penalty only (--l1 / --l1-ratio: leave them out)".into(),
         );
     }
-    if let Ok(method) = method::build(&args.train) {
+    if let Ok(method) = m.build_method(MethodFacts::default()) {
         if method.solver.is_some() {
             return Some(format!(
                 "--stream trains first-order optimizers only (gd, sgd, momentum, adam, ...), not --optimizer {}",
@@ -155,7 +154,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
     if let Some(why) = unsupported(args) {
         bail!("{why}");
     }
-    let m = &args.model;
+    let spec = crate::spec::of_fit(args);
+    let m = &spec;
     let limit = memory_limit(args.train.memory_limit.as_deref())?;
     let header = table::header(&args.data)?;
     let target = header.index(&args.data, &args.target, "target")?;
@@ -167,22 +167,22 @@ pub fn run(args: &FitArgs) -> Result<()> {
         None,
         None,
     )?;
-    let loss = regression_loss(m)?;
-    let penalty = penalty(m)?;
-    let mut method = method::build(&args.train)?;
+    let loss = regression_loss(&spec)?;
+    let penalty = spec.penalty_strengths().map_err(flagged)?;
+    let mut method = spec.build_method(MethodFacts::default()).map_err(flagged)?;
     if let Some(note) = &method.note {
         if !args.train.quiet {
             eprintln!("downhill: {note}");
         }
     }
-    let config = method::config(&args.train)?;
+    let config = spec.train_config().map_err(flagged)?;
     let d = design.columns.len();
-    let dim = d + usize::from(!m.no_intercept);
-    if let Some(init) = &args.init {
+    let dim = d + usize::from(m.fit_intercept);
+    if let Some(init) = &m.init {
         if init.len() != dim {
             bail!(
                 "--init: expected {dim} values ({}), got {}",
-                if m.no_intercept {
+                if !m.fit_intercept {
                     "one weight per term".to_string()
                 } else {
                     format!(
@@ -226,8 +226,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let explain = |e: Error| explain(e, &args.data, &design.terms, m);
 
     // First pass: rows, standardisation statistics, the targets' sum (for R^2).
-    let mut stats = StandardizerBuilder::new(d, !m.no_intercept);
-    let mut y_stats = StandardizerBuilder::new(1, !m.no_intercept);
+    let mut stats = StandardizerBuilder::new(d, m.fit_intercept);
+    let mut y_stats = StandardizerBuilder::new(1, m.fit_intercept);
     let mut y_sum = CompensatedSum::default();
     source.rewind().map_err(explain)?;
     while source.next_chunk(&mut chunk).map_err(explain)? {
@@ -242,20 +242,20 @@ pub fn run(args: &FitArgs) -> Result<()> {
             args.data.display()
         );
     }
-    let standardizer = if m.no_standardize {
+    let standardizer = if !m.standardize {
         None
     } else {
         Some(stats.finish().map_err(explain)?)
     };
     // The target as the in-memory fit scales it; a constant one is only centred.
-    let target = match (m.no_standardize, y_stats.finish()) {
+    let target = match (!m.standardize, y_stats.finish()) {
         (true, _) => TargetScale::IDENTITY,
         (false, Ok(s)) => TargetScale {
             mean: s.mean[0],
             scale: s.scale[0],
         },
         (false, Err(_)) => TargetScale {
-            mean: if m.no_intercept {
+            mean: if !m.fit_intercept {
                 0.0
             } else {
                 y_sum.value() / rows as f64
@@ -265,20 +265,20 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     let load_seconds = load_start.elapsed().as_secs_f64();
 
-    let init = match &args.init {
+    let init = match &m.init {
         // Zeros in the optimizer's coordinates, as in memory: the intercept at the mean.
         None => {
             let mut p = vec![0.0; dim];
-            if !m.no_intercept {
+            if m.fit_intercept {
                 p[d] = target.mean;
             }
             p
         }
-        Some(p) => to_inner(standardizer.as_ref(), p, !m.no_intercept),
+        Some(p) => to_inner(standardizer.as_ref(), p, m.fit_intercept),
     };
     let model = StreamModel {
         loss,
-        fit_intercept: !m.no_intercept,
+        fit_intercept: m.fit_intercept,
         penalty,
         standardizer,
         target,
@@ -297,7 +297,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     progress.finish();
     let report = result.map_err(explain)?;
 
-    let intercept = !m.no_intercept;
+    let intercept = m.fit_intercept;
     let s = model.standardizer.as_ref();
     let mut history = report.history;
     history.map_params(|p| {
@@ -336,7 +336,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         mae: abs.value() / rows as f64,
     };
 
-    let fit = Outcome {
+    let fit = Fitted {
         classes: None,
         weights: vec![weights],
         intercept: vec![b],
@@ -350,13 +350,15 @@ pub fn run(args: &FitArgs) -> Result<()> {
         train_time: report.elapsed,
         train_scores: Some(scores),
         validation_scores: None,
+        optimizer: method.name,
+        lr: method.lr,
+        note: method.note,
+        config,
+        penalty,
     };
     let run = Run {
+        spec: &spec,
         design: &design,
-        optimizer: &method.name,
-        lr: method.lr,
-        config: &config,
-        penalty,
         rows,
         load_seconds,
     };
@@ -385,21 +387,15 @@ fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> Vec<f64> {
     out
 }
 
-fn loss_kind_name(k: LossKind) -> String {
-    clap::ValueEnum::to_possible_value(&k).map_or_else(|| "?".into(), |v| v.get_name().to_string())
-}
-
-fn regression_loss(m: &ModelArgs) -> Result<RegressionLoss> {
-    Ok(match m.loss.unwrap_or(LossKind::Squared) {
-        LossKind::Squared => RegressionLoss::Squared,
-        LossKind::Absolute => RegressionLoss::Absolute,
-        LossKind::Huber => RegressionLoss::Huber(m.huber_delta),
-        LossKind::EpsilonInsensitive => RegressionLoss::EpsilonInsensitive(m.epsilon),
-        other => bail!(
+/// The loss, in this command's words for a classifier's loss.
+fn regression_loss(spec: &RunSpec) -> Result<RegressionLoss> {
+    match spec.loss {
+        Some(other @ (LossKind::Log | LossKind::Hinge)) => bail!(
             "--loss {}: not a regression loss; --stream trains linear regression",
-            loss_kind_name(other)
+            other.as_str()
         ),
-    })
+        _ => spec.regression_loss().map_err(flagged),
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,10 @@ pub struct Training {
     /// `--no-standardize`). The weights written are in original units either way.
     #[serde(default)]
     pub penalty_on: String,
+    /// The run description as given (`auto` unresolved): what reproduces this fit. Kept as
+    /// JSON so that a file naming fields a later version adds is still readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<serde_json::Value>,
 }
 
 impl ModelFile {

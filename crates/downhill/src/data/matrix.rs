@@ -91,7 +91,10 @@ impl Matrix {
 /// How feature values are stored while training. Arithmetic is always in `f64`; `F32`
 /// storage halves the memory a pass over the data reads (and holds), at the price of
 /// rounding each value to about 7 significant digits once, before training.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// 64-bit floats: the values exactly as given.
     #[default]
