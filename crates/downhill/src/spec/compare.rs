@@ -362,3 +362,76 @@ impl Contestant {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn rates_go_to_first_order_optimizers_and_shared_settings_where_they_apply() {
+        let base = RunSpec {
+            momentum: Some(0.5),
+            ..RunSpec::default()
+        };
+        let c = contestants(
+            &base,
+            &names(&["momentum", "Adam", "lbfgs"]),
+            Some(&[Some(0.01), None, None]),
+        )
+        .unwrap();
+        assert_eq!(c[0].label, "momentum (lr 0.01)");
+        assert_eq!(c[0].spec.momentum, Some(0.5));
+        // adam at its default rate, without the momentum it does not take.
+        assert_eq!(
+            (c[1].name.as_str(), c[1].lr),
+            ("adam", optim::default_lr("adam"))
+        );
+        assert_eq!(c[1].spec.momentum, None);
+        assert_eq!(
+            (c[2].label.as_str(), c[2].lr, c[2].spec.lr),
+            ("lbfgs", None, None)
+        );
+        assert!(c.iter().all(|c| c.entrant().is_ok()));
+    }
+
+    #[test]
+    fn one_optimizer_at_several_rates_and_the_refusals() {
+        let c = contestants(
+            &RunSpec::default(),
+            &names(&["gd"]),
+            Some(&[Some(0.1), Some(0.2)]),
+        )
+        .unwrap();
+        assert_eq!(c.len(), 2);
+        let refused = |opts: &[&str], lrs: &[Option<f64>]| {
+            contestants(&RunSpec::default(), &names(opts), Some(lrs))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(&["gd", "adam"], &[Some(0.1)]).contains("one learning rate per optimizer"));
+        assert!(
+            refused(&["lbfgs", "adam"], &[Some(0.1), None]).contains("lbfgs chooses its own steps")
+        );
+        assert!(refused(&["gd"], &[Some(-1.0)]).contains("not a positive learning rate"));
+        assert!(refused(&["gd", "gd"], &[Some(0.1), Some(0.1)]).contains("listed twice"));
+        assert!(contestants(&RunSpec::default(), &[], None).is_err());
+    }
+
+    #[test]
+    fn plain_gd_takes_a_named_functions_own_rate() {
+        let f = Function::parse("rosenbrock", None).unwrap();
+        let mut c = contestants(&RunSpec::default(), &names(&["gd", "adam"]), None).unwrap();
+        on_function(&f, &mut c).unwrap();
+        let d = f.gd_defaults().unwrap();
+        assert_eq!(
+            (c[0].lr, c[0].spec.epochs),
+            (Some(d.lr), Some(d.max_epochs))
+        );
+        assert_eq!(c[0].label, format!("gd (lr {})", short(d.lr)));
+        assert_eq!(c[1].spec.epochs, None);
+    }
+}
