@@ -150,6 +150,8 @@ async function runOnce() {
   if (state.epochs) body.epochs = state.epochs;
   const [status, answer] = await post("/api/compare", body);
   if (status !== 200) {
+    // The last picture belongs to other settings: do not leave it as if it were this one.
+    result = null; surface = null; frame = 0; draw();
     if (answer.formula !== undefined || /function|formula|vars/.test(answer.error)) showError(answer.error, answer.column, answer.formula);
     else { $("status").textContent = answer.error; $("status").hidden = false; }
     return;
