@@ -30,6 +30,9 @@ pub enum Command {
     Compare(Box<crate::commands::compare::CompareArgs>),
     /// List the optimizers with their update rules and defaults, and the schedules.
     Optimizers,
+    /// Serve the playground: a page to race optimizers on a function, and its JSON API.
+    #[command(after_help = crate::commands::serve::EXAMPLES)]
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 const FIT_EXAMPLES: &str = "\

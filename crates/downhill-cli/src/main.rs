@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         cli::Command::Minimize(args) => commands::minimize::run(args),
         cli::Command::Compare(args) => commands::compare::run(args),
         cli::Command::Optimizers => commands::optimizers::run(),
+        cli::Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

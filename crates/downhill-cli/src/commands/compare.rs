@@ -13,11 +13,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use downhill::data::{Dataset, Matrix, Standardizer};
 use downhill::estimator::LinearRegression;
-use downhill::optim::{self, Hyper};
 use downhill::run::{self, End, Entrant, Recording, Run, Tap, Trace};
+use downhill::spec::{CompareReport, MethodFacts, Named, RunReport};
 use downhill::train::TrainConfig;
 use downhill::Error;
-use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -105,14 +104,7 @@ pub struct CompareArgs {
     pub pictures: Pictures,
 }
 
-/// One contestant: an optimizer at a learning rate.
-struct Entry {
-    /// `adam (lr 0.05)`, for tables and legends.
-    label: String,
-    name: String,
-    lr: Option<f64>,
-    args: TrainArgs,
-}
+use downhill::spec::Contestant as Entry;
 
 /// One contestant's result.
 struct Outcome {
@@ -147,13 +139,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     args.pictures.check(|flag| function::check_2d(&f, flag))?;
     // Plain gd without a rate runs at the named function's own, as in `minimize`.
     let mut entries = entries;
-    for e in &mut entries {
-        if let Some(d) = function::apply_gd_defaults(&f, &mut e.args) {
-            e.lr = Some(d.lr);
-            e.label = format!("{} (lr {})", e.name, short(d.lr));
-        }
-    }
-    check_labels(&entries)?;
+    downhill::spec::on_function(&f, &mut entries)?;
     let entrants: Vec<Entrant> = build_all(&entries)?
         .into_iter()
         .map(|(m, config)| Entrant {
@@ -211,100 +197,20 @@ fn looks_like_data(spec: &str) -> bool {
 
 /// The contestants, from --optimizers and --lr/--lrs.
 fn entries(args: &CompareArgs) -> Result<Vec<Entry>> {
-    let names: Vec<String> = args
-        .optimizers
-        .iter()
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if names.is_empty() {
-        bail!("--optimizers: name at least one optimizer");
-    }
-    let lrs: Vec<Option<f64>> = match &args.lrs {
-        None => vec![args.train.lr; names.len()],
-        Some(list) => {
-            if args.train.lr.is_some() {
-                bail!("--lr and --lrs: give one or the other");
-            }
-            let parsed = list
-                .iter()
+    let lrs = match &args.lrs {
+        Some(list) => Some(
+            list.iter()
                 .map(|s| parse_lr(s))
-                .collect::<Result<Vec<_>>>()?;
-            if parsed.len() == names.len() {
-                parsed
-            } else if names.len() == 1 {
-                // One optimizer at several rates.
-                parsed
-            } else {
-                bail!(
-                    "--lrs: give one learning rate per optimizer ({} for {}), or name one optimizer to run at each rate",
-                    names.len(),
-                    names.join(", ")
-                );
-            }
-        }
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        None => None,
     };
-    let names: Vec<String> = if names.len() == 1 {
-        vec![names[0].clone(); lrs.len()]
-    } else {
-        names
-    };
-    let mut out = Vec::new();
-    for (name, lr) in names.into_iter().zip(lrs) {
-        let mut t = args.train.clone();
-        t.optimizer = name.clone();
-        let solver = function::is_solver(&name) || t.line_search.is_some();
-        if solver {
-            if args.lrs.is_some() && lr.is_some() {
-                bail!("--lrs: {name} chooses its own steps, so give '-' for it");
-            }
-            // Shared first-order settings (--lr, --batch-size, ...) are for the optimizers
-            // that take them.
-            t.lr = None;
-            t.batch_size = None;
-            t.clip_norm = None;
-            t.gradient_noise = None;
-            t.average = None;
-            t.validation_fraction = None;
-            t.schedule = "constant".into();
-            t.momentum = None;
-            t.beta1 = None;
-            t.beta2 = None;
-            t.eps = None;
-            t.rho = None;
-            t.weight_decay = None;
-        } else {
-            t.lr = lr;
-            keep_applicable(&name, &mut t);
-        }
-        let lr_shown = if solver {
-            None
-        } else {
-            Some(lr.or_else(|| optim::default_lr(&name)).unwrap_or(f64::NAN))
-        };
-        let label = match lr_shown {
-            Some(lr) if lr.is_finite() => format!("{name} (lr {})", short(lr)),
-            _ => name.clone(),
-        };
-        out.push(Entry {
-            label,
-            name,
-            lr: lr_shown.filter(|v| v.is_finite()),
-            args: t,
-        });
-    }
-    check_labels(&out)?;
-    Ok(out)
-}
-
-/// Two runs with one label could not be told apart in the legend.
-fn check_labels(entries: &[Entry]) -> Result<()> {
-    for (i, e) in entries.iter().enumerate() {
-        if entries[..i].iter().any(|o| o.label == e.label) {
-            bail!("--optimizers: {} is listed twice", e.label);
-        }
-    }
-    Ok(())
+    let base = crate::spec::of_train(&args.train);
+    Ok(downhill::spec::contestants(
+        &base,
+        &args.optimizers,
+        lrs.as_deref(),
+    )?)
 }
 
 fn parse_lr(s: &str) -> Result<Option<f64>> {
@@ -318,40 +224,17 @@ fn parse_lr(s: &str) -> Result<Option<f64>> {
     }
 }
 
-/// Shared hyperparameters go to the optimizers that take them (--momentum to momentum
-/// and nesterov, --beta1 to the Adam family, ...), not to the others.
-fn keep_applicable(name: &str, t: &mut TrainArgs) {
-    let applies = |h: Hyper| match optim::build(name, &h) {
-        Err(Error::InvalidSetting { message, .. }) => !message.contains("does not apply"),
-        _ => true,
-    };
-    macro_rules! keep {
-        ($field:ident) => {
-            if let Some(v) = t.$field {
-                if !applies(Hyper {
-                    $field: Some(v),
-                    ..Hyper::default()
-                }) {
-                    t.$field = None;
-                }
-            }
-        };
-    }
-    keep!(momentum);
-    keep!(beta1);
-    keep!(beta2);
-    keep!(eps);
-    keep!(rho);
-    keep!(weight_decay);
-}
-
 /// Every method and loop settings, before any run, so a bad flag fails at once.
 fn build_all(entries: &[Entry]) -> Result<Vec<(Method, TrainConfig)>> {
     entries
         .iter()
         .map(|e| {
-            let m = method::build(&e.args).with_context(|| e.name.clone())?;
-            let c = method::config(&e.args)?;
+            let m = e
+                .spec
+                .build_method(MethodFacts::default())
+                .map_err(method::flagged)
+                .with_context(|| e.name.clone())?;
+            let c = e.spec.train_config().map_err(method::flagged)?;
             Ok((m, c))
         })
         .collect()
@@ -385,42 +268,26 @@ fn report(args: &CompareArgs, scene: &Scene, outcomes: &[Outcome]) -> Result<()>
             .and_then(|m| run::steps_to_reach(&o.run.trace.values, m, args.target_tol))
     };
     if args.json {
-        let runs: Vec<Value> = outcomes
-            .iter()
-            .map(|o| {
-                let (point, value, grad, stop) = final_state(o);
-                // A diverged run has no answer: no numbers that could pass for one.
-                let lost = o.run.lost();
-                let (point, value, grad) = if lost {
-                    (Vec::new(), None, None)
-                } else {
-                    (point, Some(value), Some(grad))
-                };
-                json!({
-                    "optimizer": o.entry.name,
-                    "label": o.entry.label,
-                    "lr": o.entry.lr,
-                    "value": value,
-                    "gradient_norm": grad,
-                    "point": (!lost).then(|| scene.names.iter().zip(&point).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>()),
-                    "steps": o.run.steps(),
-                    "steps_to_reach": reach(o),
-                    "stop_reason": stop,
-                    "diverged": matches!(o.run.end, End::Diverged { .. }),
-                    "unbounded_below": o.run.unbounded_below,
-                    "converged": o.run.converged(),
-                    "seconds": o.run.elapsed.as_secs_f64(),
+        let report = CompareReport {
+            function: scene.title.clone(),
+            start: Named::new(&scene.names, &scene.start),
+            minimum: scene.minimum,
+            minimum_known: scene.minimum_known,
+            target_tol: args.target_tol,
+            runs: outcomes
+                .iter()
+                .map(|o| {
+                    RunReport::new(
+                        &o.entry,
+                        &scene.names,
+                        &o.run,
+                        o.final_params.as_deref(),
+                        reach(o),
+                    )
                 })
-            })
-            .collect();
-        let report = json!({
-            "function": scene.title,
-            "start": scene.names.iter().zip(&scene.start).map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
-            "minimum": scene.minimum,
-            "minimum_known": scene.minimum_known,
-            "target_tol": args.target_tol,
-            "runs": runs,
-        });
+                .collect(),
+        };
+        let report = serde_json::to_string(&report)?;
         writeln!(out, "{report}")?;
         return Ok(());
     }
@@ -570,28 +437,7 @@ fn short_reason(r: downhill::train::StopReason) -> &'static str {
 /// The last parameters, value, gradient norm and stop reason of a run (a diverged one's
 /// last finite step).
 fn final_state(o: &Outcome) -> (Vec<f64>, f64, f64, String) {
-    match &o.run.end {
-        End::Finished(r) => (
-            o.final_params.clone().unwrap_or_else(|| r.params.clone()),
-            r.cost,
-            r.grad_norm,
-            r.stop_reason.as_str().to_string(),
-        ),
-        End::Diverged { .. } => {
-            let t = &o.run.trace;
-            let k = t.finite_len().saturating_sub(1);
-            let stop = o.run.stop_reason();
-            if t.finite_len() == 0 {
-                return (Vec::new(), f64::NAN, f64::NAN, stop.into());
-            }
-            (
-                o.final_params.clone().unwrap_or_else(|| t.at(k).to_vec()),
-                t.values[k],
-                t.grad_norms[k],
-                stop.into(),
-            )
-        }
-    }
+    downhill::spec::final_state(&o.run, o.final_params.as_deref())
 }
 
 /// The surface, 3-D and loss pictures of the runs.
@@ -797,7 +643,7 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             schedule: m.schedule,
             solver: m.solver,
             config,
-            validation_fraction: entry.args.validation_fraction,
+            validation_fraction: entry.spec.validation_fraction,
             ..LinearRegression::default()
         };
         let mut watcher = watch::Watcher::new(quiet);

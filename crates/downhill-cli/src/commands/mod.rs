@@ -7,3 +7,4 @@ pub mod fit_stream;
 pub mod minimize;
 pub mod optimizers;
 pub mod predict;
+pub mod serve;

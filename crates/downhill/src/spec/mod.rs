@@ -18,12 +18,17 @@
 //! ```
 
 mod args;
+mod compare;
 mod flags;
 mod method;
 mod model;
 mod runner;
 mod stopping;
 
+pub use compare::{
+    contestants, final_state, is_solver, on_function, short, CompareReport, Contestant, Named,
+    RunReport,
+};
 pub use flags::flagged;
 pub use method::{Method, MethodFacts};
 pub use runner::{fit, Fitted, Problem, Runner};

@@ -10,35 +10,9 @@ pub fn full(v: f64) -> String {
     }
 }
 
-/// A number in at most 10 significant digits, for people.
-pub fn short(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let e = v.abs().log10().floor() as i32;
-    if (-4..10).contains(&e) {
-        let decimals = (9 - e).max(0) as usize;
-        let s = format!("{v:.decimals$}");
-        let s = if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        };
-        if s == "-0" {
-            "0".into()
-        } else {
-            s
-        }
-    } else {
-        let s = format!("{v:.9e}");
-        match s.split_once('e') {
-            Some((m, x)) if m.contains('.') => {
-                format!("{}e{x}", m.trim_end_matches('0').trim_end_matches('.'))
-            }
-            _ => s,
-        }
-    }
-}
+/// A number in at most 10 significant digits, for people (the library's, so that labels
+/// the library writes agree).
+pub use downhill::spec::short;
 
 #[cfg(test)]
 mod tests {
