@@ -5,7 +5,7 @@
 use super::minimize::descent::{self, End, Function, Run};
 use super::minimize::Pictures;
 use crate::cli::TrainArgs;
-use crate::io::table::{self, Target};
+use downhill_io::table::{self, Target};
 use crate::method::{self, Method};
 use crate::plot::{self, Bounds, NamedPath, Series};
 use anyhow::{bail, Context, Result};

@@ -2,9 +2,9 @@
 
 use crate::cli::EvaluateArgs;
 use crate::design::Design;
-use crate::io::model_file::ModelFile;
-use crate::io::table::{self, Target};
-use crate::predictor::predict;
+use downhill_io::model_file::ModelFile;
+use downhill_io::table::{self, Target};
+use downhill_io::predict::predict;
 use crate::{labels, report};
 use anyhow::Result;
 use downhill::metrics::Scores;

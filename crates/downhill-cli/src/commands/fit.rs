@@ -2,8 +2,8 @@
 
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind};
 use crate::design::Design;
-use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
-use crate::io::table::{self, Target};
+use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use downhill_io::table::{self, Target};
 use crate::method::{self, flagged};
 use crate::progress::Progress;
 use crate::{labels, plot, report};

@@ -4,7 +4,7 @@
 pub mod descent;
 
 use crate::cli::TrainArgs;
-use crate::io::atomic;
+use downhill_io::atomic;
 use crate::method;
 use crate::plot::{self, NamedPath, Series, Size};
 use anyhow::{bail, Context, Result};

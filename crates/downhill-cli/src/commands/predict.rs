@@ -2,9 +2,9 @@
 
 use crate::cli::PredictArgs;
 use crate::design::Design;
-use crate::io::model_file::ModelFile;
-use crate::io::table::{self, Target};
-use crate::predictor::predict;
+use downhill_io::model_file::ModelFile;
+use downhill_io::table::{self, Target};
+use downhill_io::predict::predict;
 use anyhow::Result;
 use std::io::Write;
 
@@ -38,7 +38,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         Ok(())
     };
     match &args.output {
-        Some(path) => crate::io::atomic::write(path, write),
+        Some(path) => downhill_io::atomic::write(path, write),
         None => write(&mut std::io::stdout().lock()),
     }
 }

@@ -1,7 +1,7 @@
 //! What every picture shares: the output format from the file's extension, the size, the
 //! bundled font, the colours, and rendering to memory then writing atomically.
 
-use crate::io::atomic;
+use downhill_io::atomic;
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,6 +1,6 @@
 //! Predictions of a model file: values, or classes with their probabilities.
 
-use crate::io::model_file::ModelFile;
+use crate::model_file::ModelFile;
 use downhill::data::Matrix;
 use downhill::loss::sigmoid;
 

@@ -34,7 +34,7 @@ pub fn header(path: &Path) -> Result<Header> {
 
 /// The bytes of every value of the table at `path` as `f64`, from its metadata (what loading
 /// it would take, whatever its compressed size on disk).
-pub(crate) fn table_bytes(path: &Path) -> Option<u64> {
+pub fn table_bytes(path: &Path) -> Option<u64> {
     let b = builder(path).ok()?;
     let meta = b.metadata().file_metadata();
     let rows = u64::try_from(meta.num_rows()).ok()?;
