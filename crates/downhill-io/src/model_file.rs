@@ -1,6 +1,7 @@
 //! The model file: everything `predict` and `evaluate` need, plus how the model was trained.
 
 use anyhow::{bail, Context, Result};
+use downhill::data::PolynomialFeatures;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -94,12 +95,25 @@ pub struct Training {
     pub rows: usize,
 }
 
+/// The highest polynomial degree a model file may ask for: far above any useful fit (powers
+/// of a value beyond 2 overflow a double long before), and it keeps the terms a lying file
+/// asks for a small multiple of its features.
+pub const MAX_DEGREE: u32 = 64;
+
 impl ModelFile {
     /// Reads and checks a model file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Self::from_json(path, &text)
+    }
+
+    /// Parses and checks the text of a model file; `path` names it in messages. A file that
+    /// parses but contradicts itself (class count, shapes, terms, non-finite numbers) is
+    /// refused with a one-line error naming the field, so that whatever is accepted can be
+    /// applied to data without a panic.
+    pub fn from_json(path: &Path, text: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "{}: not a downhill model file (not JSON: {e})",
                 path.display()
@@ -123,44 +137,171 @@ impl ModelFile {
             .map_err(|e| anyhow::anyhow!("{}: damaged downhill model file: {e}", path.display()))?;
         model
             .check()
-            .map_err(|e| anyhow::anyhow!("{}: damaged downhill model file: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(model)
     }
 
-    fn check(&self) -> Result<()> {
-        let outputs = match (self.model.as_str(), &self.classes) {
-            ("linear", None) | ("logistic", Some(_)) => 1,
-            ("softmax", Some(c)) => c.len(),
-            (m, _) => bail!("unknown model '{m}' or classes that do not fit it"),
+    /// Number of outputs: one for linear and logistic models, one per class for softmax.
+    pub fn outputs(&self) -> usize {
+        match self.model.as_str() {
+            "softmax" => self.classes.as_ref().map_or(0, Vec::len),
+            _ => 1,
+        }
+    }
+
+    /// The powers the model appends to its features, as column indices into `features`.
+    pub fn powers(&self) -> Result<Option<PolynomialFeatures>> {
+        let Some(p) = &self.polynomial else {
+            return Ok(None);
         };
-        if self.weights.len() != outputs || self.intercept.len() != outputs {
+        if !(1..=MAX_DEGREE).contains(&p.degree) {
             bail!(
-                "{} rows of weights and {} intercepts for {outputs} outputs",
-                self.weights.len(),
-                self.intercept.len()
+                "'polynomial.degree' is {} but must be between 1 and {MAX_DEGREE}",
+                p.degree
             );
         }
-        if let Some(row) = self.weights.iter().find(|r| r.len() != self.terms.len()) {
-            bail!("{} weights for {} terms", row.len(), self.terms.len());
+        let mut columns = Vec::with_capacity(p.columns.len());
+        for c in &p.columns {
+            match self.features.iter().position(|f| f == c) {
+                Some(j) if !columns.contains(&j) => columns.push(j),
+                Some(_) => bail!("'polynomial.columns' lists '{c}' twice"),
+                None => bail!("'polynomial.columns' names '{c}', which is not in 'features'"),
+            }
         }
-        if self
-            .weights
+        Ok(Some(
+            PolynomialFeatures::new(columns, p.degree).map_err(|e| anyhow::anyhow!("'polynomial': {e}"))?,
+        ))
+    }
+
+    /// The names of the terms that follow from `features` and `polynomial`.
+    pub fn expected_terms(&self) -> Result<Vec<String>> {
+        let mut terms = self.features.clone();
+        if let Some(pf) = self.powers()? {
+            for t in pf.terms() {
+                terms.push(format!("{}^{}", self.features[t.column], t.power));
+            }
+        }
+        Ok(terms)
+    }
+
+    /// Everything `predict` and `evaluate` rely on, checked.
+    fn check(&self) -> Result<()> {
+        let classes = self.classes.as_deref();
+        match (self.model.as_str(), classes) {
+            ("linear", None) => {}
+            ("linear", Some(_)) => bail!("'classes' is given but a linear model has none"),
+            ("logistic", Some(c)) if c.len() == 2 => {}
+            ("softmax", Some(c)) if c.len() >= 2 => {}
+            ("logistic", c) => bail!(
+                "'classes' has {} but a logistic model needs 2",
+                labels(c.map_or(0, <[String]>::len))
+            ),
+            ("softmax", c) => bail!(
+                "'classes' has {} but a softmax model needs at least 2",
+                labels(c.map_or(0, <[String]>::len))
+            ),
+            (m, _) => bail!("'model' is '{m}'; expected linear, logistic or softmax"),
+        }
+        if let Some(c) = classes {
+            if let Some((i, label)) = c.iter().enumerate().find(|(i, l)| c[..*i].contains(l)) {
+                bail!("'classes' lists '{label}' twice (label {})", i + 1);
+            }
+        }
+        if self.features.is_empty() {
+            bail!("'features' is empty");
+        }
+        if let Some((_, f)) = self
+            .features
             .iter()
-            .flatten()
-            .chain(&self.intercept)
-            .any(|w| !w.is_finite())
+            .enumerate()
+            .find(|(i, f)| self.features[..*i].contains(f))
         {
-            bail!("a parameter is not finite");
+            bail!("'features' lists '{f}' twice");
+        }
+        let expected = self.expected_terms()?;
+        if self.terms != expected {
+            bail!(
+                "'terms' ({}) do not follow from 'features' and 'polynomial' ({})",
+                self.terms.join(", "),
+                expected.join(", ")
+            );
+        }
+        let outputs = self.outputs();
+        let kind = match self.model.as_str() {
+            "softmax" => format!("a softmax model with {outputs} classes"),
+            m => format!("a {m} model"),
+        };
+        if self.weights.len() != outputs {
+            bail!(
+                "'weights' has {} but {kind} needs {outputs}",
+                count(self.weights.len(), "row")
+            );
+        }
+        for (i, row) in self.weights.iter().enumerate() {
+            if row.len() != self.terms.len() {
+                bail!(
+                    "'weights' row {} has {} but the model has {}",
+                    i + 1,
+                    count(row.len(), "value"),
+                    count(self.terms.len(), "term")
+                );
+            }
+            if let Some(j) = row.iter().position(|w| !w.is_finite()) {
+                bail!("'weights' row {} value {} is not finite", i + 1, j + 1);
+            }
+        }
+        if self.intercept.len() != outputs {
+            bail!(
+                "'intercept' has {} but {kind} needs {outputs}",
+                count(self.intercept.len(), "value")
+            );
+        }
+        if let Some(j) = self.intercept.iter().position(|b| !b.is_finite()) {
+            bail!("'intercept' value {} is not finite", j + 1);
+        }
+        if let Some(s) = &self.standardization {
+            for (name, v) in [("mean", &s.mean), ("scale", &s.scale)] {
+                if v.len() != self.terms.len() {
+                    bail!(
+                        "'standardization.{name}' has {} but the model has {}",
+                        count(v.len(), "value"),
+                        count(self.terms.len(), "term")
+                    );
+                }
+                if let Some(j) = v.iter().position(|x| !x.is_finite()) {
+                    bail!("'standardization.{name}' value {} is not finite", j + 1);
+                }
+            }
+            if let Some((j, x)) = s.scale.iter().enumerate().find(|(_, x)| !(**x > 0.0)) {
+                bail!(
+                    "'standardization.scale' value {} is {x} but a scale must be positive",
+                    j + 1
+                );
+            }
         }
         Ok(())
     }
 
     /// Writes the model atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
-        super::atomic::write(path, |out| {
+        crate::atomic::write(path, |out| {
             serde_json::to_writer_pretty(&mut *out, self)?;
             writeln!(out)?;
             Ok(())
         })
+    }
+}
+
+/// `n label(s)`, for messages.
+fn labels(n: usize) -> String {
+    count(n, "label")
+}
+
+/// `n thing(s)`, for messages.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }

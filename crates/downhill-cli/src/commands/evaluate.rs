@@ -24,7 +24,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     };
     let t = table::load(&args.data, &header, &design.columns, read)?;
     let x = design.matrix(t.x, t.rows)?;
-    let p = predict(&model, &x);
+    let p = predict(&model, &x).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
     let scores = match &model.classes {
         None => Scores::regression(&t.y, &p.values)?,
         Some(classes) => {

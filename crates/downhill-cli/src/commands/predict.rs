@@ -16,7 +16,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let design = Design::for_model(&args.data, &header, &model)?;
     let t = table::load(&args.data, &header, &design.columns, Target::None)?;
     let x = design.matrix(t.x, t.rows)?;
-    let p = predict(&model, &x);
+    let p = predict(&model, &x).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
     let write = |out: &mut dyn Write| -> Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
         let mut head = vec!["prediction".to_string()];
