@@ -5,10 +5,14 @@ use super::fast_csv::Outcome;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use std::fs::File;
-use std::io::BufReader;
+use std::collections::VecDeque;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
-pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
+/// The reader of the careful path: the `csv` crate over a file whose line ends are noted.
+pub(crate) type Reader = csv::Reader<LineEnds<BufReader<File>>>;
+
+pub(crate) fn open(path: &Path) -> Result<Reader> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         bail!("cannot read {}: it is a directory", path.display());
@@ -16,7 +20,97 @@ pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
     Ok(csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(BufReader::with_capacity(1 << 20, file)))
+        .from_reader(LineEnds::new(BufReader::with_capacity(1 << 20, file))))
+}
+
+/// A reader that notes where its `\r` and `\n` bytes are, so that a record's line is its
+/// physical line in the file. The `csv` crate's own count puts a record before the line ends
+/// that precede it (the `\n` of a CRLF, blank lines), so it names an earlier line.
+pub(crate) struct LineEnds<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Offsets of the `\r` and `\n` bytes read and not yet passed (bit 63 set for `\n`).
+    ends: VecDeque<u64>,
+    /// `\n` bytes passed.
+    newlines: u64,
+}
+
+const NEWLINE: u64 = 1 << 63;
+
+impl<R> LineEnds<R> {
+    fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            read: 0,
+            ends: VecDeque::new(),
+            newlines: 0,
+        }
+    }
+
+    /// The 1-based line of the record the `csv` crate says starts at byte `start`: past the
+    /// line ends at that offset, its first byte's line. Starts must not go backwards.
+    fn line_of(&mut self, start: u64) -> u64 {
+        let mut at = start;
+        while let Some(&end) = self.ends.front() {
+            let offset = end & !NEWLINE;
+            if offset < at || offset == at {
+                if offset == at {
+                    at += 1;
+                }
+                self.newlines += u64::from(end & NEWLINE != 0);
+                self.ends.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.newlines + 1
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            let flag = if buf[i] == b'\n' { NEWLINE } else { 0 };
+            self.ends.push_back((self.read + i as u64) | flag);
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads the next data row into `record`, skipping blank lines, and returns its line; `None`
+/// at the end of the file. A row of other than `width` fields is an error.
+pub(crate) fn next_row(
+    path: &Path,
+    reader: &mut Reader,
+    record: &mut csv::ByteRecord,
+    width: usize,
+) -> Result<Option<u64>> {
+    loop {
+        let more = reader
+            .read_byte_record(record)
+            .with_context(|| format!("{}: malformed CSV", path.display()))?;
+        if !more {
+            return Ok(None);
+        }
+        let start = record.position().map_or(0, |p| p.byte());
+        let line = reader.get_mut().line_of(start);
+        // A line holding only `""` reads as one empty field; the csv crate itself skips
+        // blank lines.
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() != width {
+            bail!(
+                "{}:{line}: the row has {} fields but the header has {width}",
+                path.display(),
+                record.len()
+            );
+        }
+        return Ok(Some(line));
+    }
 }
 
 /// Reads the header row of `path`.
@@ -47,13 +141,12 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     reader
         .byte_headers()
         .with_context(|| format!("{}: cannot read the header", path.display()))?;
-    let start = reader.position().clone();
+    let start = reader.position().byte();
     drop(reader);
-    let loaded =
-        match super::fast_csv::load(path, header, features, target, start.byte(), start.line())? {
-            Outcome::Done(loaded) => loaded,
-            Outcome::NotPlain => load_careful(path, header, features, target)?,
-        };
+    let loaded = match super::fast_csv::load(path, header, features, target, start)? {
+        Outcome::Done(loaded) => loaded,
+        Outcome::NotPlain => load_careful(path, header, features, target)?,
+    };
     if loaded.rows == 0 {
         bail!(
             "{}: no data rows (the file has only a header)",
@@ -61,6 +154,32 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
         );
     }
     Ok(loaded)
+}
+
+/// [`load`] both ways, for tests and the fuzzer, which check that they agree: the quick way
+/// (`Ok(None)` when the file is not plain, so that only the careful way reads it), and the
+/// careful way. Neither refuses a file without rows here.
+#[doc(hidden)]
+pub fn load_both_ways(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+) -> (Result<Option<Loaded>>, Result<Loaded>) {
+    let quick = (|| {
+        let mut reader = open(path)?;
+        reader
+            .byte_headers()
+            .with_context(|| format!("{}: cannot read the header", path.display()))?;
+        let start = reader.position().byte();
+        Ok(
+            match super::fast_csv::load(path, header, features, target, start)? {
+                Outcome::Done(loaded) => Some(loaded),
+                Outcome::NotPlain => None,
+            },
+        )
+    })();
+    (quick, load_careful(path, header, features, target))
 }
 
 /// [`load`] with the `csv` crate, which reads quoted cells and any line ending.
@@ -74,25 +193,7 @@ pub(super) fn load_careful(
     let mut out = Loaded::default();
     let mut record = csv::ByteRecord::new();
     let width = header.names.len();
-    loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .with_context(|| format!("{}: malformed CSV", path.display()))?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        // A blank line at the end of a file is common and harmless.
-        if record.len() == 1 && record[0].is_empty() {
-            continue;
-        }
-        if record.len() != width {
-            bail!(
-                "{}:{line}: the row has {} fields but the header has {width}",
-                path.display(),
-                record.len()
-            );
-        }
+    while let Some(line) = next_row(path, &mut reader, &mut record, width)? {
         for &j in features {
             out.x
                 .push(number(path, line, &header.names[j], &record[j])?);
