@@ -1,9 +1,9 @@
 //! What `fit` says: a summary for people, one JSON object for programs, the history file.
 
 use crate::commands::fit::Outcome;
-use downhill_io::model_file::ModelFile;
 use anyhow::{Context, Result};
 use downhill::metrics::Scores;
+use downhill_io::model_file::ModelFile;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;

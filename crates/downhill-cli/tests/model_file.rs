@@ -177,8 +177,10 @@ fn a_number_beyond_the_doubles_is_refused() {
 
 #[test]
 fn a_score_that_overflows_is_an_error_not_an_infinite_prediction() {
-    let m = lying(json!({"model": "linear", "loss": "squared", "classes": null,
-                         "weights": [[1e308, 0.0]]}));
+    let m = lying(
+        json!({"model": "linear", "loss": "squared", "classes": null,
+                         "weights": [[1e308, 0.0]]}),
+    );
     assert_eq!(
         refused(m),
         "downhill: error: data.csv: data row 2: the model's score is not finite (inf): a value times its weight overflows"

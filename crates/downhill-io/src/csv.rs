@@ -4,8 +4,8 @@
 use super::fast_csv::Outcome;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
-use std::fs::File;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 

@@ -169,7 +169,8 @@ impl ModelFile {
             }
         }
         Ok(Some(
-            PolynomialFeatures::new(columns, p.degree).map_err(|e| anyhow::anyhow!("'polynomial': {e}"))?,
+            PolynomialFeatures::new(columns, p.degree)
+                .map_err(|e| anyhow::anyhow!("'polynomial': {e}"))?,
         ))
     }
 

@@ -44,7 +44,13 @@ fn values(l: &Loaded) -> String {
 }
 
 /// `plain` and `quoted` (the same file with one cell quoted) read the same, which is `expect`.
-fn same(plain: &str, quoted: &str, features: &[&str], target: Option<&str>, expect: Result<&str, &str>) {
+fn same(
+    plain: &str,
+    quoted: &str,
+    features: &[&str],
+    target: Option<&str>,
+    expect: Result<&str, &str>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let a = read(dir.path(), plain, features, target);
     let b = read(dir.path(), quoted, features, target);
@@ -124,8 +130,20 @@ fn blank_lines_count_as_lines_but_not_as_rows() {
 
 #[test]
 fn blank_lines_are_not_rows_when_no_column_is_read() {
-    same("a\n\n1\n", "a\n\n\"1\"\n", &[], None, Ok("1 rows: x [] y []"));
-    same("a\r\n\r\n1\r\n\r\n", "a\r\n\r\n\"1\"\r\n\r\n", &[], None, Ok("1 rows: x [] y []"));
+    same(
+        "a\n\n1\n",
+        "a\n\n\"1\"\n",
+        &[],
+        None,
+        Ok("1 rows: x [] y []"),
+    );
+    same(
+        "a\r\n\r\n1\r\n\r\n",
+        "a\r\n\r\n\"1\"\r\n\r\n",
+        &[],
+        None,
+        Ok("1 rows: x [] y []"),
+    );
 }
 
 #[test]

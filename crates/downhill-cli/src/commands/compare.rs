@@ -5,7 +5,6 @@
 use super::minimize::descent::{self, End, Function, Run};
 use super::minimize::Pictures;
 use crate::cli::TrainArgs;
-use downhill_io::table::{self, Target};
 use crate::method::{self, Method};
 use crate::plot::{self, Bounds, NamedPath, Series};
 use anyhow::{bail, Context, Result};
@@ -15,6 +14,7 @@ use downhill::estimator::LinearRegression;
 use downhill::optim::{self, Hyper};
 use downhill::train::TrainConfig;
 use downhill::Error;
+use downhill_io::table::{self, Target};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;

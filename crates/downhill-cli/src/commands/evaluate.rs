@@ -2,12 +2,12 @@
 
 use crate::cli::EvaluateArgs;
 use crate::design::Design;
-use downhill_io::model_file::ModelFile;
-use downhill_io::table::{self, Target};
-use downhill_io::predict::predict;
 use crate::{labels, report};
 use anyhow::Result;
 use downhill::metrics::Scores;
+use downhill_io::model_file::ModelFile;
+use downhill_io::predict::predict;
+use downhill_io::table::{self, Target};
 use serde_json::json;
 use std::io::Write;
 

@@ -2,8 +2,6 @@
 
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind};
 use crate::design::Design;
-use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
-use downhill_io::table::{self, Target};
 use crate::method::{self, flagged};
 use crate::progress::Progress;
 use crate::{labels, plot, report};
@@ -16,6 +14,8 @@ use downhill::metrics::Scores;
 use downhill::penalty::Penalty;
 use downhill::train::{History, StopReason};
 use downhill::Error;
+use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use downhill_io::table::{self, Target};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

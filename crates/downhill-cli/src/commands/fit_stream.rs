@@ -11,8 +11,6 @@
 use crate::cli::{FitArgs, LossKind, ModelArgs, ModelKind, Precision};
 use crate::commands::fit::{finish, Outcome, Run};
 use crate::design::Design;
-use downhill_io::chunks::{CsvChunks, ParquetChunks};
-use downhill_io::table::{self, Format};
 use crate::method::{self, flagged};
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
@@ -23,6 +21,8 @@ use downhill::numeric::{dot, CompensatedSum};
 use downhill::penalty::Penalty;
 use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
+use downhill_io::chunks::{CsvChunks, ParquetChunks};
+use downhill_io::table::{self, Format};
 use std::path::Path;
 use std::time::Instant;
 

@@ -4,12 +4,12 @@
 pub mod descent;
 
 use crate::cli::TrainArgs;
-use downhill_io::atomic;
 use crate::method;
 use crate::plot::{self, NamedPath, Series, Size};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use descent::{Function, Run};
+use downhill_io::atomic;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};

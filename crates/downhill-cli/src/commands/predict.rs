@@ -2,10 +2,10 @@
 
 use crate::cli::PredictArgs;
 use crate::design::Design;
-use downhill_io::model_file::ModelFile;
-use downhill_io::table::{self, Target};
-use downhill_io::predict::predict;
 use anyhow::Result;
+use downhill_io::model_file::ModelFile;
+use downhill_io::predict::predict;
+use downhill_io::table::{self, Target};
 use std::io::Write;
 
 /// Runs `downhill predict`: one row per input row, `prediction` (the value, or the class
