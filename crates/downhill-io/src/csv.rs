@@ -54,15 +54,15 @@ impl<R> LineEnds<R> {
         let mut at = start;
         while let Some(&end) = self.ends.front() {
             let offset = end & !NEWLINE;
-            if offset < at || offset == at {
-                if offset == at {
-                    at += 1;
-                }
-                self.newlines += u64::from(end & NEWLINE != 0);
-                self.ends.pop_front();
-            } else {
+            if offset > at {
                 break;
             }
+            // Line ends right at the record's start are before it, as are those passed.
+            if offset == at {
+                at += 1;
+            }
+            self.newlines += u64::from(end & NEWLINE != 0);
+            self.ends.pop_front();
         }
         self.newlines + 1
     }
