@@ -384,6 +384,28 @@ impl<'a> Layout<'a> {
         line: u64,
         piece: &mut Piece,
     ) -> Result<(), Bad> {
+        match self.parse_cells(text, start, len, line, piece) {
+            // The csv crate splits the row before reading a cell: a row of the wrong width is
+            // reported as such, whatever its cells hold.
+            Err(Bad::Error(_))
+                if memchr::memchr_iter(b',', &text[start..start + len]).count() + 1
+                    != self.dests.len() =>
+            {
+                Err(self.fields(&text[start..start + len], line))
+            }
+            result => result,
+        }
+    }
+
+    /// [`Layout::parse_row`] cell by cell, the first bad cell's error first.
+    fn parse_cells(
+        &self,
+        text: &[u8],
+        start: usize,
+        len: usize,
+        line: u64,
+        piece: &mut Piece,
+    ) -> Result<(), Bad> {
         let row = &text[start..start + len];
         let x0 = piece.x.len();
         piece.x.resize(x0 + self.n_features, 0.0);

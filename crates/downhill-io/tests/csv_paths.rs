@@ -188,3 +188,23 @@ fn the_two_pass_parse_notices_a_lone_carriage_return_in_an_unread_column() {
         Err("/t.csv:4002: the row has 2 fields but the header has 3"),
     );
 }
+
+/// Found by the fuzzer: a row of the wrong width whose first cell is also bad is reported
+/// for its width on both paths, as the csv crate splits a row before its cells are read.
+#[test]
+fn a_row_of_the_wrong_width_is_reported_as_such_before_its_cells() {
+    same(
+        "6\n,\n",
+        "6\n,\"\"\n",
+        &["6"],
+        None,
+        Err("/t.csv:2: the row has 2 fields but the header has 1"),
+    );
+    same(
+        "a,b\n1,2\nx,2,3\n",
+        "a,b\n\"1\",2\nx,2,3\n",
+        &["a", "b"],
+        None,
+        Err("/t.csv:3: the row has 3 fields but the header has 2"),
+    );
+}
