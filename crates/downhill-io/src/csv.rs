@@ -194,22 +194,52 @@ pub(super) fn load_careful(
     let mut record = csv::ByteRecord::new();
     let width = header.names.len();
     while let Some(line) = next_row(path, &mut reader, &mut record, width)? {
-        for &j in features {
-            out.x
-                .push(number(path, line, &header.names[j], &record[j])?);
-        }
-        match target {
-            Target::None => {}
-            Target::Numeric(j) => out
-                .y
-                .push(number(path, line, &header.names[j], &record[j])?),
-            Target::Text(j) => out
-                .labels
-                .push(text(path, line, &header.names[j], &record[j])?),
+        let row = (|| {
+            for &j in features {
+                out.x
+                    .push(number(path, line, &header.names[j], &record[j])?);
+            }
+            match target {
+                Target::None => {}
+                Target::Numeric(j) => out
+                    .y
+                    .push(number(path, line, &header.names[j], &record[j])?),
+                Target::Text(j) => out
+                    .labels
+                    .push(text(path, line, &header.names[j], &record[j])?),
+            }
+            Ok(())
+        })();
+        if let Err(e) = row {
+            return Err(first_bad_cell(path, header, features, target, line, &record).unwrap_or(e));
         }
         out.rows += 1;
     }
     Ok(out)
+}
+
+/// The error of the leftmost bad cell of a row, as the quick path reads a row left to right
+/// (a column read as a feature and as the target is checked as a feature first).
+fn first_bad_cell(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    line: u64,
+    record: &csv::ByteRecord,
+) -> Option<anyhow::Error> {
+    (0..header.names.len()).find_map(|j| {
+        let name = &header.names[j];
+        let feature = features
+            .contains(&j)
+            .then(|| number(path, line, name, &record[j]).err())
+            .flatten();
+        feature.or_else(|| match target {
+            Target::Numeric(t) if t == j => number(path, line, name, &record[j]).err(),
+            Target::Text(t) if t == j => text(path, line, name, &record[j]).err(),
+            _ => None,
+        })
+    })
 }
 
 pub(crate) fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {

@@ -208,3 +208,16 @@ fn a_row_of_the_wrong_width_is_reported_as_such_before_its_cells() {
         Err("/t.csv:3: the row has 3 fields but the header has 2"),
     );
 }
+
+/// Found by the fuzzer: with the target left of a feature, both paths report the leftmost
+/// bad cell of the row (the quick path reads a row left to right).
+#[test]
+fn the_leftmost_bad_cell_is_reported_whatever_the_roles_of_the_columns() {
+    same(
+        "y,a\n1,2\n,x\n",
+        "y,a\n\"1\",2\n,x\n",
+        &["a"],
+        Some("y"),
+        Err("/t.csv:3: column 'y': the cell is empty"),
+    );
+}
