@@ -27,6 +27,10 @@ pub struct ForwardGradient {
     /// The largest size of a value or derivative on the way: near the ends of the doubles,
     /// overflow and underflow in either sweep make the two gradients differ legitimately.
     pub largest: f64,
+    /// The smallest size of a non-zero value on the way: dividing by it, or a chain of large
+    /// partial derivatives above a zero, overflows in the reverse sweep (`inf * 0`) where the
+    /// forward one sees only zeros.
+    pub smallest: f64,
 }
 
 /// One node's value, derivatives and their magnitudes.
@@ -67,6 +71,7 @@ pub fn forward_gradient(formula: &Formula, params: &[f64]) -> Option<ForwardGrad
         .collect::<Option<_>>()?;
     let mut smooth = true;
     let mut largest = 0.0f64;
+    let mut smallest = f64::INFINITY;
     let mut nodes: Vec<Dual> = Vec::with_capacity(ast.nodes.len());
     let constant = |v: f64| Dual {
         v,
@@ -179,6 +184,9 @@ pub fn forward_gradient(formula: &Formula, params: &[f64]) -> Option<ForwardGrad
             .m
             .iter()
             .fold(largest.max(out.v.abs()), |a, m| a.max(*m));
+        if out.v != 0.0 {
+            smallest = smallest.min(out.v.abs());
+        }
         nodes.push(out);
     }
     let root = nodes.pop()?;
@@ -188,6 +196,7 @@ pub fn forward_gradient(formula: &Formula, params: &[f64]) -> Option<ForwardGrad
         magnitude: root.m,
         smooth,
         largest,
+        smallest,
     })
 }
 
@@ -234,5 +243,20 @@ mod tests {
         assert!(!forward_gradient(&f, &[1.0, 1.0]).unwrap().smooth);
         assert!(forward_gradient(&f, &[1.0, 2.0]).unwrap().smooth);
         assert_eq!(forward_gradient(&f, &[1.0]), None);
+    }
+
+    /// Where the reverse sweep meets `inf * 0` (large partials above a zero), the forward
+    /// sweep sees only zeros; the sizes on the way say so.
+    #[test]
+    fn extreme_sizes_are_reported() {
+        let f = Formula::parse("(0*x)/1e-200/1e-200").unwrap();
+        let mut g = [0.0];
+        f.cost_grad(&[0.0], &mut g);
+        assert!(g[0].is_nan());
+        let dual = forward_gradient(&f, &[0.0]).unwrap();
+        assert_eq!(dual.gradient, [0.0]);
+        assert_eq!(dual.smallest, 1e-200);
+        let f = Formula::parse("exp(x)*1e300").unwrap();
+        assert!(forward_gradient(&f, &[1.0]).unwrap().largest >= 1e300);
     }
 }
