@@ -1,10 +1,10 @@
 //! Which columns a model reads, and the terms it fits on them (features, then powers).
 
-use crate::io::model_file::{ModelFile, Polynomial};
-use crate::io::table::Header;
 use crate::method::flagged;
 use anyhow::{bail, Result};
 use downhill::data::{Matrix, PolynomialFeatures};
+use downhill_io::model_file::{ModelFile, Polynomial};
+use downhill_io::table::Header;
 use std::path::Path;
 
 /// Columns read and terms fitted.

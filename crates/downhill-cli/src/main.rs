@@ -5,11 +5,9 @@
 mod cli;
 mod commands;
 mod design;
-mod io;
 mod labels;
 mod method;
 mod plot;
-mod predictor;
 mod progress;
 mod report;
 mod spec;

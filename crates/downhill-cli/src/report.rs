@@ -1,10 +1,10 @@
 //! What `fit` says: a summary for people, one JSON object for programs, the history file.
 
-use crate::io::model_file::ModelFile;
 use anyhow::{Context, Result};
 use downhill::metrics::Scores;
 use downhill::spec::Fitted;
 use downhill::train::StopReason;
+use downhill_io::model_file::ModelFile;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -293,7 +293,7 @@ pub fn seconds(s: f64) -> String {
 /// Writes every epoch: epoch, cost, gradient norm, learning rate, validation cost (when
 /// there are held-out rows), then the parameters in original units.
 pub fn write_history(path: &Path, fit: &Fitted, names: &[String]) -> Result<()> {
-    crate::io::atomic::write(path, |out| {
+    downhill_io::atomic::write(path, |out| {
         let mut w = ::csv::Writer::from_writer(out);
         let has_validation = fit.validation_cost.is_some();
         let mut head = vec!["epoch", "cost", "grad_norm", "lr"];

@@ -158,3 +158,34 @@ fn nulls_and_broken_files_are_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("not a readable Parquet file"), "{err}");
 }
+
+/// Writes the fuzzer's Parquet seed, `fuzz/seeds/parquet/mixed.parquet`: a few rows of float,
+/// integer and text columns with a null. Run by hand when the seed should change:
+/// `cargo test -p downhill-cli --test parquet -- --ignored write_the_fuzz_seed`.
+#[test]
+#[ignore]
+fn write_the_fuzz_seed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/parquet");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_parquet(
+        &dir.join("mixed.parquet"),
+        vec![
+            (
+                "x",
+                Arc::new(Float64Array::from(vec![1.5, -2.0, 0.25])) as ArrayRef,
+            ),
+            (
+                "n",
+                Arc::new(Int64Array::from(vec![Some(3), None, Some(-7)])) as ArrayRef,
+            ),
+            (
+                "f",
+                Arc::new(Float32Array::from(vec![0.5f32, 1.0, 2.0])) as ArrayRef,
+            ),
+            (
+                "label",
+                Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef,
+            ),
+        ],
+    );
+}

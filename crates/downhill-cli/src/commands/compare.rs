@@ -5,7 +5,6 @@
 use super::minimize::numbers::short;
 use super::minimize::{function, pictures, warning, watch, Pictures};
 use crate::cli::TrainArgs;
-use crate::io::table::{self, Target};
 use crate::method::{self, Method};
 use crate::plot::{self, Bounds, NamedPath, Series};
 use crate::report::seconds;
@@ -17,6 +16,7 @@ use downhill::run::{self, End, Entrant, Recording, Run, Tap, Trace};
 use downhill::spec::{CompareReport, MethodFacts, Named, RunReport};
 use downhill::train::TrainConfig;
 use downhill::Error;
+use downhill_io::table::{self, Target};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -2,12 +2,12 @@
 
 use crate::cli::EvaluateArgs;
 use crate::design::Design;
-use crate::io::model_file::ModelFile;
-use crate::io::table::{self, Target};
-use crate::predictor::predict;
 use crate::{labels, report};
 use anyhow::Result;
 use downhill::metrics::Scores;
+use downhill_io::model_file::ModelFile;
+use downhill_io::predict::predict;
+use downhill_io::table::{self, Target};
 use serde_json::json;
 use std::io::Write;
 
@@ -24,7 +24,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     };
     let t = table::load(&args.data, &header, &design.columns, read)?;
     let x = design.matrix(t.x, t.rows)?;
-    let p = predict(&model, &x);
+    let p = predict(&model, &x).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
     let scores = match &model.classes {
         None => Scores::regression(&t.y, &p.values)?,
         Some(classes) => {

@@ -2,8 +2,6 @@
 
 use crate::cli::FitArgs;
 use crate::design::Design;
-use crate::io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
-use crate::io::table::{self, Target};
 use crate::method::flagged;
 use crate::progress::Progress;
 use crate::{labels, plot, report};
@@ -11,6 +9,8 @@ use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
 use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
+use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use downhill_io::table::{self, Target};
 use std::path::Path;
 use std::time::Instant;
 

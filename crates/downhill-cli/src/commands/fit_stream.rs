@@ -11,8 +11,6 @@
 use crate::cli::FitArgs;
 use crate::commands::fit::{explain, finish, Run};
 use crate::design::Design;
-use crate::io::chunks::{CsvChunks, ParquetChunks};
-use crate::io::table::{self, Format};
 use crate::method::flagged;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
@@ -24,6 +22,8 @@ use downhill::numeric::{dot, CompensatedSum};
 use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec};
 use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
+use downhill_io::chunks::{CsvChunks, ParquetChunks};
+use downhill_io::table::{self, Format};
 use std::time::Instant;
 
 /// Share of the memory limit given to the chunk buffer; the rest covers the reader's
@@ -42,7 +42,7 @@ pub fn wanted(args: &FitArgs) -> Result<bool> {
     let size = match Format::of(&args.data) {
         Format::Csv => std::fs::metadata(&args.data).map_or(0, |m| m.len()),
         // Compressed on disk: what counts is the table it makes, 8 bytes a value.
-        Format::Parquet => crate::io::parquet::table_bytes(&args.data).unwrap_or(0),
+        Format::Parquet => downhill_io::parquet::table_bytes(&args.data).unwrap_or(0),
     };
     if size <= limit || unsupported(args).is_some() {
         return Ok(false);

@@ -8,13 +8,13 @@ pub mod warning;
 pub mod watch;
 
 use crate::cli::TrainArgs;
-use crate::io::atomic;
 use crate::method;
 use crate::plot::{self, NamedPath, Series};
 use crate::report::seconds;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use downhill::run::{self, End, Function, Run};
+use downhill_io::atomic;
 use numbers::{full, short};
 pub use pictures::Pictures;
 use serde_json::{json, Map, Value};

@@ -2,10 +2,10 @@
 
 use crate::cli::PredictArgs;
 use crate::design::Design;
-use crate::io::model_file::ModelFile;
-use crate::io::table::{self, Target};
-use crate::predictor::predict;
 use anyhow::Result;
+use downhill_io::model_file::ModelFile;
+use downhill_io::predict::predict;
+use downhill_io::table::{self, Target};
 use std::io::Write;
 
 /// Runs `downhill predict`: one row per input row, `prediction` (the value, or the class
@@ -16,7 +16,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let design = Design::for_model(&args.data, &header, &model)?;
     let t = table::load(&args.data, &header, &design.columns, Target::None)?;
     let x = design.matrix(t.x, t.rows)?;
-    let p = predict(&model, &x);
+    let p = predict(&model, &x).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
     let write = |out: &mut dyn Write| -> Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
         let mut head = vec!["prediction".to_string()];
@@ -38,7 +38,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         Ok(())
     };
     match &args.output {
-        Some(path) => crate::io::atomic::write(path, write),
+        Some(path) => downhill_io::atomic::write(path, write),
         None => write(&mut std::io::stdout().lock()),
     }
 }

@@ -1,8 +1,8 @@
 //! What every picture shares: the output format from the file's extension, the size, the
 //! bundled font, the colours, and rendering to memory then writing atomically.
 
-use crate::io::atomic;
 use anyhow::{anyhow, bail, ensure, Context, Result};
+use downhill_io::atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

@@ -32,6 +32,8 @@
 //! argument.
 
 mod ast;
+#[doc(hidden)]
+pub mod dual;
 mod error;
 mod formula;
 mod lexer;

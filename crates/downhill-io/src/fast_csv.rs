@@ -168,25 +168,27 @@ impl Source {
     }
 }
 
-/// Reads the data rows of `path` from byte `start` (the first row after the header, on line
-/// `first_line`) the quick way.
+/// Reads the data rows of `path` from byte `start` (the first row after the header) the quick
+/// way.
 pub(crate) fn load(
     path: &Path,
     header: &Header,
     features: &[usize],
     target: Target,
     start: u64,
-    first_line: u64,
 ) -> Result<Outcome> {
     let layout = Layout::new(path, header, features, target);
     let source = Source::open(path)?;
     let text = source.bytes();
+    let start = (start as usize).min(text.len());
+    // Lines are physical: every `\n` before the first row counts (a CRLF or quoted header).
+    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..start]).count() as u64;
     let parts = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
     let mut pieces: Vec<Piece> = (0..parts).map(|_| Piece::default()).collect();
     let mut bounds: Vec<Range<usize>> = Vec::with_capacity(parts);
     let mut out = Loaded::default();
     let mut line = first_line;
-    let mut at = (start as usize).min(text.len());
+    let mut at = start;
     while at < text.len() {
         // A block of whole rows: up to its last newline, or on to the next one if a single
         // row is longer than the block.
@@ -382,6 +384,28 @@ impl<'a> Layout<'a> {
         line: u64,
         piece: &mut Piece,
     ) -> Result<(), Bad> {
+        match self.parse_cells(text, start, len, line, piece) {
+            // The csv crate splits the row before reading a cell: a row of the wrong width is
+            // reported as such, whatever its cells hold.
+            Err(Bad::Error(_))
+                if memchr::memchr_iter(b',', &text[start..start + len]).count() + 1
+                    != self.dests.len() =>
+            {
+                Err(self.fields(&text[start..start + len], line))
+            }
+            result => result,
+        }
+    }
+
+    /// [`Layout::parse_row`] cell by cell, the first bad cell's error first.
+    fn parse_cells(
+        &self,
+        text: &[u8],
+        start: usize,
+        len: usize,
+        line: u64,
+        piece: &mut Piece,
+    ) -> Result<(), Bad> {
         let row = &text[start..start + len];
         let x0 = piece.x.len();
         piece.x.resize(x0 + self.n_features, 0.0);
@@ -393,9 +417,10 @@ impl<'a> Layout<'a> {
             }
             let rest = &row[at..];
             if dests.is_empty() {
-                // A cell not read: skipped, unless a quote says the row is not plain.
-                match memchr::memchr2(b',', b'"', rest) {
-                    Some(i) if rest[i] == b'"' => return Err(Bad::NotPlain),
+                // A cell not read: skipped, unless a quote or a lone `\r` (a record end to the
+                // csv crate) says the row is not plain.
+                match memchr::memchr3(b',', b'"', b'\r', rest) {
+                    Some(i) if rest[i] != b',' => return Err(Bad::NotPlain),
                     Some(i) => at += i + 1,
                     None => at += rest.len() + 1,
                 }
@@ -434,7 +459,7 @@ impl<'a> Layout<'a> {
             self.last_used + 1
         } else {
             let tail = &row[at..];
-            if memchr(b'"', tail).is_some() {
+            if !is_plain(tail) {
                 return Err(Bad::NotPlain);
             }
             self.last_used + 2 + memchr::memchr_iter(b',', tail).count()
@@ -566,6 +591,10 @@ mod quick {
             } else {
                 row_end
             };
+            // A blank line (possible with one column) is no row: the row parser skips it.
+            if last_end == row_start {
+                break;
+            }
             // Step 1: the digits of every cell read, and a check that the cells end where
             // they should, at commas and then a newline.
             let mut start = row_start;
@@ -575,8 +604,14 @@ mod quick {
             {
                 let sep = from + sep as usize;
                 misplaced |= text[sep] ^ if j == last { b'\n' } else { b',' };
-                if slot != SKIP {
-                    let end = if j == last { last_end } else { sep };
+                let end = if j == last { last_end } else { sep };
+                if slot == SKIP {
+                    // A cell not read must still be plain: a quote may hide separators, and a
+                    // lone `\r` ends a record for the csv crate.
+                    if memchr::memchr2(b'"', b'\r', &text[start..end]).is_some() {
+                        break 'rows;
+                    }
+                } else {
                     *cell = if end > avx2::WINDOW {
                         // SAFETY: the features are enabled here, and `end` is within `text`
                         // with more than `WINDOW` bytes before it.

@@ -1,6 +1,7 @@
 //! Predictions of a model file: values, or classes with their probabilities.
 
-use crate::io::model_file::ModelFile;
+use crate::model_file::ModelFile;
+use anyhow::{bail, Result};
 use downhill::data::Matrix;
 use downhill::loss::sigmoid;
 
@@ -13,8 +14,35 @@ pub struct Prediction {
     pub proba: Option<Matrix>,
 }
 
-/// Applies `model` to the rows of `x` (its terms, in order).
-pub fn predict(model: &ModelFile, x: &Matrix) -> Prediction {
+/// Applies `model` (checked when read, so its shapes agree) to the rows of `x` (its terms,
+/// in order). A row of the wrong width, or a score that overflows, is an error naming the
+/// row (1-based), never a panic or a non-finite prediction.
+pub fn predict(model: &ModelFile, x: &Matrix) -> Result<Prediction> {
+    let outputs = model.outputs();
+    if model.weights.len() != outputs
+        || model.intercept.len() != outputs
+        || model.weights.iter().any(|w| w.len() != model.terms.len())
+    {
+        bail!("the model's weights do not fit its terms and classes");
+    }
+    if x.cols() != model.terms.len() {
+        bail!(
+            "the data has {} terms per row but the model takes {}",
+            x.cols(),
+            model.terms.len()
+        );
+    }
+    for (i, row) in x.iter_rows().enumerate() {
+        for (w, b) in model.weights.iter().zip(&model.intercept) {
+            let z: f64 = row.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + b;
+            if !z.is_finite() {
+                bail!(
+                    "data row {}: the model's score is not finite ({z}): a value times its weight overflows",
+                    i + 1
+                );
+            }
+        }
+    }
     let score = |k: usize, row: &[f64]| -> f64 {
         row.iter()
             .zip(&model.weights[k])
@@ -33,7 +61,7 @@ pub fn predict(model: &ModelFile, x: &Matrix) -> Prediction {
                     .collect();
                 Matrix::from_row_major(z.len(), 2, p).unwrap_or_else(|_| Matrix::zeros(0, 2))
             });
-            Prediction { values, proba }
+            Ok(Prediction { values, proba })
         }
         "softmax" => {
             let k = model.weights.len();
@@ -62,14 +90,14 @@ pub fn predict(model: &ModelFile, x: &Matrix) -> Prediction {
                 out.iter_mut().for_each(|o| *o /= sum);
                 values.push(best as f64);
             }
-            Prediction {
+            Ok(Prediction {
                 values,
                 proba: Some(proba),
-            }
+            })
         }
-        _ => Prediction {
+        _ => Ok(Prediction {
             values: x.iter_rows().map(|r| score(0, r)).collect(),
             proba: None,
-        },
+        }),
     }
 }

@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn finds_every_comma_and_newline_and_stops_at_quotes() {
-        if !crate::io::decimal::avx2::available() {
+        if !crate::decimal::avx2::available() {
             return;
         }
         let mut state = 7u64;

@@ -2,13 +2,10 @@
 //! `fit --stream`. Values are read by the same helpers as the in-memory loaders, so a bad
 //! cell gets the same message (file, line or row, column, text) however the file is read.
 
-use super::csv::{number, open};
+use super::csv::{next_row, number, open, Reader};
 use super::table::Header;
-use anyhow::{bail, Context};
 use downhill::train::{Chunk, ChunkSource};
 use downhill::Error;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 /// The feature columns and the numeric target of a CSV file, in file order.
@@ -17,7 +14,7 @@ pub struct CsvChunks<'a> {
     header: &'a Header,
     features: &'a [usize],
     target: usize,
-    reader: Option<csv::Reader<BufReader<File>>>,
+    reader: Option<Reader>,
     record: csv::ByteRecord,
     row: Vec<f64>,
 }
@@ -43,37 +40,20 @@ impl<'a> CsvChunks<'a> {
             Some(r) => r,
             None => self.reader.insert(open(path)?),
         };
-        loop {
-            let more = reader
-                .read_byte_record(&mut self.record)
-                .with_context(|| format!("{}: malformed CSV", path.display()))?;
-            if !more {
-                return Ok(false);
-            }
-            let record = &self.record;
-            let line = record.position().map_or(0, |p| p.line());
-            // A blank line at the end of a file is common and harmless (as in `load`).
-            if record.len() == 1 && record[0].is_empty() {
-                continue;
-            }
-            let width = self.header.names.len();
-            if record.len() != width {
-                bail!(
-                    "{}:{line}: the row has {} fields but the header has {width}",
-                    path.display(),
-                    record.len()
-                );
-            }
-            self.row.clear();
-            for &j in self.features {
-                self.row
-                    .push(number(path, line, &self.header.names[j], &record[j])?);
-            }
-            let t = self.target;
-            let y = number(path, line, &self.header.names[t], &record[t])?;
-            chunk.push_row(&self.row, y)?;
-            return Ok(true);
+        let width = self.header.names.len();
+        let Some(line) = next_row(path, reader, &mut self.record, width)? else {
+            return Ok(false);
+        };
+        let record = &self.record;
+        self.row.clear();
+        for &j in self.features {
+            self.row
+                .push(number(path, line, &self.header.names[j], &record[j])?);
         }
+        let t = self.target;
+        let y = number(path, line, &self.header.names[t], &record[t])?;
+        chunk.push_row(&self.row, y)?;
+        Ok(true)
     }
 }
 

@@ -16,8 +16,26 @@ use std::path::Path;
 
 fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))
+    let b = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    // The parquet crate panics on a column chunk with a negative offset or size
+    // (`ColumnChunkMetaData::byte_range`): refuse such a file before reading it.
+    for (g, group) in b.metadata().row_groups().iter().enumerate() {
+        for column in group.columns() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or(column.data_page_offset());
+            if start < 0 || column.compressed_size() < 0 {
+                bail!(
+                    "{}: damaged Parquet file: column '{}' of row group {} has a negative offset or size",
+                    path.display(),
+                    column.column_path(),
+                    g + 1
+                );
+            }
+        }
+    }
+    Ok(b)
 }
 
 /// The column names of a Parquet file.
@@ -34,7 +52,7 @@ pub fn header(path: &Path) -> Result<Header> {
 
 /// The bytes of every value of the table at `path` as `f64`, from its metadata (what loading
 /// it would take, whatever its compressed size on disk).
-pub(crate) fn table_bytes(path: &Path) -> Option<u64> {
+pub fn table_bytes(path: &Path) -> Option<u64> {
     let b = builder(path).ok()?;
     let meta = b.metadata().file_metadata();
     let rows = u64::try_from(meta.num_rows()).ok()?;
@@ -55,14 +73,15 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
         bail!("{}: no data rows", path.display());
     }
     let d = features.len();
-    let cells = rows.checked_mul(d).with_context(|| {
+    rows.checked_mul(d).with_context(|| {
         format!(
             "{}: {rows} rows of {d} features do not fit in memory",
             path.display()
         )
     })?;
+    // The table grows with the rows of the first column as they are read, rather than being
+    // allocated from the row count the file claims: a damaged file may claim any number.
     let mut out = Loaded {
-        x: vec![0.0; cells],
         rows,
         ..Loaded::default()
     };
@@ -70,6 +89,9 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     for (k, &j) in features.iter().enumerate() {
         column(path, header, j, rows, |first, col| {
             numbers(path, &header.names[j], col, first, &mut buf)?;
+            if k == 0 {
+                out.x.resize((first + buf.len()) * d, 0.0);
+            }
             for (i, v) in buf.iter().enumerate() {
                 out.x[(first + i) * d + k] = *v;
             }
@@ -79,7 +101,9 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     match target {
         Target::None => {}
         Target::Numeric(j) => {
-            out.y.reserve_exact(rows);
+            if d > 0 {
+                out.y.reserve_exact(rows);
+            }
             column(path, header, j, rows, |first, col| {
                 numbers(path, &header.names[j], col, first, &mut buf)?;
                 out.y.extend_from_slice(&buf);
@@ -87,7 +111,9 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
             })?;
         }
         Target::Text(j) => {
-            out.labels.reserve_exact(rows);
+            if d > 0 {
+                out.labels.reserve_exact(rows);
+            }
             column(path, header, j, rows, |first, col| {
                 texts(path, &header.names[j], col, first, &mut out.labels)
             })?;
