@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shot=${1:-$root/target/playground.png}
 mkdir -p "$(dirname "$shot")"
 if [ ! -x /usr/bin/chromium ]; then
-    apt-get install -y chromium
+    apt-get update -q && apt-get install -y -q chromium
 fi
 cd "$root/crates/downhill-serve/tests/browser"
 npm ci --no-audit --no-fund --silent
