@@ -389,3 +389,22 @@ fn the_model_file_records_the_penalty_convention() {
         assert_eq!(v["training"]["penalty_on"], want);
     }
 }
+
+/// A streamed fit runs first-order methods only: `auto` picks gd there, and says why.
+#[test]
+fn auto_on_a_streamed_fit_picks_a_first_order_method() {
+    let (v, err) = fit_json(&[
+        data("stackloss.csv").as_str(),
+        "-t",
+        "STACKLOSS",
+        "--stream",
+        "--optimizer",
+        "auto",
+    ]);
+    assert_eq!(v["optimizer"], "gd");
+    assert_eq!(v["converged"], true);
+    assert!(
+        err.contains("--optimizer auto picked gd (only first-order methods run here"),
+        "{err}"
+    );
+}

@@ -86,7 +86,7 @@ fn unsupported(args: &FitArgs) -> Option<String> {
             "--stream supports the L2 penalty only (--l1 / --l1-ratio: leave them out)".into(),
         );
     }
-    if let Ok(method) = m.build_method(MethodFacts::default()) {
+    if let Ok(method) = m.build_method(STREAMED) {
         if method.solver.is_some() {
             return Some(format!(
                 "--stream trains first-order optimizers only (gd, sgd, momentum, adam, ...), not --optimizer {}",
@@ -96,6 +96,13 @@ fn unsupported(args: &FitArgs) -> Option<String> {
     }
     None
 }
+
+/// What `auto` knows of a streamed fit: first-order methods only.
+const STREAMED: MethodFacts = MethodFacts {
+    exact_hessian: None,
+    l1: false,
+    first_order_only: true,
+};
 
 /// The memory budget in bytes: `--memory-limit`, or half the memory available.
 fn memory_limit(flag: Option<&str>) -> Result<u64> {
@@ -169,7 +176,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     )?;
     let loss = regression_loss(&spec)?;
     let penalty = spec.penalty_strengths().map_err(flagged)?;
-    let mut method = spec.build_method(MethodFacts::default()).map_err(flagged)?;
+    let mut method = spec.build_method(STREAMED).map_err(flagged)?;
     if let Some(note) = &method.note {
         if !args.train.quiet {
             eprintln!("downhill: {note}");

@@ -18,11 +18,15 @@ pub struct AutoProblem {
     pub params: usize,
     /// The penalty has an L1 part, which only first-order methods apply (by a proximal step).
     pub l1: bool,
+    /// Only first-order methods can run (e.g. a fit streamed from disk, which reads the data
+    /// once per step and has no line searches).
+    pub first_order_only: bool,
 }
 
 /// The method `auto` picks for `problem`, by its name in [`by_name`](super::by_name) or
 /// [`crate::optim::build`], and the reason, said to the user:
 /// - mini-batches: `adam` (a first-order method; it adapts its step per parameter);
+/// - first-order methods only (a streamed fit): `gd`;
 /// - an L1 penalty: `gd`, whose proximal step applies it exactly;
 /// - an exact Hessian and at most [`NEWTON_MAX_PARAMS`] parameters: `newton`, which on NIST's
 ///   ill-conditioned polynomials keeps 8 to 10 digits where L-BFGS stops at about 6;
@@ -32,6 +36,13 @@ pub fn auto(problem: AutoProblem) -> (&'static str, String) {
         return (
             "adam",
             "mini-batches need a first-order method; adam adapts its step per parameter".into(),
+        );
+    }
+    if problem.first_order_only {
+        return (
+            "gd",
+            "only first-order methods run here; gd's rate works in the standardised coordinates"
+                .into(),
         );
     }
     if problem.l1 {
@@ -78,6 +89,7 @@ mod tests {
             exact_hessian,
             params,
             l1: false,
+            first_order_only: false,
         };
         assert_eq!(auto(p(true, true, 4)).0, "adam");
         assert_eq!(auto(p(false, true, 4)).0, "newton");
@@ -90,5 +102,10 @@ mod tests {
             ..p(false, true, 4)
         };
         assert_eq!(auto(l1).0, "gd");
+        let streamed = AutoProblem {
+            first_order_only: true,
+            ..p(false, true, 4)
+        };
+        assert_eq!(auto(streamed).0, "gd");
     }
 }

@@ -32,6 +32,8 @@ pub struct MethodFacts {
     pub exact_hessian: Option<usize>,
     /// The penalty has an L1 part.
     pub l1: bool,
+    /// Only first-order methods can run (a streamed fit).
+    pub first_order_only: bool,
 }
 
 impl RunSpec {
@@ -47,6 +49,7 @@ impl RunSpec {
                 exact_hessian: facts.exact_hessian.is_some(),
                 params: facts.exact_hessian.unwrap_or(0),
                 l1: facts.l1,
+                first_order_only: facts.first_order_only,
             });
             name = picked.to_string();
             note = Some(format!("--optimizer auto picked {picked} ({why})"));

@@ -92,6 +92,7 @@ impl RunSpec {
         let method = self.build_method(MethodFacts {
             exact_hessian: exact,
             l1: penalty.l1 > 0.0,
+            first_order_only: false,
         })?;
         let config = self.train_config()?;
         Ok(Runner {
