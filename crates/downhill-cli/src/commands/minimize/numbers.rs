@@ -1,4 +1,4 @@
-//! Numbers and durations as `minimize` and `compare` print them.
+//! Numbers as `minimize` and `compare` print them (durations: `report::seconds`).
 
 /// A number to the last digit (shortest round trip), with an exponent when it is very
 /// large or small.
