@@ -16,6 +16,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A damaged Parquet file is reported as one line, not as the parquet crate's panic too.
+    downhill_io::contain::quiet_contained_panics();
     let cli = cli::Cli::parse();
     let result = match &cli.command {
         cli::Command::Fit(args) => commands::fit::run(args),

@@ -99,6 +99,8 @@ pub struct ParquetChunks<'a> {
     /// Rows of the file before the current batch (for the row numbers of errors).
     before: usize,
     row: Vec<f64>,
+    /// Whether the first pass has walked the pages (`parquet::batches`).
+    checked: bool,
 }
 
 impl<'a> ParquetChunks<'a> {
@@ -114,6 +116,7 @@ impl<'a> ParquetChunks<'a> {
             next: 0,
             before: 0,
             row: Vec::with_capacity(features.len()),
+            checked: false,
         }
     }
 
@@ -123,10 +126,9 @@ impl<'a> ParquetChunks<'a> {
         let Some(reader) = self.reader.as_mut() else {
             return Ok(false);
         };
-        let Some(batch) = reader.next() else {
+        let Some(batch) = super::parquet::next_batch(path, reader)? else {
             return Ok(false);
         };
-        let batch = batch.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         self.before += self.columns[0].len();
         let schema = batch.schema();
         let wanted = self.features.iter().chain(std::iter::once(&self.target));
@@ -142,8 +144,20 @@ impl<'a> ParquetChunks<'a> {
 
 impl ChunkSource for ParquetChunks<'_> {
     fn rewind(&mut self) -> Result<(), Error> {
-        let wanted = self.features.iter().chain([&self.target]).copied();
-        self.reader = Some(super::parquet::batches(self.path, wanted).map_err(source)?);
+        let wanted: Vec<usize> = self
+            .features
+            .iter()
+            .chain([&self.target])
+            .copied()
+            .collect();
+        // The pages are walked once, on the first pass; every later pass reads the same file.
+        let read = if self.checked {
+            super::parquet::reader
+        } else {
+            super::parquet::batches
+        };
+        self.reader = Some(read(self.path, &wanted).map_err(source)?);
+        self.checked = true;
         self.columns.iter_mut().for_each(Vec::clear);
         (self.next, self.before) = (0, 0);
         Ok(())

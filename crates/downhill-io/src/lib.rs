@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod chunks;
+pub mod contain;
 pub mod csv;
 mod decimal;
 mod fast_csv;

@@ -1,5 +1,6 @@
 //! Reading Parquet files: only the needed columns, any numeric type as f64, text labels.
 
+use super::contain::contain;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use arrow_array::cast::AsArray;
@@ -7,7 +8,7 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
     UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
@@ -16,8 +17,10 @@ use std::path::Path;
 
 fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let b = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let b = contain(damaged(path), || {
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))
+    })?;
     // The parquet crate panics on a column chunk with a negative offset or size
     // (`ColumnChunkMetaData::byte_range`): refuse such a file before reading it.
     for (g, group) in b.metadata().row_groups().iter().enumerate() {
@@ -125,17 +128,48 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
 /// Rows per batch read from a Parquet file: a batch is small beside the table it fills.
 const BATCH_ROWS: usize = 8 * 1024;
 
-/// The batches of `columns` (indices in the file's schema) of `path`, [`BATCH_ROWS`] rows each.
-pub(crate) fn batches(
-    path: &Path,
-    columns: impl IntoIterator<Item = usize>,
-) -> Result<ParquetRecordBatchReader> {
+/// The start of the error for a panic inside the parquet crate while reading `path`.
+fn damaged(path: &Path) -> impl FnOnce() -> String + '_ {
+    move || {
+        format!(
+            "{}: damaged Parquet file: the parquet reader failed",
+            path.display()
+        )
+    }
+}
+
+/// The batches of `columns` (indices in the file's schema) of `path`, [`BATCH_ROWS`] rows
+/// each, after [`check_pages`] has walked their pages. Take the batches with [`next_batch`].
+pub(crate) fn batches(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
+    for &j in columns {
+        check_pages(path, j)?;
+    }
+    reader(path, columns)
+}
+
+/// [`batches`] without the walk over the pages: for a file already checked.
+pub(crate) fn reader(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
     let b = builder(path)?;
-    let mask = ProjectionMask::roots(b.parquet_schema(), columns);
-    b.with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let mask = ProjectionMask::roots(b.parquet_schema(), columns.iter().copied());
+    contain(damaged(path), || {
+        b.with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    })
+}
+
+/// The next batch of `reader`, `None` at the end of the file.
+pub(crate) fn next_batch(
+    path: &Path,
+    reader: &mut ParquetRecordBatchReader,
+) -> Result<Option<RecordBatch>> {
+    contain(damaged(path), || match reader.next() {
+        None => Ok(None),
+        Some(batch) => batch
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+    })
 }
 
 /// Hands the batches of column `j` to `each` with the index of their first row, and checks
@@ -147,11 +181,10 @@ fn column(
     rows: usize,
     mut each: impl FnMut(usize, &ArrayRef) -> Result<()>,
 ) -> Result<()> {
-    let reader = batches(path, [j])?;
     let name = &header.names[j];
+    let mut reader = batches(path, &[j])?;
     let mut first = 0;
-    for batch in reader {
-        let batch = batch.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    while let Some(batch) = next_batch(path, &mut reader)? {
         let n = batch.num_rows();
         if first + n > rows {
             bail!(
@@ -168,6 +201,93 @@ fn column(
             "{}: column '{name}' has {first} rows, the file says {rows}",
             path.display()
         );
+    }
+    Ok(())
+}
+
+/// Walks the pages of column `root` and refuses the two damages that make the parquet crate
+/// (60.1) fail outside its error path: a dictionary page that claims more values than its
+/// bytes can hold (the crate sizes the dictionary from that count before decoding a value,
+/// reserving gigabytes), and a data page that uses a dictionary its column chunk never had
+/// (the crate panics). Both are fuzz findings, kept as regression tests.
+///
+/// This reads (and decompresses) every page of the column once more than the decoding does;
+/// on a file written with a dictionary per column, as most writers do, that is cheap beside
+/// decoding the values.
+fn check_pages(path: &Path, root: usize) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    contain(damaged(path), || check_pages_of(path, root, file))
+}
+
+fn check_pages_of(path: &Path, root: usize, file: File) -> Result<()> {
+    use parquet::basic::{Encoding, Type as Physical};
+    use parquet::column::page::Page;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let reader = SerializedFileReader::new(file)
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let name = schema
+        .root_schema()
+        .get_fields()
+        .get(root)
+        .map(|f| f.name().to_string())
+        .unwrap_or_default();
+    let damaged = |e: parquet::errors::ParquetError| {
+        anyhow::anyhow!(
+            "{}: damaged Parquet file: column '{name}': {e}",
+            path.display()
+        )
+    };
+    let leaves: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| schema.get_column_root_idx(i) == root)
+        .collect();
+    let uses_dictionary =
+        |e: Encoding| matches!(e, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY);
+    for g in 0..reader.num_row_groups() {
+        let group = reader.get_row_group(g).map_err(damaged)?;
+        for &leaf in &leaves {
+            let column = schema.column(leaf);
+            // The fewest bytes one dictionary value takes (a byte array's 4-byte length).
+            let least: u64 = match column.physical_type() {
+                Physical::BOOLEAN => 0,
+                Physical::INT32 | Physical::FLOAT | Physical::BYTE_ARRAY => 4,
+                Physical::INT64 | Physical::DOUBLE => 8,
+                Physical::INT96 => 12,
+                Physical::FIXED_LEN_BYTE_ARRAY => u64::try_from(column.type_length()).unwrap_or(0),
+            };
+            let refuse = |what: String| {
+                anyhow::anyhow!(
+                    "{}: damaged Parquet file: column '{name}' in row group {}: {what}",
+                    path.display(),
+                    g + 1
+                )
+            };
+            let mut pages = group.get_column_page_reader(leaf).map_err(damaged)?;
+            let mut dictionary = false;
+            while let Some(page) = pages.get_next_page().map_err(damaged)? {
+                match page {
+                    Page::DictionaryPage {
+                        buf, num_values, ..
+                    } => {
+                        if u64::from(num_values).saturating_mul(least) > buf.len() as u64 {
+                            return Err(refuse(format!(
+                                "the dictionary claims {num_values} values in {} bytes",
+                                buf.len()
+                            )));
+                        }
+                        dictionary = true;
+                    }
+                    Page::DataPage { encoding, .. } | Page::DataPageV2 { encoding, .. } => {
+                        if uses_dictionary(encoding) && !dictionary {
+                            return Err(refuse(
+                                "a data page uses a dictionary the column does not have".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }
