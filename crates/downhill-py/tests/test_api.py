@@ -143,3 +143,21 @@ def test_pipeline_clone_pickle_and_grid_search(breast_cancer):
     ).fit(X, y)
     assert grid.best_params_["alpha"] in (0.001, 0.1)
     assert grid.best_estimator_.score(X, y) > 0.9
+
+
+def test_ctrl_c_stops_a_long_fit():
+    import _thread
+    import threading
+    import time
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 10))
+    y = X @ rng.normal(size=10) + rng.normal(size=100_000)
+    est = GDRegressor(optimizer="adam", gtol=0.0, max_iter=10**9, time_limit=60)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    began = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+    assert time.monotonic() - began < 10
+    assert not hasattr(est, "coef_")

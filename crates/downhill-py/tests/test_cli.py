@@ -72,6 +72,8 @@ def test_a_model_saved_in_python_predicts_the_same_with_the_cli(downhill_bin, tm
     out = _cli(downhill_bin, "predict", str(path), str(DATA / "iris.csv"))
     predicted = pd.read_csv(pd.io.common.StringIO(out))
     assert list(predicted.iloc[:, 0]) == list(est.predict(X))
+    proba = predicted[[f"p_{c}" for c in est.classes_]].to_numpy()
+    np.testing.assert_allclose(proba, est.predict_proba(X), rtol=1e-12, atol=1e-15)
 
 
 def test_a_regression_saved_in_python_predicts_the_same_numbers(downhill_bin, tmp_path, stackloss):

@@ -47,7 +47,7 @@ class _GDBase(BaseEstimator):
         if not self.converged_:
             warnings.warn(
                 f"{type(self).__name__} did not converge: {out['stop_text']} "
-                f"(max_iter={self.max_iter}) with the gradient norm at "
+                f"(max_iter={self.max_iter or 10000}) with the gradient norm at "
                 f"{out['grad_fraction']:.1e} of its start (gtol={self.gtol}); try "
                 "optimizer='auto', a larger max_iter, or another lr",
                 ConvergenceWarning,
