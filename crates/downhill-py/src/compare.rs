@@ -11,6 +11,8 @@ use pyo3::prelude::*;
 /// formula or named function `function` from `x0`; `spec` (JSON) holds the shared
 /// settings; `tol` is how close to the best value counts as reaching it.
 #[pyfunction]
+// The arguments are the Python keywords of the call.
+#[allow(clippy::too_many_arguments)]
 #[pyo3(signature = (function, optimizers, spec, x0=None, lrs=None, vars=None, tol=1e-6))]
 pub fn compare(
     py: Python<'_>,
