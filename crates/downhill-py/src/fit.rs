@@ -1,0 +1,142 @@
+//! `_core.fit`: NumPy arrays and a run description (JSON) in, the model file and the fit's
+//! outcome (JSON) out. The interpreter is released while the model trains.
+
+use crate::errors::{message, value_error};
+use crate::signals::Signals;
+use downhill::data::{Dataset, Matrix};
+use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
+use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use numpy::PyReadonlyArray1;
+use numpy::PyReadonlyArray2;
+use pyo3::prelude::*;
+use serde_json::json;
+
+/// The rows of `x`, row-major: one copy (the library's matrix owns its numbers).
+pub fn matrix(x: &PyReadonlyArray2<'_, f64>) -> PyResult<Matrix> {
+    let (rows, cols) = x.as_array().dim();
+    let data = match x.as_slice() {
+        Ok(s) => s.to_vec(),
+        // Not C-contiguous: ndarray iterates in logical (row-major) order.
+        Err(_) => x.as_array().iter().copied().collect(),
+    };
+    Matrix::from_row_major(rows, cols, data).map_err(value_error)
+}
+
+/// Fits the model `spec` (a `RunSpec` as JSON) describes to the rows `x` and targets `y`
+/// (class indices for a classifier, whose labels are `classes`), and returns the CLI's model
+/// file with the fit's outcome, as JSON.
+#[pyfunction]
+#[pyo3(signature = (x, y, spec, features, target, classes=None))]
+pub fn fit(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    spec: &str,
+    features: Vec<String>,
+    target: String,
+    classes: Option<Vec<String>>,
+) -> PyResult<String> {
+    let spec: RunSpec = serde_json::from_str(spec).map_err(message)?;
+    let x = matrix(&x)?;
+    let y = y.as_array().to_vec();
+    let rows = x.rows();
+    let cols = x.cols();
+    if features.len() != cols {
+        return Err(message(format!(
+            "{} feature names for {cols} columns",
+            features.len()
+        )));
+    }
+    let data = Dataset::new(x, y).map_err(value_error)?;
+    let problem = Problem {
+        classes,
+        polynomial: None,
+    };
+    let run = |spec: &RunSpec| {
+        let mut signals = Signals::new();
+        let fitted = spec
+            .runner(cols)
+            .and_then(|r| r.fit(data, problem, &mut signals));
+        (fitted, signals.raised)
+    };
+    let (fitted, raised) = py.detach(|| run(&spec));
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    let fitted = fitted.map_err(value_error)?;
+    let model = model_file(&spec, &fitted, features, target, rows);
+    let records = fitted.history.records();
+    // Row 0 is the start; one value per epoch run follows.
+    let after_start = records.get(1..).unwrap_or(&[]);
+    let out = json!({
+        "model": model,
+        "n_iter": fitted.epochs,
+        "loss_curve": after_start.iter().map(|r| r.cost).collect::<Vec<_>>(),
+        "validation_curve": after_start.iter().filter_map(|r| r.validation_cost).collect::<Vec<_>>(),
+        "stop_reason": fitted.stop_reason.as_str(),
+        "stop_text": fitted.stop_reason.to_string(),
+        "converged": fitted.converged(),
+        "optimizer": fitted.optimizer,
+        "note": fitted.note,
+        "lr": fitted.lr,
+        "cost": fitted.cost,
+        "grad_norm": fitted.grad_norm,
+        "grad_fraction": records.first().map(|r| fitted.grad_norm / r.grad_norm),
+    });
+    serde_json::to_string(&out).map_err(message)
+}
+
+/// The model file `downhill fit -o` writes for the same fit.
+fn model_file(
+    spec: &RunSpec,
+    fit: &Fitted,
+    features: Vec<String>,
+    target: String,
+    rows: usize,
+) -> ModelFile {
+    ModelFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        model: spec.model.as_str().into(),
+        loss: spec.loss_name().into(),
+        target,
+        terms: features.clone(),
+        features,
+        polynomial: None,
+        classes: match spec.model {
+            ModelKind::Linear => None,
+            _ => fit.classes.clone(),
+        },
+        weights: fit.weights.clone(),
+        intercept: fit.intercept.clone(),
+        fit_intercept: spec.fit_intercept,
+        standardization: fit.standardizer.as_ref().map(|s| Standardization {
+            mean: s.mean.clone(),
+            scale: s.scale.clone(),
+        }),
+        training: Training {
+            optimizer: fit.optimizer.clone(),
+            lr: fit.lr,
+            schedule: spec.schedule.clone(),
+            batch_size: fit.config.batch_size,
+            l1: fit.penalty.l1,
+            l2: fit.penalty.l2,
+            max_epochs: fit.config.max_epochs,
+            epochs: fit.epochs,
+            gtol: fit.config.gtol,
+            tol: fit.config.tol,
+            seed: fit.config.seed,
+            stop_reason: fit.stop_reason.as_str().into(),
+            converged: fit.stop_reason.converged(),
+            rows,
+            penalty_on: if spec.standardize {
+                "standardized_weights"
+            } else {
+                "raw_weights"
+            }
+            .into(),
+            spec: serde_json::to_value(spec).ok(),
+        },
+        cost: fit.cost,
+    }
+}
