@@ -238,6 +238,8 @@ function draw() {
   $("scrub").value = frame;
   if (!result || !surface) { drawLoss(); table(); return; }
   drawSurface(ctx, c);
+  // Milliseconds from navigation to the first picture, for bench/playground.sh.
+  if (window.__firstPicture === undefined) window.__firstPicture = performance.now();
   const f = named();
   ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
   for (const m of f ? f.minima : []) {
@@ -371,8 +373,41 @@ function wire() {
   $("scrub").addEventListener("input", (e) => { frame = Number(e.target.value); draw(); });
 }
 
+// Saves `text` as a file called `name`.
+function saveText(name, text, type) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+// Every run's path as CSV: one row per kept step.
+function pathCsv() {
+  const vars = Object.keys(result.start);
+  const lines = [["optimizer", "step"].concat(vars, ["value"]).join(",")];
+  for (const r of result.runs) r.path.points.forEach((p, k) => {
+    lines.push([JSON.stringify(r.label), r.path.steps[k]].concat(p.map(String), [String(r.path.values[k])]).join(","));
+  });
+  return lines.join("\n") + "\n";
+}
+
+const dataMode = () => new URLSearchParams(location.hash.slice(1)).get("mode") === "data";
+
+function showMode(m) {
+  $("fnmode").hidden = m !== "function";
+  $("datamode").hidden = m !== "data";
+  $("tab-function").classList.toggle("on", m === "function");
+  $("tab-data").classList.toggle("on", m === "data");
+  $("tagline").textContent = m === "function" ? "race optimizers on a function; click the plot to set the start"
+    : "fit a model to a data set or your CSV, and watch the loss fall";
+  if (m === "function") { writeHash(); if (!result) run(); }
+  else dataShow();
+}
+
 async function main() {
-  readHash();
+  const startInData = dataMode();
+  if (!startInData) readHash();
   [functions, optimizers] = await Promise.all([
     fetch("/api/functions").then((r) => r.json()),
     fetch("/api/optimizers").then((r) => r.json()),
@@ -385,8 +420,10 @@ async function main() {
   buildOptimizers();
   wire();
   syncControls();
-  writeHash();
-  run();
+  $("tab-function").addEventListener("click", () => showMode("function"));
+  $("tab-data").addEventListener("click", () => showMode("data"));
+  $("download").addEventListener("click", () => { if (result) saveText("paths.csv", pathCsv(), "text/csv"); });
+  showMode(startInData ? "data" : "function");
 }
 
 main();

@@ -20,3 +20,10 @@ pub(crate) async fn style() -> impl IntoResponse {
         include_str!("../assets/style.css"),
     )
 }
+
+pub(crate) async fn data_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/data.js"),
+    )
+}
