@@ -63,7 +63,7 @@ try {
   await page.waitForFunction(() => document.querySelectorAll("#coefs tbody tr").length === 2, null, { timeout: 30000 });
   assert.equal(await page.isHidden("#fitsurf"), false, "the cost surface of a one-feature line is shown");
   assert.match(await page.textContent("#dcommand"), /^downhill fit data\/engel.csv --target foodexp --features income .*--epochs 300/);
-  await page.screenshot({ path: shot.replace(/\.png$/, "-data.png") });
+  await page.screenshot({ path: shot.replace(/\.png$/, "-data.png"), fullPage: true });
 
   // An upload: a linear fit that runs long enough (slow gd on 20,000 rows) for several
   // batches of epochs to arrive; the curve must gain points between redraws.
@@ -86,7 +86,7 @@ try {
   assert.ok(growing.length >= 3, "the loss curve grew over several redraws: " + draws.join(","));
   assert.ok(draws[draws.length - 1] > growing[0], draws.join(","));
   assert.match(await page.textContent("#dcommand"), /^downhill fit synthetic.csv --target y .*--lr 0.001/);
-  await page.screenshot({ path: shot.replace(/\.png$/, "-upload.png") });
+  await page.screenshot({ path: shot.replace(/\.png$/, "-upload.png"), fullPage: true });
 
   // A bad CSV: its line and column under the upload.
   await page.setInputFiles("#upload", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n3\n") });
