@@ -46,6 +46,12 @@ try {
   await page.waitForFunction((f) => document.getElementById("command").textContent.includes("--from " + f), from);
   await page.screenshot({ path: shot });
 
+  // A shared hyperparameter re-runs at once, and goes into the URL and the command.
+  await page.fill('[data-hyper="beta1"]', "0.5");
+  await page.dispatchEvent('[data-hyper="beta1"]', "change");
+  await page.waitForFunction(() => /h\.beta1=0\.5/.test(location.hash) && document.getElementById("command").textContent.includes("--beta1 0.5"));
+  await page.waitForFunction(() => document.querySelectorAll("#table tbody tr").length === 2);
+
   // A bad formula: its error under the box, a caret under the column.
   await page.fill("#function", "(1-x)^2 + 100*(y-x^2");
   await page.press("#function", "Enter");
