@@ -260,7 +260,7 @@ function draw() {
   ctx.clearRect(0, 0, c.width, c.height);
   $("frame").textContent = "step " + frame;
   $("scrub").value = frame;
-  if (!result || !surface) { drawLoss(); table(); return; }
+  if (!result || !surface) { drawLoss(); table(); if (typeof draw3d === "function") draw3d(); return; }
   drawSurface(ctx, c);
   // Milliseconds from navigation to the first picture, for bench/playground.sh.
   if (window.__firstPicture === undefined) window.__firstPicture = performance.now();
@@ -293,6 +293,7 @@ function draw() {
   ctx.beginPath(); ctx.arc(sx, sy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
   drawLoss();
   table();
+  if (typeof draw3d === "function") draw3d();
 }
 
 // The index of the last kept point of run `r` at or before the current step.

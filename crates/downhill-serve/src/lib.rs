@@ -81,6 +81,7 @@ pub fn router(workers: usize) -> Router {
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
         .route("/data.js", get(assets::data_script))
+        .route("/view3d.js", get(assets::view3d_script))
         .route("/style.css", get(assets::style))
         .route("/api/functions", get(api::functions))
         .route("/api/optimizers", get(api::optimizers))

@@ -37,6 +37,17 @@ try {
   });
   assert.equal(colours.length, 2, "two path colours: " + colours);
 
+  // The 3-D view turns when dragged: its pixels change.
+  const pixels = () => page.evaluate(() => { const c = document.getElementById("surf3d"); return c.toDataURL(); });
+  const before = await pixels();
+  await page.locator("#surf3d").scrollIntoViewIfNeeded();
+  const b3 = await page.locator("#surf3d").boundingBox();
+  await page.mouse.move(b3.x + 200, b3.y + 200); await page.mouse.down();
+  await page.mouse.move(b3.x + 300, b3.y + 230, { steps: 5 }); await page.mouse.up();
+  assert.ok((await pixels()) !== before, "the 3-D view rotated");
+  await page.screenshot({ path: shot.replace(/\.png$/, "-3d.png"), fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+
   // A click on the plot sets the start, in the URL too.
   const box = await page.locator("#surface").boundingBox();
   await page.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.25);
