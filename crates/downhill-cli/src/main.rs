@@ -5,7 +5,7 @@
 mod cli;
 mod commands;
 mod design;
-mod labels;
+use downhill_io::labels;
 mod method;
 mod plot;
 mod progress;

@@ -5,7 +5,7 @@ use downhill::metrics::Scores;
 use downhill::spec::Fitted;
 use downhill::train::StopReason;
 use downhill_io::model_file::ModelFile;
-use serde_json::{json, Map, Value};
+
 use std::io::Write;
 use std::path::Path;
 
@@ -25,23 +25,7 @@ pub struct FitInfo<'a> {
     pub load_seconds: f64,
 }
 
-/// Metrics as JSON, with the keys the README documents.
-pub fn scores_json(s: &Scores) -> Value {
-    match s {
-        Scores::Regression { r2, rmse, mae } => json!({"r2": r2, "rmse": rmse, "mae": mae}),
-        Scores::Classification {
-            accuracy,
-            log_loss,
-            precision,
-            recall,
-            f1,
-            confusion,
-        } => json!({
-            "accuracy": accuracy, "log_loss": log_loss, "precision": precision,
-            "recall": recall, "f1": f1, "confusion": confusion,
-        }),
-    }
-}
+pub use downhill_io::fitted::scores_json;
 
 /// Metrics on one line.
 pub fn scores_line(s: &Scores) -> String {
@@ -63,68 +47,9 @@ pub fn scores_line(s: &Scores) -> String {
     }
 }
 
-fn named(terms: &[String], w: &[f64]) -> Map<String, Value> {
-    terms
-        .iter()
-        .zip(w)
-        .map(|(n, w)| (n.clone(), json!(w)))
-        .collect()
-}
-
 /// Prints the fit as one JSON object.
 pub fn json(info: &FitInfo, fit: &Fitted) -> Result<()> {
-    let softmax = info.model.model == "softmax";
-    let (weights, intercept) = match (&fit.classes, softmax) {
-        (Some(classes), true) => (
-            Value::Object(
-                classes
-                    .iter()
-                    .zip(&fit.weights)
-                    .map(|(c, w)| (c.clone(), Value::Object(named(info.terms, w))))
-                    .collect(),
-            ),
-            Value::Object(
-                classes
-                    .iter()
-                    .zip(&fit.intercept)
-                    .map(|(c, b)| (c.clone(), json!(b)))
-                    .collect(),
-            ),
-        ),
-        _ => (
-            Value::Object(named(info.terms, &fit.weights[0])),
-            json!(fit.intercept[0]),
-        ),
-    };
-    let t = &info.model.training;
-    let mut out = json!({
-        "weights": weights,
-        "intercept": intercept,
-        "cost": fit.cost,
-        "epochs": fit.epochs,
-        "stop_reason": fit.stop_reason.as_str(),
-        "converged": fit.stop_reason.converged(),
-        "gradient_norm": fit.grad_norm,
-        "model": info.model.model,
-        "loss": info.model.loss,
-        "optimizer": t.optimizer,
-        "lr": t.lr,
-        "rows": info.rows,
-        "load_seconds": info.load_seconds,
-        "train_seconds": fit.train_time.as_secs_f64(),
-    });
-    if let Some(c) = &fit.classes {
-        out["classes"] = json!(c);
-    }
-    if let Some(s) = &fit.train_scores {
-        out["metrics"] = scores_json(s);
-    }
-    if let Some(s) = &fit.validation_scores {
-        out["validation_metrics"] = scores_json(s);
-    }
-    if let Some(v) = fit.validation_cost {
-        out["validation_cost"] = json!(v);
-    }
+    let out = downhill_io::fitted::report_json(info.model, fit, Some(info.load_seconds));
     writeln!(std::io::stdout().lock(), "{out}")?;
     Ok(())
 }

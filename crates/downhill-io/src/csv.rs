@@ -1,7 +1,7 @@
 //! Reading CSV tables. Numbers are parsed here, not by serde, so that every bad cell is
 //! reported with its file, line, column name and text.
 
-use super::fast_csv::Outcome;
+use super::fast_csv::{Outcome, Source};
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
@@ -17,10 +17,15 @@ pub(crate) fn open(path: &Path) -> Result<Reader> {
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         bail!("cannot read {}: it is a directory", path.display());
     }
-    Ok(csv::ReaderBuilder::new()
+    Ok(reader_of(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// The careful path's reader over any bytes (a file, or a table held in memory).
+fn reader_of<R: Read>(input: R) -> csv::Reader<LineEnds<R>> {
+    csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(LineEnds::new(BufReader::with_capacity(1 << 20, file))))
+        .from_reader(LineEnds::new(input))
 }
 
 /// A reader that notes where its `\r` and `\n` bytes are, so that a record's line is its
@@ -82,9 +87,9 @@ impl<R: Read> Read for LineEnds<R> {
 
 /// Reads the next data row into `record`, skipping blank lines, and returns its line; `None`
 /// at the end of the file. A row of other than `width` fields is an error.
-pub(crate) fn next_row(
+pub(crate) fn next_row<R: Read>(
     path: &Path,
-    reader: &mut Reader,
+    reader: &mut csv::Reader<LineEnds<R>>,
     record: &mut csv::ByteRecord,
     width: usize,
 ) -> Result<Option<u64>> {
@@ -115,7 +120,15 @@ pub(crate) fn next_row(
 
 /// Reads the header row of `path`.
 pub fn header(path: &Path) -> Result<Header> {
-    let mut reader = open(path)?;
+    header_from(path, open(path)?)
+}
+
+/// The header row of a CSV table held in memory (an upload), named `name` in messages.
+pub fn header_of_bytes(name: &Path, bytes: &[u8]) -> Result<Header> {
+    header_from(name, reader_of(bytes))
+}
+
+fn header_from<R: Read>(path: &Path, mut reader: csv::Reader<LineEnds<R>>) -> Result<Header> {
     let record = reader
         .byte_headers()
         .with_context(|| format!("{}: cannot read the header", path.display()))?;
@@ -143,10 +156,38 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
         .with_context(|| format!("{}: cannot read the header", path.display()))?;
     let start = reader.position().byte();
     drop(reader);
-    let loaded = match super::fast_csv::load(path, header, features, target, start)? {
+    let source = Source::open(path)?;
+    let loaded = match super::fast_csv::load(path, &source, header, features, target, start)? {
         Outcome::Done(loaded) => loaded,
         Outcome::NotPlain => load_careful(path, header, features, target)?,
     };
+    some_rows(path, loaded)
+}
+
+/// [`load`] of a CSV table held in memory (an upload, a data set embedded in a program),
+/// named `name` in messages: the same two ways, the same errors, nothing written to disk.
+pub fn load_bytes(
+    name: &Path,
+    bytes: &[u8],
+    header: &Header,
+    features: &[usize],
+    target: Target,
+) -> Result<Loaded> {
+    let mut reader = reader_of(bytes);
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", name.display()))?;
+    let start = reader.position().byte();
+    let source = Source::Borrowed(bytes);
+    let loaded = match super::fast_csv::load(name, &source, header, features, target, start)? {
+        Outcome::Done(loaded) => loaded,
+        Outcome::NotPlain => careful_from(name, reader_of(bytes), header, features, target)?,
+    };
+    some_rows(name, loaded)
+}
+
+/// A table without data rows is an error.
+fn some_rows(path: &Path, loaded: Loaded) -> Result<Loaded> {
     if loaded.rows == 0 {
         bail!(
             "{}: no data rows (the file has only a header)",
@@ -172,8 +213,9 @@ pub fn load_both_ways(
             .byte_headers()
             .with_context(|| format!("{}: cannot read the header", path.display()))?;
         let start = reader.position().byte();
+        let source = Source::open(path)?;
         Ok(
-            match super::fast_csv::load(path, header, features, target, start)? {
+            match super::fast_csv::load(path, &source, header, features, target, start)? {
                 Outcome::Done(loaded) => Some(loaded),
                 Outcome::NotPlain => None,
             },
@@ -189,7 +231,16 @@ pub(super) fn load_careful(
     features: &[usize],
     target: Target,
 ) -> Result<Loaded> {
-    let mut reader = open(path)?;
+    careful_from(path, open(path)?, header, features, target)
+}
+
+fn careful_from<R: Read>(
+    path: &Path,
+    mut reader: csv::Reader<LineEnds<R>>,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+) -> Result<Loaded> {
     let mut out = Loaded::default();
     let mut record = csv::ByteRecord::new();
     let width = header.names.len();

@@ -116,14 +116,16 @@ impl Piece {
     }
 }
 
-/// The bytes of the file: mapped, or read when the file cannot be mapped (a pipe).
-enum Source {
+/// The bytes of the file: mapped, or read when the file cannot be mapped (a pipe), or a
+/// table already in memory.
+pub(crate) enum Source<'a> {
     Mapped(memmap2::Mmap),
     Read(Vec<u8>),
+    Borrowed(&'a [u8]),
 }
 
-impl Source {
-    fn open(path: &Path) -> Result<Source> {
+impl Source<'_> {
+    pub(crate) fn open(path: &Path) -> Result<Source<'static>> {
         let mut file =
             File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
@@ -146,6 +148,7 @@ impl Source {
         match self {
             Source::Mapped(map) => map,
             Source::Read(bytes) => bytes,
+            Source::Borrowed(bytes) => bytes,
         }
     }
 
@@ -172,13 +175,13 @@ impl Source {
 /// way.
 pub(crate) fn load(
     path: &Path,
+    source: &Source<'_>,
     header: &Header,
     features: &[usize],
     target: Target,
     start: u64,
 ) -> Result<Outcome> {
     let layout = Layout::new(path, header, features, target);
-    let source = Source::open(path)?;
     let text = source.bytes();
     let start = (start as usize).min(text.len());
     // Lines are physical: every `\n` before the first row counts (a CRLF or quoted header).

@@ -12,6 +12,8 @@ pub mod contain;
 pub mod csv;
 mod decimal;
 mod fast_csv;
+pub mod fitted;
+pub mod labels;
 pub mod model_file;
 pub mod parquet;
 pub mod predict;

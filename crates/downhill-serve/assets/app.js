@@ -17,7 +17,11 @@ let frame = 0;          // the step shown
 let playing = false;
 let running = false, again = false;
 
-const state = { f: "rosenbrock", from: null, epochs: null, opts: ["gd", "adam"], lr: {} };
+const state = { f: "rosenbrock", from: null, epochs: null, opts: ["gd", "adam"], lr: {}, hyper: {} };
+// The shared hyperparameters `compare` takes, each given to the optimizers that take it.
+const HYPERS = ["momentum", "beta1", "beta2", "eps", "rho", "weight_decay"];
+// Methods whose step carries a velocity (a running mean of gradients).
+const MOMENTUM = ["momentum", "nesterov", "adam", "adamax", "nadam", "amsgrad", "adamw"];
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
@@ -26,6 +30,7 @@ function readHash() {
   if (p.get("epochs")) state.epochs = Number(p.get("epochs"));
   if (p.get("opt") !== null) state.opts = p.get("opt").split(",").filter(Boolean);
   for (const [k, v] of p) if (k.startsWith("lr.")) state.lr[k.slice(3)] = Number(v);
+  for (const [k, v] of p) if (k.startsWith("h.") && HYPERS.includes(k.slice(2))) state.hyper[k.slice(2)] = Number(v);
 }
 
 function writeHash() {
@@ -35,6 +40,7 @@ function writeHash() {
   if (state.epochs) p.set("epochs", state.epochs);
   p.set("opt", state.opts.join(","));
   for (const o of state.opts) if (state.lr[o] !== undefined) p.set("lr." + o, state.lr[o]);
+  for (const [k, v] of Object.entries(state.hyper)) p.set("h." + k, v);
   history.replaceState(null, "", "#" + p.toString());
 }
 
@@ -86,7 +92,23 @@ function buildOptimizers() {
   });
 }
 
+// One number box per shared hyperparameter; empty is each optimizer's own default.
+function buildHypers() {
+  const box = $("hypers");
+  for (const h of HYPERS) {
+    const l = document.createElement("label");
+    l.innerHTML = `${h} <input type="number" step="any" data-hyper="${h}" placeholder="default">`;
+    box.appendChild(l);
+    l.querySelector("input").addEventListener("change", (e) => {
+      const v = e.target.value.trim();
+      if (v === "" || !isFinite(Number(v))) delete state.hyper[h]; else state.hyper[h] = Number(v);
+      changed();
+    });
+  }
+}
+
 function syncControls() {
+  document.querySelectorAll("[data-hyper]").forEach((i) => { i.value = state.hyper[i.dataset.hyper] ?? ""; });
   $("function").value = state.f;
   $("fnpick").value = named() ? named().name : "";
   $("from").value = state.from ? state.from.join(",") : "";
@@ -115,6 +137,7 @@ function command() {
   if (state.opts.some((o) => state.lr[o] !== undefined && !isSolver(o)))
     parts.push("--lrs", state.opts.map((o) => isSolver(o) || state.lr[o] === undefined ? "-" : String(state.lr[o])).join(","));
   if (state.epochs) parts.push("--epochs", String(state.epochs));
+  for (const [k, v] of Object.entries(state.hyper)) parts.push("--" + k.replace(/_/g, "-"), String(v));
   return parts.join(" ");
 }
 
@@ -148,6 +171,7 @@ async function runOnce() {
     lrs: state.opts.map((o) => isSolver(o) ? null : (state.lr[o] ?? null)) };
   if (state.from) body.from = state.from;
   if (state.epochs) body.epochs = state.epochs;
+  Object.assign(body, state.hyper);
   const [status, answer] = await post("/api/compare", body);
   if (status !== 200) {
     // The last picture belongs to other settings: do not leave it as if it were this one.
@@ -236,8 +260,10 @@ function draw() {
   ctx.clearRect(0, 0, c.width, c.height);
   $("frame").textContent = "step " + frame;
   $("scrub").value = frame;
-  if (!result || !surface) { drawLoss(); table(); return; }
+  if (!result || !surface) { drawLoss(); table(); if (typeof draw3d === "function") draw3d(); return; }
   drawSurface(ctx, c);
+  // Milliseconds from navigation to the first picture, for bench/playground.sh.
+  if (window.__firstPicture === undefined) window.__firstPicture = performance.now();
   const f = named();
   ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
   for (const m of f ? f.minima : []) {
@@ -259,6 +285,7 @@ function draw() {
     });
     ctx.stroke();
     if (last) { ctx.beginPath(); ctx.arc(last[0], last[1], 4, 0, 2 * Math.PI); ctx.fill(); }
+    if (last && $("arrows").checked) arrows(ctx, c, r, i);
   });
   const s = Object.values(result.start);
   const [sx, sy] = toPixel(s[0], s[1], c);
@@ -266,6 +293,59 @@ function draw() {
   ctx.beginPath(); ctx.arc(sx, sy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
   drawLoss();
   table();
+  if (typeof draw3d === "function") draw3d();
+}
+
+// The index of the last kept point of run `r` at or before the current step.
+function atFrame(r) {
+  let k = -1;
+  r.path.steps.forEach((s, j) => { if (s <= frame) k = j; });
+  return k;
+}
+
+// The gradient at (x, y) by central differences of the contour grid (the picture's own
+// resolution): enough to point the way down.
+function gridGradient(x, y) {
+  const { n, values, bounds } = surface;
+  const [x0, x1, y0, y1] = bounds;
+  const i = Math.round((x - x0) / (x1 - x0) * (n - 1)), j = Math.round((y - y0) / (y1 - y0) * (n - 1));
+  if (i < 1 || j < 1 || i > n - 2 || j > n - 2) return null;
+  const v = (a, b) => values[b * n + a];
+  const hx = (x1 - x0) / (n - 1), hy = (y1 - y0) / (n - 1);
+  const g = [(v(i + 1, j) - v(i - 1, j)) / (2 * hx), (v(i, j + 1) - v(i, j - 1)) / (2 * hy)];
+  return g.every((t) => t !== null && isFinite(t)) ? g : null;
+}
+
+function arrow(ctx, from, dx, dy, len, dashed) {
+  const norm = Math.hypot(dx, dy);
+  if (!(norm > 0)) return;
+  const ux = dx / norm, uy = dy / norm, to = [from[0] + ux * len, from[1] + uy * len];
+  ctx.setLineDash(dashed ? [4, 3] : []);
+  ctx.beginPath(); ctx.moveTo(from[0], from[1]); ctx.lineTo(to[0], to[1]); ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.beginPath(); ctx.moveTo(to[0], to[1]);
+  ctx.lineTo(to[0] - 8 * ux + 4 * uy, to[1] - 8 * uy - 4 * ux); ctx.lineTo(to[0] - 8 * ux - 4 * uy, to[1] - 8 * uy + 4 * ux);
+  ctx.closePath(); ctx.fill();
+}
+
+// At the current step: the descent direction, and for momentum methods the velocity (the
+// last step taken, which is the velocity times the rate), in pixels on the picture.
+function arrows(ctx, c, r, i) {
+  const k = atFrame(r);
+  if (k < 0) return;
+  const p = r.path.points[k];
+  if (p.length !== 2 || !p.every(isFinite)) return;
+  const at = toPixel(p[0], p[1], c);
+  ctx.strokeStyle = ctx.fillStyle = COLORS[i % COLORS.length]; ctx.lineWidth = 2;
+  const g = gridGradient(p[0], p[1]);
+  // Pixel y grows downwards: a step of +y in the plane is -y on the canvas.
+  const sx = c.width / (surface.bounds[1] - surface.bounds[0]), sy = c.height / (surface.bounds[3] - surface.bounds[2]);
+  if (g) arrow(ctx, at, -g[0] * sx, g[1] * sy, 36, false);
+  const base = r.label.split(" ")[0];
+  if (k > 0 && MOMENTUM.includes(base)) {
+    const q = r.path.points[k - 1];
+    if (q.every(isFinite)) arrow(ctx, at, (p[0] - q[0]) * sx, -(p[1] - q[1]) * sy, 28, true);
+  }
 }
 
 // Value per step on a log scale: above the minimum when it is known.
@@ -371,8 +451,41 @@ function wire() {
   $("scrub").addEventListener("input", (e) => { frame = Number(e.target.value); draw(); });
 }
 
+// Saves `text` as a file called `name`.
+function saveText(name, text, type) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+// Every run's path as CSV: one row per kept step.
+function pathCsv() {
+  const vars = Object.keys(result.start);
+  const lines = [["optimizer", "step"].concat(vars, ["value"]).join(",")];
+  for (const r of result.runs) r.path.points.forEach((p, k) => {
+    lines.push([JSON.stringify(r.label), r.path.steps[k]].concat(p.map(String), [String(r.path.values[k])]).join(","));
+  });
+  return lines.join("\n") + "\n";
+}
+
+const dataMode = () => new URLSearchParams(location.hash.slice(1)).get("mode") === "data";
+
+function showMode(m) {
+  $("fnmode").hidden = m !== "function";
+  $("datamode").hidden = m !== "data";
+  $("tab-function").classList.toggle("on", m === "function");
+  $("tab-data").classList.toggle("on", m === "data");
+  $("tagline").textContent = m === "function" ? "race optimizers on a function; click the plot to set the start"
+    : "fit a model to a data set or your CSV, and watch the loss fall";
+  if (m === "function") { writeHash(); if (!result) run(); }
+  else dataShow();
+}
+
 async function main() {
-  readHash();
+  const startInData = dataMode();
+  if (!startInData) readHash();
   [functions, optimizers] = await Promise.all([
     fetch("/api/functions").then((r) => r.json()),
     fetch("/api/optimizers").then((r) => r.json()),
@@ -383,10 +496,14 @@ async function main() {
     $("fnpick").appendChild(o);
   }
   buildOptimizers();
+  buildHypers();
   wire();
+  $("arrows").addEventListener("change", draw);
   syncControls();
-  writeHash();
-  run();
+  $("tab-function").addEventListener("click", () => showMode("function"));
+  $("tab-data").addEventListener("click", () => showMode("data"));
+  $("download").addEventListener("click", () => { if (result) saveText("paths.csv", pathCsv(), "text/csv"); });
+  showMode(startInData ? "data" : "function");
 }
 
 main();

@@ -98,15 +98,28 @@ impl CompareRequest {
 
 /// A 4xx answer: `{"error": "one line"}`, with more fields for a formula's column.
 pub(crate) struct Problem {
-    status: StatusCode,
-    body: Value,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
 }
 
 impl Problem {
-    fn bad(message: impl Into<String>) -> Problem {
-        Problem {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({ "error": message.into() }),
+    pub(crate) fn bad(message: impl Into<String>) -> Problem {
+        Problem::with(StatusCode::BAD_REQUEST, json!({ "error": message.into() }))
+    }
+
+    pub(crate) fn with(status: StatusCode, body: Value) -> Problem {
+        Problem { status, body }
+    }
+
+    /// The one-line message.
+    pub(crate) fn message(&self) -> &str {
+        self.body.get("error").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Adds `more` to the end of the message.
+    pub(crate) fn append(&mut self, more: &str) {
+        if let Some(Value::String(m)) = self.body.get_mut("error") {
+            m.push_str(more);
         }
     }
 }
@@ -119,7 +132,7 @@ impl IntoResponse for Problem {
 
 /// A library error as the page shows it: a formula's error with its column, settings
 /// named as the request names them.
-fn problem(e: Error) -> Problem {
+pub(crate) fn problem(e: Error) -> Problem {
     match e {
         Error::Formula { formula, error } => Problem {
             status: StatusCode::BAD_REQUEST,
@@ -144,7 +157,7 @@ fn problem(e: Error) -> Problem {
 pub(crate) async fn not_found() -> Problem {
     Problem {
         status: StatusCode::NOT_FOUND,
-        body: json!({ "error": "no such page; the API is /api/functions, /api/optimizers, /api/compare" }),
+        body: json!({ "error": "no such page; the API is /api/functions, /api/optimizers, /api/datasets, /api/compare, /api/surface, /api/table, /api/fit" }),
     }
 }
 
@@ -333,7 +346,7 @@ fn problem_in(name: &str, e: Error) -> Problem {
 }
 
 /// axum's rejection text on one line.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -415,7 +428,7 @@ pub(crate) async fn surface(
 }
 
 /// A body the JSON extractor refused: 413 past the cap, 400 for anything else.
-fn rejected(r: JsonRejection) -> Problem {
+pub(crate) fn rejected(r: JsonRejection) -> Problem {
     Problem {
         status: if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             r.status()

@@ -20,3 +20,17 @@ pub(crate) async fn style() -> impl IntoResponse {
         include_str!("../assets/style.css"),
     )
 }
+
+pub(crate) async fn data_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/data.js"),
+    )
+}
+
+pub(crate) async fn view3d_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/view3d.js"),
+    )
+}

@@ -5,17 +5,26 @@
 //! - `GET /api/functions`, `GET /api/optimizers`: what the page offers;
 //! - `POST /api/compare`: a race, answered as `downhill compare --json` answers, plus each
 //!   run's path;
-//! - `POST /api/surface`: a function's values on a grid, for the contours.
+//! - `POST /api/surface`: a function's values on a grid, for the contours;
+//! - `GET /api/datasets`: the shipped data sets (embedded), with their columns;
+//! - `POST /api/table`: an uploaded CSV's columns, or its error with line and column;
+//! - `POST /api/fit`: a fit (`downhill fit`'s flags as JSON), its epochs streamed as
+//!   server-sent events.
 //!
 //! Every run is capped in steps ([`MAX_EPOCHS`]) and time ([`MAX_SECONDS`]) and runs on a
 //! bounded pool, so that a burst of requests queues instead of starving the machine.
 
 mod api;
 mod assets;
+mod datasets;
+mod fit;
+mod table;
 
 pub use api::{
     CompareRequest, SurfaceRequest, MAX_BODY, MAX_EPOCHS, MAX_GRID, MAX_POINTS, MAX_SECONDS,
 };
+pub use fit::MAX_FIT_SECONDS;
+pub use table::MAX_UPLOAD;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -60,19 +69,29 @@ pub fn router(workers: usize) -> Router {
     let state = AppState {
         pool: Arc::new(Semaphore::new(workers)),
     };
-    Router::new()
+    // Uploads (a CSV as the body, or inside a fit's JSON) have a larger cap of their own.
+    let data = Router::new()
+        .route("/api/table", post(table::upload))
+        .route("/api/fit", post(fit::fit))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD + MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_UPLOAD + MAX_BODY,
+        ));
+    let small = Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(assets::script))
+        .route("/data.js", get(assets::data_script))
+        .route("/view3d.js", get(assets::view3d_script))
         .route("/style.css", get(assets::style))
         .route("/api/functions", get(api::functions))
         .route("/api/optimizers", get(api::optimizers))
         .route("/api/compare", post(api::compare))
         .route("/api/surface", post(api::surface))
-        .fallback(api::not_found)
+        .route("/api/datasets", get(datasets::list))
         // The Json extractor answers 413 past this; a race's description is small.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
-        .with_state(state)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY));
+    small.merge(data).fallback(api::not_found).with_state(state)
 }
 
 /// Binds `opts.host:opts.port`, calls `listening` with the address, then serves until

@@ -9,7 +9,6 @@ use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
 use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
-use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
 use downhill_io::table::{self, Target};
 use std::path::Path;
 use std::time::Instant;
@@ -396,49 +395,17 @@ pub(crate) struct Run<'a> {
 /// history, and the report on stdout.
 pub(crate) fn finish(args: &FitArgs, run: &Run, fit: &Fitted) -> Result<()> {
     let spec = run.spec;
-    let model = ModelFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        model: spec.model.as_str().into(),
-        loss: spec.loss_name().into(),
-        target: args.target.clone(),
-        features: run.design.features.clone(),
-        polynomial: run.design.polynomial.as_ref().map(|(_, p)| p.clone()),
-        terms: run.design.terms.clone(),
-        classes: fit.classes.clone(),
-        weights: fit.weights.clone(),
-        intercept: fit.intercept.clone(),
-        fit_intercept: spec.fit_intercept,
-        standardization: fit.standardizer.as_ref().map(|s| Standardization {
-            mean: s.mean.clone(),
-            scale: s.scale.clone(),
-        }),
-        training: Training {
-            optimizer: fit.optimizer.clone(),
-            lr: fit.lr,
-            schedule: spec.schedule.clone(),
-            batch_size: fit.config.batch_size,
-            l1: fit.penalty.l1,
-            l2: fit.penalty.l2,
-            max_epochs: fit.config.max_epochs,
-            epochs: fit.epochs,
-            gtol: fit.config.gtol,
-            tol: fit.config.tol,
-            seed: fit.config.seed,
-            stop_reason: fit.stop_reason.as_str().into(),
-            converged: fit.stop_reason.converged(),
+    let model = downhill_io::fitted::model_file(
+        &downhill_io::fitted::FitOf {
+            spec,
+            target: &args.target,
+            features: &run.design.features,
+            terms: &run.design.terms,
+            polynomial: run.design.polynomial.as_ref().map(|(_, p)| p),
             rows: run.rows,
-            penalty_on: if !spec.standardize {
-                "raw_weights"
-            } else {
-                "standardized_weights"
-            }
-            .into(),
-            // Plain data: serialising it cannot fail.
-            spec: serde_json::to_value(spec).ok(),
         },
-        cost: fit.cost,
-    };
+        fit,
+    );
     if !args.train.quiet {
         if let Some(warning) = report::not_converged(fit) {
             eprintln!("downhill: warning: {warning}");

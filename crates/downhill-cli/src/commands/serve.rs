@@ -12,8 +12,10 @@ Examples:
   downhill serve
   downhill serve --port 9000 --open
 
-The page races optimizers on a named function or a formula, as `downhill compare` does;
-its API is GET /api/functions, GET /api/optimizers and POST /api/compare (see the README).";
+The page races optimizers on a named function or a formula, as `downhill compare` does,
+and fits models to the shipped data sets or an uploaded CSV, as `downhill fit` does; its API
+(GET /api/functions, /api/optimizers, /api/datasets; POST /api/compare, /api/surface,
+/api/table, /api/fit) is in the README.";
 
 /// Arguments of `downhill serve`.
 #[derive(Debug, Args)]
