@@ -79,7 +79,10 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         let (loss, penalty, factor) = loss.for_target(self.penalty, target);
         let d = x.cols();
         let mut init = self.inner_init(standardizer.as_ref(), d, None)?;
-        target.to_scaled(&mut init, self.fit_intercept);
+        // A start given in the target's units; zeros are zeros in either.
+        if self.init.is_some() {
+            target.to_scaled(&mut init, self.fit_intercept);
+        }
         let units = TargetUnits {
             target,
             factor,
