@@ -10,10 +10,15 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::Communicator as _;
 use mpi::traits::*;
 use mpi::Count;
+use std::cell::Cell;
+use std::time::Instant;
 
 /// MPI, started: the world communicator. Dropping it finalises MPI.
 pub struct Mpi {
     world: SimpleCommunicator,
+    /// Collectives called and the seconds spent in them (waiting for the slowest rank
+    /// included), for `--comm-stats`-like reports.
+    spent: Cell<(u64, f64)>,
     _universe: Universe,
 }
 
@@ -23,8 +28,22 @@ impl Mpi {
         let universe = mpi::initialize().context("MPI could not start")?;
         Ok(Mpi {
             world: universe.world(),
+            spent: Cell::new((0, 0.0)),
             _universe: universe,
         })
+    }
+
+    /// Collectives called so far, and the seconds this rank spent in them.
+    pub fn traffic(&self) -> (u64, f64) {
+        self.spent.get()
+    }
+
+    fn timed<R>(&self, f: impl FnOnce() -> R) -> R {
+        let start = Instant::now();
+        let out = f();
+        let (n, t) = self.spent.get();
+        self.spent.set((n + 1, t + start.elapsed().as_secs_f64()));
+        out
     }
 
     /// Ends every rank of the job with `code`, now: a rank that failed alone cannot leave
@@ -45,14 +64,18 @@ impl Communicator for Mpi {
 
     fn sum(&self, values: &mut [f64]) {
         let send = values.to_vec();
-        self.world
-            .all_reduce_into(&send[..], values, SystemOperation::sum());
+        self.timed(|| {
+            self.world
+                .all_reduce_into(&send[..], values, SystemOperation::sum())
+        });
     }
 
     fn max(&self, values: &mut [f64]) {
         let send = values.to_vec();
-        self.world
-            .all_reduce_into(&send[..], values, SystemOperation::max());
+        self.timed(|| {
+            self.world
+                .all_reduce_into(&send[..], values, SystemOperation::max())
+        });
     }
 
     fn gather(&self, bytes: &[u8]) -> Vec<Vec<u8>> {

@@ -34,8 +34,20 @@ pub fn wanted(args: &FitArgs) -> bool {
 #[cfg(feature = "mpi")]
 pub fn run(args: &FitArgs) -> Result<()> {
     let mpi = crate::ranks::Mpi::start()?;
+    let start = Instant::now();
     match fit(args, &mpi) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            if std::env::var_os("DOWNHILL_MPI_TRAFFIC").is_some() {
+                // For scripts/mpi_bench.sh: this rank's time in collectives.
+                let (calls, seconds) = mpi.traffic();
+                eprintln!(
+                    "downhill: rank {}: {calls} collectives took {seconds:.6} s of {:.6} s",
+                    mpi.rank(),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
         Err(Failed::Alone(e)) => {
             eprintln!("downhill: error: rank {}: {e:#}", mpi.rank());
             mpi.abort(1)
@@ -61,8 +73,18 @@ pub fn run(_args: &FitArgs) -> Result<()> {
     )
 }
 
+/// `fit --hogwild`: mini-batch SGD on lock-free threads, in this process.
+pub fn run_hogwild(args: &FitArgs) -> Result<()> {
+    if args.train.batch_size.is_none() {
+        bail!("--hogwild takes mini-batches: give --batch-size");
+    }
+    match fit(args, &downhill::distributed::Solo) {
+        Ok(()) => Ok(()),
+        Err(Failed::Alone(e) | Failed::Together(e)) => Err(e),
+    }
+}
+
 /// How a rank failed.
-#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 enum Failed {
     /// This rank alone: the others must be stopped.
     Alone(anyhow::Error),
@@ -76,9 +98,6 @@ fn averaging(args: &FitArgs) -> Result<Averaging> {
     if (p.average_every.is_some() || p.elastic_alpha.is_some()) && args.train.batch_size.is_none() {
         bail!("--average-every and --elastic-alpha are for mini-batches: give --batch-size");
     }
-    if p.hogwild {
-        bail!("--hogwild runs on the threads of one process, not across ranks: leave it out");
-    }
     Ok(match (p.average_every, p.elastic_alpha) {
         (every, Some(alpha)) => Averaging::Elastic {
             alpha,
@@ -89,7 +108,6 @@ fn averaging(args: &FitArgs) -> Result<Averaging> {
     })
 }
 
-#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Failed> {
     let together = Failed::Together;
     let alone = Failed::Alone;
@@ -165,7 +183,8 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         classes,
         polynomial: None,
     };
-    let fit = runner.fit_distributed(data, problem, comm, averaging, &mut progress);
+    let hogwild = args.parallel.hogwild;
+    let fit = runner.fit_distributed(data, problem, comm, averaging, hogwild, &mut progress);
     progress.finish();
     let (fit, rows) = fit.map_err(|e| {
         together(crate::commands::fit::explain(
@@ -178,7 +197,7 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
     if rank != 0 {
         return Ok(());
     }
-    if !args.out.json && !args.train.quiet {
+    if !args.out.json && !args.train.quiet && ranks > 1 {
         eprintln!("downhill: trained across {ranks} ranks");
     }
     let run = crate::commands::fit::Run {

@@ -18,7 +18,8 @@ use crate::optim::Optimizer;
 use crate::penalty::Penalty;
 use crate::schedule::Schedule;
 use crate::solver::Solver;
-use crate::train::{Observer, Report, TargetUnits, TrainConfig, Trainer};
+use crate::train::{train_hogwild, Observer, Report, TargetUnits, TrainConfig, Trainer};
+use crate::FiniteSum;
 use crate::{Error, Result};
 
 /// A fit over ranks: everything but the data and the model's kind.
@@ -43,6 +44,9 @@ pub struct DistributedFit<'a, C: ?Sized> {
     pub config: TrainConfig,
     /// How mini-batch runs combine the ranks.
     pub averaging: Averaging,
+    /// Mini-batch SGD by Hogwild! on the threads of this one process
+    /// ([`train_hogwild`](crate::train::train_hogwild)) instead.
+    pub hogwild: bool,
 }
 
 /// A fit over ranks, in the data's original units (the same on every rank).
@@ -217,6 +221,7 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             solver,
             mut config,
             averaging,
+            hogwild,
             ..
         } = self;
         if config.validation_rows > 0 {
@@ -227,6 +232,27 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         }
         let dim = x.cols() + usize::from(fit_intercept);
         let mut watch = Watch::new(observer, &penalty, &config, dim);
+        if hogwild {
+            if comm.size() > 1 || solver.is_some() || optimizer.name() != "sgd" {
+                return Err(Error::setting(
+                    "hogwild",
+                    "Hogwild! is plain SGD on the threads of one process: use --optimizer sgd, without MPI ranks",
+                ));
+            }
+            let model = Linear::new(&*x, y, loss)
+                .intercept(fit_intercept)
+                .penalty(penalty);
+            let rows = model_rows(&model);
+            let report = train_hogwild(
+                &model,
+                config.threads,
+                schedule.as_mut(),
+                &config,
+                init,
+                &mut watch,
+            )?;
+            return Ok((watch.settle(report)?, rows));
+        }
         if config.batch_size.is_some() && solver.is_none() {
             // Each rank's rows in an order of its own, from the seed and the rank.
             let mut own = config.clone();
@@ -266,6 +292,10 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         agreed.settle(&mut report);
         Ok((watch.settle(report)?, rows))
     }
+}
+
+fn model_rows<P: FiniteSum>(model: &P) -> usize {
+    model.n_rows()
 }
 
 /// The report's parameters (and history) in original units, split into weights and

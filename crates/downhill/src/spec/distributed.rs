@@ -44,13 +44,15 @@ impl super::RunSpec {
 impl Runner<'_> {
     /// Fits the model to the rows of every rank of `comm`, `data` holding this rank's, with
     /// `averaging` for mini-batches. Every rank calls it with the same description and gets
-    /// the same fit. The training metrics are not computed (they would need every row).
+    /// the same fit. With `hogwild` (one rank: see
+    /// [`train_hogwild`](crate::train::train_hogwild)), mini-batch SGD on lock-free threads. The training metrics are not computed (they would need every row).
     pub fn fit_distributed<C: Communicator + ?Sized>(
         self,
         data: Dataset,
         problem: Problem,
         comm: &C,
         averaging: Averaging,
+        hogwild: bool,
         observer: &mut dyn Observer,
     ) -> Result<(Fitted, usize)> {
         let s = self.spec;
@@ -75,6 +77,7 @@ impl Runner<'_> {
             solver,
             config: config.clone(),
             averaging,
+            hogwild,
         };
         let f = match s.model {
             ModelKind::Linear => fit.linear(s.regression_loss()?, data, observer)?,
