@@ -3,6 +3,7 @@
 # fit on 1 and 2 ranks, with each rank's time in collectives (one all-reduce of d + 2
 # doubles per epoch, plus one two-value maximum for the agreed stop) against its whole run.
 # Needs the CLI built with `--features mpi` (scripts/mpi_test.sh installs Open MPI).
+# Then mini-batch SGD by Hogwild! on 1 and 2 threads of one process.
 # Usage: bash scripts/mpi_bench.sh [ROWS] [FEATURES] [EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +39,15 @@ comm = [float(m.group(1)) for m in re.finditer(r"collectives took ([0-9.]+) s", 
 c = max(comm)
 print(f"{n} rank(s): epoch {1e3 * train / epochs:.3f} ms, of which in collectives (slowest rank) "
       f"{1e3 * c / epochs:.3f} ms; compute {1e3 * (train - c) / epochs:.3f} ms")
+PY
+done
+# Hogwild! on threads of one process: mini-batch SGD epochs on 1 and 2 threads.
+for T in 1 2; do
+    "$BIN" fit "$DIR/data.csv" --target y --optimizer sgd --lr 0.01 --batch-size 32 --epochs 20 --tol 0 \
+        --hogwild --threads "$T" --json -q > "$DIR/hog$T.json"
+    python3 - "$T" "$DIR/hog$T.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[2]))
+print(f"hogwild, {sys.argv[1]} thread(s): epoch {1e3 * r['train_seconds'] / r['epochs']:.3f} ms, cost {r['cost']:.6g}")
 PY
 done

@@ -23,3 +23,6 @@ pub use agreed::Agreed;
 pub use all_reduced::AllReduced;
 pub use comm::{Communicator, Solo};
 pub use data_parallel::{train_data_parallel, Averaging};
+
+#[cfg(test)]
+mod tests;
