@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== the playground in a headless browser"
 bash scripts/browser_test.sh
+echo "== training across MPI ranks"
+bash scripts/mpi_test.sh
 echo "== cargo test --workspace"
 cargo test --workspace --locked
 # After the Rust tests, whose build it reuses.

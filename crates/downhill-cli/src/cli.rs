@@ -86,6 +86,33 @@ pub struct FitArgs {
 
     #[command(flatten)]
     pub out: OutputArgs,
+
+    #[command(flatten)]
+    pub parallel: ParallelArgs,
+}
+
+/// Training over several processes (MPI ranks) or threads.
+#[derive(Debug, Args)]
+pub struct ParallelArgs {
+    /// Train across the ranks of an MPI launch (needs a build with `--features mpi`);
+    /// automatic under `mpirun`. Each rank reads its own share of the rows.
+    #[arg(long, help_heading = "Parallel")]
+    pub distributed: bool,
+
+    /// Mini-batches across ranks: local SGD, each rank stepping on its own rows and the
+    /// models averaged every K steps [default: gradients all-reduced every step].
+    #[arg(long, value_name = "K", help_heading = "Parallel")]
+    pub average_every: Option<usize>,
+
+    /// Mini-batches across ranks: elastic averaging SGD with this pull (at most 1/ranks),
+    /// every --average-every steps (default 1).
+    #[arg(long, value_name = "ALPHA", help_heading = "Parallel")]
+    pub elastic_alpha: Option<f64>,
+
+    /// Mini-batch SGD on threads updating shared parameters without locks (Hogwild!): fast,
+    /// not reproducible.
+    #[arg(long, help_heading = "Parallel")]
+    pub hogwild: bool,
 }
 
 /// The model, its loss and penalty.

@@ -9,6 +9,8 @@ use downhill_io::labels;
 mod method;
 mod plot;
 mod progress;
+#[cfg(feature = "mpi")]
+mod ranks;
 mod report;
 mod spec;
 

@@ -144,7 +144,7 @@ impl Source<'_> {
         Ok(Source::Read(bytes))
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             Source::Mapped(map) => map,
             Source::Read(bytes) => bytes,
@@ -181,16 +181,33 @@ pub(crate) fn load(
     target: Target,
     start: u64,
 ) -> Result<Outcome> {
+    load_range(path, source, header, features, target, start..u64::MAX)
+}
+
+/// [`load`] of the rows in the bytes `range` of the file (whole rows: `range.start` the
+/// first byte of a row, `range.end` past a newline or the end of the file); a bad row is
+/// reported with its line in the whole file.
+pub(crate) fn load_range(
+    path: &Path,
+    source: &Source<'_>,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    range: Range<u64>,
+) -> Result<Outcome> {
     let layout = Layout::new(path, header, features, target);
-    let text = source.bytes();
-    let start = (start as usize).min(text.len());
+    let whole = source.bytes();
+    let text = &whole[..(range.end.min(whole.len() as u64) as usize)];
+    let start = (range.start as usize).min(text.len());
     // Lines are physical: every `\n` before the first row counts (a CRLF or quoted header).
-    let first_line = 1 + memchr::memchr_iter(b'\n', &text[..start]).count() as u64;
+    // Counted only for a message: a rank's share may start far into the file.
+    let first_line = || 1 + memchr::memchr_iter(b'\n', &whole[..start]).count() as u64;
     let parts = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
     let mut pieces: Vec<Piece> = (0..parts).map(|_| Piece::default()).collect();
     let mut bounds: Vec<Range<usize>> = Vec::with_capacity(parts);
     let mut out = Loaded::default();
-    let mut line = first_line;
+    // Lines passed since the first row.
+    let mut line = 0;
     let mut at = start;
     while at < text.len() {
         // A block of whole rows: up to its last newline, or on to the next one if a single
@@ -229,14 +246,11 @@ pub(crate) fn load(
                 // Parse the row again, now that its line number is known, for the message.
                 let mut scratch = Piece::default();
                 let from = range.start + row.start;
-                return match layout.parse_row(text, from, row.len(), line + at_line, &mut scratch) {
+                let line = first_line() + line + at_line;
+                return match layout.parse_row(text, from, row.len(), line, &mut scratch) {
                     Err(Bad::NotPlain) => Ok(Outcome::NotPlain),
                     Err(Bad::Error(e)) => Err(e),
-                    Ok(()) => bail!(
-                        "{}:{}: the row did not parse",
-                        path.display(),
-                        line + at_line
-                    ),
+                    Ok(()) => bail!("{}:{line}: the row did not parse", path.display()),
                 };
             }
             line += piece.lines;

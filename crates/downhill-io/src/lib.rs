@@ -18,4 +18,5 @@ pub mod model_file;
 pub mod parquet;
 pub mod predict;
 mod separators;
+pub mod share;
 pub mod table;

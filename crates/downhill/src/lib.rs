@@ -35,6 +35,7 @@
 //! ```
 
 pub mod data;
+pub mod distributed;
 pub mod error;
 pub mod estimator;
 pub mod expr;

@@ -15,6 +15,12 @@ use std::time::Instant;
 
 /// Runs `downhill fit`.
 pub fn run(args: &FitArgs) -> Result<()> {
+    if args.parallel.hogwild && !crate::commands::fit_ranks::wanted(args) {
+        return crate::commands::fit_ranks::run_hogwild(args);
+    }
+    if crate::commands::fit_ranks::wanted(args) {
+        return crate::commands::fit_ranks::run(args);
+    }
     if crate::commands::fit_stream::wanted(args)? {
         return crate::commands::fit_stream::run(args);
     }

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod evaluate;
 pub mod fit;
+pub mod fit_ranks;
 pub mod fit_stream;
 pub mod minimize;
 pub mod optimizers;

@@ -2,11 +2,13 @@
 //! the data's original units.
 
 mod common;
+mod distributed;
 mod linear;
 mod logistic;
 mod polynomial;
 mod softmax;
 
+pub use distributed::{DistributedFit, FittedDistributed};
 pub use linear::{FittedLinear, LinearRegression, RegressionLoss};
 pub use logistic::{ClassificationLoss, FittedLogistic, LogisticRegression};
 pub use polynomial::PolynomialBasis;

@@ -19,6 +19,7 @@
 
 mod args;
 mod compare;
+mod distributed;
 mod flags;
 mod method;
 mod model;

@@ -73,10 +73,10 @@ impl Fitted {
 /// between saying what `auto` picked and running.
 #[derive(Debug)]
 pub struct Runner<'a> {
-    spec: &'a RunSpec,
-    method: Method,
-    config: TrainConfig,
-    penalty: Penalty,
+    pub(super) spec: &'a RunSpec,
+    pub(super) method: Method,
+    pub(super) config: TrainConfig,
+    pub(super) penalty: Penalty,
 }
 
 impl RunSpec {

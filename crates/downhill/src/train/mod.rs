@@ -3,6 +3,7 @@
 
 mod config;
 mod history;
+mod hogwild;
 mod observer;
 mod stop;
 mod stream;
@@ -11,6 +12,7 @@ mod trainer;
 
 pub use config::TrainConfig;
 pub use history::{EpochRecord, History};
+pub use hogwild::train_hogwild;
 pub use observer::{EpochInfo, NoObserver, Observer};
 pub use stop::StopReason;
 pub use stream::{train_streaming, Chunk, ChunkSource, StreamModel};

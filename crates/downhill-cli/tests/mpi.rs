@@ -1,0 +1,334 @@
+//! Training across MPI ranks, launched by `mpirun` as separate processes (MPI starts once
+//! per process, so these are not in-process tests). Built only with `--features mpi`;
+//! `scripts/mpi_test.sh` runs them.
+#![cfg(feature = "mpi")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_downhill");
+
+/// `mpirun -n ranks downhill fit args`, under `timeout` so that a hang fails the test.
+fn mpirun(ranks: usize, args: &[&str], limit_seconds: u32) -> Command {
+    let mut c = Command::new("timeout");
+    c.arg(limit_seconds.to_string())
+        .args(["mpirun", "--oversubscribe", "--allow-run-as-root"])
+        .args([
+            "--mca",
+            "btl",
+            "self,vader",
+            "-n",
+            &ranks.to_string(),
+            BIN,
+            "fit",
+        ])
+        .args(args)
+        .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    c
+}
+
+fn json(out: Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "one JSON object on stdout ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn single(args: &[&str]) -> serde_json::Value {
+    json(
+        Command::new(BIN)
+            .arg("fit")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    )
+}
+
+fn ranked(ranks: usize, args: &[&str]) -> serde_json::Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    json(mpirun(ranks, &a, 120).output().unwrap())
+}
+
+/// Weights, intercept (relative to the parameters' size) and cost agree to `tol`.
+fn agree(a: &serde_json::Value, b: &serde_json::Value, tol: f64, what: &str) {
+    let params = |v: &serde_json::Value| -> Vec<f64> {
+        let mut p: Vec<f64> = v["weights"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|w| w.as_f64().unwrap())
+            .collect();
+        p.push(v["intercept"].as_f64().unwrap());
+        p
+    };
+    let (pa, pb) = (params(a), params(b));
+    let size = pb.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (x, y) in pa.iter().zip(&pb) {
+        assert!((x - y).abs() <= tol * size, "{what}: {x} vs {y}");
+    }
+    let (ca, cb) = (a["cost"].as_f64().unwrap(), b["cost"].as_f64().unwrap());
+    assert!(
+        (ca - cb).abs() <= tol * cb.abs(),
+        "{what}: cost {ca} vs {cb}"
+    );
+    assert_eq!(a["rows"], b["rows"], "{what}");
+}
+
+/// A data set whose rows have very different lengths, so that equal byte ranges hold
+/// unequal numbers of rows.
+fn write_data(dir: &Path, name: &str, rows: usize, labels: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "a,b,c,y").unwrap();
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut unif = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    for i in 0..rows {
+        let (a, b, c) = (unif() * 4.0, 5.0 + unif() * 6.0, unif());
+        let noise = unif();
+        let z = 1.5 * a - 0.7 * b + 0.2 * c + 3.0 + noise;
+        // Long rows early, short rows late.
+        let digits = if i < rows / 3 { 12 } else { 2 };
+        let y = if labels {
+            (if 1.2 * a - 0.5 * (b - 5.0) + 2.0 * noise > 0.0 {
+                "yes"
+            } else {
+                "no"
+            })
+            .to_string()
+        } else {
+            format!("{z:.digits$}")
+        };
+        writeln!(f, "{a:.digits$},{b:.digits$},{c:.digits$},{y}").unwrap();
+    }
+    path
+}
+
+#[test]
+fn a_fit_across_ranks_is_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 2000, false);
+    let log = write_data(dir.path(), "log.csv", 2000, true);
+    for (data, model) in [(&lin, "linear"), (&log, "logistic")] {
+        let data = data.to_str().unwrap();
+        for method in [
+            &["--optimizer", "gd", "--epochs", "300"][..],
+            // Adam divides each step by the gradient's size, so a coordinate whose gradient
+            // is rounding noise (the intercept on a centred target starts at exactly 0 up to
+            // rounding) steps by the learning rate in the direction of that noise, and the
+            // order of additions then shows at 1e-10. On the raw data no gradient is noise.
+            &[
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.05",
+                "--epochs",
+                "300",
+                "--no-standardize",
+            ],
+            &["--optimizer", "lbfgs"],
+            &["--optimizer", "newton"],
+        ] {
+            let mut args = vec![data, "--target", "y", "--model", model, "--quiet"];
+            args.extend_from_slice(method);
+            let one = single(&args);
+            for ranks in 1..=3 {
+                let many = ranked(ranks, &args);
+                let what = format!("{model} {method:?} on {ranks} ranks");
+                agree(&many, &one, 1e-12, &what);
+                assert_eq!(many["epochs"], one["epochs"], "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn mini_batches_across_ranks_are_reproducible_and_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 3000, false);
+    let data = lin.to_str().unwrap();
+    let exact = single(&[data, "--target", "y", "--optimizer", "lbfgs"]);
+    for rule in [
+        &[][..],
+        &["--average-every", "4"],
+        &["--elastic-alpha", "0.3", "--average-every", "2"],
+    ] {
+        let mut args = vec![
+            data,
+            "--target",
+            "y",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.02",
+            "--batch-size",
+            "64",
+            "--epochs",
+            "40",
+            "--seed",
+            "7",
+            "--quiet",
+        ];
+        args.extend_from_slice(rule);
+        let a = ranked(3, &args);
+        let b = ranked(3, &args);
+        assert_eq!(
+            a["weights"], b["weights"],
+            "{rule:?}: same seed, same ranks, same bits"
+        );
+        // Near the least-squares answer (SGD's noise at this rate is about 1e-2).
+        agree(&a, &exact, 5e-2, &format!("{rule:?} near the optimum"));
+    }
+}
+
+#[test]
+fn a_bad_row_in_one_share_ends_every_rank_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_data(dir.path(), "bad.csv", 900, false);
+    // A bad cell near the end: in the last rank's share.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[880] = "0.5,oops,0.1,2.0";
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let model = dir.path().join("model.json");
+    let start = Instant::now();
+    let out = mpirun(
+        3,
+        &[
+            path.to_str().unwrap(),
+            "--target",
+            "y",
+            "-o",
+            model.to_str().unwrap(),
+        ],
+        60,
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rank 2: "), "{err}");
+    assert!(err.contains("bad.csv:881:"), "{err}");
+    assert!(err.contains("'oops'") || err.contains("oops"), "{err}");
+    assert!(!model.exists(), "no model is written");
+}
+
+#[test]
+fn a_killed_rank_ends_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_data(dir.path(), "big.csv", 20000, false);
+    let model = dir.path().join("model.json");
+    let mut child = mpirun(
+        3,
+        &[
+            path.to_str().unwrap(),
+            "--target",
+            "y",
+            "--optimizer",
+            "gd",
+            "--epochs",
+            "100000000",
+            "--gtol",
+            "0",
+            "-o",
+            model.to_str().unwrap(),
+            "--quiet",
+        ],
+        90,
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait for the three ranks to be training, then kill one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let victim = loop {
+        let ranks = descendants_named(child.id(), "downhill");
+        if ranks.len() == 3 {
+            std::thread::sleep(Duration::from_millis(1500));
+            break ranks[1];
+        }
+        assert!(Instant::now() < deadline, "the ranks did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let killed = Instant::now();
+    let status = Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    // `timeout` exits with 124 when it had to stop a hang.
+    assert_ne!(
+        status.code(),
+        Some(124),
+        "the job hung after a rank was killed"
+    );
+    assert!(
+        killed.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        killed.elapsed()
+    );
+    assert!(!model.exists(), "no model is written");
+}
+
+/// Processes below `root` whose command is `name`.
+fn descendants_named(root: u32, name: &str) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let comm = &stat[stat.find('(').unwrap_or(0) + 1..close];
+        let ppid = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        parents.push((pid, ppid, comm.to_string()));
+    }
+    let mut below = vec![root];
+    let mut found = Vec::new();
+    while let Some(p) = below.pop() {
+        for (pid, ppid, comm) in &parents {
+            if *ppid == p {
+                below.push(*pid);
+                if comm == name {
+                    found.push(*pid);
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    found
+}

@@ -1,0 +1,144 @@
+//! A rank's share of a table, for training over several processes: each rank reads only
+//! its own rows.
+//!
+//! A plain CSV file (no quotes) is cut into `ranks` byte ranges of about equal length, each
+//! moved forward to the start of a line, so that every row belongs to exactly one rank and
+//! a rank maps and parses only its bytes. A quoted field may hold a newline, so a file with
+//! quotes cannot be cut that way: [`csv_plain`] then says so, and every rank (the caller
+//! agrees across ranks) reads the file record by record with [`csv_careful`], keeping its
+//! run of rows.
+
+use super::fast_csv::{self, Outcome};
+use super::table::{Header, Loaded, Target};
+use anyhow::{Context, Result};
+use std::ops::Range;
+use std::path::Path;
+
+/// The bytes of rank `rank` of `ranks` of a file of `len` bytes whose rows start at byte
+/// `first` (after the header): cut `k` aims at `first + (len - first) k / ranks` and moves
+/// to the byte after the next newline (at or after the aim's previous byte).
+pub fn byte_range(bytes: &[u8], first: usize, rank: usize, ranks: usize) -> Range<usize> {
+    let len = bytes.len();
+    let first = first.min(len);
+    let cut = |k: usize| {
+        if k == 0 {
+            return first;
+        }
+        if k >= ranks {
+            return len;
+        }
+        let aim = first + (len - first) * k / ranks;
+        if aim <= first {
+            return first;
+        }
+        memchr::memchr(b'\n', &bytes[aim - 1..]).map_or(len, |i| aim + i)
+    };
+    cut(rank)..cut(rank + 1).max(cut(rank))
+}
+
+/// Rank `rank`'s rows of the plain CSV file `path` (see the module documentation); `None`
+/// when the file is not plain (quotes, a lone `\r`) in this rank's bytes. A bad cell is an
+/// error naming the file and its line in the whole file. A share may hold no rows.
+pub fn csv_plain(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    rank: usize,
+    ranks: usize,
+) -> Result<Option<Loaded>> {
+    let mut reader = super::csv::open(path)?;
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    let first = reader.position().byte() as usize;
+    drop(reader);
+    let source = fast_csv::Source::open(path)?;
+    let range = byte_range(source.bytes(), first, rank, ranks);
+    let range = range.start as u64..range.end as u64;
+    Ok(
+        match fast_csv::load_range(path, &source, header, features, target, range)? {
+            Outcome::Done(loaded) => Some(loaded),
+            Outcome::NotPlain => None,
+        },
+    )
+}
+
+/// Rank `rank`'s rows of a Parquet file: the rows `rows * rank / ranks ..
+/// rows * (rank + 1) / ranks`. Every rank reads the whole file today and keeps its rows
+/// (cutting by row groups is still to do).
+pub fn parquet(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    rank: usize,
+    ranks: usize,
+) -> Result<Loaded> {
+    Ok(keep(
+        super::parquet::load(path, header, features, target)?,
+        features.len(),
+        rank,
+        ranks,
+    ))
+}
+
+/// The run of rows of rank `rank` of `ranks` in `all`.
+fn keep(all: Loaded, d: usize, rank: usize, ranks: usize) -> Loaded {
+    let n = all.rows;
+    let keep = n * rank / ranks..n * (rank + 1) / ranks;
+    Loaded {
+        x: all.x[keep.start * d..keep.end * d].to_vec(),
+        rows: keep.len(),
+        y: if all.y.is_empty() {
+            Vec::new()
+        } else {
+            all.y[keep.clone()].to_vec()
+        },
+        labels: if all.labels.is_empty() {
+            Vec::new()
+        } else {
+            all.labels[keep].to_vec()
+        },
+    }
+}
+
+/// Rank `rank`'s rows of any CSV file, read record by record: the rows
+/// `rows * rank / ranks .. rows * (rank + 1) / ranks` of the whole file (which every rank
+/// reads, but keeps only its own).
+pub fn csv_careful(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    rank: usize,
+    ranks: usize,
+) -> Result<Loaded> {
+    let all = super::csv::load_careful(path, header, features, target)?;
+    Ok(keep(all, features.len(), rank, ranks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_at_line_starts_and_cover_every_byte() {
+        let text = b"a,b\n1,2\n33,44\n5,6\n777,888\n9,0\n";
+        for ranks in 1..=9 {
+            let ranges: Vec<_> = (0..ranks).map(|r| byte_range(text, 4, r, ranks)).collect();
+            assert_eq!(ranges[0].start, 4);
+            assert_eq!(ranges[ranks - 1].end, text.len());
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start, "{ranks} ranks");
+            }
+            for r in &ranges {
+                assert!(r.start == text.len() || text[r.start - 1] == b'\n', "{r:?}");
+            }
+        }
+        // Two ranks: the aim (byte 17) is inside "5,6", so the cut moves to "777".
+        assert_eq!(byte_range(text, 4, 0, 2), 4..18);
+        // A file without a final newline ends the last share.
+        assert_eq!(byte_range(b"a\n1\n2", 2, 1, 2), 4..5);
+    }
+}

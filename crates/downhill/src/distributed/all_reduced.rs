@@ -1,0 +1,159 @@
+use super::Communicator;
+use crate::objective::{BlockSum, BLOCK_ROWS};
+use crate::{FiniteSum, Rows};
+use std::cell::RefCell;
+
+/// A model on one rank's share of the rows, seen as the whole data set: a [`FiniteSum`] of
+/// **one row** whose loss is the mean loss over every rank's rows.
+///
+/// Evaluating that row sums the rank's own rows (block by block, on threads, as
+/// [`BlockSum`] does), then all-reduces `(loss sum, gradient sum, row count)` in one
+/// message and divides by the count. Wrapped in [`FullBatch`](crate::objective::FullBatch)
+/// (as the trainer and the solvers do), it is exactly the full-batch objective of all the
+/// rows: the sums differ from one process's only in the order of additions. The Hessian
+/// sum is all-reduced the same way, so Newton's method runs on it too; the penalty needs no
+/// communication (every rank holds the same parameters).
+///
+/// One row means one thing cannot be done on it: hold out rows for validation, or cut
+/// mini-batches (see [`train_data_parallel`](super::train_data_parallel) for those).
+#[derive(Debug)]
+pub struct AllReduced<'a, P: ?Sized, C: ?Sized> {
+    local: &'a P,
+    comm: &'a C,
+    work: RefCell<Work>,
+}
+
+#[derive(Debug)]
+struct Work {
+    sum: BlockSum,
+    /// `[loss, gradient.., count]`, the one message.
+    message: Vec<f64>,
+    /// `[hessian.., count]`.
+    hessian: Vec<f64>,
+    block: Vec<f64>,
+}
+
+impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
+    /// `local` (this rank's rows) over the ranks of `comm`, its sums on `threads` threads
+    /// (0: one per core).
+    pub fn new(local: &'a P, comm: &'a C, threads: usize) -> Self {
+        let dim = local.dim();
+        AllReduced {
+            local,
+            comm,
+            work: RefCell::new(Work {
+                sum: BlockSum::with_threads(dim, threads),
+                message: vec![0.0; dim + 2],
+                hessian: Vec::new(),
+                block: Vec::new(),
+            }),
+        }
+    }
+
+    /// Rows over every rank (one all-reduce).
+    pub fn global_rows(&self) -> usize {
+        let mut n = [self.local.n_rows() as f64];
+        self.comm.sum(&mut n);
+        n[0] as usize
+    }
+}
+
+impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'_, P, C> {
+    fn n_rows(&self) -> usize {
+        1
+    }
+
+    fn dim(&self) -> usize {
+        self.local.dim()
+    }
+
+    fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
+        if rows.is_empty() {
+            return 0.0;
+        }
+        let mut work = self.work.borrow_mut();
+        let Work { sum, message, .. } = &mut *work;
+        let (d, n) = (grad.len(), self.local.n_rows());
+        let (head, rest) = message.split_at_mut(1);
+        head[0] = sum.sum(self.local, params, 0..n, &mut rest[..d]);
+        rest[d] = n as f64;
+        self.comm.sum(message);
+        // The same arithmetic as one process's full batch: the sum times 1/N.
+        let inv = 1.0 / message[d + 1];
+        for (g, m) in grad.iter_mut().zip(&message[1..=d]) {
+            *g += m * inv;
+        }
+        message[0] * inv
+    }
+
+    fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64 {
+        if rows.is_empty() {
+            return 0.0;
+        }
+        let n = self.local.n_rows();
+        let mut message = [
+            self.work
+                .borrow_mut()
+                .sum
+                .loss_sum(self.local, params, 0..n),
+            n as f64,
+        ];
+        self.comm.sum(&mut message);
+        message[0] * (1.0 / message[1])
+    }
+
+    fn penalty(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        self.local.penalty(params, grad)
+    }
+
+    fn penalty_value(&self, params: &[f64]) -> f64 {
+        self.local.penalty_value(params)
+    }
+
+    fn prox(&self, params: &mut [f64], step: f64) {
+        self.local.prox(params, step)
+    }
+
+    fn has_prox(&self) -> bool {
+        self.local.has_prox()
+    }
+
+    fn has_hessian(&self) -> bool {
+        self.local.has_hessian()
+    }
+
+    fn hessian_sum(&self, params: &[f64], rows: Rows<'_>, out: &mut [f64]) {
+        if rows.is_empty() {
+            return;
+        }
+        let mut work = self.work.borrow_mut();
+        let Work { hessian, block, .. } = &mut *work;
+        let len = out.len();
+        hessian.clear();
+        hessian.resize(len + 1, 0.0);
+        block.resize(len, 0.0);
+        // Blocked as one process's full-batch Hessian.
+        let n = self.local.n_rows();
+        let mut start = 0;
+        while start < n {
+            let end = (start + BLOCK_ROWS).min(n);
+            block.fill(0.0);
+            self.local
+                .hessian_sum(params, Rows::Range(start..end), block);
+            for (h, b) in hessian.iter_mut().zip(block.iter()) {
+                *h += b;
+            }
+            start = end;
+        }
+        hessian[len] = n as f64;
+        self.comm.sum(hessian);
+        let inv = 1.0 / hessian[len];
+        for (o, h) in out.iter_mut().zip(hessian.iter()) {
+            *o += h * inv;
+        }
+    }
+
+    fn penalty_hessian(&self, params: &[f64], out: &mut [f64]) {
+        self.local.penalty_hessian(params, out)
+    }
+}

@@ -1,0 +1,151 @@
+//! Ranks simulated by threads: the combined statistics and sums equal one process's.
+
+use super::{stats, AllReduced, Communicator};
+use crate::data::{Matrix, Standardizer, TargetScale};
+use crate::loss::Squared;
+use crate::model::Linear;
+use crate::objective::FullBatch;
+use crate::Objective;
+use std::sync::{Arc, Barrier, Mutex};
+
+/// Ranks as threads meeting at a barrier; sums in rank order.
+struct Sim {
+    rank: usize,
+    size: usize,
+    slots: Arc<Mutex<Vec<Vec<u8>>>>,
+    barrier: Arc<Barrier>,
+}
+
+impl Sim {
+    fn exchange(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        self.slots.lock().unwrap()[self.rank] = bytes.to_vec();
+        self.barrier.wait();
+        let all = self.slots.lock().unwrap().clone();
+        self.barrier.wait();
+        all
+    }
+
+    fn reduce(&self, values: &mut [f64], op: fn(f64, f64) -> f64) {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let all = self.exchange(&bytes);
+        for (i, v) in values.iter_mut().enumerate() {
+            let at = |r: &Vec<u8>| f64::from_le_bytes(r[8 * i..8 * i + 8].try_into().unwrap());
+            *v = all[1..].iter().fold(at(&all[0]), |acc, r| op(acc, at(r)));
+        }
+    }
+}
+
+impl Communicator for Sim {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn sum(&self, values: &mut [f64]) {
+        self.reduce(values, |a, b| a + b)
+    }
+    fn max(&self, values: &mut [f64]) {
+        self.reduce(values, f64::max)
+    }
+    fn gather(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        self.exchange(bytes)
+    }
+}
+
+/// Runs `f` on each of `parts` (rows of `x`, `y`) as a rank, returning the ranks' results.
+fn on_ranks<R: Send>(
+    x: &Matrix,
+    y: &[f64],
+    parts: &[usize],
+    f: impl Fn(&Sim, Matrix, Vec<f64>) -> R + Sync,
+) -> Vec<R> {
+    let size = parts.len();
+    let slots = Arc::new(Mutex::new(vec![Vec::new(); size]));
+    let barrier = Arc::new(Barrier::new(size));
+    let d = x.cols();
+    let mut bounds = vec![0];
+    for p in parts {
+        bounds.push(bounds.last().unwrap() + p);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..size)
+            .map(|rank| {
+                let sim = Sim {
+                    rank,
+                    size,
+                    slots: slots.clone(),
+                    barrier: barrier.clone(),
+                };
+                let rows = bounds[rank]..bounds[rank + 1];
+                let xs = x.as_slice()[rows.start * d..rows.end * d].to_vec();
+                let part = Matrix::from_row_major(rows.len(), d, xs).unwrap();
+                let ys = y[rows].to_vec();
+                let f = &f;
+                s.spawn(move || f(&sim, part, ys))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn data(n: usize) -> (Matrix, Vec<f64>) {
+    let rows: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let t = i as f64;
+            [1e3 + (t * 0.37).sin() * 5.0, (t * 1.3).cos() * 40.0 - 7.0]
+        })
+        .collect();
+    let y = rows
+        .iter()
+        .map(|r| 0.3 * r[0] - 2.0 * r[1] + 1.0 + (r[0] * 7.0).sin())
+        .collect();
+    (Matrix::from_rows(&rows), y)
+}
+
+#[test]
+fn statistics_over_ranks_are_the_whole_datas() {
+    let (x, y) = data(1000);
+    let whole = Standardizer::fit(&x).unwrap();
+    let target = TargetScale::fit(&y, true);
+    // Uneven shares, one of them empty.
+    for parts in [&[1000][..], &[100, 0, 450, 450], &[333, 333, 334]] {
+        for (s, t) in on_ranks(&x, &y, parts, |c, x, y| {
+            (
+                stats::standardizer(&x, true, c).unwrap(),
+                stats::target_scale(&y, true, c),
+            )
+        }) {
+            for j in 0..2 {
+                assert!((s.mean[j] - whole.mean[j]).abs() <= 1e-14 * whole.mean[j].abs());
+                assert!((s.scale[j] - whole.scale[j]).abs() <= 1e-12 * whole.scale[j]);
+            }
+            assert!((t.mean - target.mean).abs() <= 1e-14 * target.mean.abs());
+            assert!((t.scale - target.scale).abs() <= 1e-12 * target.scale);
+        }
+    }
+}
+
+#[test]
+fn the_all_reduced_objective_is_the_full_batch() {
+    let (x, y) = data(2000);
+    let model = Linear::new(&x, &y, Squared);
+    let p = [0.1, -0.5, 2.0];
+    let mut g = [0.0; 3];
+    let f = FullBatch::new(&model).cost_grad(&p, &mut g);
+    for parts in [&[2000][..], &[1, 999, 1000], &[700, 0, 1300]] {
+        for (cost, grad, n) in on_ranks(&x, &y, parts, |c, x, y| {
+            let local = Linear::new(&x, &y, Squared);
+            let all = AllReduced::new(&local, c, 1);
+            let mut g = [0.0; 3];
+            let cost = FullBatch::new(&all).cost_grad(&p, &mut g);
+            (cost, g, all.global_rows())
+        }) {
+            assert_eq!(n, 2000);
+            assert!((cost - f).abs() <= 1e-13 * f.abs(), "{cost} vs {f}");
+            for (a, b) in grad.iter().zip(&g) {
+                assert!((a - b).abs() <= 1e-13 * b.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+    }
+}

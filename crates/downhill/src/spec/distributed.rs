@@ -1,0 +1,117 @@
+//! The runner of a fit over ranks: the same description, the data a rank's share.
+
+use super::{Fitted, ModelKind, Problem, Runner};
+use crate::data::{Dataset, Precision};
+use crate::distributed::{Averaging, Communicator};
+use crate::estimator::DistributedFit;
+use crate::train::Observer;
+use crate::{Error, Result};
+
+impl super::RunSpec {
+    /// Refuses what a fit over ranks does not do, before any data is read: softmax,
+    /// polynomial terms, held-out rows, `f32` storage.
+    pub fn check_distributed(&self) -> Result<()> {
+        let refuse =
+            |setting: &'static str, why: &str| Err(Error::setting(setting, why.to_string()));
+        if self.model == ModelKind::Softmax {
+            return refuse(
+                "model",
+                "softmax is not trained across ranks yet: use linear or logistic",
+            );
+        }
+        if self.degree.is_some_and(|d| d > 1) {
+            return refuse(
+                "degree",
+                "polynomial terms are not trained across ranks yet: leave out the degree",
+            );
+        }
+        if self.validation_fraction.is_some() {
+            return refuse(
+                "validation fraction",
+                "rows are not held out across ranks: leave out the validation fraction (early stopping)",
+            );
+        }
+        if self.precision != Precision::F64 {
+            return refuse(
+                "precision",
+                "a fit across ranks stores f64: leave out the precision",
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Runner<'_> {
+    /// Fits the model to the rows of every rank of `comm`, `data` holding this rank's, with
+    /// `averaging` for mini-batches. Every rank calls it with the same description and gets
+    /// the same fit. With `hogwild` (one rank: see
+    /// [`train_hogwild`](crate::train::train_hogwild)), mini-batch SGD on lock-free threads. The training metrics are not computed (they would need every row).
+    pub fn fit_distributed<C: Communicator + ?Sized>(
+        self,
+        data: Dataset,
+        problem: Problem,
+        comm: &C,
+        averaging: Averaging,
+        hogwild: bool,
+        observer: &mut dyn Observer,
+    ) -> Result<(Fitted, usize)> {
+        let s = self.spec;
+        s.check_distributed()?;
+        let super::Method {
+            name,
+            lr,
+            optimizer,
+            schedule,
+            solver,
+            note,
+        } = self.method;
+        let config = self.config;
+        let fit = DistributedFit {
+            comm,
+            standardize: s.standardize,
+            fit_intercept: s.fit_intercept,
+            penalty: self.penalty,
+            init: s.init.clone(),
+            optimizer,
+            schedule,
+            solver,
+            config: config.clone(),
+            averaging,
+            hogwild,
+        };
+        let f = match s.model {
+            ModelKind::Linear => fit.linear(s.regression_loss()?, data, observer)?,
+            ModelKind::Logistic => fit.logistic(s.classification_loss()?, data, observer)?,
+            ModelKind::Softmax => {
+                return Err(Error::setting(
+                    "model",
+                    "softmax is not trained across ranks yet",
+                ))
+            }
+        };
+        let r = f.report;
+        Ok((
+            Fitted {
+                classes: problem.classes,
+                weights: vec![f.weights],
+                intercept: vec![f.intercept],
+                standardizer: f.standardizer,
+                cost: r.cost,
+                grad_norm: r.grad_norm,
+                validation_cost: None,
+                epochs: r.epochs,
+                stop_reason: r.stop_reason,
+                history: r.history,
+                train_time: r.elapsed,
+                train_scores: None,
+                validation_scores: None,
+                optimizer: name,
+                lr,
+                note,
+                config,
+                penalty: self.penalty,
+            },
+            f.rows,
+        ))
+    }
+}
