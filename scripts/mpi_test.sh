@@ -25,5 +25,7 @@ fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-echo "== cargo test -p downhill-cli --features mpi --test mpi"
-timeout 1200 cargo test -p downhill-cli --features mpi --locked --test mpi
+# `--workspace` keeps the dependencies' features as `cargo test --workspace` built them, so
+# only the CLI is compiled again (with the mpi crate), not the dependency tree.
+echo "== cargo test --workspace --features downhill-cli/mpi --test mpi"
+timeout 1200 cargo test --workspace --features downhill-cli/mpi --locked --test mpi
