@@ -4,8 +4,8 @@
 use crate::errors::{message, value_error};
 use crate::signals::Signals;
 use downhill::data::{Dataset, Matrix};
-use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
-use downhill_io::model_file::{ModelFile, Standardization, Training, FORMAT, VERSION};
+use downhill::spec::{Problem, RunSpec};
+use downhill_io::fitted::{model_file, FitOf};
 use numpy::PyReadonlyArray1;
 use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
@@ -64,7 +64,16 @@ pub fn fit(
         return Err(e);
     }
     let fitted = fitted.map_err(value_error)?;
-    let model = model_file(&spec, &fitted, features, target, rows);
+    // The model file `downhill fit -o` writes for the same fit.
+    let of = FitOf {
+        spec: &spec,
+        target: &target,
+        features: &features,
+        terms: &features,
+        polynomial: None,
+        rows,
+    };
+    let model = model_file(&of, &fitted);
     let records = fitted.history.records();
     // Row 0 is the start; one value per epoch run follows.
     let after_start = records.get(1..).unwrap_or(&[]);
@@ -84,59 +93,4 @@ pub fn fit(
         "grad_fraction": records.first().map(|r| fitted.grad_norm / r.grad_norm),
     });
     serde_json::to_string(&out).map_err(message)
-}
-
-/// The model file `downhill fit -o` writes for the same fit.
-fn model_file(
-    spec: &RunSpec,
-    fit: &Fitted,
-    features: Vec<String>,
-    target: String,
-    rows: usize,
-) -> ModelFile {
-    ModelFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        model: spec.model.as_str().into(),
-        loss: spec.loss_name().into(),
-        target,
-        terms: features.clone(),
-        features,
-        polynomial: None,
-        classes: match spec.model {
-            ModelKind::Linear => None,
-            _ => fit.classes.clone(),
-        },
-        weights: fit.weights.clone(),
-        intercept: fit.intercept.clone(),
-        fit_intercept: spec.fit_intercept,
-        standardization: fit.standardizer.as_ref().map(|s| Standardization {
-            mean: s.mean.clone(),
-            scale: s.scale.clone(),
-        }),
-        training: Training {
-            optimizer: fit.optimizer.clone(),
-            lr: fit.lr,
-            schedule: spec.schedule.clone(),
-            batch_size: fit.config.batch_size,
-            l1: fit.penalty.l1,
-            l2: fit.penalty.l2,
-            max_epochs: fit.config.max_epochs,
-            epochs: fit.epochs,
-            gtol: fit.config.gtol,
-            tol: fit.config.tol,
-            seed: fit.config.seed,
-            stop_reason: fit.stop_reason.as_str().into(),
-            converged: fit.stop_reason.converged(),
-            rows,
-            penalty_on: if spec.standardize {
-                "standardized_weights"
-            } else {
-                "raw_weights"
-            }
-            .into(),
-            spec: serde_json::to_value(spec).ok(),
-        },
-        cost: fit.cost,
-    }
 }
