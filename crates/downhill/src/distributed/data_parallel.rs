@@ -31,7 +31,7 @@ use crate::numeric::norm;
 use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
 use crate::schedule::Schedule;
-use crate::train::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
+use crate::train::{History, Observer, Report, StopReason, TrainConfig};
 use crate::{Error, FiniteSum, Objective, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -148,26 +148,8 @@ where
     let mut history = History::new(if config.record_params { dim } else { 0 });
     let mut lr = schedule.lr(1);
     let mut record = |history: &mut History, epoch, cost, grad_norm, lr, p: &[f64]| {
-        history.push(
-            EpochRecord {
-                epoch,
-                cost,
-                grad_norm,
-                lr,
-                validation_cost: None,
-            },
-            if config.record_params { p } else { &[] },
-        );
-        agreed
-            .observe(&EpochInfo {
-                epoch,
-                max_epochs: config.max_epochs,
-                cost,
-                grad_norm,
-                lr,
-                validation_cost: None,
-                params: p,
-            })
+        history
+            .record_epoch(config, &mut agreed, epoch, cost, grad_norm, lr, p)
             .is_break()
     };
     let mut stop =

@@ -71,7 +71,7 @@ pub use steepest::Steepest;
 use crate::numeric::norm;
 use crate::objective::Hessian;
 use crate::search::{Backtracking, LineStep, SearchError, StrongWolfe};
-use crate::train::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
+use crate::train::{History, Observer, Report, StopReason, TrainConfig};
 use crate::{Error, Objective, Result};
 use std::fmt;
 use std::time::Instant;
@@ -323,25 +323,7 @@ pub fn solve<S: Solver + ?Sized>(
     let mut patience = Patience::new(cost);
 
     let mut record = |history: &mut History, epoch, cost, grad_norm, lr, p: &[f64]| {
-        history.push(
-            EpochRecord {
-                epoch,
-                cost,
-                grad_norm,
-                lr,
-                validation_cost: None,
-            },
-            if config.record_params { p } else { &[] },
-        );
-        observer.observe(&EpochInfo {
-            epoch,
-            max_epochs: config.max_epochs,
-            cost,
-            grad_norm,
-            lr,
-            validation_cost: None,
-            params: p,
-        })
+        history.record_epoch(config, observer, epoch, cost, grad_norm, lr, p)
     };
 
     let mut iteration = 0;
@@ -577,7 +559,7 @@ fn first_step(grad_norm: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::NoObserver;
+    use crate::train::{EpochInfo, NoObserver};
     use std::ops::ControlFlow;
 
     /// f(x) = sum_i (i + 1) (x_i - 1)^2.

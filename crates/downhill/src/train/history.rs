@@ -25,6 +25,40 @@ pub struct History {
 }
 
 impl History {
+    /// Appends a full-batch epoch (no held-out cost; the parameters when `config` records
+    /// them) and shows it to `observer`: the bookkeeping of every loop besides the trainer's.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_epoch(
+        &mut self,
+        config: &super::TrainConfig,
+        observer: &mut dyn super::Observer,
+        epoch: usize,
+        cost: f64,
+        grad_norm: f64,
+        lr: f64,
+        params: &[f64],
+    ) -> std::ops::ControlFlow<()> {
+        self.push(
+            EpochRecord {
+                epoch,
+                cost,
+                grad_norm,
+                lr,
+                validation_cost: None,
+            },
+            if config.record_params { params } else { &[] },
+        );
+        observer.observe(&super::EpochInfo {
+            epoch,
+            max_epochs: config.max_epochs,
+            cost,
+            grad_norm,
+            lr,
+            validation_cost: None,
+            params,
+        })
+    }
+
     /// An empty history for `dim` parameters.
     pub fn new(dim: usize) -> Self {
         History {

@@ -10,7 +10,7 @@
 //! well-conditioned problems this costs little accuracy and removes all synchronisation.
 //! The result depends on the threads' timing: **not reproducible**, even for a given seed.
 
-use super::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
+use super::{History, Observer, Report, StopReason, TrainConfig};
 use crate::numeric::norm;
 use crate::objective::FullBatch;
 use crate::schedule::Schedule;
@@ -83,26 +83,8 @@ pub fn train_hogwild<P: FiniteSum + Sync + ?Sized>(
     let mut history = History::new(if config.record_params { dim } else { 0 });
     let mut lr = schedule.lr(1);
     let mut record = |history: &mut History, epoch, cost, grad_norm, lr, p: &[f64]| {
-        history.push(
-            EpochRecord {
-                epoch,
-                cost,
-                grad_norm,
-                lr,
-                validation_cost: None,
-            },
-            if config.record_params { p } else { &[] },
-        );
-        observer
-            .observe(&EpochInfo {
-                epoch,
-                max_epochs: config.max_epochs,
-                cost,
-                grad_norm,
-                lr,
-                validation_cost: None,
-                params: p,
-            })
+        history
+            .record_epoch(config, observer, epoch, cost, grad_norm, lr, p)
             .is_break()
     };
     let mut stop =
