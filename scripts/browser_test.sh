@@ -1,20 +1,22 @@
 #!/bin/sh
 # The playground page in a headless chromium (Debian's, driven by playwright-core from
 # npm, pinned in crates/downhill-serve/tests/browser). Installs what it needs, starts
-# `downhill serve` on a free port, runs the test, stops the server.
+# `downhill serve` on a free port (the binary DOWNHILL_BIN, else one built here), runs the
+# test, stops the server.
 # Usage: scripts/browser_test.sh [screenshot.png]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 shot=${1:-$root/target/playground.png}
 mkdir -p "$(dirname "$shot")"
-if [ ! -x /usr/bin/chromium ]; then
-    apt-get update -q && apt-get install -y -q chromium
-fi
+bash "$root/scripts/system_deps.sh"
 cd "$root/crates/downhill-serve/tests/browser"
 npm ci --no-audit --no-fund --silent
 cd "$root"
-cargo build --quiet -p downhill-cli --bin downhill
-bin=${CARGO_TARGET_DIR:-$root/target}/debug/downhill
+bin=${DOWNHILL_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --quiet -p downhill-cli --bin downhill
+    bin=${CARGO_TARGET_DIR:-$root/target}/debug/downhill
+fi
 log=$(mktemp)
 "$bin" serve --port 0 >"$log" 2>&1 &
 server=$!

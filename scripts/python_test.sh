@@ -28,11 +28,14 @@ echo "== pip install crates/downhill-py (maturin, cargo profile $profile)"
 MATURIN_PEP517_ARGS="--profile $profile" "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation \
     --force-reinstall --no-deps "$root/crates/downhill-py"
 
-echo "== the downhill binary for the CLI-parity tests (cargo profile $profile)"
-cargo build --locked --profile "$profile" -p downhill-cli
-dir=$profile
-[ "$profile" = dev ] && dir=debug
-export DOWNHILL_BIN="$CARGO_TARGET_DIR/$dir/downhill"
+# The CLI-parity tests run DOWNHILL_BIN (scripts/test.sh passes the one its tests built).
+if [ -z "${DOWNHILL_BIN:-}" ]; then
+    echo "== the downhill binary for the CLI-parity tests (cargo profile $profile)"
+    cargo build --locked --profile "$profile" -p downhill-cli
+    dir=$profile
+    [ "$profile" = dev ] && dir=debug
+    export DOWNHILL_BIN="$CARGO_TARGET_DIR/$dir/downhill"
+fi
 
 cd "$root/crates/downhill-py"
 echo "== ruff check, ruff format --check"
