@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -29,9 +30,19 @@ import pandas as pd
 SEED = 20240606
 TARGET_NAME = "y"
 
-# (name, rows, features, repeats of the timing). The last one is tiny: per-epoch overhead.
-FULL_SETS = [("1M x 10", 1_000_000, 10), ("200k x 100", 200_000, 100), ("1k x 1", 1_000, 1)]
-QUICK_SETS = [("100k x 10", 100_000, 10), ("20k x 100", 20_000, 100), ("1k x 1", 1_000, 1)]
+# (name, rows, features, classes): classes 0 is a regression target, 2 a logistic one (labels
+# 0/1), more a softmax one. The first set is the headline; the 1k x 1 set shows per-epoch
+# overhead.
+FULL_SETS = [
+    ("1M x 10", 1_000_000, 10, 0), ("200k x 100", 200_000, 100, 0), ("50k x 1000", 50_000, 1000, 0),
+    ("logistic 1M x 20", 1_000_000, 20, 2), ("softmax 3 classes 1M x 20", 1_000_000, 20, 3),
+    ("softmax 10 classes 1M x 20", 1_000_000, 20, 10), ("1k x 1", 1_000, 1, 0),
+]
+QUICK_SETS = [
+    ("100k x 10", 100_000, 10, 0), ("20k x 100", 20_000, 100, 0), ("2k x 1000", 2_000, 1000, 0),
+    ("logistic 100k x 20", 100_000, 20, 2), ("softmax 3 classes 100k x 20", 100_000, 20, 3),
+    ("softmax 10 classes 100k x 20", 100_000, 20, 10), ("1k x 1", 1_000, 1, 0),
+]
 
 LR_GD = 0.1  # full batch, features ~ N(0, 1): stable for every set here
 LR_SGD = 0.01  # mini-batches of 32 and scikit-learn's per-sample steps
@@ -46,15 +57,17 @@ def log(msg):
 # Data
 
 
-def generate(out_dir, name, rows, cols, want_parquet):
-    """A seeded regression set: X ~ N(0, 1), y = X w + 0.5 + N(0, 0.1^2), float64. Written as
-    CSV (shortest round-trip digits, so the file parses back to the same doubles) and, if
-    pyarrow is there, Parquet. Reused when a file with the same shape and seed exists."""
-    stem = f"data_{rows}x{cols}"
+def generate(out_dir, name, rows, cols, want_parquet, classes=0):
+    """A seeded set, X ~ N(0, 1) float64 and a target: for a regression (classes 0)
+    y = X w + 0.5 + N(0, 0.1^2); for classes >= 2, labels 0..classes-1 drawn from the
+    logistic / softmax model of scores X W / 2 (not separable). Written as CSV (shortest
+    round-trip digits, so the file parses back to the same doubles) and, if pyarrow is there,
+    Parquet. Reused when a file with the same shape and seed exists."""
+    stem = f"data_{rows}x{cols}" + (f"_c{classes}" if classes else "")
     csv_path = os.path.join(out_dir, stem + ".csv")
     pq_path = os.path.join(out_dir, stem + ".parquet")
     meta_path = os.path.join(out_dir, stem + ".json")
-    meta = {"rows": rows, "cols": cols, "seed": SEED, "format": 1}
+    meta = {"rows": rows, "cols": cols, "classes": classes, "seed": SEED, "format": 1}
     have = os.path.exists(meta_path) and os.path.exists(csv_path)
     if have:
         with open(meta_path) as f:
@@ -63,8 +76,14 @@ def generate(out_dir, name, rows, cols, want_parquet):
     if not have:
         log(f"  generating {name} ({rows} x {cols} + target) -> {csv_path}")
         x = rng.standard_normal((rows, cols))
-        w = rng.uniform(-2.0, 2.0, cols)
-        y = x @ w + 0.5 + 0.1 * rng.standard_normal(rows)
+        if classes == 0:
+            w = rng.uniform(-2.0, 2.0, cols)
+            y = x @ w + 0.5 + 0.1 * rng.standard_normal(rows)
+        else:
+            k = max(classes, 2)
+            scores = 0.5 * (x @ rng.uniform(-1.0, 1.0, (cols, k)))
+            # Gumbel-max: a draw from softmax(scores) per row (for k = 2, the logistic model).
+            y = np.argmax(scores + rng.gumbel(size=(rows, k)), axis=1).astype(np.int64)
         df = pd.DataFrame(x, columns=[f"x{j + 1}" for j in range(cols)])
         df[TARGET_NAME] = y
         tmp = csv_path + ".tmp"
@@ -77,7 +96,7 @@ def generate(out_dir, name, rows, cols, want_parquet):
             json.dump(meta, f)
     if want_parquet and not os.path.exists(pq_path):
         try:
-            df = pd.read_csv(csv_path, dtype=np.float64)
+            df = pd.read_csv(csv_path)
             df.to_parquet(pq_path + ".tmp", engine="pyarrow", index=False)
             os.replace(pq_path + ".tmp", pq_path)
         except Exception as e:  # Parquet is optional
@@ -86,7 +105,7 @@ def generate(out_dir, name, rows, cols, want_parquet):
 
 
 def load_arrays(csv_path, pq_path):
-    df = pd.read_parquet(pq_path) if pq_path else pd.read_csv(csv_path, dtype=np.float64)
+    df = pd.read_parquet(pq_path) if pq_path else pd.read_csv(csv_path)
     y = df.pop(TARGET_NAME).to_numpy(dtype=np.float64).copy()
     # A fresh, writable, C-ordered copy (Parquet data may be read-only Arrow memory).
     x = np.array(df.to_numpy(dtype=np.float64), dtype=np.float64, order="C", copy=True)
@@ -119,22 +138,26 @@ class Timer:
         return int(min(max_epochs, max(3, math.ceil(1.05 * self.seconds / per))))
 
     def measure_all(self, rows):
-        """rows: dicts with `label`, `run`, `start`; adds `epochs`, `seconds`, `per_epoch`,
-        `info`, `all_seconds`."""
+        """rows: dicts with `label`, `run`, `start` (or `fixed`: a number of epochs, not
+        calibrated, for methods that may stop on their own); adds `epochs`, `seconds`,
+        `per_epoch` (the best), `median`, `worst`, `info`, `all_per_epoch`. A run's info may
+        say how many `epochs` it ran."""
         for r in rows:
             log(f"  calibrating: {r['label']}")
-            r["epochs"] = self.calibrate(r["run"], r["start"])
-            r["all_seconds"] = []
+            r["epochs"] = r.get("fixed") or self.calibrate(r["run"], r["start"])
+            r["all_per_epoch"] = []
         for rep in range(self.reps):
             log(f"  measurement {rep + 1} of {self.reps}")
             for r in rows:
                 t, info = r["run"](r["epochs"])
-                r["all_seconds"].append(t)
-                if t == min(r["all_seconds"]):
+                per = t / max(1, info.get("epochs", r["epochs"]))
+                r["all_per_epoch"].append(per)
+                if per == min(r["all_per_epoch"]):
                     r["seconds"], r["info"] = t, info
                 gc.collect()
         for r in rows:
-            r["per_epoch"] = r["seconds"] / r["epochs"]
+            per = sorted(r["all_per_epoch"])
+            r["per_epoch"], r["median"], r["worst"] = per[0], statistics.median(per), per[-1]
             del r["run"]
         return rows
 
@@ -151,7 +174,9 @@ class Downhill:
             [exe, "--version"], capture_output=True, text=True
         ).stdout.strip()
 
-    def fit(self, path, flags, epochs):
+    def fit(self, path, flags, epochs, strict=True):
+        """`fit --json` for `epochs` epochs; `strict`: it must run all of them (a solver that
+        converges first may stop earlier when not strict)."""
         cmd = [
             self.exe, "fit", path, "--target", TARGET_NAME, "--json", "--quiet",
             "--no-standardize", "--gtol", "0", "--epochs", str(epochs),
@@ -162,7 +187,7 @@ class Downhill:
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()}")
         j = json.loads(p.stdout)
-        if j["epochs"] != epochs or j["stop_reason"] != "max_epochs":
+        if strict and (j["epochs"] != epochs or j["stop_reason"] != "max_epochs"):
             raise RuntimeError(
                 f"{' '.join(cmd)}: ran {j['epochs']} epochs ({j['stop_reason']}), wanted {epochs}"
             )
@@ -219,6 +244,130 @@ def torch_gd(torch, x, y, lr, threads=2):
             c = float(cost)
             t = time.perf_counter() - t0
         return t, {"cost": c}
+
+    return run
+
+
+def torch_autograd(torch, x, y, lr, threads=2, classes=0):
+    """The epoch a PyTorch user writes: the loss as a graph, `backward()`, an update."""
+    xt = torch.from_numpy(x)
+    yt = torch.from_numpy(y)
+
+    def run(epochs):
+        torch.set_num_threads(threads)
+        w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+        b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+        t0 = time.perf_counter()
+        for _ in range(epochs):
+            z = xt @ w + b
+            if classes == 2:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(z, yt)
+            else:
+                loss = torch.mean((z - yt) ** 2)
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+                w.grad = None
+                b.grad = None
+        c = float(loss)
+        t = time.perf_counter() - t0
+        return t, {"cost": c}
+
+    return run
+
+
+def numpy_classifier_gd(x, y, lr, classes):
+    """A full-batch epoch of logistic (classes 2) or softmax regression by hand in NumPy:
+    scores, probabilities, log-loss, gradient."""
+    n, d = x.shape
+    if classes == 2:
+        def epoch(w, b):
+            z = x @ w + b
+            p = 1.0 / (1.0 + np.exp(-z))
+            cost = np.mean(np.logaddexp(0.0, z) - y * z)
+            r = p - y
+            return cost, x.T @ r / n, r.sum() / n
+        shape = (d,)
+    else:
+        onehot = np.zeros((n, classes))
+        onehot[np.arange(n), y.astype(np.int64)] = 1.0
+
+        def epoch(w, b):
+            z = x @ w + b
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            s = e.sum(axis=1, keepdims=True)
+            cost = np.mean(np.log(s[:, 0]) - (z * onehot).sum(axis=1))
+            r = e / s - onehot
+            return cost, x.T @ r / n, r.sum(axis=0) / n
+        shape = (d, classes)
+
+    def run(epochs):
+        w = np.zeros(shape)
+        b = np.zeros(shape[1:]) if classes > 2 else 0.0
+        t0 = time.perf_counter()
+        for _ in range(epochs):
+            cost, gw, gb = epoch(w, b)
+            w -= lr * gw
+            b -= lr * gb
+        return time.perf_counter() - t0, {"cost": float(cost)}
+
+    return run
+
+
+def torch_classifier_gd(torch, x, y, lr, classes, threads=2):
+    """The same epoch by hand in PyTorch (no autograd)."""
+    xt = torch.from_numpy(x)
+    n, d = x.shape
+    if classes == 2:
+        yt = torch.from_numpy(y)
+    else:
+        yt = torch.nn.functional.one_hot(torch.from_numpy(y.astype(np.int64)), classes).to(torch.float64)
+
+    def run(epochs):
+        torch.set_num_threads(threads)
+        with torch.no_grad():
+            if classes == 2:
+                w = torch.zeros(d, dtype=torch.float64)
+                b = torch.zeros((), dtype=torch.float64)
+            else:
+                w = torch.zeros((d, classes), dtype=torch.float64)
+                b = torch.zeros(classes, dtype=torch.float64)
+            t0 = time.perf_counter()
+            for _ in range(epochs):
+                z = xt @ w + b
+                if classes == 2:
+                    cost = torch.mean(torch.nn.functional.softplus(z) - yt * z)
+                    r = torch.sigmoid(z) - yt
+                    gb = r.sum() / n
+                else:
+                    logp = torch.log_softmax(z, dim=1)
+                    cost = -torch.mean((logp * yt).sum(dim=1))
+                    r = torch.exp(logp) - yt
+                    gb = r.sum(dim=0) / n
+                w -= lr * (xt.T @ r) / n
+                b -= lr * gb
+            c = float(cost)
+            t = time.perf_counter() - t0
+        return t, {"cost": c}
+
+    return run
+
+
+def sklearn_logistic(x, y, classes):
+    """scikit-learn's LogisticRegression (lbfgs, unpenalised): seconds per lbfgs iteration of
+    a whole fit (`epochs` is ignored: one fit a measurement)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def run(_epochs):
+        m = LogisticRegression(penalty=None, solver="lbfgs", tol=1e-8, max_iter=1000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            m.fit(x, y.astype(np.int64))
+            t = time.perf_counter() - t0
+        return t, {"epochs": int(np.max(m.n_iter_))}
 
     return run
 
@@ -306,6 +455,64 @@ def verdict(ok):
     return "PASS" if ok else "FAIL"
 
 
+def issue16_targets(per_set, mem):
+    """The targets of issue 16 (speed II), as PASS / FAIL lines with their figures."""
+    md = ["## Targets of issue 16\n"]
+
+    def row(set_pred, who, kind):
+        for s in per_set:
+            if set_pred(s):
+                for m in s["measurements"]:
+                    if m.get("who") == who and m["kind"] == kind and m.get("precision") in (None, "f64"):
+                        return s, m
+        return None, None
+
+    for cols in (100, 1000):
+        s, dh = row(lambda s, c=cols: s["classes"] == 0 and s["cols"] == c, "downhill", "full")
+        if dh is None:
+            continue
+        md.append(f"- {verdict(dh['own_bound_ratio'] <= 1.3)}: {s['name']} full-batch epoch within 1.3x the "
+                  f"bound of a probe its size: {fmt_time(dh['per_epoch'])} = {dh['own_bound_ratio']:.2f}x")
+        _, pt = row(lambda x, c=cols: x["classes"] == 0 and x["cols"] == c, "torch", "full")
+        if pt is not None:
+            sp = pt["per_epoch"] / dh["per_epoch"]
+            md.append(f"- {verdict(sp >= 2)}: {s['name']} at least 2x faster than PyTorch's hand-written epoch: "
+                      f"{sp:.2f}x")
+    _, sh = row(lambda s: True, "downhill", "batch1-shuffled")
+    _, fo = row(lambda s: True, "downhill", "batch1-file")
+    _, sk = row(lambda s: True, "sklearn", "sgd")
+    if sh is not None and fo is not None:
+        r = sh["per_epoch"] / fo["per_epoch"]
+        md.append(f"- {verdict(r <= 1.5)}: shuffled batch-1 epoch within 1.5x of file order: "
+                  f"{fmt_time(sh['per_epoch'])} vs {fmt_time(fo['per_epoch'])} = {r:.2f}x")
+        if sk is not None:
+            sp = sk["per_epoch"] / sh["per_epoch"]
+            md.append(f"- {verdict(sp >= 5)}: shuffled batch-1 epoch at least 5x faster than SGDRegressor's: "
+                      f"{sp:.2f}x")
+    s, lg = row(lambda s: s["classes"] == 2, "downhill", "full")
+    if lg is not None:
+        md.append(f"- {verdict(lg['own_bound_ratio'] <= 1.5)}: {s['name']} full-batch logistic epoch within 1.5x "
+                  f"the bound: {fmt_time(lg['per_epoch'])} = {lg['own_bound_ratio']:.2f}x")
+        _, nt = row(lambda s: s["classes"] == 2, "downhill", "newton")
+        _, lb = row(lambda s: s["classes"] == 2, "downhill", "lbfgs")
+        if nt is not None and lb is not None:
+            r = nt["per_epoch"] / lb["per_epoch"]
+            md.append(f"- {verdict(r <= 3)}: a Newton iteration at most 3x an L-BFGS iteration: "
+                      f"{fmt_time(nt['per_epoch'])} vs {fmt_time(lb['per_epoch'])} = {r:.2f}x")
+    for s in per_set:
+        if s["classes"] > 2:
+            dh = next((m for m in s["measurements"] if m.get("who") == "downhill" and m["kind"] == "full"), None)
+            if dh is not None:
+                md.append(f"- (measured) {s['name']} softmax epoch: {fmt_time(dh['per_epoch'])} = "
+                          f"{dh['own_bound_ratio']:.2f}x the bound")
+    worst = max((m for m in mem if "design_ratio" in m and m["label"].split(": ")[1].startswith(
+        ("linear", "logistic", "softmax"))), key=lambda m: m["design_ratio"], default=None)
+    if worst is not None:
+        md.append(f"- {verdict(worst['design_ratio'] <= 1.25)}: every fit peaks at most 1.25x its float64 design "
+                  f"matrix: the largest is {worst['design_ratio']:.2f}x ({worst['label']})")
+    return md
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--downhill", required=True, help="the release downhill binary")
@@ -369,85 +576,123 @@ def main():
         notes.append("pyarrow is missing: no Parquet files, and no pandas pyarrow-engine row.")
 
     # Bandwidth, before the epochs (and again after them: the best of both is the bound).
-    def bandwidth():
-        p = subprocess.run([args.bandwidth, "512", "20"], capture_output=True, text=True, check=True)
+    def bandwidth(mib=512):
+        p = subprocess.run([args.bandwidth, str(mib), "20"], capture_output=True, text=True, check=True)
         return json.loads(p.stdout.strip().splitlines()[-1])
 
-    log("measuring memory read bandwidth ...")
+    log("measuring memory read bandwidth (a 512 MiB probe: DRAM) ...")
     bw_before = bandwidth()
     log(f"  {bw_before['gbps_1_thread']:.2f} GB/s (1 thread), {bw_before['gbps_2_threads']:.2f} GB/s (2 threads)")
 
     log("data sets ...")
     data = []
-    for name, rows, cols in sets:
-        csv_path, pq_path = generate(args.out, name, rows, cols, have_pyarrow)
-        data.append((name, rows, cols, csv_path, pq_path))
+    for name, rows, cols, classes in sets:
+        csv_path, pq_path = generate(args.out, name, rows, cols, have_pyarrow, classes)
+        data.append((name, rows, cols, classes, csv_path, pq_path))
 
     dh_common = ["--threads", str(threads)] if dh.has_threads else []
     precisions = ["f64", "f32"] if dh.has_precision else ["f64"]
 
     per_set = []
-    for name, rows, cols, csv_path, pq_path in data:
+    for si, (name, rows, cols, classes, csv_path, pq_path) in enumerate(data):
         log(f"timing epochs on {name} ...")
         bytes_epoch = rows * (cols + 1) * 8
+        # The bound at this data set's size: a probe as large as the data (part of it may be
+        # served from cache), beside the DRAM probe's.
+        own = bandwidth(max(1, math.ceil(bytes_epoch / 2**20)))
+        log(f"  probe of {fmt_bytes(bytes_epoch)}: {own['gbps_best']:.2f} GB/s")
         # downhill reads the Parquet file when there is one: the same doubles, loaded faster,
         # so the calibration runs cost less. The epoch does not depend on the file format.
         dh_path = pq_path or csv_path
         start = 2 if rows * cols >= 1_000_000 else 1000
+        peer_start = 3 if rows * cols >= 1_000_000 else 1000
         timed, skipped = [], []
+        # Classifiers get a vanishing ridge: an unpenalised fit first runs a one-time
+        # separability probe (a fixed cost of the fit, not of an epoch).
+        model = {0: [], 2: ["--model", "logistic"]}.get(classes, ["--model", "softmax"])
+        model += ["--l2", "1e-12"] if classes else []
 
-        def dh_run(flags):
+        def dh_run(flags, strict=True):
             def run(epochs):
-                j = dh.fit(dh_path, flags, epochs)
-                return j["train_seconds"], {"load_seconds": j["load_seconds"], "cost": j["cost"]}
+                j = dh.fit(dh_path, model + flags, epochs, strict)
+                return j["train_seconds"], {"load_seconds": j["load_seconds"], "cost": j["cost"],
+                                            "epochs": j["epochs"]}
 
             return run
 
-        for prec in precisions:
+        def add(label, who, kind, run, precision=None, **extra):
+            timed.append({"label": label, "who": who, "kind": kind, "precision": precision,
+                          "start": peer_start, "run": run, **extra})
+
+        for prec in precisions if classes == 0 else ["f64"]:
             pflags = ["--precision", prec] if dh.has_precision else []
             label = f"downhill gd, full batch, {prec}" + (f", {threads} threads" if dh.has_threads else "")
-            timed.append({"label": label, "who": "downhill", "kind": "full", "precision": prec, "start": start,
-                          "run": dh_run(["--optimizer", "gd", "--lr", str(LR_GD)] + dh_common + pflags)})
-        for prec in precisions:
-            pflags = ["--precision", prec] if dh.has_precision else []
-            timed.append({"label": f"downhill sgd, mini-batch {BATCH}, {prec}", "who": "downhill", "kind": "mini",
-                          "precision": prec, "start": start,
-                          "run": dh_run(["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", str(BATCH)]
-                                        + dh_common + pflags)})
-        if not dh.has_precision:
+            add(label, "downhill", "full", dh_run(["--optimizer", "gd", "--lr", str(LR_GD)] + dh_common + pflags),
+                prec, start=start)
+        if classes == 0:
+            for prec in precisions:
+                pflags = ["--precision", prec] if dh.has_precision else []
+                add(f"downhill sgd, mini-batch {BATCH}, {prec}", "downhill", "mini",
+                    dh_run(["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", str(BATCH)] + dh_common + pflags),
+                    prec, start=start)
+            if si == 0:
+                # Per-sample steps: shuffled (rows visited in a random order) against file order.
+                for order, flag in (("shuffled", []), ("file order", ["--no-shuffle"])):
+                    add(f"downhill sgd, batch 1, {order}, f64", "downhill", "batch1-" + order.split()[0],
+                        dh_run(["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", "1"] + flag + dh_common),
+                        "f64", start=1)
+        elif classes == 2:
+            # Iterations of the two solvers `auto` chooses between (they may converge before
+            # the fixed count: the time is divided by the iterations run).
+            for method in ("lbfgs", "newton"):
+                add(f"downhill {method}, seconds per iteration, f64", "downhill", method,
+                    dh_run(["--optimizer", method] + dh_common, strict=False), "f64", fixed=8)
+        if classes == 0 and not dh.has_precision:
             skipped.append({"label": "downhill gd / sgd, f32", "who": "downhill", "kind": "skip",
                             "skip": "`--precision` is not in `downhill fit --help` yet"})
 
         x, y = load_arrays(csv_path, pq_path)
-        big = rows * cols >= 1_000_000
-        timed.append({"label": f"NumPy {np.__version__} gd, full batch (X @ w, X.T @ r), f64", "who": "numpy",
-                      "kind": "full", "start": 3 if big else 1000, "run": numpy_gd(x, y, LR_GD)})
-        if have_threadpoolctl:
-            timed.append({"label": "(info) NumPy gd as above, 1 BLAS thread", "who": "numpy-1t",
-                          "kind": "full", "start": 3 if big else 1000, "run": numpy_gd(x, y, LR_GD, 1)})
+        if classes == 0:
+            add(f"NumPy {np.__version__} gd, full batch (X @ w, X.T @ r), f64", "numpy", "full",
+                numpy_gd(x, y, LR_GD))
+            if have_threadpoolctl:
+                add("(info) NumPy gd as above, 1 BLAS thread", "numpy-1t", "full", numpy_gd(x, y, LR_GD, 1))
+        else:
+            add(f"NumPy {np.__version__} gd by hand, full batch, f64", "numpy", "full",
+                numpy_classifier_gd(x, y, LR_GD, classes))
         if torch is not None:
-            timed.append({"label": f"PyTorch {torch.__version__} gd, full batch, f64, 2 threads", "who": "torch",
-                          "kind": "full", "start": 3 if big else 1000, "run": torch_gd(torch, x, y, LR_GD)})
-            timed.append({"label": "(info) PyTorch gd as above, 1 thread", "who": "torch-1t",
-                          "kind": "full", "start": 3 if big else 1000, "run": torch_gd(torch, x, y, LR_GD, 1)})
+            if classes == 0:
+                add(f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads", "torch", "full",
+                    torch_gd(torch, x, y, LR_GD))
+                add("(info) PyTorch gd by hand as above, 1 thread", "torch-1t", "full",
+                    torch_gd(torch, x, y, LR_GD, 1))
+            else:
+                add(f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads", "torch", "full",
+                    torch_classifier_gd(torch, x, y, LR_GD, classes))
+            if classes in (0, 2):
+                add("PyTorch gd with autograd (`loss.backward()`), f64, 2 threads", "torch-autograd", "full",
+                    torch_autograd(torch, x, y, LR_GD, classes=classes))
         else:
             skipped.append({"label": "PyTorch gd, full batch, f64", "who": "torch", "kind": "skip",
                             "skip": torch_skip})
-        if sklearn_version:
-            timed.append({"label": f"scikit-learn {sklearn_version} SGDRegressor epoch (batch 1), f64",
-                          "who": "sklearn", "kind": "sgd", "start": 1 if big else 100,
-                          "run": sklearn_sgd(x, y, LR_SGD)})
+        if sklearn_version and classes == 0:
+            add(f"scikit-learn {sklearn_version} SGDRegressor epoch (batch 1), f64", "sklearn", "sgd",
+                sklearn_sgd(x, y, LR_SGD), start=1 if rows * cols >= 1_000_000 else 100)
+        if sklearn_version and classes == 2:
+            add(f"scikit-learn {sklearn_version} LogisticRegression(lbfgs), seconds per iteration", "sklearn",
+                "lbfgs", sklearn_logistic(x, y, classes), fixed=1)
         load_before = os.getloadavg()[0]
         rows_out = timer.measure_all(timed) + skipped
         load_after = os.getloadavg()[0]
         del x, y
         gc.collect()
-        per_set.append({"name": name, "rows": rows, "cols": cols, "bytes": bytes_epoch,
+        per_set.append({"name": name, "rows": rows, "cols": cols, "classes": classes, "bytes": bytes_epoch,
+                        "own_gbps": own["gbps_best"], "own_probe": own,
                         "csv": csv_path, "parquet": pq_path, "downhill_input": dh_path,
                         "load_average": [load_before, load_after], "measurements": rows_out})
 
     # CSV parse, on the largest-row set.
-    name, rows, cols, csv_path, pq_path = data[0]
+    name, rows, cols, _, csv_path, pq_path = data[0]
     log(f"CSV parse of {name} ...")
     parse = []
     loads = []
@@ -464,31 +709,42 @@ def main():
         t = best_of(lambda: pd.read_csv(csv_path, engine="pyarrow"), args.reps, 30)
         parse.append({"label": "pandas.read_csv, engine=\"pyarrow\" (multi-threaded)", "who": "pandas-pyarrow", "seconds": t})
 
-    # Peak memory of an in-memory fit of the same set.
+    # Peak memory of in-memory fits: the headline set, and one logistic and one softmax set
+    # (labels are the data's only difference), each against the bytes of its float64 design
+    # matrix (rows x features x 8) and of the data as stored (the target too).
     log("peak memory ...")
     stored = rows * (cols + 1) * 8
     mem = []
-    base = [dh.exe, "fit", csv_path, "--target", TARGET_NAME, "--json", "--quiet", "--optimizer", "gd",
-            "--epochs", "10", "--gtol", "0"] + dh_common
-    mem_runs = [("downhill fit CSV, gd, 10 epochs (standardised: the default)", base)]
-    mem_runs.append(("downhill fit CSV, gd, 10 epochs, --no-standardize", base + ["--no-standardize"]))
-    if dh.has_precision:
-        mem_runs.append(("downhill fit CSV, gd, 10 epochs, --precision f32", base + ["--precision", "f32"]))
-    if pq_path:
-        pq_cmd = [a if a != csv_path else pq_path for a in base]
-        mem_runs.append(("downhill fit Parquet, gd, 10 epochs (standardised)", pq_cmd))
+    mem_runs = []
+    for set_name, set_rows, set_cols, classes, set_csv, set_pq in data:
+        if set_name != name and classes not in (2, 3):
+            continue
+        model = {0: "linear", 2: "logistic"}.get(classes, "softmax")
+        base = [dh.exe, "fit", set_csv, "--target", TARGET_NAME, "--json", "--quiet", "--model", model,
+                "--optimizer", "gd", "--epochs", "10", "--gtol", "0"] + dh_common
+        sizes = (set_rows * set_cols * 8, set_rows * (set_cols + 1) * 8)
+        mem_runs.append((f"{set_name}: {model} fit CSV, gd, 10 epochs (standardised: the default)", base, sizes))
+        if classes == 0:
+            mem_runs.append((f"{set_name}: {model} fit CSV, --no-standardize", base + ["--no-standardize"], sizes))
+            if dh.has_precision:
+                mem_runs.append((f"{set_name}: {model} fit CSV, --precision f32", base + ["--precision", "f32"],
+                                 sizes))
+        if set_pq:
+            pq_cmd = [a if a != set_csv else set_pq for a in base]
+            mem_runs.append((f"{set_name}: {model} fit Parquet, gd, 10 epochs (standardised)", pq_cmd, sizes))
     mem_tool = None
-    for label, cmd in mem_runs:
+    for label, cmd, (design, as_stored) in mem_runs:
         try:
             rss, mem_tool = peak_rss(cmd)
-            mem.append({"label": label, "bytes": rss, "ratio": rss / stored})
+            mem.append({"label": label, "bytes": rss, "ratio": rss / as_stored, "design_ratio": rss / design})
         except Exception as e:
             mem.append({"label": label, "error": str(e)})
     try:
         code = (f"import pandas as pd; df = pd.read_csv({csv_path!r}); "
                 f"y = df.pop('y').to_numpy(); x = df.to_numpy()")
         rss, _ = peak_rss([sys.executable, "-c", code])
-        mem.append({"label": "reference: Python + pandas.read_csv + to_numpy", "bytes": rss, "ratio": rss / stored})
+        mem.append({"label": f"{name}: reference, Python + pandas.read_csv + to_numpy", "bytes": rss,
+                    "ratio": rss / stored, "design_ratio": rss / (rows * cols * 8)})
     except Exception as e:
         notes.append(f"pandas peak-memory reference failed: {e}")
 
@@ -542,31 +798,44 @@ def main():
 
     for s in per_set:
         bound = s["bytes"] / bw
+        own_bound = s["bytes"] / (s["own_gbps"] * 1e9)
         md.append(f"## {s['name']}: {s['rows']:,} rows x {s['cols']} features + target, "
-                  f"{fmt_bytes(s['bytes'])}, bound {fmt_time(bound)} per epoch\n")
+                  f"{fmt_bytes(s['bytes'])}; bound per epoch {fmt_time(own_bound)} from a probe of its size "
+                  f"({s['own_gbps']:.2f} GB/s), {fmt_time(bound)} from the DRAM probe\n")
         md.append(f"Load average {s['load_average'][0]:.1f} before, {s['load_average'][1]:.1f} after "
                   f"(on {threads} cores).\n")
-        md.append("| measurement | epochs | time per epoch | x bound | downhill speed-up |")
-        md.append("|---|---:|---:|---:|---|")
+        md.append("| measurement | epochs | best | median | worst | x bound (own size) | x bound (DRAM) "
+                  "| downhill speed-up |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---|")
         ms = s["measurements"]
         dh_full = [m for m in ms if m.get("who") == "downhill" and m["kind"] == "full"]
         dh_mini = [m for m in ms if m.get("who") == "downhill" and m["kind"] == "mini"]
+        dh_by_kind = {m["kind"]: m for m in ms if m.get("who") == "downhill"}
         for m in ms:
             if m["kind"] == "skip":
-                md.append(f"| {m['label']} | – | skipped: {m['skip']} | – | – |")
+                md.append(f"| {m['label']} | – | skipped: {m['skip']} | – | – | – | – | – |")
                 continue
             m["bound_ratio"] = m["per_epoch"] / bound
+            m["own_bound_ratio"] = m["per_epoch"] / own_bound
             if m["who"] == "downhill":
                 cell = "–"
             elif m["kind"] == "full":
                 cell = speedup_cell(m, dh_full)
-            else:
+            elif m["kind"] == "sgd":
                 cell = speedup_cell(m, dh_mini) + " (batch 32 vs per-sample)"
-            md.append(f"| {m['label']} | {m['epochs']:,} | {fmt_time(m['per_epoch'])} | "
-                      f"{m['bound_ratio']:.2f} | {cell} |")
+                if "batch1-shuffled" in dh_by_kind:
+                    b1 = dh_by_kind["batch1-shuffled"]
+                    cell += f"; batch 1 shuffled {m['per_epoch'] / b1['per_epoch']:.1f}x"
+            elif m["kind"] in dh_by_kind:
+                cell = f"downhill {m['per_epoch'] / dh_by_kind[m['kind']]['per_epoch']:.1f}x faster per iteration"
+            else:
+                cell = "–"
+            md.append(f"| {m['label']} | {m.get('info', {}).get('epochs', m['epochs']):,} | "
+                      f"{fmt_time(m['per_epoch'])} | {fmt_time(m['median'])} | {fmt_time(m['worst'])} | "
+                      f"{m['own_bound_ratio']:.2f} | {m['bound_ratio']:.2f} | {cell} |")
         md.append("")
 
-    md.append(f"## CSV parse: {data[0][0]} ({fmt_bytes(os.path.getsize(data[0][3]))} of text)\n")
+    md.append(f"## CSV parse: {data[0][0]} ({fmt_bytes(os.path.getsize(data[0][4]))} of text)\n")
     md.append("| parser | best time | downhill speed-up |")
     md.append("|---|---:|---:|")
     dh_parse = parse[0]["seconds"]
@@ -574,15 +843,15 @@ def main():
         cell = "–" if p["who"] == "downhill" else f"{p['seconds'] / dh_parse:.1f}x"
         md.append(f"| {p['label']} | {fmt_time(p['seconds'])} | {cell} |")
     md.append("")
-    md.append(f"## Peak memory: {data[0][0]}, data as stored = {rows:,} x {cols + 1} x 8 B = {fmt_bytes(stored)} "
-              f"(max RSS by {mem_tool or 'n/a'})\n")
-    md.append("| run | max RSS | / data |")
-    md.append("|---|---:|---:|")
+    md.append(f"## Peak memory (max RSS by {mem_tool or 'n/a'}), against the float64 design matrix "
+              f"(rows x features x 8 B) and the data as stored (the target too)\n")
+    md.append("| run | max RSS | / design matrix | / data as stored |")
+    md.append("|---|---:|---:|---:|")
     for m in mem:
         if "error" in m:
-            md.append(f"| {m['label']} | failed: {m['error'][:120]} | – |")
+            md.append(f"| {m['label']} | failed: {m['error'][:120]} | – | – |")
         else:
-            md.append(f"| {m['label']} | {fmt_bytes(m['bytes'])} | {m['ratio']:.2f} |")
+            md.append(f"| {m['label']} | {fmt_bytes(m['bytes'])} | {m['design_ratio']:.2f} | {m['ratio']:.2f} |")
     md.append("")
 
     # Targets of the issue, on the headline set (the first).
@@ -595,7 +864,7 @@ def main():
                 return m
         return None
 
-    md.append(f"## Targets (on {head['name']})\n")
+    md.append(f"## Targets of issue 6 (on {head['name']})\n")
     full64 = find("downhill", "full", "f64")
     r = full64["bound_ratio"]
     md.append(f"- {verdict(r <= 1.3)}: full batch f64 within 1.3x of the bandwidth bound: "
@@ -625,11 +894,14 @@ def main():
     md.append(f"- {verdict(sp >= 2)}: CSV parse >= 2x faster than pandas.read_csv: "
               f"{fmt_time(dh_parse)} vs {fmt_time(pandas_c['seconds'])} = {sp:.2f}x")
     m0 = mem[0]
+    m0["ratio"] = m0.get("ratio", 0.0)
     if "error" in m0:
         md.append(f"- FAIL: peak memory: the run failed: {m0['error'][:200]}")
     else:
         md.append(f"- {verdict(m0['ratio'] <= 1.3)}: peak memory <= 1.3x the data size ({m0['label']}): "
                   f"{fmt_bytes(m0['bytes'])} / {fmt_bytes(stored)} = {m0['ratio']:.2f}x")
+    md.append("")
+    md += issue16_targets(per_set, mem)
     md.append("")
     md.append("Notes:")
     md.append("- scikit-learn's SGDRegressor steps once per sample (batch 1): it is compared with downhill's "
