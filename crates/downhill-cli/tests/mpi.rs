@@ -374,6 +374,66 @@ fn held_out_rows_across_ranks_are_the_one_process_rows() {
     }
 }
 
+/// The CSV file `csv` (numbers only) as a Parquet file with row groups of `group_rows` rows.
+fn csv_to_parquet(csv: &Path, path: &Path, group_rows: usize) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut columns = vec![Vec::new(); names.len()];
+    for line in lines {
+        for (c, v) in columns.iter_mut().zip(line.split(',')) {
+            c.push(v.parse::<f64>().unwrap());
+        }
+    }
+    let batch = RecordBatch::try_from_iter(names.iter().zip(columns).map(|(n, c)| {
+        let a: ArrayRef = std::sync::Arc::new(Float64Array::from(c));
+        (*n, a)
+    }))
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_row_groups_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_data(dir.path(), "lin.csv", 2000, false);
+    let many_groups = dir.path().join("groups.parquet");
+    csv_to_parquet(&csv, &many_groups, 300);
+    // Two groups on three ranks: one rank reads none.
+    let two_groups = dir.path().join("two.parquet");
+    csv_to_parquet(&csv, &two_groups, 1000);
+    for (path, groups) in [(&many_groups, 7), (&two_groups, 2)] {
+        use parquet::file::reader::FileReader;
+        let file = std::fs::File::open(path).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), groups);
+    }
+    for data in [&many_groups, &two_groups] {
+        let args = [
+            data.to_str().unwrap(),
+            "--target",
+            "y",
+            "--optimizer",
+            "lbfgs",
+            "--quiet",
+        ];
+        let one = single(&args);
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("{} on {ranks} ranks", data.display());
+            agree(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+        }
+    }
+}
+
 #[test]
 fn mini_batches_across_ranks_are_reproducible_and_fit() {
     let dir = tempfile::tempdir().unwrap();
