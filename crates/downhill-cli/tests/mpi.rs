@@ -291,6 +291,37 @@ fn write_clusters(dir: &Path, name: &str, rows: usize, classes: usize) -> PathBu
 }
 
 #[test]
+fn classifier_powers_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_data(dir.path(), "log.csv", 1500, true);
+    let three = write_classes(dir.path(), "three.csv", 1500, 2.0, false);
+    for (data, model) in [(&log, "logistic"), (&three, "softmax")] {
+        let args = [
+            data.to_str().unwrap(),
+            "--target",
+            "y",
+            "--model",
+            model,
+            "--degree",
+            "2",
+            "--optimizer",
+            "lbfgs",
+            "--l2",
+            "0.001",
+            "--quiet",
+        ];
+        let one = single(&args);
+        assert!(one["weights"].to_string().contains("\"a^2\""), "{one}");
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("{model} with powers on {ranks} ranks");
+            agree_classes(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+        }
+    }
+}
+
+#[test]
 fn separable_classes_are_refused_across_ranks() {
     let dir = tempfile::tempdir().unwrap();
     for (classes, model) in [(3, "softmax"), (2, "logistic")] {

@@ -158,13 +158,22 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
             (y, Some(classes))
         }
     };
-    let x = design.base_matrix(table.x, table.rows).map_err(alone)?;
+    // The classifiers' powers are columns of the data (a linear model's are refused).
+    let x = match spec.model {
+        ModelKind::Linear => design.base_matrix(table.x, table.rows),
+        _ => design.matrix(table.x, table.rows),
+    }
+    .map_err(alone)?;
     let data = if x.rows() > 0 {
         Dataset::new(x, y).map_err(|e| alone(flagged(e)))?
     } else {
+        // As many columns as the other ranks' rows (a classifier's powers included).
+        let cols = match spec.model {
+            ModelKind::Linear => design.columns.len(),
+            _ => design.terms.len(),
+        };
         Dataset {
-            x: Matrix::from_row_major(0, design.columns.len(), Vec::new())
-                .map_err(|e| alone(flagged(e)))?,
+            x: Matrix::from_row_major(0, cols, Vec::new()).map_err(|e| alone(flagged(e)))?,
             y,
         }
     };

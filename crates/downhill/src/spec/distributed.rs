@@ -9,14 +9,15 @@ use crate::{Error, Result};
 
 impl super::RunSpec {
     /// Refuses what a fit over ranks does not do, before any data is read: polynomial
-    /// terms, `f32` storage.
+    /// terms of a linear model (fitted in a basis of its own), `f32` storage. The
+    /// classifiers' powers are columns of each rank's rows, standardised across ranks.
     pub fn check_distributed(&self) -> Result<()> {
         let refuse =
             |setting: &'static str, why: &str| Err(Error::setting(setting, why.to_string()));
-        if self.degree.is_some_and(|d| d > 1) {
+        if self.model == ModelKind::Linear && self.degree.is_some_and(|d| d > 1) {
             return refuse(
                 "degree",
-                "polynomial terms are not trained across ranks yet: leave out the degree",
+                "polynomial terms of a linear model are not trained across ranks yet (logistic and softmax take them): leave out the degree",
             );
         }
         if self.precision != Precision::F64 {
