@@ -2,7 +2,7 @@
 # The tests of training across MPI ranks (crates/downhill-cli/tests/mpi.rs): installs Debian's
 # Open MPI and libclang (for rsmpi's bindings) when missing, builds the CLI with
 # `--features mpi`, and runs the tests, each of which launches `mpirun` under `timeout`.
-# Called by scripts/test.sh; about 15 s on a warm build here (the first build of the mpi
+# Called by scripts/test.sh; about 30 s on a warm build here (9 tests; the first build of the mpi
 # crates adds 1-2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
