@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Only the tests of training across MPI ranks (crates/downhill-cli/tests/mpi.rs), for work on
 # them; scripts/test.sh runs them with every other Rust test. Installs Open MPI and libclang
-# when missing; each test launches `mpirun` under `timeout`.
+# when missing; each test launches `mpirun` under `timeout` (9 tests, about 30 s on a warm build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system_deps.sh

@@ -85,6 +85,65 @@ fn agree(a: &serde_json::Value, b: &serde_json::Value, tol: f64, what: &str) {
         "{what}: cost {ca} vs {cb}"
     );
     assert_eq!(a["rows"], b["rows"], "{what}");
+    metrics_agree(a, b, tol, what);
+}
+
+/// Every number in `v`, depth first, in key order.
+fn numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
+    match v {
+        serde_json::Value::Number(n) => out.push(n.as_f64().unwrap()),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| numbers(v, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|v| numbers(v, out)),
+        _ => {}
+    }
+}
+
+/// The training metrics (R^2, RMSE, MAE; accuracy, log-loss, precision, recall, F1, the
+/// confusion matrix) agree, each to `tol` of its size.
+fn metrics_agree(a: &serde_json::Value, b: &serde_json::Value, tol: f64, what: &str) {
+    let (mut ma, mut mb) = (Vec::new(), Vec::new());
+    numbers(&a["metrics"], &mut ma);
+    numbers(&b["metrics"], &mut mb);
+    assert!(mb.len() >= 3, "{what}: metrics printed: {}", b["metrics"]);
+    assert_eq!(
+        ma.len(),
+        mb.len(),
+        "{what}: {} vs {}",
+        a["metrics"],
+        b["metrics"]
+    );
+    for (x, y) in ma.iter().zip(&mb) {
+        assert!(
+            (x - y).abs() <= tol * y.abs(),
+            "{what}: metrics {} vs {}",
+            a["metrics"],
+            b["metrics"]
+        );
+    }
+}
+
+/// Weights and intercepts of every class (relative to their size), cost and metrics agree.
+fn agree_classes(a: &serde_json::Value, b: &serde_json::Value, tol: f64, what: &str) {
+    let params = |v: &serde_json::Value| {
+        let mut p = Vec::new();
+        numbers(&v["weights"], &mut p);
+        numbers(&v["intercept"], &mut p);
+        p
+    };
+    let (pa, pb) = (params(a), params(b));
+    assert_eq!(pa.len(), pb.len(), "{what}");
+    let size = pb.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (x, y) in pa.iter().zip(&pb) {
+        assert!((x - y).abs() <= tol * size, "{what}: {x} vs {y}");
+    }
+    let (ca, cb) = (a["cost"].as_f64().unwrap(), b["cost"].as_f64().unwrap());
+    assert!(
+        (ca - cb).abs() <= tol * cb.abs(),
+        "{what}: cost {ca} vs {cb}"
+    );
+    assert_eq!(a["rows"], b["rows"], "{what}");
+    assert_eq!(a["classes"], b["classes"], "{what}");
+    metrics_agree(a, b, tol, what);
 }
 
 /// A data set whose rows have very different lengths, so that equal byte ranges hold
@@ -155,6 +214,253 @@ fn a_fit_across_ranks_is_the_one_process_fit() {
                 agree(&many, &one, 1e-12, &what);
                 assert_eq!(many["epochs"], one["epochs"], "{what}");
             }
+        }
+    }
+}
+
+/// Three classes (labels `c0` < `c1` < `c2`, by the largest of three linear scores plus
+/// noise; without noise the classes are separable), rows of uneven lengths. With
+/// `late_class`, class `c2` appears only in the last tenth of the rows (so only on the last
+/// rank): the class list is the union of every rank's.
+fn write_classes(dir: &Path, name: &str, rows: usize, noise: f64, late_class: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "a,b,y").unwrap();
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut unif = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    for i in 0..rows {
+        let (a, b) = (unif() * 4.0, 3.0 + unif() * 2.0);
+        let mut z = [a, -a + 2.0 * (b - 3.0), 1.5 * (b - 3.0) - 0.2 * a];
+        for v in &mut z {
+            *v += noise * unif();
+        }
+        if late_class && i < rows * 9 / 10 {
+            z[2] = f64::NEG_INFINITY;
+        }
+        let class = (0..3).fold(0, |m, k| if z[k] > z[m] { k } else { m });
+        let digits = if i < rows / 3 { 12 } else { 3 };
+        writeln!(f, "{a:.digits$},{b:.digits$},c{class}").unwrap();
+    }
+    path
+}
+
+#[test]
+fn softmax_across_ranks_is_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write_classes(dir.path(), "three.csv", 1500, 2.0, false);
+    let late = write_classes(dir.path(), "late.csv", 1500, 2.0, true);
+    for data in [&plain, &late] {
+        let data = data.to_str().unwrap();
+        for method in [
+            &["--optimizer", "gd", "--epochs", "200"][..],
+            &["--optimizer", "lbfgs", "--l2", "0.001"],
+        ] {
+            let mut args = vec![data, "--target", "y", "--model", "softmax", "--quiet"];
+            args.extend_from_slice(method);
+            let one = single(&args);
+            assert_eq!(one["classes"], serde_json::json!(["c0", "c1", "c2"]));
+            for ranks in 1..=3 {
+                let many = ranked(ranks, &args);
+                let what = format!("softmax {method:?} on {ranks} ranks, {data}");
+                agree_classes(&many, &one, 1e-12, &what);
+                assert_eq!(many["epochs"], one["epochs"], "{what}");
+            }
+        }
+    }
+}
+
+/// Three well-apart clusters of `rows` rows (classes `c0`, `c1`, `c2`): linearly separable.
+fn write_clusters(dir: &Path, name: &str, rows: usize, classes: usize) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "a,b,y").unwrap();
+    let centres = [(0.0, 0.0), (5.0, 0.0), (0.0, 5.0)];
+    for i in 0..rows {
+        let k = i % classes;
+        // A spread of about one, without a generator: the golden ratio's fractional parts.
+        let (u, v) = ((i as f64 * 0.618_034) % 1.0, (i as f64 * 0.754_878) % 1.0);
+        let (a, b) = (centres[k].0 + u - 0.5, centres[k].1 + v - 0.5);
+        writeln!(f, "{a:.6},{b:.6},c{k}").unwrap();
+    }
+    path
+}
+
+#[test]
+fn classifier_powers_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_data(dir.path(), "log.csv", 1500, true);
+    let three = write_classes(dir.path(), "three.csv", 1500, 2.0, false);
+    for (data, model) in [(&log, "logistic"), (&three, "softmax")] {
+        let args = [
+            data.to_str().unwrap(),
+            "--target",
+            "y",
+            "--model",
+            model,
+            "--degree",
+            "2",
+            "--optimizer",
+            "lbfgs",
+            "--l2",
+            "0.001",
+            "--quiet",
+        ];
+        let one = single(&args);
+        assert!(one["weights"].to_string().contains("\"a^2\""), "{one}");
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("{model} with powers on {ranks} ranks");
+            agree_classes(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+        }
+    }
+}
+
+#[test]
+fn separable_classes_are_refused_across_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    for (classes, model) in [(3, "softmax"), (2, "logistic")] {
+        let data = write_clusters(dir.path(), &format!("{model}.csv"), 900, classes);
+        let data = data.to_str().unwrap();
+        let args = [data, "--target", "y", "--model", model, "--quiet"];
+        let one = Command::new(BIN).arg("fit").args(args).output().unwrap();
+        let one_err = String::from_utf8_lossy(&one.stderr);
+        assert!(
+            !one.status.success() && one_err.contains("linearly separable"),
+            "{one_err}"
+        );
+        for ranks in [2, 3] {
+            let out = mpirun(ranks, &args, 60).output().unwrap();
+            assert!(!out.status.success());
+            assert_ne!(out.status.code(), Some(124), "hung");
+            let err = String::from_utf8_lossy(&out.stderr);
+            if model == "softmax" {
+                // The same test on the same parameters: the same epoch, the same message.
+                assert!(
+                    err.contains(one_err.trim()),
+                    "{ranks} ranks: {err} vs {one_err}"
+                );
+            } else {
+                // The logistic fit's probe is not run across ranks: the iterate shows it.
+                assert!(err.contains("linearly separable"), "{ranks} ranks: {err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn held_out_rows_across_ranks_are_the_one_process_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 1200, false);
+    let log = write_data(dir.path(), "log.csv", 1200, true);
+    let three = write_classes(dir.path(), "three.csv", 1200, 2.0, false);
+    for (data, model) in [(&lin, "linear"), (&log, "logistic"), (&three, "softmax")] {
+        let data = data.to_str().unwrap();
+        // Early stopping: patience 3 on the held-out cost; a rate that overshoots on the
+        // raw features, so that the held-out cost turns up before the epoch limit for some.
+        let args = [
+            data,
+            "--target",
+            "y",
+            "--model",
+            model,
+            "--quiet",
+            "--optimizer",
+            "gd",
+            "--epochs",
+            "400",
+            "--validation-fraction",
+            "0.3",
+            "--patience",
+            "3",
+            "--seed",
+            "11",
+        ];
+        let one = single(&args);
+        assert!(one["validation_cost"].as_f64().is_some(), "{one}");
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("{model}, held out, on {ranks} ranks");
+            agree_classes(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+            assert_eq!(many["stop_reason"], one["stop_reason"], "{what}");
+            let (va, vb) = (
+                many["validation_cost"].as_f64().unwrap(),
+                one["validation_cost"].as_f64().unwrap(),
+            );
+            assert!((va - vb).abs() <= 1e-12 * vb.abs(), "{what}: {va} vs {vb}");
+            let (mut ma, mut mb) = (Vec::new(), Vec::new());
+            numbers(&many["validation_metrics"], &mut ma);
+            numbers(&one["validation_metrics"], &mut mb);
+            assert!(!mb.is_empty() && ma.len() == mb.len(), "{what}");
+            for (x, y) in ma.iter().zip(&mb) {
+                assert!((x - y).abs() <= 1e-12 * y.abs(), "{what}: {x} vs {y}");
+            }
+        }
+    }
+}
+
+/// The CSV file `csv` (numbers only) as a Parquet file with row groups of `group_rows` rows.
+fn csv_to_parquet(csv: &Path, path: &Path, group_rows: usize) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut columns = vec![Vec::new(); names.len()];
+    for line in lines {
+        for (c, v) in columns.iter_mut().zip(line.split(',')) {
+            c.push(v.parse::<f64>().unwrap());
+        }
+    }
+    let batch = RecordBatch::try_from_iter(names.iter().zip(columns).map(|(n, c)| {
+        let a: ArrayRef = std::sync::Arc::new(Float64Array::from(c));
+        (*n, a)
+    }))
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group_rows))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_row_groups_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_data(dir.path(), "lin.csv", 2000, false);
+    let many_groups = dir.path().join("groups.parquet");
+    csv_to_parquet(&csv, &many_groups, 300);
+    // Two groups on three ranks: one rank reads none.
+    let two_groups = dir.path().join("two.parquet");
+    csv_to_parquet(&csv, &two_groups, 1000);
+    for (path, groups) in [(&many_groups, 7), (&two_groups, 2)] {
+        use parquet::file::reader::FileReader;
+        let file = std::fs::File::open(path).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), groups);
+    }
+    for data in [&many_groups, &two_groups] {
+        let args = [
+            data.to_str().unwrap(),
+            "--target",
+            "y",
+            "--optimizer",
+            "lbfgs",
+            "--quiet",
+        ];
+        let one = single(&args);
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("{} on {ranks} ranks", data.display());
+            agree(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
         }
     }
 }

@@ -70,8 +70,50 @@ pub fn table_bytes(path: &Path) -> Option<u64> {
 /// the table's memory; one by one, it adds one page. The file's metadata is read once per
 /// column, which costs little beside the data.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
-    let rows = usize::try_from(builder(path)?.metadata().file_metadata().num_rows())
-        .map_err(|_| anyhow::anyhow!("{}: the row count is not valid", path.display()))?;
+    load_groups(path, header, features, target, None)
+}
+
+/// The rows of each row group of `path`, as its metadata says.
+pub fn row_group_rows(path: &Path) -> Result<Vec<usize>> {
+    builder(path)?
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| {
+            usize::try_from(g.num_rows())
+                .map_err(|_| anyhow::anyhow!("{}: a row count is not valid", path.display()))
+        })
+        .collect()
+}
+
+/// [`load`] of the row groups `groups` only (every group when `None`): the rows of those
+/// groups, in file order. Only the chosen groups' pages are read. A choice of no groups is a
+/// table without rows, not an error (a rank of a fit across ranks may get none).
+pub fn load_groups(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    groups: Option<&[usize]>,
+) -> Result<Loaded> {
+    let rows = match groups {
+        None => usize::try_from(builder(path)?.metadata().file_metadata().num_rows())
+            .map_err(|_| anyhow::anyhow!("{}: the row count is not valid", path.display()))?,
+        Some(groups) => {
+            let per_group = row_group_rows(path)?;
+            let mut rows = 0usize;
+            for &g in groups {
+                let n = per_group.get(g).with_context(|| {
+                    format!("{}: there is no row group {}", path.display(), g + 1)
+                })?;
+                rows = rows.saturating_add(*n);
+            }
+            if rows == 0 {
+                return Ok(Loaded::default());
+            }
+            rows
+        }
+    };
     if rows == 0 {
         bail!("{}: no data rows", path.display());
     }
@@ -90,7 +132,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
     };
     let mut buf: Vec<f64> = Vec::new();
     for (k, &j) in features.iter().enumerate() {
-        column(path, header, j, rows, |first, col| {
+        column(path, header, j, rows, groups, |first, col| {
             numbers(path, &header.names[j], col, first, &mut buf)?;
             if k == 0 {
                 out.x.resize((first + buf.len()) * d, 0.0);
@@ -107,7 +149,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
             if d > 0 {
                 out.y.reserve_exact(rows);
             }
-            column(path, header, j, rows, |first, col| {
+            column(path, header, j, rows, groups, |first, col| {
                 numbers(path, &header.names[j], col, first, &mut buf)?;
                 out.y.extend_from_slice(&buf);
                 Ok(())
@@ -117,7 +159,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
             if d > 0 {
                 out.labels.reserve_exact(rows);
             }
-            column(path, header, j, rows, |first, col| {
+            column(path, header, j, rows, groups, |first, col| {
                 texts(path, &header.names[j], col, first, &mut out.labels)
             })?;
         }
@@ -141,16 +183,36 @@ fn damaged(path: &Path) -> impl FnOnce() -> String + '_ {
 /// The batches of `columns` (indices in the file's schema) of `path`, [`BATCH_ROWS`] rows
 /// each, after [`check_pages`] has walked their pages. Take the batches with [`next_batch`].
 pub(crate) fn batches(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
+    batches_of(path, columns, None)
+}
+
+/// [`batches`] of the row groups `groups` only (every group when `None`).
+fn batches_of(
+    path: &Path,
+    columns: &[usize],
+    groups: Option<&[usize]>,
+) -> Result<ParquetRecordBatchReader> {
     for &j in columns {
-        check_pages(path, j)?;
+        check_pages(path, j, groups)?;
     }
-    reader(path, columns)
+    reader_of(path, columns, groups)
 }
 
 /// [`batches`] without the walk over the pages: for a file already checked.
 pub(crate) fn reader(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
-    let b = builder(path)?;
+    reader_of(path, columns, None)
+}
+
+fn reader_of(
+    path: &Path,
+    columns: &[usize],
+    groups: Option<&[usize]>,
+) -> Result<ParquetRecordBatchReader> {
+    let mut b = builder(path)?;
     let mask = ProjectionMask::roots(b.parquet_schema(), columns.iter().copied());
+    if let Some(groups) = groups {
+        b = b.with_row_groups(groups.to_vec());
+    }
     contain(damaged(path), || {
         b.with_projection(mask)
             .with_batch_size(BATCH_ROWS)
@@ -179,10 +241,11 @@ fn column(
     header: &Header,
     j: usize,
     rows: usize,
+    groups: Option<&[usize]>,
     mut each: impl FnMut(usize, &ArrayRef) -> Result<()>,
 ) -> Result<()> {
     let name = &header.names[j];
-    let mut reader = batches(path, &[j])?;
+    let mut reader = batches_of(path, &[j], groups)?;
     let mut first = 0;
     while let Some(batch) = next_batch(path, &mut reader)? {
         let n = batch.num_rows();
@@ -214,12 +277,12 @@ fn column(
 /// This reads (and decompresses) every page of the column once more than the decoding does;
 /// on a file written with a dictionary per column, as most writers do, that is cheap beside
 /// decoding the values.
-fn check_pages(path: &Path, root: usize) -> Result<()> {
+fn check_pages(path: &Path, root: usize, groups: Option<&[usize]>) -> Result<()> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    contain(damaged(path), || check_pages_of(path, root, file))
+    contain(damaged(path), || check_pages_of(path, root, groups, file))
 }
 
-fn check_pages_of(path: &Path, root: usize, file: File) -> Result<()> {
+fn check_pages_of(path: &Path, root: usize, groups: Option<&[usize]>, file: File) -> Result<()> {
     use parquet::basic::{Encoding, Type as Physical};
     use parquet::column::page::Page;
     use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -245,6 +308,9 @@ fn check_pages_of(path: &Path, root: usize, file: File) -> Result<()> {
     let uses_dictionary =
         |e: Encoding| matches!(e, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY);
     for g in 0..reader.num_row_groups() {
+        if groups.is_some_and(|chosen| !chosen.contains(&g)) {
+            continue;
+        }
         let group = reader.get_row_group(g).map_err(damaged)?;
         for &leaf in &leaves {
             let column = schema.column(leaf);

@@ -7,6 +7,9 @@
 //! quotes cannot be cut that way: [`csv_plain`] then says so, and every rank (the caller
 //! agrees across ranks) reads the file record by record with [`csv_careful`], keeping its
 //! run of rows.
+//!
+//! A Parquet file is shared by row groups ([`row_groups`]): each rank reads only the pages of
+//! its run of groups.
 
 use super::fast_csv::{self, Outcome};
 use super::table::{Header, Loaded, Target};
@@ -75,12 +78,36 @@ pub fn parquet(
     rank: usize,
     ranks: usize,
 ) -> Result<Loaded> {
-    Ok(keep(
-        super::parquet::load(path, header, features, target)?,
-        features.len(),
-        rank,
-        ranks,
-    ))
+    let per_group = super::parquet::row_group_rows(path)?;
+    let mine: Vec<usize> = row_groups(&per_group, rank, ranks).collect();
+    super::parquet::load_groups(path, header, features, target, Some(&mine))
+}
+
+/// The row groups of rank `rank` of `ranks`, for groups of `rows` rows each: a run of
+/// neighbouring groups, the cuts at the group boundaries nearest to even shares of the rows
+/// (the earlier boundary on a tie). A rank gets no group when there are fewer groups than
+/// ranks, or when one group is larger than a share.
+pub fn row_groups(rows: &[usize], rank: usize, ranks: usize) -> Range<usize> {
+    let mut prefix = vec![0usize];
+    for r in rows {
+        prefix.push(prefix[prefix.len() - 1].saturating_add(*r));
+    }
+    let total = prefix[prefix.len() - 1] as u128;
+    let cut = |k: usize| {
+        if k >= ranks {
+            return rows.len();
+        }
+        let aim = total * k as u128 / ranks.max(1) as u128;
+        let mut best = 0;
+        for (b, p) in prefix.iter().enumerate() {
+            if (*p as u128).abs_diff(aim) < (prefix[best] as u128).abs_diff(aim) {
+                best = b;
+            }
+        }
+        best
+    };
+    let (a, b) = (cut(rank), cut(rank + 1));
+    a..b.max(a)
 }
 
 /// The run of rows of rank `rank` of `ranks` in `all`.
@@ -140,5 +167,17 @@ mod tests {
         assert_eq!(byte_range(text, 4, 0, 2), 4..18);
         // A file without a final newline ends the last share.
         assert_eq!(byte_range(b"a\n1\n2", 2, 1, 2), 4..5);
+    }
+
+    #[test]
+    fn row_groups_are_cut_into_runs_of_even_rows() {
+        let rows = [300, 300, 300, 300, 300, 300, 200];
+        let shares: Vec<_> = (0..3).map(|r| row_groups(&rows, r, 3)).collect();
+        // Every group once, in order; shares of 2000/3 rows each as near as groups allow.
+        assert_eq!(shares, vec![0..2, 2..4, 4..7]);
+        assert_eq!(row_groups(&rows, 0, 1), 0..7);
+        // Fewer groups than ranks: a rank gets none.
+        let two: Vec<_> = (0..3).map(|r| row_groups(&[1000, 1000], r, 3)).collect();
+        assert_eq!(two, vec![0..1, 1..1, 1..2]);
     }
 }

@@ -53,13 +53,14 @@ pub fn run(args: &FitArgs) -> Result<()> {
             mpi.abort(1)
         }
         Err(Failed::Together(e)) => {
-            let rank = mpi.rank();
-            drop(mpi);
-            if rank == 0 {
-                Err(e)
-            } else {
-                std::process::exit(1)
+            // Rank 0 prints before any rank exits: the launcher ends the job (rank 0
+            // included) as soon as one rank exits non-zero.
+            if mpi.rank() == 0 {
+                eprintln!("downhill: error: {e:#}");
             }
+            mpi.max(&mut [0.0]);
+            drop(mpi);
+            std::process::exit(1)
         }
     }
 }
@@ -153,17 +154,26 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
     let (y, classes) = match spec.model {
         ModelKind::Linear => (table.y, None),
         _ => {
-            let (classes, y) = classes(args, &spec.positive, &table.labels, comm)?;
+            let (classes, y) = classes(args, spec.model, &spec.positive, &table.labels, comm)?;
             (y, Some(classes))
         }
     };
-    let x = design.base_matrix(table.x, table.rows).map_err(alone)?;
+    // The classifiers' powers are columns of the data (a linear model's are refused).
+    let x = match spec.model {
+        ModelKind::Linear => design.base_matrix(table.x, table.rows),
+        _ => design.matrix(table.x, table.rows),
+    }
+    .map_err(alone)?;
     let data = if x.rows() > 0 {
         Dataset::new(x, y).map_err(|e| alone(flagged(e)))?
     } else {
+        // As many columns as the other ranks' rows (a classifier's powers included).
+        let cols = match spec.model {
+            ModelKind::Linear => design.columns.len(),
+            _ => design.terms.len(),
+        };
         Dataset {
-            x: Matrix::from_row_major(0, design.columns.len(), Vec::new())
-                .map_err(|e| alone(flagged(e)))?,
+            x: Matrix::from_row_major(0, cols, Vec::new()).map_err(|e| alone(flagged(e)))?,
             y,
         }
     };
@@ -233,9 +243,11 @@ fn load_share<C: Communicator>(
     }
 }
 
-/// The classes of every rank's labels, and this rank's targets as class indices.
+/// The classes of every rank's labels (ordered as the one-process fit orders them), and
+/// this rank's targets as class indices.
 fn classes<C: Communicator>(
     args: &FitArgs,
+    model: ModelKind,
     positive: &Option<String>,
     labels: &[String],
     comm: &C,
@@ -249,8 +261,17 @@ fn classes<C: Communicator>(
         all.extend(theirs);
     }
     let union = crate::labels::classes(&all);
-    let (classes, _) = crate::labels::binary(&args.data, &args.target, &union, positive.as_deref())
-        .map_err(Failed::Together)?;
+    let (classes, _) = if model == ModelKind::Softmax {
+        if positive.is_some() {
+            return Err(Failed::Together(anyhow::anyhow!(
+                "--positive goes with --model logistic (two classes)"
+            )));
+        }
+        crate::labels::multiclass(&args.data, &args.target, &union)
+    } else {
+        crate::labels::binary(&args.data, &args.target, &union, positive.as_deref())
+    }
+    .map_err(Failed::Together)?;
     let y =
         crate::labels::encode(&args.data, &args.target, labels, &classes).map_err(Failed::Alone)?;
     Ok((classes, y))

@@ -14,12 +14,19 @@ use std::cell::RefCell;
 /// sum is all-reduced the same way, so Newton's method runs on it too; the penalty needs no
 /// communication (every rank holds the same parameters).
 ///
-/// One row means one thing cannot be done on it: hold out rows for validation, or cut
-/// mini-batches (see [`train_data_parallel`](super::train_data_parallel) for those).
+/// One row cannot be cut into mini-batches (see
+/// [`train_data_parallel`](super::train_data_parallel) for those). Held-out rows are a
+/// second row ([`AllReduced::with_held_out`]): the mean loss over every rank's held-out
+/// rows, so that the trainer holding out its last row (`validation_rows = 1`) trains on
+/// every rank's training rows and validates on every rank's held-out ones.
 #[derive(Debug)]
 pub struct AllReduced<'a, P: ?Sized, C: ?Sized> {
     local: &'a P,
     comm: &'a C,
+    /// This rank's training rows, `0..train`; the held-out ones follow.
+    train: usize,
+    /// Whether the held-out rows are a second row (on every rank, even one without any).
+    held_out: bool,
     work: RefCell<Work>,
 }
 
@@ -41,6 +48,8 @@ impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
         AllReduced {
             local,
             comm,
+            train: local.n_rows(),
+            held_out: false,
             work: RefCell::new(Work {
                 sum: BlockSum::with_threads(dim, threads),
                 message: vec![0.0; dim + 2],
@@ -48,6 +57,37 @@ impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
                 block: Vec::new(),
             }),
         }
+    }
+
+    /// [`AllReduced::new`] with this rank's rows `train..` held out: row 0 is the training
+    /// rows of every rank, row 1 the held-out rows of every rank. Every rank must hold out
+    /// (some rows or none) for the ranks to agree on the rows.
+    pub fn with_held_out(local: &'a P, comm: &'a C, threads: usize, train: usize) -> Self {
+        AllReduced {
+            train: train.min(local.n_rows()),
+            held_out: true,
+            ..AllReduced::new(local, comm, threads)
+        }
+    }
+
+    /// This rank's rows making up row `part` of the sum (0: training; 1: held out).
+    fn part(&self, part: usize) -> std::ops::Range<usize> {
+        if part == 0 {
+            0..self.train
+        } else {
+            self.train..self.local.n_rows()
+        }
+    }
+
+    /// The parts `rows` asks for, each once, in order.
+    fn parts(&self, rows: &Rows<'_>) -> [bool; 2] {
+        let mut asked = [false; 2];
+        rows.for_each(|r| {
+            if let Some(a) = asked.get_mut(r) {
+                *a = true;
+            }
+        });
+        asked
     }
 
     /// Rows over every rank (one all-reduce).
@@ -60,7 +100,7 @@ impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
 
 impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'_, P, C> {
     fn n_rows(&self) -> usize {
-        1
+        1 + usize::from(self.held_out)
     }
 
     fn dim(&self) -> usize {
@@ -68,38 +108,36 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
     }
 
     fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
-        if rows.is_empty() {
-            return 0.0;
+        let mut loss = 0.0;
+        for (part, asked) in self.parts(&rows).into_iter().enumerate() {
+            if asked {
+                loss += self.accumulate_part(params, part, grad);
+            }
         }
-        let mut work = self.work.borrow_mut();
-        let Work { sum, message, .. } = &mut *work;
-        let (d, n) = (grad.len(), self.local.n_rows());
-        let (head, rest) = message.split_at_mut(1);
-        head[0] = sum.sum(self.local, params, 0..n, &mut rest[..d]);
-        rest[d] = n as f64;
-        self.comm.sum(message);
-        // The same arithmetic as one process's full batch: the sum times 1/N.
-        let inv = 1.0 / message[d + 1];
-        for (g, m) in grad.iter_mut().zip(&message[1..=d]) {
-            *g += m * inv;
-        }
-        message[0] * inv
+        loss
     }
 
     fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64 {
-        if rows.is_empty() {
-            return 0.0;
+        let mut loss = 0.0;
+        for (part, asked) in self.parts(&rows).into_iter().enumerate() {
+            if !asked {
+                continue;
+            }
+            let range = self.part(part);
+            let n = range.len();
+            let mut message = [
+                self.work
+                    .borrow_mut()
+                    .sum
+                    .loss_sum(self.local, params, range),
+                n as f64,
+            ];
+            self.comm.sum(&mut message);
+            if message[1] > 0.0 {
+                loss += message[0] * (1.0 / message[1]);
+            }
         }
-        let n = self.local.n_rows();
-        let mut message = [
-            self.work
-                .borrow_mut()
-                .sum
-                .loss_sum(self.local, params, 0..n),
-            n as f64,
-        ];
-        self.comm.sum(&mut message);
-        message[0] * (1.0 / message[1])
+        loss
     }
 
     fn penalty(&self, params: &[f64], grad: &mut [f64]) -> f64 {
@@ -123,9 +161,44 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
     }
 
     fn hessian_sum(&self, params: &[f64], rows: Rows<'_>, out: &mut [f64]) {
-        if rows.is_empty() {
-            return;
+        for (part, asked) in self.parts(&rows).into_iter().enumerate() {
+            if asked {
+                self.hessian_part(params, part, out);
+            }
         }
+    }
+
+    fn penalty_hessian(&self, params: &[f64], out: &mut [f64]) {
+        self.local.penalty_hessian(params, out)
+    }
+}
+
+impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'_, P, C> {
+    /// Adds the mean gradient of part `part` of every rank's rows to `grad`; returns the
+    /// mean loss (one all-reduce).
+    fn accumulate_part(&self, params: &[f64], part: usize, grad: &mut [f64]) -> f64 {
+        let range = self.part(part);
+        let mut work = self.work.borrow_mut();
+        let Work { sum, message, .. } = &mut *work;
+        let (d, n) = (grad.len(), range.len());
+        let (head, rest) = message.split_at_mut(1);
+        head[0] = sum.sum(self.local, params, range, &mut rest[..d]);
+        rest[d] = n as f64;
+        self.comm.sum(message);
+        if !(message[d + 1] > 0.0) {
+            return 0.0;
+        }
+        // The same arithmetic as one process's full batch: the sum times 1/N.
+        let inv = 1.0 / message[d + 1];
+        for (g, m) in grad.iter_mut().zip(&message[1..=d]) {
+            *g += m * inv;
+        }
+        message[0] * inv
+    }
+
+    /// Adds the mean Hessian of part `part` of every rank's rows to `out`.
+    fn hessian_part(&self, params: &[f64], part: usize, out: &mut [f64]) {
+        let range = self.part(part);
         let mut work = self.work.borrow_mut();
         let Work { hessian, block, .. } = &mut *work;
         let len = out.len();
@@ -133,8 +206,7 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
         hessian.resize(len + 1, 0.0);
         block.resize(len, 0.0);
         // Blocked as one process's full-batch Hessian.
-        let n = self.local.n_rows();
-        let mut start = 0;
+        let (mut start, n) = (range.start, range.end);
         while start < n {
             let end = (start + BLOCK_ROWS).min(n);
             block.fill(0.0);
@@ -145,15 +217,14 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
             }
             start = end;
         }
-        hessian[len] = n as f64;
+        hessian[len] = range.len() as f64;
         self.comm.sum(hessian);
+        if !(hessian[len] > 0.0) {
+            return;
+        }
         let inv = 1.0 / hessian[len];
         for (o, h) in out.iter_mut().zip(hessian.iter()) {
             *o += h * inv;
         }
-    }
-
-    fn penalty_hessian(&self, params: &[f64], out: &mut [f64]) {
-        self.local.penalty_hessian(params, out)
     }
 }

@@ -17,6 +17,7 @@ mod agreed;
 mod all_reduced;
 mod comm;
 pub mod data_parallel;
+pub mod scores;
 pub mod stats;
 
 pub use agreed::Agreed;

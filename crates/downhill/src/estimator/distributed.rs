@@ -1,26 +1,38 @@
-//! Linear and logistic regression over the ranks of a [`Communicator`]: the estimators'
-//! fits with every statistic and every sum combined across ranks, so that a full-batch fit
-//! on `N` ranks gives the one-process answer up to the order of additions.
+//! Linear, logistic and softmax regression over the ranks of a [`Communicator`]: the
+//! estimators' fits with every statistic and every sum combined across ranks, so that a
+//! full-batch fit on `N` ranks gives the one-process answer up to the order of additions.
+//! The metrics on the training rows are summed across ranks too
+//! ([`distributed::scores`](crate::distributed::scores)), and the separability proof of an
+//! unpenalised classifier tests the current parameters on every rank's rows (one
+//! all-reduce when it runs).
 //!
 //! What the one-process estimators do that is not done across ranks: polynomial terms,
-//! held-out rows (early stopping), `f32` storage, the separability proof of an unpenalised
-//! logistic fit (a separable problem then runs to its epoch limit), and the metrics on the
-//! training rows. Callers refuse those settings before reading data.
+//! held-out rows (early stopping), `f32` storage, and the logistic fit's separation probe
+//! (the one-process fit may so prove a separable problem some epochs earlier). Callers
+//! refuse those settings before reading data.
 
 use super::common::{shuffle_for_batches, Watch};
-use super::linear::{to_inner, to_outer};
+use super::linear::{split_order, to_inner, to_outer};
+use super::softmax::{log_frequencies_of, FittedSoftmax};
 use super::{ClassificationLoss, RegressionLoss};
 use crate::data::{Dataset, Matrix, Standardizer, TargetScale};
+use crate::distributed::scores::{self, Probabilities};
 use crate::distributed::{stats, train_data_parallel, Agreed, AllReduced, Averaging, Communicator};
-use crate::loss::{Absolute, EpsilonInsensitive, Hinge, Huber, LogLoss, Loss, Squared};
-use crate::model::Linear;
+use crate::loss::{sigmoid, Absolute, EpsilonInsensitive, Hinge, Huber, LogLoss, Squared};
+use crate::metrics::Scores;
+use crate::model::{Linear, Softmax};
+use crate::numeric::dot;
 use crate::optim::Optimizer;
 use crate::penalty::Penalty;
 use crate::schedule::Schedule;
 use crate::solver::Solver;
-use crate::train::{train_hogwild, Observer, Report, TargetUnits, TrainConfig, Trainer};
+use crate::train::{train_hogwild, History, Observer, Report, TargetUnits, TrainConfig, Trainer};
 use crate::FiniteSum;
 use crate::{Error, Result};
+
+/// Whether the parameters put every one of these rows (features, targets) on its own side:
+/// the estimator's separability test on one rank's rows.
+type Separates<'a> = &'a dyn Fn(&Matrix, &[f64], &[f64]) -> bool;
 
 /// A fit over ranks: everything but the data and the model's kind.
 pub struct DistributedFit<'a, C: ?Sized> {
@@ -42,6 +54,9 @@ pub struct DistributedFit<'a, C: ?Sized> {
     pub solver: Option<Box<dyn Solver>>,
     /// Loop settings; `batch_size` is the global batch of a mini-batch run.
     pub config: TrainConfig,
+    /// Share of the rows held out for early stopping (full batches only): the rows the
+    /// one-process fit holds out, by their index in the data of all ranks.
+    pub validation_fraction: Option<f64>,
     /// How mini-batch runs combine the ranks.
     pub averaging: Averaging,
     /// Mini-batch SGD by Hogwild! on the threads of this one process
@@ -52,16 +67,20 @@ pub struct DistributedFit<'a, C: ?Sized> {
 /// A fit over ranks, in the data's original units (the same on every rank).
 #[derive(Debug)]
 pub struct FittedDistributed {
-    /// One weight per feature.
-    pub weights: Vec<f64>,
-    /// The intercept (0 without one).
-    pub intercept: f64,
+    /// One row of weights per output (one output but for softmax), one weight per feature.
+    pub weights: Vec<Vec<f64>>,
+    /// One intercept per output (0 without one).
+    pub intercept: Vec<f64>,
     /// The standardisation of every rank's rows used inside the fit.
     pub standardizer: Option<Standardizer>,
     /// The run (parameters and history in original units).
     pub report: Report,
     /// Rows over all ranks.
     pub rows: usize,
+    /// The metrics on the training rows of every rank.
+    pub train_scores: Scores,
+    /// The metrics on the held-out rows of every rank.
+    pub validation_scores: Option<Scores>,
 }
 
 impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
@@ -72,7 +91,9 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         data: Dataset,
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
+        let comm = self.comm;
         let Dataset { mut x, mut y } = data;
+        let train = self.hold_out(&mut x, &mut y)?;
         let standardizer = self.standardizer(&mut x)?;
         let target = if self.standardize {
             stats::target_scale(&y, self.fit_intercept, self.comm)
@@ -94,29 +115,28 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         };
         let mut units_observer = units.observer(observer);
         let standardized = standardizer.is_some();
+        let icpt = self.fit_intercept;
+        let (x, y) = (&mut x, &mut y);
+        let o = &mut units_observer;
+        macro_rules! linear {
+            ($loss:expr) => {
+                self.run(
+                    x,
+                    y,
+                    |x, y| Ok(Linear::new(x, y, $loss).intercept(icpt).penalty(penalty)),
+                    penalty,
+                    None,
+                    train,
+                    init,
+                    o,
+                )
+            };
+        }
         let result = match loss {
-            RegressionLoss::Squared => {
-                self.run(&mut x, &mut y, Squared, penalty, init, &mut units_observer)
-            }
-            RegressionLoss::Absolute => {
-                self.run(&mut x, &mut y, Absolute, penalty, init, &mut units_observer)
-            }
-            RegressionLoss::Huber(delta) => self.run(
-                &mut x,
-                &mut y,
-                Huber::new(delta),
-                penalty,
-                init,
-                &mut units_observer,
-            ),
-            RegressionLoss::EpsilonInsensitive(e) => self.run(
-                &mut x,
-                &mut y,
-                EpsilonInsensitive::new(e),
-                penalty,
-                init,
-                &mut units_observer,
-            ),
+            RegressionLoss::Squared => linear!(Squared),
+            RegressionLoss::Absolute => linear!(Absolute),
+            RegressionLoss::Huber(delta) => linear!(Huber::new(delta)),
+            RegressionLoss::EpsilonInsensitive(e) => linear!(EpsilonInsensitive::new(e)),
         };
         let (mut report, rows) = result.map_err(|e| match e {
             Error::Diverged {
@@ -134,7 +154,30 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             e => e,
         })?;
         units.report(&mut report);
-        Ok(finish(report, standardizer, d, rows))
+        let (weights, intercept, report) = outer(report, standardizer.as_ref(), d, 1);
+        // Scored in original units, on the data put back (as the one-process fit does).
+        if let Some(s) = &standardizer {
+            s.inverse_transform(x);
+        }
+        target.inverse_transform(y);
+        let pred: Vec<f64> = x
+            .iter_rows()
+            .map(|r| dot(&weights[0], r) + intercept[0])
+            .collect();
+        let t = train.unwrap_or(y.len());
+        let train_scores = scores::regression(&y[..t], &pred[..t], comm)?;
+        let validation_scores = train
+            .map(|t| scores::regression(&y[t..], &pred[t..], comm))
+            .transpose()?;
+        Ok(FittedDistributed {
+            weights,
+            intercept,
+            standardizer,
+            report,
+            rows,
+            train_scores,
+            validation_scores,
+        })
     }
 
     /// Logistic regression (targets 0 or 1) with `loss`, `data` holding this rank's rows.
@@ -144,6 +187,7 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         data: Dataset,
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
+        let comm = self.comm;
         let Dataset { mut x, mut y } = data;
         if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
             return Err(Error::InvalidClass {
@@ -153,19 +197,243 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
                 expected: "0 or 1".into(),
             });
         }
+        let train = self.hold_out(&mut x, &mut y)?;
+        let t = train.unwrap_or(y.len());
         let standardizer = self.standardizer(&mut x)?;
         let d = x.cols();
-        // As the one-process fit: with centred features, start at the log-odds intercept.
-        let share = stats::mean(&y, self.comm);
+        // As the one-process fit: with centred features, start at the log-odds intercept
+        // (of the training rows).
+        let share = stats::mean(&y[..t], self.comm);
         let log_odds = (self.fit_intercept && standardizer.is_some() && share > 0.0 && share < 1.0)
             .then(|| (share / (1.0 - share)).ln());
         let init = self.inner_init(standardizer.as_ref(), d, log_odds)?;
-        let penalty = self.penalty;
+        let (penalty, icpt) = (self.penalty, self.fit_intercept);
+        let separates =
+            |x: &Matrix, y: &[f64], p: &[f64]| super::logistic::separates(x, y, p, icpt);
+        // Hinge loss reaches 0 at finite weights: separation is no failure there.
+        let separation = (penalty.is_none() && loss == ClassificationLoss::Log)
+            .then_some((&separates as Separates<'_>, 2));
+        let (x, y) = (&mut x, &mut y);
         let (report, rows) = match loss {
-            ClassificationLoss::Log => self.run(&mut x, &mut y, LogLoss, penalty, init, observer),
-            ClassificationLoss::Hinge => self.run(&mut x, &mut y, Hinge, penalty, init, observer),
+            ClassificationLoss::Log => self.run(
+                x,
+                y,
+                |x, y| Ok(Linear::new(x, y, LogLoss).intercept(icpt).penalty(penalty)),
+                penalty,
+                separation,
+                train,
+                init,
+                observer,
+            ),
+            ClassificationLoss::Hinge => self.run(
+                x,
+                y,
+                |x, y| Ok(Linear::new(x, y, Hinge).intercept(icpt).penalty(penalty)),
+                penalty,
+                separation,
+                train,
+                init,
+                observer,
+            ),
         }?;
-        Ok(finish(report, standardizer, d, rows))
+        let (weights, intercept, report) = outer(report, standardizer.as_ref(), d, 1);
+        if let Some(s) = &standardizer {
+            s.inverse_transform(x);
+        }
+        // As `FittedLogistic::predict` and `predict_proba`.
+        let z: Vec<f64> = x
+            .iter_rows()
+            .map(|r| dot(&weights[0], r) + intercept[0])
+            .collect();
+        let pred: Vec<f64> = z.iter().map(|z| f64::from(*z > 0.0)).collect();
+        let proba: Vec<f64> = z.iter().map(|z| sigmoid(*z)).collect();
+        let score = |r: std::ops::Range<usize>| {
+            let proba = match loss {
+                ClassificationLoss::Log => Probabilities::Positive(&proba[r.clone()]),
+                ClassificationLoss::Hinge => Probabilities::None,
+            };
+            scores::classification(&y[r.clone()], &pred[r], proba, 2, comm)
+        };
+        let train_scores = score(0..t)?;
+        let validation_scores = train.map(|t| score(t..y.len())).transpose()?;
+        Ok(FittedDistributed {
+            weights,
+            intercept,
+            standardizer,
+            report,
+            rows,
+            train_scores,
+            validation_scores,
+        })
+    }
+
+    /// Softmax regression over `n_classes` classes (targets are class indices; every class
+    /// must have rows on some rank), `data` holding this rank's rows.
+    pub fn softmax(
+        self,
+        n_classes: usize,
+        data: Dataset,
+        observer: &mut dyn Observer,
+    ) -> Result<FittedDistributed> {
+        let comm = self.comm;
+        let Dataset { mut x, mut y } = data;
+        // Checks the targets are class indices (before any collective: the same on every
+        // rank but for this rank's rows).
+        Softmax::new(&x, &y, n_classes)?;
+        let mut counts = vec![0.0; n_classes];
+        for &c in &y {
+            counts[c as usize] += 1.0;
+        }
+        comm.sum(&mut counts);
+        let counts: Vec<usize> = counts.iter().map(|c| *c as usize).collect();
+        if let Some(class) = counts.iter().position(|&c| c == 0) {
+            return Err(Error::MissingClass { class, n_classes });
+        }
+        let train = self.hold_out(&mut x, &mut y)?;
+        let t = train.unwrap_or(y.len());
+        // The starting intercepts are the training rows' class shares.
+        let mut counts = vec![0.0; n_classes];
+        for &c in &y[..t] {
+            counts[c as usize] += 1.0;
+        }
+        comm.sum(&mut counts);
+        let counts: Vec<usize> = counts.iter().map(|c| *c as usize).collect();
+        let standardizer = self.standardizer(&mut x)?;
+        let d = x.cols();
+        let icpt = self.fit_intercept;
+        let stride = d + usize::from(icpt);
+        let dim = n_classes * stride;
+        let s = standardizer.as_ref();
+        // As the one-process fit: the intercepts of the best constant model.
+        let init = match &self.init {
+            None => {
+                let mut p = vec![0.0; dim];
+                if icpt && s.is_some() {
+                    let b = log_frequencies_of(&counts);
+                    for (row, b) in p.chunks_exact_mut(stride).zip(b) {
+                        row[d] = b;
+                    }
+                }
+                p
+            }
+            Some(p) if p.len() != dim => {
+                return Err(Error::Shape {
+                    what: "initial parameters (per class: weights, then intercept)",
+                    expected: dim,
+                    got: p.len(),
+                })
+            }
+            Some(p) => p
+                .chunks_exact(stride)
+                .flat_map(|row| to_inner(s, row, icpt))
+                .collect(),
+        };
+        let penalty = self.penalty;
+        let model = move |x, y| softmax_model(x, y, n_classes, icpt, penalty);
+        let separates = |x: &Matrix, y: &[f64], p: &[f64]| {
+            softmax_model(x, y, n_classes, icpt, penalty)
+                .is_ok_and(|m| super::softmax::separates(&m, x, y, p))
+        };
+        let separation = penalty
+            .is_none()
+            .then_some((&separates as Separates<'_>, n_classes));
+        let (x, y) = (&mut x, &mut y);
+        let (report, rows) = self.run(x, y, model, penalty, separation, train, init, observer)?;
+        let (weights, intercept, report) = outer(report, standardizer.as_ref(), d, n_classes);
+        if let Some(s) = &standardizer {
+            s.inverse_transform(x);
+        }
+        // Predicted by the fitted classifier's own rules (ties, probabilities).
+        let mut w = Matrix::zeros(n_classes, d);
+        for (k, row) in weights.iter().enumerate() {
+            w.row_mut(k).copy_from_slice(row);
+        }
+        let classifier = FittedSoftmax {
+            n_classes,
+            weights: w,
+            intercepts: intercept.clone(),
+            fit_intercept: icpt,
+            standardizer: None,
+            cost: report.cost,
+            grad_norm: report.grad_norm,
+            validation_cost: None,
+            epochs: report.epochs,
+            stop_reason: report.stop_reason,
+            history: History::new(0),
+            train_time: report.elapsed,
+            train_scores: None,
+            validation_scores: None,
+        };
+        let pred = classifier.predict(x);
+        let proba = classifier.predict_proba(x);
+        let k = n_classes;
+        let score = |r: std::ops::Range<usize>| {
+            let p = Probabilities::Classes(&proba.as_slice()[r.start * k..r.end * k]);
+            scores::classification(&y[r.clone()], &pred[r], p, k, comm)
+        };
+        let train_scores = score(0..t)?;
+        let validation_scores = train.map(|t| score(t..y.len())).transpose()?;
+        Ok(FittedDistributed {
+            weights,
+            intercept,
+            standardizer,
+            report,
+            rows,
+            train_scores,
+            validation_scores,
+        })
+    }
+
+    /// With a validation fraction, puts this rank's held-out rows last (the rows the
+    /// one-process fit holds out: the last of [`split_order`] over the rows of every rank, in
+    /// rank order) and returns the number of its training rows.
+    fn hold_out(&self, x: &mut Matrix, y: &mut Vec<f64>) -> Result<Option<usize>> {
+        let Some(fraction) = self.validation_fraction else {
+            return Ok(None);
+        };
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(Error::setting(
+                "validation fraction",
+                format!("{fraction} is not strictly between 0 and 1"),
+            ));
+        }
+        let comm = self.comm;
+        let counts: Vec<usize> = comm
+            .gather(&(y.len() as u64).to_le_bytes())
+            .iter()
+            .map(|b| {
+                u64::from_le_bytes(<[u8; 8]>::try_from(b.as_slice()).unwrap_or([0; 8])) as usize
+            })
+            .collect();
+        let offset: usize = counts[..comm.rank()].iter().sum();
+        let n: usize = counts.iter().sum();
+        let held_out = ((fraction * n as f64).ceil() as usize).max(1);
+        if held_out >= n {
+            return Err(Error::setting(
+                "validation fraction",
+                format!("{held_out} of {n} rows held out leaves none to train on"),
+            ));
+        }
+        let mine = offset..offset + y.len();
+        let mut held = vec![false; y.len()];
+        for &i in &split_order(n, self.config.seed)[n - held_out..] {
+            if mine.contains(&i) {
+                held[i - offset] = true;
+            }
+        }
+        let d = x.cols();
+        let (mut values, mut targets) = (Vec::with_capacity(x.as_slice().len()), Vec::new());
+        for last in [false, true] {
+            for (i, h) in held.iter().enumerate() {
+                if *h == last {
+                    values.extend_from_slice(x.row(i));
+                    targets.push(y[i]);
+                }
+            }
+        }
+        *x = Matrix::from_row_major(y.len(), d, values)?;
+        *y = targets;
+        Ok(Some(held.iter().filter(|h| !**h).count()))
     }
 
     fn standardizer(&self, x: &mut Matrix) -> Result<Option<Standardizer>> {
@@ -202,17 +470,26 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         }
     }
 
-    /// Trains the linear model with `loss` on this rank's rows: full batch through the
-    /// trainer on [`AllReduced`], mini-batches through [`train_data_parallel`].
-    fn run<L: Loss>(
+    /// Trains the model `build` makes of this rank's rows: full batch through the trainer
+    /// on [`AllReduced`], mini-batches through [`train_data_parallel`]. With `separation`
+    /// (a test and the number of classes), the separability proof across ranks: every rank
+    /// tests its rows, and the parameters separate when they do on every rank.
+    #[allow(clippy::too_many_arguments)]
+    fn run<'x, M, B>(
         self,
-        x: &mut Matrix,
-        y: &mut [f64],
-        loss: L,
+        x: &'x mut Matrix,
+        y: &'x mut [f64],
+        build: B,
         penalty: Penalty,
+        separation: Option<(Separates<'_>, usize)>,
+        train: Option<usize>,
         init: Vec<f64>,
         observer: &mut dyn Observer,
-    ) -> Result<(Report, usize)> {
+    ) -> Result<(Report, usize)>
+    where
+        M: FiniteSum + Sync,
+        B: FnOnce(&'x Matrix, &'x [f64]) -> Result<M>,
+    {
         let DistributedFit {
             comm,
             fit_intercept,
@@ -224,46 +501,63 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             hogwild,
             ..
         } = self;
-        if config.validation_rows > 0 {
+        let batches = config.batch_size.is_some() && solver.is_none();
+        if train.is_some() && (batches || hogwild) {
             return Err(Error::setting(
                 "validation fraction",
-                "rows are not held out across ranks: leave out the validation fraction",
+                "rows are held out across ranks for full batches only: leave out the batch size or the validation fraction",
             ));
         }
-        let dim = x.cols() + usize::from(fit_intercept);
-        let mut watch = Watch::new(observer, &penalty, &config, dim);
-        if hogwild {
-            if comm.size() > 1 || solver.is_some() || optimizer.name() != "sgd" {
-                return Err(Error::setting(
-                    "hogwild",
-                    "Hogwild! is plain SGD on the threads of one process: use --optimizer sgd, without MPI ranks",
-                ));
-            }
-            let model = Linear::new(&*x, y, loss)
-                .intercept(fit_intercept)
-                .penalty(penalty);
-            let rows = model_rows(&model);
-            let report = train_hogwild(
+        if hogwild && (comm.size() > 1 || solver.is_some() || optimizer.name() != "sgd") {
+            return Err(Error::setting(
+                "hogwild",
+                "Hogwild! is plain SGD on the threads of one process: use --optimizer sgd, without MPI ranks",
+            ));
+        }
+        if batches && !hogwild {
+            // Each rank's rows in an order of its own, from the seed and the rank.
+            let mut own = config.clone();
+            own.seed ^= (comm.rank() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            shuffle_for_batches(x, y, &own);
+        }
+        let (x, y): (&'x Matrix, &'x [f64]) = (x, y);
+        let model = build(x, y)?;
+        let dim = model.dim();
+        debug_assert_eq!(dim % (x.cols() + usize::from(fit_intercept)), 0);
+        // Every rank agrees on stopping first, so that the separation test (a collective)
+        // runs on every rank or on none.
+        let mut agreed = Agreed::new(observer, comm, config.time_limit.take());
+        let mut test = |p: &[f64]| {
+            let Some((separates, _)) = separation else {
+                return false;
+            };
+            let t = train.unwrap_or(y.len());
+            let mut not = [f64::from(u8::from(!separates(x, &y[..t], p)))];
+            comm.max(&mut not);
+            not[0] == 0.0
+        };
+        let mut watch = Watch::new(&mut agreed, &penalty, &config, dim);
+        if let Some((_, classes)) = separation {
+            watch = watch.separation(&mut test, classes);
+        }
+        let whole = match train {
+            Some(t) => AllReduced::with_held_out(&model, comm, config.threads, t),
+            None => AllReduced::new(&model, comm, config.threads),
+        };
+        let rows = whole.global_rows();
+        // The held-out rows are the trainer's last row (see `AllReduced::with_held_out`).
+        config.validation_rows = usize::from(train.is_some());
+        let report = if hogwild {
+            train_hogwild(
                 &model,
                 config.threads,
                 schedule.as_mut(),
                 &config,
                 init,
                 &mut watch,
-            )?;
-            return Ok((watch.settle(report)?, rows));
-        }
-        if config.batch_size.is_some() && solver.is_none() {
-            // Each rank's rows in an order of its own, from the seed and the rank.
-            let mut own = config.clone();
-            own.seed ^= (comm.rank() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            shuffle_for_batches(x, y, &own);
-            let model = Linear::new(&*x, y, loss)
-                .intercept(fit_intercept)
-                .penalty(penalty);
-            let whole = AllReduced::new(&model, comm, config.threads);
-            let rows = whole.global_rows();
-            let report = train_data_parallel(
+            )?
+        } else if batches {
+            train_data_parallel(
                 &model,
                 comm,
                 optimizer.as_mut(),
@@ -272,51 +566,59 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
                 averaging,
                 init,
                 &mut watch,
-            )?;
-            return Ok((watch.settle(report)?, rows));
-        }
-        let model = Linear::new(&*x, y, loss)
-            .intercept(fit_intercept)
-            .penalty(penalty);
-        let whole = AllReduced::new(&model, comm, config.threads);
-        let rows = whole.global_rows();
-        let mut agreed = Agreed::new(&mut watch, comm, config.time_limit.take());
-        config.batch_size = None;
-        let mut trainer = Trainer {
-            config,
-            optimizer,
-            schedule,
-            solver,
+            )?
+        } else {
+            config.batch_size = None;
+            let mut trainer = Trainer {
+                config,
+                optimizer,
+                schedule,
+                solver,
+            };
+            trainer.run(&whole, init, &mut watch)?
         };
-        let mut report = trainer.run(&whole, init, &mut agreed)?;
+        let mut report = watch.settle(report)?;
+        drop(watch);
         agreed.settle(&mut report);
-        Ok((watch.settle(report)?, rows))
+        Ok((report, rows))
     }
 }
 
-fn model_rows<P: FiniteSum>(model: &P) -> usize {
-    model.n_rows()
-}
-
-/// The report's parameters (and history) in original units, split into weights and
-/// intercept.
-fn finish(
+/// The report's parameters (and history) in original units, split into `outputs` rows of
+/// weights and intercepts (each output's row `[w.., b]` mapped back on its own).
+fn outer(
     mut report: Report,
-    standardizer: Option<Standardizer>,
+    standardizer: Option<&Standardizer>,
     d: usize,
-    rows: usize,
-) -> FittedDistributed {
-    let intercept = report.params.len() > d;
-    report.history.map_params(|p| {
-        let outer = to_outer(standardizer.as_ref(), p, intercept);
-        p.copy_from_slice(&outer);
-    });
-    report.params = to_outer(standardizer.as_ref(), &report.params, intercept);
-    FittedDistributed {
-        weights: report.params[..d].to_vec(),
-        intercept: if intercept { report.params[d] } else { 0.0 },
-        standardizer,
-        report,
-        rows,
+    outputs: usize,
+) -> (Vec<Vec<f64>>, Vec<f64>, Report) {
+    let stride = report.params.len() / outputs.max(1);
+    let intercept = stride > d;
+    let map = |p: &mut [f64]| {
+        for row in p.chunks_exact_mut(stride.max(1)) {
+            let o = to_outer(standardizer, row, intercept);
+            row.copy_from_slice(&o);
+        }
+    };
+    report.history.map_params(map);
+    map(&mut report.params);
+    let (mut weights, mut intercepts) = (Vec::new(), Vec::new());
+    for row in report.params.chunks_exact(stride.max(1)) {
+        weights.push(row[..d].to_vec());
+        intercepts.push(if intercept { row[d] } else { 0.0 });
     }
+    (weights, intercepts, report)
+}
+
+/// The softmax model of `n_classes` on these rows.
+fn softmax_model<'a>(
+    x: &'a Matrix,
+    y: &'a [f64],
+    n_classes: usize,
+    intercept: bool,
+    penalty: Penalty,
+) -> Result<Softmax<'a>> {
+    Ok(Softmax::new(x, y, n_classes)?
+        .intercept(intercept)
+        .penalty(penalty))
 }

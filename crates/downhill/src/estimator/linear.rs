@@ -427,11 +427,19 @@ pub(super) fn to_outer(s: Option<&Standardizer>, p: &[f64], intercept: bool) -> 
     out
 }
 
-/// The rows in a seeded random order (held-out rows are then the last ones).
-pub(super) fn shuffled(x: &Matrix, y: &[f64], seed: u64) -> Result<(Matrix, Vec<f64>)> {
-    let mut order: Vec<usize> = (0..y.len()).collect();
+/// The order in which the rows `0..n` are put before holding out the last ones for
+/// validation (the held-out rows are the order's last): the split depends on the seed and
+/// the row count only, so a fit across ranks holds out the same rows.
+pub(crate) fn split_order(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
     // A stream of its own, so that the split does not shift the batches' shuffles.
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_5b11_7000));
+    order
+}
+
+/// The rows in a seeded random order (held-out rows are then the last ones).
+pub(super) fn shuffled(x: &Matrix, y: &[f64], seed: u64) -> Result<(Matrix, Vec<f64>)> {
+    let order = split_order(y.len(), seed);
     let mut values = Vec::with_capacity(x.as_slice().len());
     for &i in &order {
         values.extend_from_slice(x.row(i));

@@ -338,7 +338,12 @@ fn check_binary(y: &[f64]) -> Result<()> {
 }
 
 /// True when `[w, b]` puts every row on its side with a margin above rounding error.
-fn separates<'a>(x: impl Into<MatrixRef<'a>>, y: &[f64], p: &[f64], intercept: bool) -> bool {
+pub(super) fn separates<'a>(
+    x: impl Into<MatrixRef<'a>>,
+    y: &[f64],
+    p: &[f64],
+    intercept: bool,
+) -> bool {
     match x.into() {
         MatrixRef::F64(m) => separates_in(m.as_slice(), m.cols(), y, p, intercept),
         MatrixRef::F32(m) => separates_in(m.as_slice(), m.cols(), y, p, intercept),

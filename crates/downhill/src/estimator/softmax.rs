@@ -171,6 +171,12 @@ fn log_frequencies(y: &[f64], n_classes: usize) -> Vec<f64> {
             *k += 1;
         }
     }
+    log_frequencies_of(&counts)
+}
+
+/// [`log_frequencies`] of the rows counted in each class (over ranks, say).
+pub(super) fn log_frequencies_of(counts: &[usize]) -> Vec<f64> {
+    let n_classes = counts.len();
     if counts.contains(&0) {
         return vec![0.0; n_classes];
     }
@@ -344,7 +350,7 @@ fn count_classes(y: &[f64]) -> Result<usize> {
 
 /// True when the parameters give every row's own class the highest score, ahead of the
 /// others by more than rounding error.
-fn separates(model: &Softmax<'_>, x: &Matrix, y: &[f64], p: &[f64]) -> bool {
+pub(super) fn separates(model: &Softmax<'_>, x: &Matrix, y: &[f64], p: &[f64]) -> bool {
     let (d, stride) = (model.n_features(), model.stride());
     let intercept = stride > d;
     y.iter().enumerate().all(|(i, &t)| {

@@ -56,7 +56,13 @@ pub struct ClassScore {
 /// Precision, recall, F1 and support of each class `0..n_classes`.
 pub fn class_scores(y_true: &[f64], y_pred: &[f64], n_classes: usize) -> Result<Vec<ClassScore>> {
     let m = confusion_matrix(y_true, y_pred, n_classes)?;
-    Ok((0..n_classes)
+    Ok(class_scores_of(&m))
+}
+
+/// [`class_scores`] of a confusion matrix (rows true classes, columns predicted ones).
+pub fn class_scores_of(m: &[Vec<usize>]) -> Vec<ClassScore> {
+    let n_classes = m.len();
+    (0..n_classes)
         .map(|k| {
             let tp = m[k][k] as f64;
             let predicted: usize = m.iter().map(|row| row[k]).sum();
@@ -70,7 +76,7 @@ pub fn class_scores(y_true: &[f64], y_pred: &[f64], n_classes: usize) -> Result<
                 support,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Precision: of the positive class 1 with two classes, else the macro average (see the
@@ -98,6 +104,12 @@ pub fn log_loss(y_true: &[f64], p_positive: &[f64]) -> Result<f64> {
         y_true.len(),
         p_positive.len(),
     )?;
+    Ok(log_loss_sum(y_true, p_positive)? / y_true.len() as f64)
+}
+
+/// The sum of [`log_loss`]'s terms (compensated), for callers that divide elsewhere (over
+/// ranks); 0 without rows.
+pub fn log_loss_sum(y_true: &[f64], p_positive: &[f64]) -> Result<f64> {
     let mut s = CompensatedSum::default();
     for (row, (t, p)) in y_true.iter().zip(p_positive).enumerate() {
         let t = label(*t, "true label", row, 2)?;
@@ -108,7 +120,7 @@ pub fn log_loss(y_true: &[f64], p_positive: &[f64]) -> Result<f64> {
                 .ln(),
         );
     }
-    Ok(s.value() / y_true.len() as f64)
+    Ok(s.value())
 }
 
 /// Mean multiclass log-loss (cross-entropy) `-1/N * sum ln p_{i, y_i}` of class indices
@@ -121,6 +133,11 @@ pub fn log_loss_multiclass(y_true: &[f64], proba: &Matrix) -> Result<f64> {
         y_true.len(),
         proba.rows(),
     )?;
+    Ok(log_loss_multiclass_sum(y_true, proba)? / y_true.len() as f64)
+}
+
+/// The sum of [`log_loss_multiclass`]'s terms (compensated); 0 without rows.
+pub fn log_loss_multiclass_sum(y_true: &[f64], proba: &Matrix) -> Result<f64> {
     let mut s = CompensatedSum::default();
     for (row, (t, p)) in y_true.iter().zip(proba.iter_rows()).enumerate() {
         let t = label(*t, "true label", row, proba.cols())?;
@@ -129,7 +146,7 @@ pub fn log_loss_multiclass(y_true: &[f64], proba: &Matrix) -> Result<f64> {
         }
         s.add(-p[t].max(EPS).ln());
     }
-    Ok(s.value() / y_true.len() as f64)
+    Ok(s.value())
 }
 
 fn averaged(
@@ -144,22 +161,26 @@ fn averaged(
             format!("{n_classes} is fewer than 2"),
         ));
     }
-    let scores = class_scores(y_true, y_pred, n_classes)?;
-    if n_classes == 2 {
-        return Ok(score(&scores[1]));
+    let m = confusion_matrix(y_true, y_pred, n_classes)?;
+    Ok(averaged_of(&m, score))
+}
+
+/// Precision, recall or F1 (`score`) of a confusion matrix of at least two classes, as
+/// [`precision`], [`recall`] and [`f1`] average them.
+pub fn averaged_of(m: &[Vec<usize>], score: impl Fn(&ClassScore) -> f64) -> f64 {
+    let scores = class_scores_of(m);
+    if m.len() == 2 {
+        return score(&scores[1]);
     }
-    // Macro average over the classes that occur (scikit-learn's default label set).
-    let mut present = vec![false; n_classes];
-    for v in y_true.iter().chain(y_pred) {
-        // Already checked by class_scores.
-        present[*v as usize] = true;
-    }
+    // Macro average over the classes that occur (scikit-learn's default label set): in the
+    // targets (a row) or the predictions (a column).
+    let present = |k: usize| m[k].iter().any(|&c| c > 0) || m.iter().any(|row| row[k] > 0);
     let (sum, count) = scores
         .iter()
-        .zip(&present)
-        .filter(|(_, p)| **p)
-        .fold((0.0, 0usize), |(s, c), (sc, _)| (s + score(sc), c + 1));
-    Ok(sum / count as f64)
+        .enumerate()
+        .filter(|(k, _)| present(*k))
+        .fold((0.0, 0usize), |(s, c), (_, sc)| (s + score(sc), c + 1));
+    sum / count as f64
 }
 
 fn ratio(num: f64, den: f64) -> f64 {

@@ -18,14 +18,19 @@ pub fn r2(y_true: &[f64], y_pred: &[f64]) -> Result<f64> {
         ss_res.add((t - p) * (t - p));
         ss_tot.add((t - mean) * (t - mean));
     }
-    let (ss_res, ss_tot) = (ss_res.value(), ss_tot.value());
-    Ok(if ss_tot > 0.0 {
+    Ok(r2_of_sums(ss_res.value(), ss_tot.value()))
+}
+
+/// [`r2`] from its two sums of squares (residuals, deviations from the mean), for callers
+/// that sum them elsewhere (over chunks, over ranks).
+pub fn r2_of_sums(ss_res: f64, ss_tot: f64) -> f64 {
+    if ss_tot > 0.0 {
         1.0 - ss_res / ss_tot
     } else if ss_res == 0.0 {
         1.0
     } else {
         0.0
-    })
+    }
 }
 
 /// Root mean squared error `sqrt(1/N * sum (y - pred)^2)`.

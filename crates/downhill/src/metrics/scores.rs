@@ -1,5 +1,7 @@
 //! All the metrics of one kind of model at once, as `fit` and `evaluate` report them.
 
+use super::classification::averaged_of;
+use super::regression::r2_of_sums;
 use super::{
     accuracy, confusion_matrix, f1, log_loss, log_loss_multiclass, mae, precision, r2, recall, rmse,
 };
@@ -70,6 +72,45 @@ impl Scores {
             recall: recall(y, pred, k)?,
             f1: f1(y, pred, k)?,
             confusion: confusion_matrix(y, pred, k)?,
+        })
+    }
+
+    /// Regression metrics of sums taken elsewhere (over chunks, over ranks): squared
+    /// residuals, squared deviations of the targets from their mean, absolute residuals, over
+    /// `n` rows.
+    pub fn regression_of_sums(ss_res: f64, ss_tot: f64, abs_res: f64, n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(crate::Error::NoRows);
+        }
+        Ok(Scores::Regression {
+            r2: r2_of_sums(ss_res, ss_tot),
+            rmse: (ss_res / n as f64).sqrt(),
+            mae: abs_res / n as f64,
+        })
+    }
+
+    /// Classification metrics of a confusion matrix counted elsewhere (over ranks), with the
+    /// mean log-loss when the model has probabilities: what [`Scores::binary`] (two classes)
+    /// and [`Scores::multiclass`] give on the rows counted.
+    pub fn of_confusion(confusion: Vec<Vec<usize>>, log_loss: Option<f64>) -> Result<Self> {
+        let n: usize = confusion.iter().flatten().sum();
+        if n == 0 {
+            return Err(crate::Error::NoRows);
+        }
+        if confusion.len() < 2 {
+            return Err(crate::Error::setting(
+                "number of classes",
+                format!("{} is fewer than 2", confusion.len()),
+            ));
+        }
+        let hits: usize = (0..confusion.len()).map(|k| confusion[k][k]).sum();
+        Ok(Scores::Classification {
+            accuracy: hits as f64 / n as f64,
+            log_loss,
+            precision: averaged_of(&confusion, |s| s.precision),
+            recall: averaged_of(&confusion, |s| s.recall),
+            f1: averaged_of(&confusion, |s| s.f1),
+            confusion,
         })
     }
 }

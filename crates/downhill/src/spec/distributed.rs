@@ -8,27 +8,16 @@ use crate::train::Observer;
 use crate::{Error, Result};
 
 impl super::RunSpec {
-    /// Refuses what a fit over ranks does not do, before any data is read: softmax,
-    /// polynomial terms, held-out rows, `f32` storage.
+    /// Refuses what a fit over ranks does not do, before any data is read: polynomial
+    /// terms of a linear model (fitted in a basis of its own), `f32` storage. The
+    /// classifiers' powers are columns of each rank's rows, standardised across ranks.
     pub fn check_distributed(&self) -> Result<()> {
         let refuse =
             |setting: &'static str, why: &str| Err(Error::setting(setting, why.to_string()));
-        if self.model == ModelKind::Softmax {
-            return refuse(
-                "model",
-                "softmax is not trained across ranks yet: use linear or logistic",
-            );
-        }
-        if self.degree.is_some_and(|d| d > 1) {
+        if self.model == ModelKind::Linear && self.degree.is_some_and(|d| d > 1) {
             return refuse(
                 "degree",
-                "polynomial terms are not trained across ranks yet: leave out the degree",
-            );
-        }
-        if self.validation_fraction.is_some() {
-            return refuse(
-                "validation fraction",
-                "rows are not held out across ranks: leave out the validation fraction (early stopping)",
+                "polynomial terms of a linear model are not trained across ranks yet (logistic and softmax take them): leave out the degree",
             );
         }
         if self.precision != Precision::F64 {
@@ -45,7 +34,8 @@ impl Runner<'_> {
     /// Fits the model to the rows of every rank of `comm`, `data` holding this rank's, with
     /// `averaging` for mini-batches. Every rank calls it with the same description and gets
     /// the same fit. With `hogwild` (one rank: see
-    /// [`train_hogwild`](crate::train::train_hogwild)), mini-batch SGD on lock-free threads. The training metrics are not computed (they would need every row).
+    /// [`train_hogwild`](crate::train::train_hogwild)), mini-batch SGD on lock-free threads. The
+    /// training metrics are summed over every rank's rows.
     pub fn fit_distributed<C: Communicator + ?Sized>(
         self,
         data: Dataset,
@@ -76,6 +66,7 @@ impl Runner<'_> {
             schedule,
             solver,
             config: config.clone(),
+            validation_fraction: s.validation_fraction,
             averaging,
             hogwild,
         };
@@ -83,28 +74,26 @@ impl Runner<'_> {
             ModelKind::Linear => fit.linear(s.regression_loss()?, data, observer)?,
             ModelKind::Logistic => fit.logistic(s.classification_loss()?, data, observer)?,
             ModelKind::Softmax => {
-                return Err(Error::setting(
-                    "model",
-                    "softmax is not trained across ranks yet",
-                ))
+                let k = problem.classes.as_ref().map_or(0, Vec::len);
+                fit.softmax(k, data, observer)?
             }
         };
         let r = f.report;
         Ok((
             Fitted {
                 classes: problem.classes,
-                weights: vec![f.weights],
-                intercept: vec![f.intercept],
+                weights: f.weights,
+                intercept: f.intercept,
                 standardizer: f.standardizer,
                 cost: r.cost,
                 grad_norm: r.grad_norm,
-                validation_cost: None,
+                validation_cost: r.validation_cost,
                 epochs: r.epochs,
                 stop_reason: r.stop_reason,
                 history: r.history,
                 train_time: r.elapsed,
-                train_scores: None,
-                validation_scores: None,
+                train_scores: Some(f.train_scores),
+                validation_scores: f.validation_scores,
                 optimizer: name,
                 lr,
                 note,
