@@ -72,10 +72,12 @@ fn a_fit_whose_client_goes_away_is_cancelled_and_frees_its_worker() {
     assert_eq!(before["workers"], 1);
     assert_eq!(before["idle"], 1);
     assert_eq!(before["cancelled"], 0);
-    // Full-batch gd that never meets its tolerance: 10^6 epochs, far more than the fit's
-    // seconds allow, so that only a cancellation ends it early.
+    // Full-batch gd (penalised: these classes are separable) that never meets its
+    // tolerance: 10^6 epochs, far more than the fit's seconds allow, so that only a
+    // cancellation ends it early.
     let body = json!({"dataset": "breast_cancer", "target": "diagnosis", "model": "logistic",
-                      "optimizer": "gd", "lr": 1e-6, "gtol": 0, "epochs": 1_000_000});
+                      "optimizer": "gd", "lr": 1e-6, "l2": 1e-3, "gtol": 0,
+                      "epochs": 1_000_000});
     let s = post(addr, "/api/fit", &body, false);
     let mut reader = BufReader::new(s);
     let mut line = String::new();
