@@ -257,12 +257,11 @@ async fn each_path_point_carries_the_exact_gradient() {
                     continue; // on the way out of the numbers
                 }
                 let want = rosenbrock_grad(x, y);
-                for k in 0..2 {
+                for (k, want) in want.into_iter().enumerate() {
                     let got = g[k].as_f64().unwrap();
                     assert!(
-                        (got - want[k]).abs() <= 1e-9 * (1.0 + want[k].abs()),
-                        "{function} at ({x}, {y}): {got} against {}",
-                        want[k]
+                        (got - want).abs() <= 1e-9 * (1.0 + want.abs()),
+                        "{function} at ({x}, {y}): {got} against {want}"
                     );
                 }
                 checked += 1;
