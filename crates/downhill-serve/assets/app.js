@@ -456,7 +456,9 @@ function showMode(m) {
   $("tagline").textContent = m === "function" ? "race optimizers on a function; click the plot to set the start"
     : "fit a model to a data set or your CSV, and watch the loss fall";
   if (m === "function") { writeHash(); if (!result && !running) run(); }
-  else dataShow();
+  // A link to data mode: data.js, loaded after this script, may not have run yet.
+  else if (typeof dataShow === "function") dataShow();
+  else document.addEventListener("DOMContentLoaded", () => dataShow(), { once: true });
 }
 
 async function main() {
