@@ -39,3 +39,5 @@ t = sorted(1000 * float(x) for x in sys.stdin.read().split())
 print(f"POST /api/compare, 4 x 10,000 steps: median {statistics.median(t):.1f} ms, min {t[0]:.1f}, max {t[-1]:.1f} ({len(t)} requests; target < 100 ms)")'
 
 node "$root/crates/downhill-serve/tests/browser/first_picture.mjs" "$url" "$n"
+# The machine is shared: the load says how much of it the numbers had.
+echo "load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,6 +16,9 @@ let surface = null;     // {bounds, n, values}
 let frame = 0;          // the step shown
 let playing = false;
 let running = false, again = false;
+let firstDrawn = false;
+// Points per side of the contour grid.
+const SURFACE_N = 140;
 
 const state = { f: "rosenbrock", from: null, epochs: null, opts: ["gd", "adam"], lr: {}, hyper: {} };
 // The shared hyperparameters `compare` takes, each given to the optimizers that take it.
@@ -172,6 +175,8 @@ async function runOnce() {
   if (state.from) body.from = state.from;
   if (state.epochs) body.epochs = state.epochs;
   Object.assign(body, state.hyper);
+  // The contour grid comes with the race, over the region the paths need: one request.
+  body.surface = SURFACE_N;
   const [status, answer] = await post("/api/compare", body);
   if (status !== 200) {
     // The last picture belongs to other settings: do not leave it as if it were this one.
@@ -181,44 +186,13 @@ async function runOnce() {
     return;
   }
   result = answer;
-  await fetchSurface();
+  surface = answer.surface ? prepareSurface(answer.surface) : null;
   frame = maxSteps();
   $("scrub").max = maxSteps();
   draw();
 }
 
 const maxSteps = () => result ? Math.max(0, ...result.runs.map((r) => r.path.steps[r.path.steps.length - 1] || 0)) : 0;
-
-// The region: the start and the minima with a margin, widened to the paths as far as
-// four times its size (a diverged path would shrink everything else to a dot).
-function region() {
-  const start = Object.values(result.start);
-  const f = named();
-  const pts = [start].concat(f ? f.minima : []);
-  let [x0, x1, y0, y1] = bbox(pts);
-  let w = Math.max(x1 - x0, 1), h = Math.max(y1 - y0, 1);
-  const lim = [x0 - 2 * w, x1 + 2 * w, y0 - 2 * h, y1 + 2 * h];
-  for (const r of result.runs) for (const p of r.path.points) {
-    if (p.length < 2 || !isFinite(p[0]) || !isFinite(p[1])) continue;
-    if (p[0] < lim[0] || p[0] > lim[1] || p[1] < lim[2] || p[1] > lim[3]) continue;
-    x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
-  }
-  w = Math.max(x1 - x0, 0.5); h = Math.max(y1 - y0, 0.5);
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, s = Math.max(w, h) * 0.6;
-  return [cx - s, cx + s, cy - s, cy + s];
-}
-
-function bbox(pts) {
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  return [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-}
-
-async function fetchSurface() {
-  if (Object.keys(result.start).length !== 2) { surface = null; return; }
-  const bounds = region();
-  const [status, s] = await post("/api/surface", { function: state.f, bounds, n: 140 });
-  surface = status === 200 ? { bounds, n: s.n, values: s.values } : null;
-}
 
 // A perceptual ramp (viridis' ends and middle), interpolated.
 const RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -233,24 +207,33 @@ function toPixel(x, y, c) {
   return [(x - x0) / (x1 - x0) * c.width, c.height - (y - y0) / (y1 - y0) * c.height];
 }
 
-function drawSurface(ctx, c) {
-  const { n, values } = surface;
+// The grid's colours, once per grid point rather than per pixel: filled contours on a log
+// scale of the height above the lowest value, 24 bands; white where the value is not finite.
+function prepareSurface(s) {
+  const { n, values } = s;
   const finite = values.filter((v) => v !== null && isFinite(v));
   const lo = Math.min(...finite), hi = Math.max(...finite);
-  // Filled contours on a log scale of the height above the lowest value: 24 bands.
-  const span = Math.log10(hi - lo + 1e-12) - Math.log10(1e-6 * (hi - lo) + 1e-12);
-  const img = ctx.createImageData(c.width, c.height);
-  for (let py = 0; py < c.height; py++) for (let px = 0; px < c.width; px++) {
-    const i = Math.min(n - 1, Math.round(px / (c.width - 1) * (n - 1)));
+  const floor = Math.log10(1e-6 * (hi - lo) + 1e-12);
+  const span = Math.log10(hi - lo + 1e-12) - floor;
+  const colors = new Uint8ClampedArray(3 * n * n).fill(255);
+  values.forEach((v, k) => {
+    if (v === null || !isFinite(v)) return;
+    const t = (Math.log10(v - lo + 1e-6 * (hi - lo) + 1e-12) - floor) / span;
+    colors.set(ramp(Math.floor(t * 24) / 24), 3 * k);
+  });
+  return { bounds: s.bounds, n, values, colors };
+}
+
+function drawSurface(ctx, c) {
+  const { n, colors } = surface;
+  const img = ctx.createImageData(c.width, c.height), data = img.data;
+  const col = Array.from({ length: c.width }, (_, px) => Math.min(n - 1, Math.round(px / (c.width - 1) * (n - 1))));
+  for (let py = 0; py < c.height; py++) {
     const j = Math.min(n - 1, Math.round((c.height - 1 - py) / (c.height - 1) * (n - 1)));
-    const v = values[j * n + i];
-    let rgb = [255, 255, 255];
-    if (v !== null && isFinite(v)) {
-      const t = (Math.log10(v - lo + 1e-6 * (hi - lo) + 1e-12) - Math.log10(1e-6 * (hi - lo) + 1e-12)) / span;
-      rgb = ramp(Math.floor(t * 24) / 24);
+    for (let px = 0, k = 4 * py * c.width; px < c.width; px++, k += 4) {
+      const g = 3 * (j * n + col[px]);
+      data[k] = colors[g]; data[k + 1] = colors[g + 1]; data[k + 2] = colors[g + 2]; data[k + 3] = 255;
     }
-    const k = 4 * (py * c.width + px);
-    img.data[k] = rgb[0]; img.data[k + 1] = rgb[1]; img.data[k + 2] = rgb[2]; img.data[k + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
 }
@@ -262,8 +245,6 @@ function draw() {
   $("scrub").value = frame;
   if (!result || !surface) { drawLoss(); table(); if (typeof draw3d === "function") draw3d(); return; }
   drawSurface(ctx, c);
-  // Milliseconds from navigation to the first picture, for bench/playground.sh.
-  if (window.__firstPicture === undefined) window.__firstPicture = performance.now();
   const f = named();
   ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
   for (const m of f ? f.minima : []) {
@@ -294,6 +275,13 @@ function draw() {
   drawLoss();
   table();
   if (typeof draw3d === "function") draw3d();
+  // Milliseconds from navigation to the first picture on screen (contours and paths drawn,
+  // then painted: a task queued from the next frame's callback runs after its paint), for
+  // bench/playground.sh.
+  if (!firstDrawn) {
+    firstDrawn = true;
+    requestAnimationFrame(() => setTimeout(() => { window.__firstPicture = performance.now(); }));
+  }
 }
 
 // The index of the last kept point of run `r` at or before the current step.
@@ -301,19 +289,6 @@ function atFrame(r) {
   let k = -1;
   r.path.steps.forEach((s, j) => { if (s <= frame) k = j; });
   return k;
-}
-
-// The gradient at (x, y) by central differences of the contour grid (the picture's own
-// resolution): enough to point the way down.
-function gridGradient(x, y) {
-  const { n, values, bounds } = surface;
-  const [x0, x1, y0, y1] = bounds;
-  const i = Math.round((x - x0) / (x1 - x0) * (n - 1)), j = Math.round((y - y0) / (y1 - y0) * (n - 1));
-  if (i < 1 || j < 1 || i > n - 2 || j > n - 2) return null;
-  const v = (a, b) => values[b * n + a];
-  const hx = (x1 - x0) / (n - 1), hy = (y1 - y0) / (n - 1);
-  const g = [(v(i + 1, j) - v(i - 1, j)) / (2 * hx), (v(i, j + 1) - v(i, j - 1)) / (2 * hy)];
-  return g.every((t) => t !== null && isFinite(t)) ? g : null;
 }
 
 function arrow(ctx, from, dx, dy, len, dashed) {
@@ -337,10 +312,11 @@ function arrows(ctx, c, r, i) {
   if (p.length !== 2 || !p.every(isFinite)) return;
   const at = toPixel(p[0], p[1], c);
   ctx.strokeStyle = ctx.fillStyle = COLORS[i % COLORS.length]; ctx.lineWidth = 2;
-  const g = gridGradient(p[0], p[1]);
+  // The exact gradient the server sent with the point.
+  const g = r.path.grad[k];
   // Pixel y grows downwards: a step of +y in the plane is -y on the canvas.
   const sx = c.width / (surface.bounds[1] - surface.bounds[0]), sy = c.height / (surface.bounds[3] - surface.bounds[2]);
-  if (g) arrow(ctx, at, -g[0] * sx, g[1] * sy, 36, false);
+  if (g && g.length === 2 && g.every((t) => t !== null && isFinite(t))) arrow(ctx, at, -g[0] * sx, g[1] * sy, 36, false);
   const base = r.label.split(" ")[0];
   if (k > 0 && MOMENTUM.includes(base)) {
     const q = r.path.points[k - 1];
@@ -479,17 +455,18 @@ function showMode(m) {
   $("tab-data").classList.toggle("on", m === "data");
   $("tagline").textContent = m === "function" ? "race optimizers on a function; click the plot to set the start"
     : "fit a model to a data set or your CSV, and watch the loss fall";
-  if (m === "function") { writeHash(); if (!result) run(); }
-  else dataShow();
+  if (m === "function") { writeHash(); if (!result && !running) run(); }
+  // A link to data mode: data.js, loaded after this script, may not have run yet.
+  else if (typeof dataShow === "function") dataShow();
+  else document.addEventListener("DOMContentLoaded", () => dataShow(), { once: true });
 }
 
 async function main() {
   const startInData = dataMode();
   if (!startInData) readHash();
-  [functions, optimizers] = await Promise.all([
-    fetch("/api/functions").then((r) => r.json()),
-    fetch("/api/optimizers").then((r) => r.json()),
-  ]);
+  // The lists come in the page (those of /api/functions and /api/optimizers): the first
+  // race starts without waiting for them.
+  ({ functions, optimizers } = JSON.parse($("lists").textContent));
   for (const f of functions) {
     const o = document.createElement("option");
     o.value = f.name; o.textContent = f.name;

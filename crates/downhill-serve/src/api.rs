@@ -1,5 +1,6 @@
 //! The JSON API: what the page offers, and races answered as `downhill compare --json`.
 
+use crate::status::{Gone, OnDrop};
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -9,9 +10,11 @@ use axum::Json;
 use downhill::optim::{self, Hyper, CATALOG};
 use downhill::run::{self, Function, Run};
 use downhill::spec::{self, CompareReport, RunSpec};
-use downhill::Error;
+use downhill::train::EpochInfo;
+use downhill::{Error, Objective};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::ops::ControlFlow;
 
 /// The largest request body, in bytes; a race's description is a few hundred.
 pub const MAX_BODY: usize = 1 << 20;
@@ -61,6 +64,10 @@ pub struct CompareRequest {
     pub patience: Option<usize>,
     pub time_limit: Option<f64>,
     pub seed: Option<u64>,
+    /// Not a flag of `compare`: the page's contour grid, this many points per side (at most
+    /// [`MAX_GRID`]), over the region the page draws (the start, the known minima and the
+    /// paths), sent with the race so that the first picture takes one request.
+    pub surface: Option<usize>,
 }
 
 fn default_target_tol() -> f64 {
@@ -157,12 +164,22 @@ pub(crate) fn problem(e: Error) -> Problem {
 pub(crate) async fn not_found() -> Problem {
     Problem {
         status: StatusCode::NOT_FOUND,
-        body: json!({ "error": "no such page; the API is /api/functions, /api/optimizers, /api/datasets, /api/compare, /api/surface, /api/table, /api/fit" }),
+        body: json!({ "error": "no such page; the API is /api/functions, /api/optimizers, /api/datasets, /api/compare, /api/surface, /api/table, /api/fit, /api/status" }),
     }
 }
 
 /// `GET /api/functions`.
 pub(crate) async fn functions() -> Json<Value> {
+    Json(function_list())
+}
+
+/// `GET /api/optimizers`.
+pub(crate) async fn optimizers() -> Json<Value> {
+    Json(optimizer_list())
+}
+
+/// Every named function, with what the page draws of it.
+pub(crate) fn function_list() -> Value {
     let list: Vec<Value> = downhill::functions::ALL
         .iter()
         .map(|f| {
@@ -179,12 +196,12 @@ pub(crate) async fn functions() -> Json<Value> {
             })
         })
         .collect();
-    Json(Value::Array(list))
+    Value::Array(list)
 }
 
-/// `GET /api/optimizers`: every first-order optimizer with its default rate and the
-/// hyper-parameters it takes, then the methods that choose their own steps.
-pub(crate) async fn optimizers() -> Json<Value> {
+/// Every first-order optimizer with its default rate and the hyper-parameters it takes,
+/// then the methods that choose their own steps.
+pub(crate) fn optimizer_list() -> Value {
     let takes = |name: &str| -> Vec<&'static str> {
         let probes: [(&str, Hyper); 6] = [
             (
@@ -260,7 +277,7 @@ pub(crate) async fn optimizers() -> Json<Value> {
             "takes": if *name == "lbfgs" { vec!["history_size"] } else { Vec::new() },
         }));
     }
-    Json(Value::Array(list))
+    Value::Array(list)
 }
 
 /// `POST /api/compare`.
@@ -287,6 +304,10 @@ pub(crate) async fn compare(
     // Everything that can be refused is refused before a worker is taken.
     let f = Function::parse(&req.function, req.vars.as_deref()).map_err(problem)?;
     let start = f.start(req.from.as_deref()).map_err(problem)?;
+    if let Some(n) = req.surface {
+        grid_size(n, "surface")?;
+        two_variables(&f)?;
+    }
     let mut contestants =
         spec::contestants(&req.base(), &req.optimizers, req.lrs.as_deref()).map_err(problem)?;
     spec::on_function(&f, &mut contestants).map_err(problem)?;
@@ -301,29 +322,47 @@ pub(crate) async fn compare(
         .iter()
         .map(|c| c.entrant().map_err(|e| problem_in(&c.name, e)))
         .collect::<Result<Vec<_>, _>>()?;
-    let permit = state
-        .pool
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Problem {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            body: json!({ "error": "the server is shutting down" }),
-        })?;
+    let mut slot = crate::status::admit(&state).await?;
+    // A client that goes away stops the race at its next step, and the worker is free.
+    let gone = Gone::default();
+    let _on_drop = OnDrop(gone.clone());
     let tol = req.target_tol;
+    let surface = req.surface;
+    let asked: usize = entrants.iter().map(|e| e.config.max_epochs).sum();
     let answer = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
         let race = run::race(&f, &start, entrants, tol, &mut |_| {
-            Box::new(downhill::train::NoObserver)
-        })?;
+            let gone = gone.clone();
+            Box::new(move |_: &EpochInfo<'_>| {
+                if gone.is_set() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+        });
+        if gone.is_set() {
+            let ran = race
+                .as_ref()
+                .map_or(0, |r| r.runs.iter().map(Run::steps).sum());
+            slot.cancelled("/api/compare", ran, asked);
+        }
+        drop(slot);
+        let race = race?;
         let report = CompareReport::of_race(&f, &start, &contestants, &race, tol);
         let mut value = serde_json::to_value(&report).map_err(|e| Error::spec(e.to_string()))?;
         if let Some(runs) = value.get_mut("runs").and_then(Value::as_array_mut) {
             for (r, run) in runs.iter_mut().zip(&race.runs) {
                 if let Some(obj) = r.as_object_mut() {
-                    obj.insert("path".into(), path(run));
+                    obj.insert("path".into(), path(&f, run));
                 }
             }
+        }
+        if let (Some(n), Some(obj)) = (surface, value.as_object_mut()) {
+            let bounds = region(&f, &start, &race.runs);
+            obj.insert(
+                "surface".into(),
+                json!({ "bounds": bounds, "n": n, "values": grid(&f, bounds, n) }),
+            );
         }
         Ok::<Value, Error>(value)
     })
@@ -350,9 +389,10 @@ pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A run's steps: `steps` (their numbers), `points` and `values`, at most [`MAX_POINTS`]
-/// of them, the first and the last always kept. Non-finite numbers are `null`.
-fn path(run: &Run) -> Value {
+/// A run's steps: `steps` (their numbers), `points`, `values` and `grad` (the function's
+/// exact gradient at each point, for the page's arrows), at most [`MAX_POINTS`] of them,
+/// the first and the last always kept. Non-finite numbers are `null`.
+fn path(f: &Function, run: &Run) -> Value {
     let t = &run.trace;
     let n = t.len();
     let keep: Vec<usize> = if n <= MAX_POINTS {
@@ -368,6 +408,11 @@ fn path(run: &Run) -> Value {
         "steps": keep,
         "points": keep.iter().map(|&k| t.at(k).to_vec()).collect::<Vec<_>>(),
         "values": keep.iter().map(|&k| t.values[k]).collect::<Vec<_>>(),
+        "grad": keep.iter().map(|&k| {
+            let mut g = vec![0.0; f.dim()];
+            f.cost_grad(t.at(k), &mut g);
+            g
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -393,17 +438,13 @@ fn default_grid() -> usize {
     120
 }
 
-/// `POST /api/surface`: `{"vars": [..], "n": n, "values": [..]}`, `values` row by row from
-/// `y_min` up, `x_min` first in each row; a non-finite value is `null`.
+/// `POST /api/surface`: `{"vars": [..], "n": n, "values": [..]}`, `values` as [`grid`] lays
+/// them out; a non-finite value is `null`.
 pub(crate) async fn surface(
     body: Result<Json<SurfaceRequest>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     let Json(req) = body.map_err(rejected)?;
-    if !(2..=MAX_GRID).contains(&req.n) {
-        return Err(Problem::bad(format!(
-            "n: between 2 and {MAX_GRID} points per side"
-        )));
-    }
+    grid_size(req.n, "n")?;
     let [x0, x1, y0, y1] = req.bounds;
     if !(req.bounds.iter().all(|v| v.is_finite()) && x0 < x1 && y0 < y1) {
         return Err(Problem::bad(
@@ -411,20 +452,81 @@ pub(crate) async fn surface(
         ));
     }
     let f = Function::parse(&req.function, req.vars.as_deref()).map_err(problem)?;
-    if f.vars().len() != 2 {
-        return Err(Problem::bad(format!(
+    two_variables(&f)?;
+    let values = grid(&f, req.bounds, req.n);
+    Ok(Json(
+        json!({ "vars": f.vars(), "n": req.n, "values": values }),
+    ))
+}
+
+/// A grid's points per side, given as `field`.
+fn grid_size(n: usize, field: &str) -> Result<(), Problem> {
+    if (2..=MAX_GRID).contains(&n) {
+        Ok(())
+    } else {
+        Err(Problem::bad(format!(
+            "{field}: between 2 and {MAX_GRID} points per side"
+        )))
+    }
+}
+
+fn two_variables(f: &Function) -> Result<(), Problem> {
+    if f.vars().len() == 2 {
+        Ok(())
+    } else {
+        Err(Problem::bad(format!(
             "the playground draws functions of two variables; this one has {} ({})",
             f.vars().len(),
             f.vars().join(", ")
-        )));
+        )))
     }
-    let n = req.n;
+}
+
+/// `f` on an `n` x `n` grid over `[x_min, x_max, y_min, y_max]`, row by row from `y_min`
+/// up, `x_min` first in each row.
+fn grid(f: &Function, [x0, x1, y0, y1]: [f64; 4], n: usize) -> Vec<f64> {
     let step = |a: f64, b: f64, i: usize| a + (b - a) * i as f64 / (n - 1) as f64;
-    let values: Vec<f64> = (0..n)
+    (0..n)
         .flat_map(|j| (0..n).map(move |i| (i, j)))
-        .map(|(i, j)| downhill::Objective::cost(&f, &[step(x0, x1, i), step(y0, y1, j)]))
-        .collect();
-    Ok(Json(json!({ "vars": f.vars(), "n": n, "values": values })))
+        .map(|(i, j)| f.cost(&[step(x0, x1, i), step(y0, y1, j)]))
+        .collect()
+}
+
+/// The square the page draws: the start and the known minima with a margin, widened to
+/// the paths as far as four times its size (a diverged path would shrink the rest to a
+/// dot).
+fn region(f: &Function, start: &[f64], runs: &[Run]) -> [f64; 4] {
+    let mut b = [start[0], start[0], start[1], start[1]];
+    let take = |b: &mut [f64; 4], p: &[f64]| {
+        b[0] = b[0].min(p[0]);
+        b[1] = b[1].max(p[0]);
+        b[2] = b[2].min(p[1]);
+        b[3] = b[3].max(p[1]);
+    };
+    for m in f.minima() {
+        take(&mut b, &m);
+    }
+    let (w, h) = ((b[1] - b[0]).max(1.0), (b[3] - b[2]).max(1.0));
+    let lim = [
+        b[0] - 2.0 * w,
+        b[1] + 2.0 * w,
+        b[2] - 2.0 * h,
+        b[3] + 2.0 * h,
+    ];
+    for run in runs {
+        for k in 0..run.trace.len() {
+            let p = run.trace.at(k);
+            if p.len() == 2
+                && (lim[0]..=lim[1]).contains(&p[0])
+                && (lim[2]..=lim[3]).contains(&p[1])
+            {
+                take(&mut b, p);
+            }
+        }
+    }
+    let (w, h) = ((b[1] - b[0]).max(0.5), (b[3] - b[2]).max(0.5));
+    let (cx, cy, s) = ((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0, w.max(h) * 0.6);
+    [cx - s, cx + s, cy - s, cy + s]
 }
 
 /// A body the JSON extractor refused: 413 past the cap, 400 for anything else.

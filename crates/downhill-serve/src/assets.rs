@@ -2,9 +2,25 @@
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
+use serde_json::json;
+use std::sync::OnceLock;
 
+/// The page, with the lists of `GET /api/functions` and `GET /api/optimizers` in it: the
+/// page starts its first race without waiting for them.
 pub(crate) async fn index() -> Html<&'static str> {
-    Html(include_str!("../assets/index.html"))
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(PAGE.get_or_init(|| {
+        let lists = json!({
+            "functions": crate::api::function_list(),
+            "optimizers": crate::api::optimizer_list(),
+        });
+        // "</" would end the script element; "<\/" is the same JSON string.
+        let lists = lists.to_string().replace("</", "<\\/");
+        include_str!("../assets/index.html").replace(
+            "<!-- lists -->",
+            &format!(r#"<script id="lists" type="application/json">{lists}</script>"#),
+        )
+    }))
 }
 
 pub(crate) async fn script() -> impl IntoResponse {

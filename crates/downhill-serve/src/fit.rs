@@ -14,7 +14,6 @@ use crate::table;
 use crate::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use downhill::data::{Dataset, Matrix, Standardizer};
@@ -323,16 +322,12 @@ pub(crate) async fn fit(
     .map_err(|e| Problem::bad(format!("the data could not be read: {e}")))??;
     let (prepared, data) = prepared;
 
-    let permit = state.pool.clone().acquire_owned().await.map_err(|_| {
-        Problem::with(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "error": "the server is shutting down" }),
-        )
-    })?;
+    let mut slot = crate::status::admit(&state).await?;
     let (tx, rx) = mpsc::channel::<Event>(64);
     tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        run(&data, &spec, prepared, command, &tx);
+        if let Some((epochs, of)) = run(&data, &spec, prepared, command, &tx) {
+            slot.cancelled("/api/fit", epochs, of);
+        }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
@@ -341,8 +336,15 @@ pub(crate) async fn fit(
 }
 
 /// Runs the fit on this (blocking) thread, telling `tx` as it goes; a closed channel (the
-/// client went away) stops the run at its next epoch.
-fn run(data: &Data, spec: &RunSpec, p: Prepared, command: Vec<String>, tx: &mpsc::Sender<Event>) {
+/// client went away) stops the run at its next epoch, and then the answer is the epochs run
+/// and the epochs asked.
+fn run(
+    data: &Data,
+    spec: &RunSpec,
+    p: Prepared,
+    command: Vec<String>,
+    tx: &mpsc::Sender<Event>,
+) -> Option<(usize, usize)> {
     let Prepared {
         data: dataset,
         problem: prob,
@@ -355,9 +357,10 @@ fn run(data: &Data, spec: &RunSpec, p: Prepared, command: Vec<String>, tx: &mpsc
         Ok(r) => r,
         Err(e) => {
             let _ = tx.blocking_send(error_event(e));
-            return;
+            return None;
         }
     };
+    let asked = runner.config().max_epochs;
     let start = json!({
         "rows": rows,
         "target": data.target,
@@ -370,15 +373,18 @@ fn run(data: &Data, spec: &RunSpec, p: Prepared, command: Vec<String>, tx: &mpsc
         "data": drawn,
     });
     if tx.blocking_send(data_event("start", &start)).is_err() {
-        return;
+        return Some((0, asked));
     }
     let d = features.len();
     let mut batch = Batch::default();
     let mut last_sent = Instant::now();
     let mut last_kept = 0usize;
     let mut last_params: Option<Vec<f64>> = None;
+    // The epoch at which the client was found gone.
+    let mut gone: Option<usize> = None;
     let mut observer = |info: &EpochInfo<'_>| -> ControlFlow<()> {
         if tx.is_closed() {
+            gone = Some(info.epoch);
             return ControlFlow::Break(());
         }
         // The last epoch's parameters, for the event that follows the run.
@@ -396,6 +402,7 @@ fn run(data: &Data, spec: &RunSpec, p: Prepared, command: Vec<String>, tx: &mpsc
         if info.epoch == 0 || last_sent.elapsed() >= EVENT_EVERY {
             batch.params = original(info.params, standardizer.as_ref(), spec.fit_intercept, d);
             if tx.blocking_send(batch.event()).is_err() {
+                gone = Some(info.epoch);
                 return ControlFlow::Break(());
             }
             last_sent = Instant::now();
@@ -409,11 +416,15 @@ fn run(data: &Data, spec: &RunSpec, p: Prepared, command: Vec<String>, tx: &mpsc
             .and_then(|p| original(p, standardizer.as_ref(), spec.fit_intercept, d));
         let _ = tx.blocking_send(batch.event());
     }
+    if let Some(epoch) = gone {
+        return Some((epoch, asked));
+    }
     let event = match result {
         Ok(fit) => done_event(data, spec, &features, rows, &fit),
         Err(e) => error_event(e),
     };
     let _ = tx.blocking_send(event);
+    None
 }
 
 fn error_event(e: downhill::Error) -> Event {

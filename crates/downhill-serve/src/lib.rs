@@ -9,7 +9,8 @@
 //! - `GET /api/datasets`: the shipped data sets (embedded), with their columns;
 //! - `POST /api/table`: an uploaded CSV's columns, or its error with line and column;
 //! - `POST /api/fit`: a fit (`downhill fit`'s flags as JSON), its epochs streamed as
-//!   server-sent events.
+//!   server-sent events;
+//! - `GET /api/status`: the pool's runs, queued, running, finished and cancelled.
 //!
 //! Every run is capped in steps ([`MAX_EPOCHS`]) and time ([`MAX_SECONDS`]) and runs on a
 //! bounded pool, so that a burst of requests queues instead of starving the machine.
@@ -18,6 +19,7 @@ mod api;
 mod assets;
 mod datasets;
 mod fit;
+mod status;
 mod table;
 
 pub use api::{
@@ -53,10 +55,13 @@ impl Default for ServeOptions {
     }
 }
 
-/// What the handlers share: the permits of the pool that runs races.
+/// What the handlers share: the permits of the pool that runs races and fits, and its
+/// bookkeeping.
 #[derive(Debug, Clone)]
 pub(crate) struct AppState {
     pub(crate) pool: Arc<Semaphore>,
+    pub(crate) workers: usize,
+    pub(crate) stats: Arc<status::Stats>,
 }
 
 /// The playground's routes, with `workers` races at once (0: one per core).
@@ -68,6 +73,8 @@ pub fn router(workers: usize) -> Router {
     };
     let state = AppState {
         pool: Arc::new(Semaphore::new(workers)),
+        workers,
+        stats: Arc::default(),
     };
     // Uploads (a CSV as the body, or inside a fit's JSON) have a larger cap of their own.
     let data = Router::new()
@@ -88,6 +95,7 @@ pub fn router(workers: usize) -> Router {
         .route("/api/compare", post(api::compare))
         .route("/api/surface", post(api::surface))
         .route("/api/datasets", get(datasets::list))
+        .route("/api/status", get(status::status))
         // The Json extractor answers 413 past this; a race's description is small.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY));

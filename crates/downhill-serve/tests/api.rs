@@ -227,6 +227,115 @@ async fn a_race_answers_as_compare_json_does_plus_paths() {
     );
 }
 
+/// Rosenbrock's gradient, by hand: f = (1 - x)^2 + 100 (y - x^2)^2.
+fn rosenbrock_grad(x: f64, y: f64) -> [f64; 2] {
+    [
+        -2.0 * (1.0 - x) - 400.0 * x * (y - x * x),
+        200.0 * (y - x * x),
+    ]
+}
+
+#[tokio::test]
+async fn each_path_point_carries_the_exact_gradient() {
+    let app = downhill_serve::router(2);
+    // The named function and the same formula, with a run that diverges (gd at 0.1): where
+    // its points leave the numbers, their gradient is null.
+    for function in ["rosenbrock", "(1-x)^2 + 100*(y-x^2)^2"] {
+        let (s, v) = compare(
+            &app,
+            json!({"function": function, "from": [-1.2, 1.0], "optimizers": ["adam", "lbfgs", "gd"],
+                   "lrs": [0.05, null, 0.1], "epochs": 300}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut checked = 0;
+        for run in v["runs"].as_array().unwrap() {
+            let path = &run["path"];
+            let grads = path["grad"].as_array().unwrap();
+            assert_eq!(grads.len(), path["points"].as_array().unwrap().len());
+            for (p, g) in path["points"].as_array().unwrap().iter().zip(grads) {
+                let (Some(x), Some(y)) = (p[0].as_f64(), p[1].as_f64()) else {
+                    assert!(g[0].is_null() || g[1].is_null(), "{p} {g}");
+                    continue;
+                };
+                if x.abs() > 1e3 || y.abs() > 1e3 {
+                    continue; // on the way out of the numbers
+                }
+                let want = rosenbrock_grad(x, y);
+                for (k, want) in want.into_iter().enumerate() {
+                    let got = g[k].as_f64().unwrap();
+                    assert!(
+                        (got - want).abs() <= 1e-9 * (1.0 + want.abs()),
+                        "{function} at ({x}, {y}): {got} against {want}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 300, "{checked}");
+    }
+}
+
+#[tokio::test]
+async fn the_race_can_bring_the_contour_grid_of_its_region() {
+    let app = downhill_serve::router(2);
+    let race = json!({"function": "rosenbrock", "from": [-1.2, 1.0], "optimizers": ["gd", "adam"],
+                      "lrs": [0.001, 0.05], "epochs": 500});
+    let (s, plain) = compare(&app, race.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(plain.get("surface").is_none(), "only when asked");
+    let mut asked = race.clone();
+    asked["surface"] = json!(30);
+    let (s, v) = compare(&app, asked).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let b: Vec<f64> = v["surface"]["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    // A square holding the start, the minimum (1, 1) and every point of both paths.
+    assert!((b[1] - b[0] - (b[3] - b[2])).abs() < 1e-12, "{b:?}");
+    let inside = |x: f64, y: f64| b[0] < x && x < b[1] && b[2] < y && y < b[3];
+    assert!(inside(-1.2, 1.0) && inside(1.0, 1.0), "{b:?}");
+    for run in v["runs"].as_array().unwrap() {
+        for p in run["path"]["points"].as_array().unwrap() {
+            assert!(
+                inside(p[0].as_f64().unwrap(), p[1].as_f64().unwrap()),
+                "{p} {b:?}"
+            );
+        }
+    }
+    // The grid is /api/surface's over those bounds.
+    let (s, grid) = send(
+        &app,
+        "POST",
+        "/api/surface",
+        Body::from(json!({"function": "rosenbrock", "bounds": b, "n": 30}).to_string()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let grid: Value = serde_json::from_slice(&grid).unwrap();
+    assert_eq!(v["surface"]["values"], grid["values"]);
+    assert_eq!(v["surface"]["n"], 30);
+    assert_eq!(grid["values"].as_array().unwrap().len(), 900);
+    // Without the grid the race is the same.
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("surface");
+        for r in v["runs"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("seconds");
+        }
+        v
+    };
+    assert_eq!(strip(v), strip(plain));
+    // A bad grid size is refused before anything runs.
+    let mut bad = race;
+    bad["surface"] = json!(1);
+    let (s, e) = compare(&app, bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap().starts_with("surface:"), "{e}");
+}
+
 #[tokio::test]
 async fn long_paths_are_thinned_keeping_both_ends() {
     let app = downhill_serve::router(2);

@@ -18,6 +18,8 @@ try {
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
+  const api = [];
+  page.on("request", (r) => { if (r.url().includes("/api/")) api.push(new URL(r.url()).pathname); });
 
   // Two optimizers from the link; the table shows both.
   await page.goto(url + "#f=rosenbrock&opt=gd,adam&lr.adam=0.05");
@@ -36,6 +38,10 @@ try {
     return [...seen];
   });
   assert.equal(colours.length, 2, "two path colours: " + colours);
+  // The first picture took one request: the lists are in the page, the grid comes with the race.
+  assert.deepEqual(api, ["/api/compare"], "the first picture's requests");
+  // The arrows' gradient is the server's exact one, one per path point.
+  assert.ok(await page.evaluate(() => result.runs.every((r) => r.path.grad.length === r.path.points.length)), "a gradient per point");
 
   // The 3-D view turns when dragged: its pixels change.
   const pixels = () => page.evaluate(() => { const c = document.getElementById("surf3d"); return c.toDataURL(); });
