@@ -165,6 +165,7 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
             x: Matrix::from_row_major(0, design.columns.len(), Vec::new())
                 .map_err(|e| alone(flagged(e)))?,
             y,
+            weights: None,
         }
     };
     let load_seconds = load_start.elapsed().as_secs_f64();

@@ -72,7 +72,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         data: Dataset,
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
-        let Dataset { mut x, mut y } = data;
+        let Dataset {
+            mut x,
+            mut y,
+            weights,
+        } = data;
+        no_weights(weights.as_deref())?;
         let standardizer = self.standardizer(&mut x)?;
         let target = if self.standardize {
             stats::target_scale(&y, self.fit_intercept, self.comm)
@@ -144,7 +149,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         data: Dataset,
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
-        let Dataset { mut x, mut y } = data;
+        let Dataset {
+            mut x,
+            mut y,
+            weights,
+        } = data;
+        no_weights(weights.as_deref())?;
         if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
             return Err(Error::InvalidClass {
                 what: "target",
@@ -257,7 +267,7 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             // Each rank's rows in an order of its own, from the seed and the rank.
             let mut own = config.clone();
             own.seed ^= (comm.rank() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            shuffle_for_batches(x, y, &own);
+            shuffle_for_batches(x, y, None, &own);
             let model = Linear::new(&*x, y, loss)
                 .intercept(fit_intercept)
                 .penalty(penalty);
@@ -318,5 +328,16 @@ fn finish(
         standardizer,
         report,
         rows,
+    }
+}
+
+/// Row weights are not summed across ranks yet: a weighted fit runs in one process.
+fn no_weights(weights: Option<&[f64]>) -> Result<()> {
+    match weights {
+        None => Ok(()),
+        Some(_) => Err(Error::setting(
+            "sample weight",
+            "weights are not supported across ranks yet: fit in one process",
+        )),
     }
 }
