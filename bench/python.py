@@ -7,7 +7,7 @@ Markdown table; the README's Python numbers are its output.
    the CLI's in-memory epoch on the same rows (a CSV it reads once): each the time of a fit
    of 101 epochs less that of a fit of 1, over 100 (loading, copying and the start's full
    evaluation cancel). Target: within 1.2x.
-2. One mini-batch epoch (batch 32, plain SGD) of ``GDRegressor`` (3 epochs less 1, over 2)
+2. One mini-batch epoch (batch 32, plain SGD) of ``GDRegressor`` (11 epochs less 1, over 10)
    against ``SGDRegressor(max_iter=1)``'s epoch. Target: at least 10x faster.
 3. ``GDClassifier(optimizer="auto")`` on a 500,000 x 20 logistic problem against
    ``LogisticRegression`` (lbfgs, its defaults, on the same standardised objective): our
@@ -99,7 +99,8 @@ def mini_batch(X, y):
         assert est.n_iter_ == epochs, est.n_iter_
         return t
 
-    py = (ours(3) - ours(1)) / 2
+    # 3 epochs less 1 was below the noise of a fit's setup on a loaded machine: 11 less 1.
+    py = (ours(11) - ours(1)) / 10
     sk = SGDRegressor(max_iter=1, tol=None, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
