@@ -23,10 +23,12 @@ pub fn matrix(x: &PyReadonlyArray2<'_, f64>) -> PyResult<Matrix> {
 }
 
 /// Fits the model `spec` (a `RunSpec` as JSON) describes to the rows `x` and targets `y`
-/// (class indices for a classifier, whose labels are `classes`), and returns the CLI's model
-/// file with the fit's outcome, as JSON.
+/// (class indices for a classifier, whose labels are `classes`), each row's loss counting
+/// `sample_weight[i]` times when given, and returns the CLI's model file with the fit's
+/// outcome, as JSON.
 #[pyfunction]
-#[pyo3(signature = (x, y, spec, features, target, classes=None))]
+#[pyo3(signature = (x, y, spec, features, target, classes=None, sample_weight=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn fit(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
@@ -35,6 +37,7 @@ pub fn fit(
     features: Vec<String>,
     target: String,
     classes: Option<Vec<String>>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<String> {
     let spec: RunSpec = serde_json::from_str(spec).map_err(message)?;
     let x = matrix(&x)?;
@@ -47,7 +50,12 @@ pub fn fit(
             features.len()
         )));
     }
-    let data = Dataset::new(x, y).map_err(value_error)?;
+    let mut data = Dataset::new(x, y).map_err(value_error)?;
+    if let Some(w) = sample_weight {
+        data = data
+            .with_weights(w.as_array().to_vec())
+            .map_err(value_error)?;
+    }
     let problem = Problem {
         classes,
         polynomial: None,

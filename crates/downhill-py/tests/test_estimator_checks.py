@@ -18,8 +18,20 @@ ESTIMATORS = [
 # Each expected failure with its reason.
 EXPECTED = {}
 
+# Mini-batches are random draws of rows: a row repeated k times lands in other batches than
+# the same row with weight k, so the two runs take different stochastic paths to the same
+# objective and differ after a finite number of epochs (as scikit-learn's own SGDRegressor
+# and SGDClassifier, which it marks likewise). Full-batch fits pass this check.
+MINI_BATCH = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batches draw rows at random: repeated rows and weights take different paths"
+    ),
+}
+
 
 def expected_failed_checks(estimator):
+    if estimator.batch_size is not None:
+        return {**EXPECTED.get(type(estimator).__name__, {}), **MINI_BATCH}
     return EXPECTED.get(type(estimator).__name__, {})
 
 

@@ -5,7 +5,7 @@
 //!   eight accumulators, the memory-bandwidth bound a pass over the data cannot beat;
 //! - `full_<rows>x<cols>/cost_grad_<f64|f32>_t<T>`: one full-batch cost and gradient of
 //!   least squares ([`FullBatch`] of [`Linear`]) on `T` threads, the work of one
-//!   full-batch epoch;
+//!   full-batch epoch; `cost_grad_f64_weighted_t<T>` the same with row weights;
 //! - `minibatch_<rows>x<cols>_b32/epochs_<E>`: a training run of `E` mini-batch epochs of
 //!   plain SGD, batch 32 (plus the full evaluations at its start and end).
 //!
@@ -107,9 +107,16 @@ fn full_batch(c: &mut Criterion) {
         }
         let params: Vec<f64> = (0..=d).map(|j| 0.01 * j as f64).collect();
         let mut grad = vec![0.0; d + 1];
+        // Row weights (all 1 here) run a separate kernel: its cost is the weighted one's.
+        let ones = vec![1.0; n];
         for (label, model, size) in [
             ("f64", Linear::new(&x, &y, Squared), 8),
             ("f32", Linear::new(&x32, &y, Squared), 4),
+            (
+                "f64_weighted",
+                Linear::new(&x, &y, Squared).weights(Some(&ones)),
+                8,
+            ),
         ] {
             g.throughput(Throughput::Bytes(bytes(size)));
             for t in [1, 2] {

@@ -175,6 +175,7 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         Dataset {
             x: Matrix::from_row_major(0, cols, Vec::new()).map_err(|e| alone(flagged(e)))?,
             y,
+            weights: None,
         }
     };
     let load_seconds = load_start.elapsed().as_secs_f64();

@@ -14,8 +14,12 @@ def fit(
     features: Sequence[str],
     target: str,
     classes: Optional[Sequence[str]] = None,
+    sample_weight: Optional[npt.NDArray[np.float64]] = None,
 ) -> str:
-    """Fit the model a run description (JSON) describes; the model file and outcome as JSON."""
+    """Fit the model a run description (JSON) describes; the model file and outcome as JSON.
+
+    ``sample_weight``: one weight per row (a weighted mean of the rows' losses).
+    """
 
 def save(path: str, model: str) -> None:
     """Check a model file (JSON) and write it to ``path``."""

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from downhill import _core
 from downhill._spec import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, run_spec
@@ -18,7 +18,16 @@ from downhill._spec import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, run_spec
 class _GDBase(BaseEstimator):
     """What both estimators share: parameters, the call into the core, the model file."""
 
-    def _fit(self, X: Any, y: np.ndarray, model: str, loss: str, classes: Optional[List[str]]):
+    def _fit(
+        self,
+        X: Any,
+        y: np.ndarray,
+        model: str,
+        loss: str,
+        classes: Optional[List[str]],
+        sample_weight: Any = None,
+    ):
+        sw = _weights(sample_weight, X)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: a fit needs at least 2 rows")
         spec = run_spec(self, model, loss)
@@ -29,7 +38,7 @@ class _GDBase(BaseEstimator):
         features = (
             [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
         )
-        keep = self._informative(X)
+        keep = self._informative(X if sw is None else X[sw > 0])
         if not keep.any():
             raise ValueError(
                 "every feature is constant, so none can be standardised: "
@@ -40,9 +49,10 @@ class _GDBase(BaseEstimator):
         Xk = np.ascontiguousarray(X[:, keep] if not keep.all() else X, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
         kept = [f for f, k in zip(features, keep) if k]
-        out = json.loads(_core.fit(Xk, y, json.dumps(spec), kept, self._target_name, classes))
+        out = json.loads(_core.fit(Xk, y, json.dumps(spec), kept, self._target_name, classes, sw))
         if not keep.all():
-            self._restore_constant(out["model"], X, keep, features)
+            row = 0 if sw is None else int(np.argmax(sw > 0))
+            self._restore_constant(out["model"], X[row], keep, features)
         self._set_fitted(out)
         if not self.converged_:
             warnings.warn(
@@ -68,9 +78,12 @@ class _GDBase(BaseEstimator):
         return np.any(X != 0, axis=0)
 
     def _restore_constant(
-        self, model: Dict[str, Any], X: np.ndarray, keep: np.ndarray, features: List[str]
+        self, model: Dict[str, Any], row: np.ndarray, keep: np.ndarray, features: List[str]
     ) -> None:
-        """Put the constant columns back into the model file, with weight 0."""
+        """Put the constant columns back into the model file, with weight 0.
+
+        ``row`` is a row of the data that counts: its values are the constant columns' means.
+        """
 
         def full(values: List[float], fill: np.ndarray) -> List[float]:
             out = np.array(fill, dtype=np.float64)
@@ -80,7 +93,7 @@ class _GDBase(BaseEstimator):
         model["weights"] = [full(w, np.zeros(len(keep))) for w in model["weights"]]
         std = model.get("standardization")
         if std is not None:
-            mean = X[0] if self.fit_intercept else np.zeros(len(keep))
+            mean = row if self.fit_intercept else np.zeros(len(keep))
             std["mean"] = full(std["mean"], mean)
             std["scale"] = full(std["scale"], np.ones(len(keep)))
         model["features"] = list(features)
@@ -325,14 +338,19 @@ class GDRegressor(RegressorMixin, _GDBase):
     def _shape_coef(self, weights: np.ndarray) -> np.ndarray:
         return weights[0].copy()
 
-    def fit(self, X, y):
-        """Fit the model to the rows ``X`` and targets ``y``; returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to the rows ``X`` and targets ``y``; returns ``self``.
+
+        ``sample_weight`` (one finite, non-negative number per row, or one for all): the cost
+        is then the weighted mean ``sum w_i l_i / sum w_i`` of the rows' losses, and the
+        standardisation uses weighted means and deviations (as ``StandardScaler``).
+        """
         if self.loss not in REGRESSION_LOSSES:
             raise ValueError(
                 f"loss={self.loss!r}: give one of {', '.join(sorted(REGRESSION_LOSSES))}"
             )
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        return self._fit(X, y, "linear", REGRESSION_LOSSES[self.loss], None)
+        return self._fit(X, y, "linear", REGRESSION_LOSSES[self.loss], None, sample_weight)
 
     def predict(self, X):
         """Predict targets for the rows ``X``."""
@@ -427,8 +445,11 @@ class GDClassifier(ClassifierMixin, _GDBase):
     def _shape_coef(self, weights: np.ndarray) -> np.ndarray:
         return weights.copy()
 
-    def fit(self, X, y):
-        """Fit the model to the rows ``X`` and class labels ``y``; returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to the rows ``X`` and class labels ``y``; returns ``self``.
+
+        ``sample_weight`` as in ``GDRegressor.fit``: a weighted mean of the rows' losses.
+        """
         if self.loss not in CLASSIFICATION_LOSSES:
             raise ValueError(
                 f"loss={self.loss!r}: give one of {', '.join(sorted(CLASSIFICATION_LOSSES))}"
@@ -445,7 +466,7 @@ class GDClassifier(ClassifierMixin, _GDBase):
         model = "logistic" if len(classes) == 2 else "softmax"
         if model == "softmax" and loss == "hinge":
             raise ValueError("loss='hinge' goes with two classes; use loss='log_loss'")
-        self._fit(X, index, model, loss, [str(c) for c in classes])
+        self._fit(X, index, model, loss, [str(c) for c in classes], sample_weight)
         self.classes_ = classes
         return self
 
@@ -483,3 +504,15 @@ class GDClassifier(ClassifierMixin, _GDBase):
             return np.column_stack([-np.logaddexp(0.0, scores), -np.logaddexp(0.0, -scores)])
         z = scores - scores.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _weights(sample_weight: Any, X: np.ndarray) -> Optional[np.ndarray]:
+    """``sample_weight`` as one float64 per row, or ``None`` when not given.
+
+    scikit-learn's checks: a scalar is every row's weight; the length must match, and NaN,
+    infinite or negative weights, or all zero, are a ``ValueError``.
+    """
+    if sample_weight is None:
+        return None
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    return np.ascontiguousarray(sw)

@@ -9,7 +9,7 @@ mod polynomial;
 mod standardize;
 mod target;
 
-pub use dataset::Dataset;
+pub use dataset::{weights_to_mean_one, Dataset};
 pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
 pub use standardize::{Standardizer, StandardizerBuilder};

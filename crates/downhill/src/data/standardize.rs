@@ -20,27 +20,43 @@ impl Standardizer {
     /// a large mean does not swallow a small spread. A column whose spread is zero, or lost in
     /// rounding, is an [`Error::ConstantFeature`].
     pub fn fit(x: &Matrix) -> Result<Self> {
+        Self::fit_weighted(x, None)
+    }
+
+    /// [`Standardizer::fit`] with row weights (`None`: every row once): weighted means and
+    /// standard deviations, as scikit-learn's `StandardScaler` with `sample_weight`, so that
+    /// integer weights give the statistics of the rows repeated, and rows of weight 0 count
+    /// for nothing (not even in telling a constant column). The weights are finite, not
+    /// negative, one per row, with a positive sum ([`Dataset::with_weights`](super::Dataset::with_weights)).
+    pub fn fit_weighted(x: &Matrix, weights: Option<&[f64]>) -> Result<Self> {
         let (n, d) = (x.rows(), x.cols());
         if n == 0 {
             return Err(Error::NoRows);
         }
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let total = weights.map_or(n as f64, |w| w.iter().sum());
         let mut sums = vec![CompensatedSum::default(); d];
-        for row in x.iter_rows() {
-            for (s, v) in sums.iter_mut().zip(row) {
-                s.add(*v);
+        for (i, row) in x.iter_rows().enumerate() {
+            let s = weight(i);
+            for (acc, v) in sums.iter_mut().zip(row) {
+                acc.add(s * *v);
             }
         }
-        let mean: Vec<f64> = sums.iter().map(|s| s.value() / n as f64).collect();
+        let mean: Vec<f64> = sums.iter().map(|s| s.value() / total).collect();
         let mut sq = vec![CompensatedSum::default(); d];
         let mut abs_max = vec![0.0f64; d];
-        for row in x.iter_rows() {
+        for (i, row) in x.iter_rows().enumerate() {
+            let s = weight(i);
+            if s == 0.0 {
+                continue;
+            }
             for j in 0..d {
                 let dev = row[j] - mean[j];
-                sq[j].add(dev * dev);
+                sq[j].add(s * (dev * dev));
                 abs_max[j] = abs_max[j].max(row[j].abs());
             }
         }
-        let scale: Vec<f64> = sq.iter().map(|s| (s.value() / n as f64).sqrt()).collect();
+        let scale: Vec<f64> = sq.iter().map(|s| (s.value() / total).sqrt()).collect();
         for j in 0..d {
             // Below this, the spread is rounding error of the values themselves.
             if !(scale[j] > 64.0 * f64::EPSILON * abs_max[j]) {
@@ -53,16 +69,22 @@ impl Standardizer {
     /// Scales each column by its root mean square, without centring: for models without an
     /// intercept, where centring would change the model. Only an all-zero column is an error.
     pub fn fit_scale_only(x: &Matrix) -> Result<Self> {
+        Self::fit_scale_only_weighted(x, None)
+    }
+
+    /// [`Standardizer::fit_scale_only`] with row weights, as [`Standardizer::fit_weighted`].
+    pub fn fit_scale_only_weighted(x: &Matrix, weights: Option<&[f64]>) -> Result<Self> {
         if x.rows() == 0 {
             return Err(Error::NoRows);
         }
         let mut sq = vec![CompensatedSum::default(); x.cols()];
-        for row in x.iter_rows() {
+        for (i, row) in x.iter_rows().enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
             for (s, v) in sq.iter_mut().zip(row) {
-                s.add(v * v);
+                s.add(w * (v * v));
             }
         }
-        let n = x.rows() as f64;
+        let n = weights.map_or(x.rows() as f64, |w| w.iter().sum());
         let scale: Vec<f64> = sq.iter().map(|s| (s.value() / n).sqrt()).collect();
         if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
             return Err(Error::ConstantFeature { column: j });
@@ -333,6 +355,47 @@ mod tests {
         assert_eq!(
             Standardizer::fit(&x),
             Err(Error::ConstantFeature { column: 1 })
+        );
+    }
+
+    #[test]
+    fn weighted_statistics_are_those_of_repeated_rows() {
+        let x = Matrix::from_rows(&[[1.0, 5.0], [2.0, -1.0], [4.0, 3.0], [100.0, 7.0]]);
+        let w = [3.0, 1.0, 2.0, 0.0];
+        let rep = Matrix::from_rows(&[
+            [1.0, 5.0],
+            [1.0, 5.0],
+            [1.0, 5.0],
+            [2.0, -1.0],
+            [4.0, 3.0],
+            [4.0, 3.0],
+        ]);
+        for center in [true, false] {
+            let (a, b) = if center {
+                (
+                    Standardizer::fit_weighted(&x, Some(&w)).unwrap(),
+                    Standardizer::fit(&rep).unwrap(),
+                )
+            } else {
+                (
+                    Standardizer::fit_scale_only_weighted(&x, Some(&w)).unwrap(),
+                    Standardizer::fit_scale_only(&rep).unwrap(),
+                )
+            };
+            for (u, v) in a
+                .mean
+                .iter()
+                .chain(&a.scale)
+                .zip(b.mean.iter().chain(&b.scale))
+            {
+                assert!((u - v).abs() <= 1e-14 * v.abs().max(1.0), "{u} vs {v}");
+            }
+        }
+        // A column constant over the rows that count is constant, whatever the others hold.
+        let x = Matrix::from_rows(&[[1.0, 2.0], [1.0, 3.0], [9.0, 4.0]]);
+        assert_eq!(
+            Standardizer::fit_weighted(&x, Some(&[1.0, 2.0, 0.0])),
+            Err(Error::ConstantFeature { column: 0 })
         );
     }
 

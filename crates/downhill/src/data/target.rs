@@ -28,21 +28,34 @@ impl TargetScale {
     /// square without `center`), with compensated two-pass sums. A target with no spread keeps
     /// scale 1: there is nothing to scale, and dividing by 0 would lose it.
     pub fn fit(y: &[f64], center: bool) -> Self {
+        Self::fit_weighted(y, None, center)
+    }
+
+    /// [`TargetScale::fit`] with row weights (`None`: every row once), weighted as
+    /// [`Standardizer::fit_weighted`](super::Standardizer::fit_weighted).
+    pub fn fit_weighted(y: &[f64], weights: Option<&[f64]>, center: bool) -> Self {
         if y.is_empty() {
             return Self::IDENTITY;
         }
-        let n = y.len() as f64;
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let n = weights.map_or(y.len() as f64, |w| w.iter().sum());
         let mean = if center {
             let mut s = CompensatedSum::default();
-            y.iter().for_each(|v| s.add(*v));
+            y.iter()
+                .enumerate()
+                .for_each(|(i, v)| s.add(weight(i) * *v));
             s.value() / n
         } else {
             0.0
         };
         let mut sq = CompensatedSum::default();
         let mut abs_max = 0.0f64;
-        for v in y {
-            sq.add((v - mean) * (v - mean));
+        for (i, v) in y.iter().enumerate() {
+            let s = weight(i);
+            if s == 0.0 {
+                continue;
+            }
+            sq.add(s * ((v - mean) * (v - mean)));
             abs_max = abs_max.max(v.abs());
         }
         let scale = (sq.value() / n).sqrt();

@@ -5,7 +5,9 @@
 //! unpenalised classifiers).
 
 use super::linear::shuffled;
-use crate::data::{Dataset, Matrix, MatrixF32, MatrixRef, Precision, Standardizer};
+use crate::data::{
+    weights_to_mean_one, Dataset, Matrix, MatrixF32, MatrixRef, Precision, Standardizer,
+};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
@@ -26,6 +28,9 @@ pub(super) struct Prepared {
     pub config: TrainConfig,
     /// The standardisation applied to `x`.
     pub standardizer: Option<Standardizer>,
+    /// Row weights in the same row order, scaled to mean 1 over the training rows and over
+    /// the held-out rows apart ([`weights_to_mean_one`]); `None` unweighted.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Prepared {
@@ -44,7 +49,11 @@ pub(super) fn prepare(
     validation_fraction: Option<f64>,
     config: &TrainConfig,
 ) -> Result<Prepared> {
-    let Dataset { mut x, mut y } = data;
+    let Dataset {
+        mut x,
+        mut y,
+        mut weights,
+    } = data;
     let mut config = config.clone();
     if let Some(frac) = validation_fraction {
         if !(frac > 0.0 && frac < 1.0) {
@@ -54,25 +63,38 @@ pub(super) fn prepare(
             ));
         }
         config.validation_rows = ((frac * y.len() as f64).ceil() as usize).max(1);
-        (x, y) = shuffled(&x, &y, config.seed)?;
+        (x, y, weights) = shuffled(&x, &y, weights.as_deref(), config.seed)?;
     }
+    let w = weights.as_deref();
     let standardizer = match (standardize, fit_intercept) {
         (false, _) => None,
-        (true, true) => Some(Standardizer::fit(&x)?),
-        (true, false) => Some(Standardizer::fit_scale_only(&x)?),
+        (true, true) => Some(Standardizer::fit_weighted(&x, w)?),
+        (true, false) => Some(Standardizer::fit_scale_only_weighted(&x, w)?),
     };
     if let Some(s) = &standardizer {
         s.transform(&mut x);
     }
     if validation_fraction.is_none() {
-        shuffle_for_batches(&mut x, &mut y, &config);
+        shuffle_for_batches(&mut x, &mut y, weights.as_deref_mut(), &config);
     }
+    split_mean_one(weights.as_deref_mut(), config.validation_rows);
     Ok(Prepared {
         x,
         y,
         config,
         standardizer,
+        weights,
     })
+}
+
+/// Scales the training rows' weights (all but the last `held_out`) and the held-out rows'
+/// each to mean 1, so that both costs are weighted means.
+pub(super) fn split_mean_one(weights: Option<&mut [f64]>, held_out: usize) {
+    if let Some(w) = weights {
+        let (train, valid) = w.split_at_mut(w.len().saturating_sub(held_out));
+        weights_to_mean_one(train);
+        weights_to_mean_one(valid);
+    }
 }
 
 /// An estimator's optimizer, schedule and solver, lent to a run.
@@ -252,7 +274,12 @@ impl Observer for Watch<'_, '_> {
 /// put the rows in a random order once, in place (no copy), so that batches are random
 /// samples even when the data is stored sorted. Batches of one row are a random sample
 /// already, and rows already shuffled to hold some out need not be (callers skip it then).
-pub(super) fn shuffle_for_batches(x: &mut Matrix, y: &mut [f64], config: &TrainConfig) {
+pub(super) fn shuffle_for_batches(
+    x: &mut Matrix,
+    y: &mut [f64],
+    mut weights: Option<&mut [f64]>,
+    config: &TrainConfig,
+) {
     if !matches!(config.batch_size, Some(b) if b > 1) || !config.shuffle {
         return;
     }
@@ -264,6 +291,9 @@ pub(super) fn shuffle_for_batches(x: &mut Matrix, y: &mut [f64], config: &TrainC
         let j = rng.random_range(0..=i);
         if j != i {
             y.swap(i, j);
+            if let Some(w) = weights.as_deref_mut() {
+                w.swap(i, j);
+            }
             let (head, tail) = values.split_at_mut(i * d);
             head[j * d..(j + 1) * d].swap_with_slice(&mut tail[..d]);
         }
@@ -316,7 +346,7 @@ mod tests {
             batch_size: Some(4),
             ..TrainConfig::default()
         };
-        shuffle_for_batches(&mut x, &mut y, &config);
+        shuffle_for_batches(&mut x, &mut y, None, &config);
         assert_ne!(y, (0..n).map(|i| i as f64).collect::<Vec<_>>());
         for (i, &t) in y.iter().enumerate() {
             assert_eq!(x.row(i), &[2.0 * t, 2.0 * t + 1.0]);
@@ -326,7 +356,7 @@ mod tests {
         assert_eq!(sorted, (0..n).map(|i| i as f64).collect::<Vec<_>>());
         // Full batch, or no shuffle: untouched.
         let mut y2 = y.clone();
-        shuffle_for_batches(&mut x, &mut y2, &TrainConfig::default());
+        shuffle_for_batches(&mut x, &mut y2, None, &TrainConfig::default());
         assert_eq!(y2, y);
     }
 }

@@ -92,7 +92,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
         let comm = self.comm;
-        let Dataset { mut x, mut y } = data;
+        let Dataset {
+            mut x,
+            mut y,
+            weights,
+        } = data;
+        no_weights(weights.as_deref())?;
         let train = self.hold_out(&mut x, &mut y)?;
         let standardizer = self.standardizer(&mut x)?;
         let target = if self.standardize {
@@ -188,7 +193,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
         let comm = self.comm;
-        let Dataset { mut x, mut y } = data;
+        let Dataset {
+            mut x,
+            mut y,
+            weights,
+        } = data;
+        no_weights(weights.as_deref())?;
         if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
             return Err(Error::InvalidClass {
                 what: "target",
@@ -276,7 +286,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         observer: &mut dyn Observer,
     ) -> Result<FittedDistributed> {
         let comm = self.comm;
-        let Dataset { mut x, mut y } = data;
+        let Dataset {
+            mut x,
+            mut y,
+            weights,
+        } = data;
+        no_weights(weights.as_deref())?;
         // Checks the targets are class indices (before any collective: the same on every
         // rank but for this rank's rows).
         Softmax::new(&x, &y, n_classes)?;
@@ -297,7 +312,6 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             counts[c as usize] += 1.0;
         }
         comm.sum(&mut counts);
-        let counts: Vec<usize> = counts.iter().map(|c| *c as usize).collect();
         let standardizer = self.standardizer(&mut x)?;
         let d = x.cols();
         let icpt = self.fit_intercept;
@@ -518,7 +532,7 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             // Each rank's rows in an order of its own, from the seed and the rank.
             let mut own = config.clone();
             own.seed ^= (comm.rank() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            shuffle_for_batches(x, y, &own);
+            shuffle_for_batches(x, y, None, &own);
         }
         let (x, y): (&'x Matrix, &'x [f64]) = (x, y);
         let model = build(x, y)?;
@@ -621,4 +635,15 @@ fn softmax_model<'a>(
     Ok(Softmax::new(x, y, n_classes)?
         .intercept(intercept)
         .penalty(penalty))
+}
+
+/// Row weights are not summed across ranks yet: a weighted fit runs in one process.
+fn no_weights(weights: Option<&[f64]>) -> Result<()> {
+    match weights {
+        None => Ok(()),
+        Some(_) => Err(Error::setting(
+            "sample weight",
+            "weights are not supported across ranks yet: fit in one process",
+        )),
+    }
 }

@@ -1,4 +1,4 @@
-use super::common::{shuffle_for_batches, Stored, Watch};
+use super::common::{shuffle_for_batches, split_mean_one, Stored, Watch};
 use super::polynomial::{self, PolynomialBasis};
 use crate::data::{
     Dataset, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer, TargetScale,
@@ -226,7 +226,17 @@ impl LinearRegression {
     /// Fits `data`, calling `observer` after every epoch.
     pub fn fit_with(&mut self, data: Dataset, observer: &mut dyn Observer) -> Result<FittedLinear> {
         self.loss.check()?;
-        let Dataset { x, mut y } = data;
+        let Dataset {
+            x,
+            mut y,
+            mut weights,
+        } = data;
+        if weights.is_some() && self.polynomial.is_some() {
+            return Err(Error::setting(
+                "sample weight",
+                "weights are not supported with polynomial features yet",
+            ));
+        }
         // From here on `x` holds every term (with `polynomial`, the powers appended).
         let (mut x, expanded) = polynomial::expand(
             x,
@@ -245,19 +255,22 @@ impl LinearRegression {
                 ));
             }
             config.validation_rows = ((frac * y.len() as f64).ceil() as usize).max(1);
-            (x, y) = shuffled(&x, &y, config.seed)?;
+            (x, y, weights) = shuffled(&x, &y, weights.as_deref(), config.seed)?;
         }
         let standardizer = match (self.standardize, self.fit_intercept) {
             (false, _) => None,
-            (true, true) => Some(Standardizer::fit(&x)?),
-            (true, false) => Some(Standardizer::fit_scale_only(&x)?),
+            (true, true) => Some(Standardizer::fit_weighted(&x, weights.as_deref())?),
+            (true, false) => Some(Standardizer::fit_scale_only_weighted(
+                &x,
+                weights.as_deref(),
+            )?),
         };
         if let Some(s) = &standardizer {
             s.transform(&mut x);
         }
         let basis = expanded.zip(standardizer.clone()).map(|(e, s)| e.finish(s));
         let target = if self.standardize {
-            TargetScale::fit(&y, self.fit_intercept)
+            TargetScale::fit_weighted(&y, weights.as_deref(), self.fit_intercept)
         } else {
             TargetScale::IDENTITY
         };
@@ -265,8 +278,10 @@ impl LinearRegression {
         // The scaled problem is the original one divided by `factor`: same minimiser.
         let (loss, penalty, factor) = self.loss.for_target(self.penalty, target);
         if self.validation_fraction.is_none() {
-            shuffle_for_batches(&mut x, &mut y, &config);
+            shuffle_for_batches(&mut x, &mut y, weights.as_deref_mut(), &config);
         }
+        split_mean_one(weights.as_deref_mut(), config.validation_rows);
+        let sw = weights.as_deref();
         let stored = Stored::new(x, self.precision)?;
         let x = stored.view();
         let init = match &self.init {
@@ -302,7 +317,7 @@ impl LinearRegression {
             schedule: std::mem::replace(&mut self.schedule, Box::new(Constant(0.0))),
             solver: self.solver.take(),
         };
-        let (icpt, pen) = (self.fit_intercept, penalty);
+        let (icpt, pen) = (self.fit_intercept, (penalty, sw));
         let result = match loss {
             RegressionLoss::Squared => {
                 run(&mut trainer, x, &y, Squared, icpt, pen, init, &mut watch)
@@ -393,13 +408,14 @@ fn run<L: Loss>(
     y: &[f64],
     loss: L,
     intercept: bool,
-    penalty: Penalty,
+    (penalty, weights): (Penalty, Option<&[f64]>),
     init: Vec<f64>,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
     let model = Linear::new(x, y, loss)
         .intercept(intercept)
-        .penalty(penalty);
+        .penalty(penalty)
+        .weights(weights);
     trainer.run(&model, init, observer)
 }
 
@@ -438,12 +454,22 @@ pub(crate) fn split_order(n: usize, seed: u64) -> Vec<usize> {
 }
 
 /// The rows in a seeded random order (held-out rows are then the last ones).
-pub(super) fn shuffled(x: &Matrix, y: &[f64], seed: u64) -> Result<(Matrix, Vec<f64>)> {
+pub(super) fn shuffled(
+    x: &Matrix,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    seed: u64,
+) -> Result<(Matrix, Vec<f64>, Option<Vec<f64>>)> {
     let order = split_order(y.len(), seed);
     let mut values = Vec::with_capacity(x.as_slice().len());
     for &i in &order {
         values.extend_from_slice(x.row(i));
     }
     let y = order.iter().map(|&i| y[i]).collect();
-    Ok((Matrix::from_row_major(x.rows(), x.cols(), values)?, y))
+    let weights = weights.map(|w| order.iter().map(|&i| w[i]).collect());
+    Ok((
+        Matrix::from_row_major(x.rows(), x.cols(), values)?,
+        y,
+        weights,
+    ))
 }

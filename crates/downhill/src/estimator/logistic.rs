@@ -168,9 +168,15 @@ impl FittedLogistic {
 /// The intercept of the best constant model, `ln(p / (1 - p))` for the share `p` of class 1:
 /// with centred features, the start that leaves the optimizer only the weights to find (the
 /// intercept would otherwise travel there at about one learning rate per step). 0 when a
-/// class is missing.
-fn log_odds(y: &[f64]) -> f64 {
-    let p = y.iter().sum::<f64>() / y.len().max(1) as f64;
+/// class is missing. With row weights, the weighted share.
+fn log_odds(y: &[f64], weights: Option<&[f64]>) -> f64 {
+    let p = match weights {
+        None => y.iter().sum::<f64>() / y.len().max(1) as f64,
+        Some(w) => {
+            let total: f64 = w.iter().sum();
+            y.iter().zip(w).map(|(v, s)| v * s).sum::<f64>() / total
+        }
+    };
     if p > 0.0 && p < 1.0 {
         (p / (1.0 - p)).ln()
     } else {
@@ -205,7 +211,8 @@ impl LogisticRegression {
             None => {
                 let mut p = vec![0.0; dim];
                 if fit_intercept && prep.standardizer.is_some() {
-                    p[d] = log_odds(&prep.y[..prep.n_train()]);
+                    let n = prep.n_train();
+                    p[d] = log_odds(&prep.y[..n], prep.weights.as_ref().map(|w| &w[..n]));
                 }
                 p
             }
@@ -224,6 +231,7 @@ impl LogisticRegression {
             y,
             config,
             standardizer,
+            weights: row_weights,
         } = prep;
         let stored = Stored::new(x, self.precision)?;
         let (x, y) = (stored.view(), &y);
@@ -249,7 +257,8 @@ impl LogisticRegression {
             ClassificationLoss::Log => {
                 let model = Linear::new(x, y, LogLoss)
                     .intercept(fit_intercept)
-                    .penalty(self.penalty);
+                    .penalty(self.penalty)
+                    .weights(row_weights.as_deref());
                 run(
                     (&mut self.optimizer, &mut self.schedule, &mut self.solver),
                     config.clone(),
@@ -262,7 +271,8 @@ impl LogisticRegression {
             ClassificationLoss::Hinge => {
                 let model = Linear::new(x, y, Hinge)
                     .intercept(fit_intercept)
-                    .penalty(self.penalty);
+                    .penalty(self.penalty)
+                    .weights(row_weights.as_deref());
                 run(
                     (&mut self.optimizer, &mut self.schedule, &mut self.solver),
                     config.clone(),

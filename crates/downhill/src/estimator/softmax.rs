@@ -164,23 +164,23 @@ impl FittedSoftmax {
 
 /// `ln(p_k) - mean_k ln(p_k)` for the class shares `p_k` of `y`: the intercepts of the best
 /// constant model, summing to zero. Zeros when a class has no rows.
-fn log_frequencies(y: &[f64], n_classes: usize) -> Vec<f64> {
-    let mut counts = vec![0usize; n_classes];
-    for &c in y {
+fn log_frequencies(y: &[f64], weights: Option<&[f64]>, n_classes: usize) -> Vec<f64> {
+    let mut counts = vec![0.0f64; n_classes];
+    for (i, &c) in y.iter().enumerate() {
         if let Some(k) = counts.get_mut(c as usize) {
-            *k += 1;
+            *k += weights.map_or(1.0, |w| w[i]);
         }
     }
     log_frequencies_of(&counts)
 }
 
-/// [`log_frequencies`] of the rows counted in each class (over ranks, say).
-pub(super) fn log_frequencies_of(counts: &[usize]) -> Vec<f64> {
+/// [`log_frequencies`] of the (weighted) rows counted in each class (over ranks, say).
+pub(super) fn log_frequencies_of(counts: &[f64]) -> Vec<f64> {
     let n_classes = counts.len();
-    if counts.contains(&0) {
+    if counts.iter().any(|&k| !(k > 0.0)) {
         return vec![0.0; n_classes];
     }
-    let logs: Vec<f64> = counts.iter().map(|&k| (k as f64).ln()).collect();
+    let logs: Vec<f64> = counts.iter().map(|&k| k.ln()).collect();
     let mean = logs.iter().sum::<f64>() / n_classes as f64;
     logs.iter().map(|l| l - mean).collect()
 }
@@ -224,7 +224,9 @@ impl SoftmaxRegression {
             None => {
                 let mut p = vec![0.0; dim];
                 if fit_intercept && s.is_some() {
-                    let b = log_frequencies(&prep.y[..prep.n_train()], n_classes);
+                    let n = prep.n_train();
+                    let w = prep.weights.as_ref().map(|w| &w[..n]);
+                    let b = log_frequencies(&prep.y[..n], w, n_classes);
                     for (row, b) in p.chunks_exact_mut(stride).zip(b) {
                         row[d] = b;
                     }
@@ -246,7 +248,8 @@ impl SoftmaxRegression {
         let (x, y, n_train) = (&prep.x, &prep.y, prep.n_train());
         let model = Softmax::new(x, y, n_classes)?
             .intercept(fit_intercept)
-            .penalty(self.penalty);
+            .penalty(self.penalty)
+            .weights(prep.weights.as_deref());
         let mut separation = |p: &[f64]| separates(&model, x, &y[..n_train], p);
         let mut watch = Watch::new(observer, &self.penalty, &prep.config, dim);
         if self.penalty.is_none() {

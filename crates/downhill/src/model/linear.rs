@@ -1,4 +1,5 @@
 use super::gram::GramSum;
+use super::weights::{scaled, RowWeights, Unweighted};
 use crate::data::{Element, MatrixRef, Precision};
 use crate::loss::Loss;
 use crate::numeric::{axpy_wide, prefetch};
@@ -26,6 +27,9 @@ pub struct Linear<'a, L> {
     loss: L,
     intercept: bool,
     penalty: Penalty,
+    /// Row weights (`None`: every row counts once). A loss sum over rows is then
+    /// `sum_i w_i l_i`; callers that want a weighted mean scale the weights to mean 1.
+    weights: Option<&'a [f64]>,
 }
 
 /// Calls `$fixed` with the const `$D` equal to `$d` and `$C` the number of groups of four
@@ -64,7 +68,22 @@ impl<'a, L: Loss> Linear<'a, L> {
             loss,
             intercept: true,
             penalty: Penalty::default(),
+            weights: None,
         }
+    }
+
+    /// Row weights, one per row (`None`: every row counts once): row `i`'s loss counts
+    /// `weights[i]` times. The unweighted kernels are separate copies, as fast as before.
+    ///
+    /// # Panics
+    /// When `weights` does not have one value per row (a programming error, as in
+    /// [`Linear::new`]).
+    pub fn weights(mut self, weights: Option<&'a [f64]>) -> Self {
+        if let Some(w) = weights {
+            assert_eq!(w.len(), self.y.len(), "one weight per row");
+        }
+        self.weights = weights;
+        self
     }
 
     /// With or without an intercept (default: with).
@@ -95,11 +114,27 @@ impl<'a, L: Loss> Linear<'a, L> {
         (&params[..d], b)
     }
 
-    /// The kernel on values stored as `T`.
+    /// The kernel on values stored as `T`, with or without weights.
     #[inline]
     fn accumulate_in<T: Element>(
         &self,
         x: &[T],
+        params: &[f64],
+        rows: Rows<'_>,
+        grad: &mut [f64],
+    ) -> f64 {
+        match self.weights {
+            None => self.accumulate_w(x, Unweighted, params, rows, grad),
+            Some(sw) => self.accumulate_w(x, sw, params, rows, grad),
+        }
+    }
+
+    /// The kernel on values stored as `T`, rows weighted by `sw` (indexed from row 0).
+    #[inline]
+    fn accumulate_w<T: Element, W: RowWeights>(
+        &self,
+        x: &[T],
+        sw: W,
         params: &[f64],
         rows: Rows<'_>,
         grad: &mut [f64],
@@ -109,14 +144,17 @@ impl<'a, L: Loss> Linear<'a, L> {
         let (gw, gb) = grad.split_at_mut(d);
         let (loss, dsum) = match rows {
             Rows::Range(r) => {
-                let (xs, ys) = (&x[r.start * d..r.end * d], &self.y[r]);
-                range_grad(&self.loss, w, b, xs, ys, gw)
+                let (xs, ys) = (&x[r.start * d..r.end * d], &self.y[r.clone()]);
+                range_grad(&self.loss, w, b, xs, ys, sw.range(r), gw)
             }
             Rows::Indices(idx) => {
                 let (mut loss, mut dsum) = (0.0, 0.0);
                 for &i in idx {
                     let xi = &x[i * d..(i + 1) * d];
-                    let (l, dl) = self.loss.value_deriv(dot_groups(w, xi) + b, self.y[i]);
+                    let (l, dl) = scaled(
+                        sw.at(i),
+                        self.loss.value_deriv(dot_groups(w, xi) + b, self.y[i]),
+                    );
                     loss += l;
                     dsum += dl;
                     axpy_wide(dl, xi, gw);
@@ -130,21 +168,36 @@ impl<'a, L: Loss> Linear<'a, L> {
         loss
     }
 
-    /// The loss alone on values stored as `T`.
+    /// The loss alone on values stored as `T`, with or without weights.
     #[inline]
     fn loss_sum_in<T: Element>(&self, x: &[T], params: &[f64], rows: Rows<'_>) -> f64 {
+        match self.weights {
+            None => self.loss_sum_w(x, Unweighted, params, rows),
+            Some(sw) => self.loss_sum_w(x, sw, params, rows),
+        }
+    }
+
+    /// The loss alone on values stored as `T`, rows weighted by `sw`.
+    #[inline]
+    fn loss_sum_w<T: Element, W: RowWeights>(
+        &self,
+        x: &[T],
+        sw: W,
+        params: &[f64],
+        rows: Rows<'_>,
+    ) -> f64 {
         let d = self.x.cols();
         let (w, b) = self.split(params);
         match rows {
             Rows::Range(r) => {
-                let (xs, ys) = (&x[r.start * d..r.end * d], &self.y[r]);
-                range_loss(&self.loss, w, b, xs, ys)
+                let (xs, ys) = (&x[r.start * d..r.end * d], &self.y[r.clone()]);
+                range_loss(&self.loss, w, b, xs, ys, sw.range(r))
             }
             Rows::Indices(idx) => idx
                 .iter()
                 .map(|&i| {
                     let xi = &x[i * d..(i + 1) * d];
-                    self.loss.value(dot_groups(w, xi) + b, self.y[i])
+                    sw.at(i) * self.loss.value(dot_groups(w, xi) + b, self.y[i])
                 })
                 .fold(0.0, |a, l| a + l),
         }
@@ -159,7 +212,8 @@ impl<'a, L: Loss> Linear<'a, L> {
         let mut gram = GramSum::new(self.dim());
         rows.for_each(|i| {
             let xi = &x[i * d..(i + 1) * d];
-            let h = self.loss.second_deriv(dot_groups(w, xi) + b, self.y[i]);
+            let s = self.weights.map_or(1.0, |sw| sw[i]);
+            let h = s * self.loss.second_deriv(dot_groups(w, xi) + b, self.y[i]);
             if h == 0.0 {
                 return;
             }
@@ -186,12 +240,13 @@ impl<'a, L: Loss> Linear<'a, L> {
 /// With AVX2 (checked once per call, a cached flag) an explicit vector kernel does it; the
 /// portable one is written so that compilers can vectorise it too.
 #[inline]
-fn range_grad<T: Element, L: Loss>(
+fn range_grad<T: Element, L: Loss, W: RowWeights>(
     loss: &L,
     w: &[f64],
     b: f64,
     x: &[T],
     y: &[f64],
+    sw: W,
     g: &mut [f64],
 ) -> (f64, f64) {
     #[cfg(target_arch = "x86_64")]
@@ -201,31 +256,38 @@ fn range_grad<T: Element, L: Loss>(
             // `w.len()` values, as the kernels require.
             return unsafe {
                 with_fixed_columns!(w.len(), D, C =>
-                    avx2::fixed_grad::<D, C, T, L>(loss, w, b, x, y, g),
-                    avx2::any_grad(loss, w, b, x, y, g))
+                    avx2::fixed_grad::<D, C, T, L, W>(loss, w, b, x, y, sw, g),
+                    avx2::any_grad(loss, w, b, x, y, sw, g))
             };
         }
     }
-    with_fixed_columns!(w.len(), D, C => fixed_grad::<D, C, T, L>(loss, w, b, x, y, g),
-        any_grad(loss, w, b, x, y, g))
+    with_fixed_columns!(w.len(), D, C => fixed_grad::<D, C, T, L, W>(loss, w, b, x, y, sw, g),
+        any_grad(loss, w, b, x, y, sw, g))
 }
 
 /// The loss-only kernel on a range of rows, dispatched and ordered as [`range_grad`].
 #[inline]
-fn range_loss<T: Element, L: Loss>(loss: &L, w: &[f64], b: f64, x: &[T], y: &[f64]) -> f64 {
+fn range_loss<T: Element, L: Loss, W: RowWeights>(
+    loss: &L,
+    w: &[f64],
+    b: f64,
+    x: &[T],
+    y: &[f64],
+    sw: W,
+) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
         if !w.is_empty() && has_avx2_fma() {
             // SAFETY: as in `range_grad`.
             return unsafe {
                 with_fixed_columns!(w.len(), D, C =>
-                    avx2::fixed_loss::<D, C, T, L>(loss, w, b, x, y),
-                    avx2::any_loss(loss, w, b, x, y))
+                    avx2::fixed_loss::<D, C, T, L, W>(loss, w, b, x, y, sw),
+                    avx2::any_loss(loss, w, b, x, y, sw))
             };
         }
     }
-    with_fixed_columns!(w.len(), D, C => fixed_loss::<D, C, T, L>(loss, w, b, x, y),
-        any_loss(loss, w, b, x, y))
+    with_fixed_columns!(w.len(), D, C => fixed_loss::<D, C, T, L, W>(loss, w, b, x, y, sw),
+        any_loss(loss, w, b, x, y, sw))
 }
 
 /// The rows of `x` (row-major, `D` values each) as arrays, so that each row's loops unroll.
@@ -285,20 +347,21 @@ fn dot_groups<T: Element>(w: &[f64], x: &[T]) -> f64 {
 /// gradient is summed in local lanes over the range, then added to `g` once (the same
 /// bits as adding row by row into a `g` that starts at zero, as a block's does).
 #[inline(always)]
-fn fixed_grad<const D: usize, const C: usize, T: Element, L: Loss>(
+fn fixed_grad<const D: usize, const C: usize, T: Element, L: Loss, W: RowWeights>(
     loss: &L,
     w: &[f64],
     b: f64,
     x: &[T],
     y: &[f64],
+    sw: W,
     g: &mut [f64],
 ) -> (f64, f64) {
     let w = lanes::<D, C, f64>(<&[f64; D]>::try_from(w).expect("D weights"));
     let mut acc = [[0.0f64; 4]; C];
     let (mut lsum, mut dsum) = (0.0, 0.0);
-    for (xi, &yi) in fixed_rows::<D, T>(x).zip(y) {
+    for (i, (xi, &yi)) in fixed_rows::<D, T>(x).zip(y).enumerate() {
         let xi = lanes::<D, C, T>(xi);
-        let (l, dl) = loss.value_deriv(dot_lanes(&w, &xi) + b, yi);
+        let (l, dl) = scaled(sw.at(i), loss.value_deriv(dot_lanes(&w, &xi) + b, yi));
         lsum += l;
         dsum += dl;
         for (ac, xc) in acc.iter_mut().zip(&xi) {
@@ -315,26 +378,27 @@ fn fixed_grad<const D: usize, const C: usize, T: Element, L: Loss>(
 
 /// The portable fused kernel for any number of features (the gradient added row by row).
 #[inline(always)]
-fn any_grad<T: Element, L: Loss>(
+fn any_grad<T: Element, L: Loss, W: RowWeights>(
     loss: &L,
     w: &[f64],
     b: f64,
     x: &[T],
     y: &[f64],
+    sw: W,
     g: &mut [f64],
 ) -> (f64, f64) {
     let d = w.len();
     let (mut lsum, mut dsum) = (0.0, 0.0);
     if d == 0 {
-        for &yi in y {
-            let (l, dl) = loss.value_deriv(b, yi);
+        for (i, &yi) in y.iter().enumerate() {
+            let (l, dl) = scaled(sw.at(i), loss.value_deriv(b, yi));
             lsum += l;
             dsum += dl;
         }
         return (lsum, dsum);
     }
-    for (xi, &yi) in x.chunks_exact(d).zip(y) {
-        let (l, dl) = loss.value_deriv(dot_groups(w, xi) + b, yi);
+    for (i, (xi, &yi)) in x.chunks_exact(d).zip(y).enumerate() {
+        let (l, dl) = scaled(sw.at(i), loss.value_deriv(dot_groups(w, xi) + b, yi));
         lsum += l;
         dsum += dl;
         axpy_wide(dl, xi, g);
@@ -344,30 +408,38 @@ fn any_grad<T: Element, L: Loss>(
 
 /// The portable loss-only kernel for exactly `D` features (in `C` groups of four).
 #[inline(always)]
-fn fixed_loss<const D: usize, const C: usize, T: Element, L: Loss>(
+fn fixed_loss<const D: usize, const C: usize, T: Element, L: Loss, W: RowWeights>(
     loss: &L,
     w: &[f64],
     b: f64,
     x: &[T],
     y: &[f64],
+    sw: W,
 ) -> f64 {
     let w = lanes::<D, C, f64>(<&[f64; D]>::try_from(w).expect("D weights"));
     let mut lsum = 0.0;
-    for (xi, &yi) in fixed_rows::<D, T>(x).zip(y) {
-        lsum += loss.value(dot_lanes(&w, &lanes::<D, C, T>(xi)) + b, yi);
+    for (i, (xi, &yi)) in fixed_rows::<D, T>(x).zip(y).enumerate() {
+        lsum += sw.at(i) * loss.value(dot_lanes(&w, &lanes::<D, C, T>(xi)) + b, yi);
     }
     lsum
 }
 
 /// The portable loss-only kernel for any number of features.
 #[inline(always)]
-fn any_loss<T: Element, L: Loss>(loss: &L, w: &[f64], b: f64, x: &[T], y: &[f64]) -> f64 {
+fn any_loss<T: Element, L: Loss, W: RowWeights>(
+    loss: &L,
+    w: &[f64],
+    b: f64,
+    x: &[T],
+    y: &[f64],
+    sw: W,
+) -> f64 {
     let d = w.len();
     if d == 0 {
-        return y.iter().fold(0.0, |a, &yi| a + loss.value(b, yi));
+        return (y.iter().enumerate()).fold(0.0, |a, (i, &yi)| a + sw.at(i) * loss.value(b, yi));
     }
-    x.chunks_exact(d).zip(y).fold(0.0, |a, (xi, &yi)| {
-        a + loss.value(dot_groups(w, xi) + b, yi)
+    (x.chunks_exact(d).zip(y).enumerate()).fold(0.0, |a, (i, (xi, &yi))| {
+        a + sw.at(i) * loss.value(dot_groups(w, xi) + b, yi)
     })
 }
 
@@ -388,7 +460,7 @@ fn has_avx2_fma() -> bool {
 /// to 6.1-8.4 ms an epoch on two threads, in a run interleaved with the previous kernel.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Element, Loss, Precision};
+    use super::{scaled, Element, Loss, Precision, RowWeights};
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
@@ -460,12 +532,19 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`; `g.len() >= D`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn fixed_grad<const D: usize, const C: usize, T: Element, L: Loss>(
+    pub(super) unsafe fn fixed_grad<
+        const D: usize,
+        const C: usize,
+        T: Element,
+        L: Loss,
+        W: RowWeights,
+    >(
         loss: &L,
         w: &[f64],
         b: f64,
         x: &[T],
         y: &[f64],
+        sw: W,
         g: &mut [f64],
     ) -> (f64, f64) {
         assert!(w.len() == D && g.len() >= D && D <= 4 * C);
@@ -486,7 +565,7 @@ mod avx2 {
             for c in 0..C {
                 s = _mm256_fmadd_pd(wv[c], xv[c], s);
             }
-            let (l, dl) = loss.value_deriv(reduce(s) + b, yi);
+            let (l, dl) = scaled(sw.at(i), loss.value_deriv(reduce(s) + b, yi));
             lsum += l;
             dsum += dl;
             let dv = _mm256_set1_pd(dl);
@@ -509,12 +588,19 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn fixed_loss<const D: usize, const C: usize, T: Element, L: Loss>(
+    pub(super) unsafe fn fixed_loss<
+        const D: usize,
+        const C: usize,
+        T: Element,
+        L: Loss,
+        W: RowWeights,
+    >(
         loss: &L,
         w: &[f64],
         b: f64,
         x: &[T],
         y: &[f64],
+        sw: W,
     ) -> f64 {
         assert!(w.len() == D && D <= 4 * C);
         let wv = weights::<D, C>(w);
@@ -526,7 +612,7 @@ mod avx2 {
             for c in 0..C {
                 s = _mm256_fmadd_pd(wv[c], xv[c], s);
             }
-            lsum += loss.value(reduce(s) + b, yi);
+            lsum += sw.at(i) * loss.value(reduce(s) + b, yi);
         }
         lsum
     }
@@ -584,12 +670,13 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty; `g.len() >= w.len()`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn any_grad<T: Element, L: Loss>(
+    pub(super) unsafe fn any_grad<T: Element, L: Loss, W: RowWeights>(
         loss: &L,
         w: &[f64],
         b: f64,
         x: &[T],
         y: &[f64],
+        sw: W,
         g: &mut [f64],
     ) -> (f64, f64) {
         let d = w.len();
@@ -608,14 +695,17 @@ mod avx2 {
             if k == 4 {
                 let dots = dot4(w, xi, d);
                 for r in 0..4 {
-                    let (l, dr) = loss.value_deriv(dots[r] + b, y[i + r]);
+                    let (l, dr) = scaled(sw.at(i + r), loss.value_deriv(dots[r] + b, y[i + r]));
                     lsum += l;
                     dsum += dr;
                     dl[r] = dr;
                 }
             } else {
                 for r in 0..k {
-                    let (l, dr) = loss.value_deriv(dot1(w, xi.add(r * d)) + b, y[i + r]);
+                    let (l, dr) = scaled(
+                        sw.at(i + r),
+                        loss.value_deriv(dot1(w, xi.add(r * d)) + b, y[i + r]),
+                    );
                     lsum += l;
                     dsum += dr;
                     dl[r] = dr;
@@ -651,12 +741,13 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn any_loss<T: Element, L: Loss>(
+    pub(super) unsafe fn any_loss<T: Element, L: Loss, W: RowWeights>(
         loss: &L,
         w: &[f64],
         b: f64,
         x: &[T],
         y: &[f64],
+        sw: W,
     ) -> f64 {
         let d = w.len();
         assert!(d > 0);
@@ -669,12 +760,12 @@ mod avx2 {
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
             let dots = dot4(w, xi, d);
             for r in 0..4 {
-                lsum += loss.value(dots[r] + b, y[i + r]);
+                lsum += sw.at(i + r) * loss.value(dots[r] + b, y[i + r]);
             }
             i += 4;
         }
         for (r, &yr) in y.iter().enumerate().take(rows).skip(i) {
-            lsum += loss.value(dot1(w, x.as_ptr().add(r * d)) + b, yr);
+            lsum += sw.at(r) * loss.value(dot1(w, x.as_ptr().add(r * d)) + b, yr);
         }
         lsum
     }
@@ -806,18 +897,20 @@ mod tests {
             let w: Vec<f64> = (0..d).map(|j| 0.3 - 0.07 * j as f64).collect();
             let mut g1 = vec![0.0; d];
             let mut g2 = vec![0.0; d];
-            let r1 = range_grad(&loss, &w, 0.25, x, y, &mut g1);
+            let u = Unweighted;
+            let r1 = range_grad(&loss, &w, 0.25, x, y, u, &mut g1);
             let r2 = with_fixed_columns!(d, D, C =>
-                fixed_grad::<D, C, T, L>(&loss, &w, 0.25, x, y, &mut g2),
-                any_grad(&loss, &w, 0.25, x, y, &mut g2));
+                fixed_grad::<D, C, T, L, Unweighted>(&loss, &w, 0.25, x, y, u, &mut g2),
+                any_grad(&loss, &w, 0.25, x, y, u, &mut g2));
             close(r1.0, r2.0, d);
             close(r1.1, r2.1, d);
             for (a, b) in g1.iter().zip(&g2) {
                 close(*a, *b, d);
             }
-            let l1 = range_loss(&loss, &w, 0.25, x, y);
-            let l2 = with_fixed_columns!(d, D, C => fixed_loss::<D, C, T, L>(&loss, &w, 0.25, x, y),
-                any_loss(&loss, &w, 0.25, x, y));
+            let l1 = range_loss(&loss, &w, 0.25, x, y, u);
+            let l2 = with_fixed_columns!(d, D, C =>
+                fixed_loss::<D, C, T, L, Unweighted>(&loss, &w, 0.25, x, y, u),
+                any_loss(&loss, &w, 0.25, x, y, u));
             close(l1, l2, d);
             // The loss-only kernel and the fused one do the same operations: the same bits.
             assert_eq!(l1, r1.0, "d = {d}");
@@ -847,6 +940,75 @@ mod tests {
             }
             assert_eq!(model.loss_sum(&params, Rows::Indices(&idx)), lb);
             assert_eq!(model.loss_sum(&params, Rows::Range(5..30)), la);
+        }
+    }
+
+    #[test]
+    fn weights_count_rows_as_repeats_and_ones_change_no_bit() {
+        // Integer weights: the sums of the rows repeated that many times (to rounding);
+        // weights of one: the unweighted sums exactly; weight 0: the row left out.
+        for d in [1, 3, 4, 6, 10, 16, 17, 25] {
+            let (x, y) = grid(41, d);
+            let w: Vec<f64> = (0..41).map(|i| (i % 4) as f64).collect();
+            let rep: Vec<usize> = (0..41)
+                .flat_map(|i| std::iter::repeat_n(i, i % 4))
+                .collect();
+            let xr = Matrix::from_row_major(
+                rep.len(),
+                d,
+                rep.iter().flat_map(|&i| x.row(i).to_vec()).collect(),
+            )
+            .unwrap();
+            let yr: Vec<f64> = rep.iter().map(|&i| y[i]).collect();
+            let params: Vec<f64> = (0..=d).map(|j| 0.2 - 0.05 * j as f64).collect();
+            let x32 = MatrixF32::from_f64(&x).unwrap();
+            let xr32 = MatrixF32::from_f64(&xr).unwrap();
+            for (xs, xrs) in [((&x).into(), (&xr).into()), ((&x32).into(), (&xr32).into())] {
+                let xs: MatrixRef = xs;
+                let xrs: MatrixRef = xrs;
+                let weighted = Linear::new(xs, &y, Squared).weights(Some(&w));
+                let repeated = Linear::new(xrs, &yr, Squared);
+                let (mut g1, mut g2) = (vec![0.0; d + 1], vec![0.0; d + 1]);
+                let l1 = weighted.accumulate(&params, Rows::Range(0..41), &mut g1);
+                let l2 = repeated.accumulate(&params, Rows::Range(0..rep.len()), &mut g2);
+                close(l1, l2, d);
+                for (a, b) in g1.iter().zip(&g2) {
+                    close(*a, *b, d);
+                }
+                close(weighted.loss_sum(&params, Rows::Range(0..41)), l2, d);
+                let idx: Vec<usize> = (0..41).collect();
+                let mut g3 = vec![0.0; d + 1];
+                close(
+                    weighted.accumulate(&params, Rows::Indices(&idx), &mut g3),
+                    l2,
+                    d,
+                );
+                for (a, b) in g3.iter().zip(&g2) {
+                    close(*a, *b, d);
+                }
+                let (mut h1, mut h2) = (vec![0.0; (d + 1) * (d + 1)], vec![0.0; (d + 1) * (d + 1)]);
+                weighted.hessian_sum(&params, Rows::Range(0..41), &mut h1);
+                repeated.hessian_sum(&params, Rows::Range(0..rep.len()), &mut h2);
+                for (a, b) in h1.iter().zip(&h2) {
+                    close(*a, *b, d);
+                }
+
+                let ones = vec![1.0; 41];
+                let plain = Linear::new(xs, &y, LogLoss);
+                let unit = Linear::new(xs, &y, LogLoss).weights(Some(&ones));
+                let yb: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+                let (plain, unit) = (Linear { y: &yb, ..plain }, Linear { y: &yb, ..unit });
+                for rows in [Rows::Range(3..40), Rows::Indices(&idx[5..30])] {
+                    let (mut ga, mut gb) = (vec![0.0; d + 1], vec![0.0; d + 1]);
+                    let la = plain.accumulate(&params, rows.clone(), &mut ga);
+                    let lb = unit.accumulate(&params, rows.clone(), &mut gb);
+                    assert_eq!((la, &ga), (lb, &gb), "d = {d}");
+                    assert_eq!(
+                        plain.loss_sum(&params, rows.clone()),
+                        unit.loss_sum(&params, rows)
+                    );
+                }
+            }
         }
     }
 

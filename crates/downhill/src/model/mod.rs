@@ -8,7 +8,9 @@ mod gram;
 mod linear;
 mod linear_hessian;
 mod softmax;
+mod weights;
 
 pub use linear::Linear;
 pub use linear_hessian::LinearSecondOrder;
 pub use softmax::{Softmax, STACK_CLASSES};
+pub use weights::{RowWeights, Unweighted};

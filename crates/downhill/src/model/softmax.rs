@@ -1,3 +1,4 @@
+use super::weights::{RowWeights, Unweighted};
 use crate::data::Matrix;
 use crate::numeric::{axpy, dot};
 use crate::penalty::Penalty;
@@ -34,6 +35,8 @@ pub struct Softmax<'a> {
     n_classes: usize,
     intercept: bool,
     penalty: Penalty,
+    /// Row weights (`None`: every row counts once), as [`Linear::weights`](super::Linear::weights).
+    weights: Option<&'a [f64]>,
 }
 
 impl<'a> Softmax<'a> {
@@ -68,7 +71,21 @@ impl<'a> Softmax<'a> {
             n_classes,
             intercept: true,
             penalty: Penalty::default(),
+            weights: None,
         })
+    }
+
+    /// Row weights, one per row (`None`: every row counts once): row `i`'s loss counts
+    /// `weights[i]` times (unweighted kernels are separate copies, as fast as before).
+    ///
+    /// # Panics
+    /// When `weights` does not have one value per row (a programming error).
+    pub fn weights(mut self, weights: Option<&'a [f64]>) -> Self {
+        if let Some(w) = weights {
+            assert_eq!(w.len(), self.y.len(), "one weight per row");
+        }
+        self.weights = weights;
+        self
     }
 
     /// With or without intercepts (default: with).
@@ -130,8 +147,9 @@ impl<'a> Softmax<'a> {
     }
 
     /// The kernel with the row's scores in `buf` (length `K`).
-    fn accumulate_buffered(
+    fn accumulate_buffered<W: RowWeights>(
         &self,
+        sw: W,
         params: &[f64],
         rows: Rows<'_>,
         grad: &mut [f64],
@@ -154,10 +172,11 @@ impl<'a> Softmax<'a> {
                 *z = (*z - m).exp();
                 s += *z;
             }
-            loss += m + s.ln() - zc;
+            let wi = sw.at(i);
+            loss += wi * (m + s.ln() - zc);
             let inv = 1.0 / s;
             for (k, e) in buf.iter().enumerate() {
-                let coef = e * inv - if k == c { 1.0 } else { 0.0 };
+                let coef = wi * (e * inv - if k == c { 1.0 } else { 0.0 });
                 let g = &mut grad[k * stride..(k + 1) * stride];
                 axpy(coef, xi, &mut g[..d]);
                 if self.intercept {
@@ -169,7 +188,13 @@ impl<'a> Softmax<'a> {
     }
 
     /// The kernel without a buffer: an online normaliser, then the scores again.
-    fn accumulate_recompute(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
+    fn accumulate_recompute<W: RowWeights>(
+        &self,
+        sw: W,
+        params: &[f64],
+        rows: Rows<'_>,
+        grad: &mut [f64],
+    ) -> f64 {
         let d = self.x.cols();
         let stride = self.stride();
         let mut loss = 0.0;
@@ -177,16 +202,30 @@ impl<'a> Softmax<'a> {
             let xi = self.x.row(i);
             let c = self.y[i] as usize;
             let (lse, zc) = self.online_lse(params, xi, c);
-            loss += lse - zc;
+            let wi = sw.at(i);
+            loss += wi * (lse - zc);
             for k in 0..self.n_classes {
                 let p = (self.score(params, k, xi) - lse).exp();
-                let coef = p - if k == c { 1.0 } else { 0.0 };
+                let coef = wi * (p - if k == c { 1.0 } else { 0.0 });
                 let g = &mut grad[k * stride..(k + 1) * stride];
                 axpy(coef, xi, &mut g[..d]);
                 if self.intercept {
                     g[d] += coef;
                 }
             }
+        });
+        loss
+    }
+}
+
+impl Softmax<'_> {
+    /// The loss alone, rows weighted by `sw`.
+    fn loss_sum_w<W: RowWeights>(&self, sw: W, params: &[f64], rows: Rows<'_>) -> f64 {
+        let mut loss = 0.0;
+        rows.for_each(|i| {
+            let c = self.y[i] as usize;
+            let (lse, zc) = self.online_lse(params, self.x.row(i), c);
+            loss += sw.at(i) * (lse - zc);
         });
         loss
     }
@@ -207,22 +246,21 @@ impl FiniteSum for Softmax<'_> {
     }
 
     fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
-        if self.n_classes <= STACK_CLASSES {
-            let mut buf = [0.0; STACK_CLASSES];
-            self.accumulate_buffered(params, rows, grad, &mut buf[..self.n_classes])
-        } else {
-            self.accumulate_recompute(params, rows, grad)
+        let mut buf = [0.0; STACK_CLASSES];
+        let buf = &mut buf[..self.n_classes.min(STACK_CLASSES)];
+        match (self.weights, self.n_classes <= STACK_CLASSES) {
+            (None, true) => self.accumulate_buffered(Unweighted, params, rows, grad, buf),
+            (Some(w), true) => self.accumulate_buffered(w, params, rows, grad, buf),
+            (None, false) => self.accumulate_recompute(Unweighted, params, rows, grad),
+            (Some(w), false) => self.accumulate_recompute(w, params, rows, grad),
         }
     }
 
     fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64 {
-        let mut loss = 0.0;
-        rows.for_each(|i| {
-            let c = self.y[i] as usize;
-            let (lse, zc) = self.online_lse(params, self.x.row(i), c);
-            loss += lse - zc;
-        });
-        loss
+        match self.weights {
+            None => self.loss_sum_w(Unweighted, params, rows),
+            Some(w) => self.loss_sum_w(w, params, rows),
+        }
     }
 
     fn penalty(&self, params: &[f64], grad: &mut [f64]) -> f64 {
@@ -268,6 +306,28 @@ mod tests {
     use crate::objective::FullBatch;
     use crate::Objective;
 
+    #[test]
+    fn weights_count_rows_as_repeats() {
+        let (x, y) = toy();
+        let w = [2.0, 0.0, 1.0, 3.0];
+        let rep = [0, 0, 2, 3, 3, 3];
+        let xr =
+            Matrix::from_row_major(6, 2, rep.iter().flat_map(|&i| x.row(i).to_vec()).collect())
+                .unwrap();
+        let yr: Vec<f64> = rep.iter().map(|&i| y[i]).collect();
+        let params: Vec<f64> = (0..9).map(|j| 0.3 - 0.1 * j as f64).collect();
+        let weighted = Softmax::new(&x, &y, 3).unwrap().weights(Some(&w));
+        let repeated = Softmax::new(&xr, &yr, 3).unwrap();
+        let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
+        let l1 = weighted.accumulate(&params, Rows::Range(0..4), &mut g1);
+        let l2 = repeated.accumulate(&params, Rows::Range(0..6), &mut g2);
+        assert!((l1 - l2).abs() < 1e-13, "{l1} vs {l2}");
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!((a - b).abs() < 1e-13, "{a} vs {b}");
+        }
+        assert!((weighted.loss_sum(&params, Rows::Range(0..4)) - l2).abs() < 1e-13);
+    }
+
     fn toy() -> (Matrix, Vec<f64>) {
         let x = Matrix::from_rows(&[[0.5, -1.0], [1.5, 0.3], [-0.7, 2.0], [0.1, 0.1]]);
         (x, vec![0.0, 2.0, 1.0, 2.0])
@@ -298,8 +358,8 @@ mod tests {
         let params: Vec<f64> = (0..9).map(|i| (i as f64 * 0.37).sin()).collect();
         let (mut g1, mut g2) = (vec![0.0; 9], vec![0.0; 9]);
         let mut buf = [0.0; 3];
-        let l1 = m.accumulate_buffered(&params, Rows::Range(0..4), &mut g1, &mut buf);
-        let l2 = m.accumulate_recompute(&params, Rows::Range(0..4), &mut g2);
+        let l1 = m.accumulate_buffered(Unweighted, &params, Rows::Range(0..4), &mut g1, &mut buf);
+        let l2 = m.accumulate_recompute(Unweighted, &params, Rows::Range(0..4), &mut g2);
         let l3 = m.loss_sum(&params, Rows::Range(0..4));
         assert!((l1 - l2).abs() < 1e-14 && (l1 - l3).abs() < 1e-14);
         for (a, b) in g1.iter().zip(&g2) {
