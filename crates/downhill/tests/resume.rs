@@ -49,7 +49,7 @@ impl Checkpoints for Saver {
         Ok(self.resume.take())
     }
 
-    fn due(&self, epoch: usize) -> bool {
+    fn due(&mut self, epoch: usize) -> bool {
         self.every > 0 && epoch % self.every == 0
     }
 
@@ -313,4 +313,56 @@ fn solvers_refuse_checkpoints() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("lbfgs keeps state of its own"), "{err}");
+}
+
+/// Through the run description, as every front door runs: the state carries the data and
+/// the settings, and a resume on other data or other settings names the difference.
+#[test]
+fn the_runner_stamps_data_and_settings() {
+    use downhill::spec::{fit, Problem, RunSpec};
+    let spec = RunSpec {
+        optimizer: "adam".into(),
+        lr: Some(0.01),
+        batch_size: Some(4),
+        epochs: Some(5),
+        threads: 1,
+        ..RunSpec::default()
+    };
+    let mut first = Saver::default();
+    fit(&spec, stackloss(), Problem::default(), &mut first).unwrap();
+    let state = first.saved.pop().unwrap();
+    let print = state.fingerprint.clone();
+    assert_eq!(
+        print.data.as_ref().map(|d| (d.rows, d.columns)),
+        Some((21, 3))
+    );
+    let settings = print.settings.unwrap();
+    assert_eq!(settings.get("--lr").map(String::as_str), Some("0.01"));
+    assert!(!settings.contains_key("--epochs"), "{settings:?}");
+
+    let resume = |spec: &RunSpec, data: Dataset| {
+        let mut s = Saver {
+            resume: Some(state.clone()),
+            ..Saver::default()
+        };
+        fit(spec, data, Problem::default(), &mut s).map(|f| f.weights)
+    };
+    let longer = RunSpec {
+        epochs: Some(10),
+        ..spec.clone()
+    };
+    let straight = fit(&longer, stackloss(), Problem::default(), &mut NoObserver).unwrap();
+    assert_eq!(resume(&longer, stackloss()).unwrap(), straight.weights);
+
+    let other_lr = RunSpec {
+        lr: Some(0.02),
+        ..longer.clone()
+    };
+    let err = resume(&other_lr, stackloss()).unwrap_err().to_string();
+    assert!(err.contains("--lr 0.01, this run has 0.02"), "{err}");
+
+    let mut other = stackloss();
+    other.y[3] += 1.0;
+    let err = resume(&longer, other).unwrap_err().to_string();
+    assert!(err.contains("data with checksum"), "{err}");
 }

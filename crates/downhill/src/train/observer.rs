@@ -43,10 +43,16 @@ pub trait Checkpoints {
     fn resume(&mut self) -> Result<Option<TrainState>>;
 
     /// Whether to save the state after `epoch` (the run's last epoch is always saved).
-    fn due(&self, epoch: usize) -> bool;
+    fn due(&mut self, epoch: usize) -> bool;
 
     /// Takes the state after an epoch; an error ends the run.
     fn save(&mut self, state: &TrainState) -> Result<()>;
+
+    /// Whether a resume checks that the data is the data the state was made for (rows,
+    /// columns, checksum). `partial_fit` says no: each call brings other rows.
+    fn checks_data(&self) -> bool {
+        true
+    }
 }
 
 impl<F: FnMut(&EpochInfo<'_>) -> ControlFlow<()>> Observer for F {
