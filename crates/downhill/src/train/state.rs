@@ -143,7 +143,7 @@ impl Fingerprint {
         }
         if let (Some(a), Some(b)) = (&self.settings, &now.settings) {
             if let Some((key, x, y)) = first_difference(a, b) {
-                return differs(&format!("{key}"), x, y);
+                return differs(&key, x, y);
             }
         }
         let loop_settings = [
