@@ -31,6 +31,11 @@ impl Files {
         }))
     }
 
+    /// Reads a checkpoint but never writes one (the ranks but rank 0).
+    pub fn reading_only(self) -> Self {
+        Files { save: None, ..self }
+    }
+
     /// Refuses the checkpoint flags for a way of training that does not keep them.
     pub fn refuse(spec: &RunSpec, how: &str) -> Result<()> {
         if spec.checkpoint.is_some() || spec.resume.is_some() {

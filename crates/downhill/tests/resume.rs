@@ -366,3 +366,22 @@ fn the_runner_stamps_data_and_settings() {
     let err = resume(&longer, other).unwrap_err().to_string();
     assert!(err.contains("data with checksum"), "{err}");
 }
+
+#[test]
+fn full_batch_l1_is_refused() {
+    use downhill::spec::{fit, Problem, RunSpec};
+    let spec = RunSpec {
+        l1: Some(0.1),
+        epochs: Some(5),
+        ..RunSpec::default()
+    };
+    let err = fit(
+        &spec,
+        stackloss(),
+        Problem::default(),
+        &mut Saver::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("L1 penalty cannot be saved"), "{err}");
+}

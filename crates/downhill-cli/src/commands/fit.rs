@@ -22,7 +22,6 @@ pub fn run(args: &FitArgs) -> Result<()> {
         return crate::commands::fit_ranks::run_hogwild(args);
     }
     if crate::commands::fit_ranks::wanted(args) {
-        Files::refuse(&spec, "MPI ranks yet")?;
         return crate::commands::fit_ranks::run(args);
     }
     if crate::commands::fit_stream::wanted(args)? {

@@ -232,6 +232,13 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         }
         let dim = x.cols() + usize::from(fit_intercept);
         let mut watch = Watch::new(observer, &penalty, &config, dim);
+        let batches = hogwild || (config.batch_size.is_some() && solver.is_none());
+        if batches && watch.checkpoints().is_some() {
+            return Err(Error::setting(
+                "checkpoint",
+                "across ranks and threads only full-batch runs save and resume their state: leave out --batch-size and --hogwild",
+            ));
+        }
         if hogwild {
             if comm.size() > 1 || solver.is_some() || optimizer.name() != "sgd" {
                 return Err(Error::setting(

@@ -5,8 +5,10 @@
 
 use super::RunSpec;
 use crate::data::Dataset;
+use crate::penalty::Penalty;
+use crate::train::TrainConfig;
 use crate::train::{Checkpoints, DataPrint, EpochInfo, Fingerprint, Observer, TrainState};
-use crate::Result;
+use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -40,6 +42,18 @@ impl RunSpec {
     }
 }
 
+/// Refuses a checkpoint of a full-batch L1 fit: it stops on the proximal step's size measured
+/// against its first epoch's, a memory of the estimator's that a state does not hold.
+pub(super) fn check_l1(penalty: &Penalty, config: &TrainConfig) -> Result<()> {
+    if penalty.l1 > 0.0 && config.batch_size.is_none() {
+        return Err(Error::setting(
+            "checkpoint",
+            "a full-batch fit with an L1 penalty cannot be saved or resumed: add --batch-size, or leave out --checkpoint and --resume",
+        ));
+    }
+    Ok(())
+}
+
 /// The caller's observer, with the data and settings stamped on every state it saves and
 /// checked on the state it resumes.
 pub(super) struct Stamped<'a> {
@@ -57,6 +71,16 @@ impl<'a> Stamped<'a> {
         Stamped {
             user,
             data,
+            settings: spec.settings_print(),
+        }
+    }
+
+    /// Around `user`, stamping the settings only: the data of a run across ranks is each
+    /// rank's own share, so no one print describes it.
+    pub(super) fn settings_only(user: &'a mut dyn Observer, spec: &RunSpec) -> Self {
+        Stamped {
+            user,
+            data: None,
             settings: spec.settings_print(),
         }
     }

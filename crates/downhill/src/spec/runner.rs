@@ -126,6 +126,7 @@ impl Runner<'_> {
         // A run that saves or resumes its state is stamped with its data and settings.
         let mut stamped;
         let observer: &mut dyn Observer = if observer.checkpoints().is_some() {
+            super::checkpoint::check_l1(&self.penalty, &self.config)?;
             stamped = super::checkpoint::Stamped::new(observer, s, &data);
             &mut stamped
         } else {
