@@ -89,6 +89,33 @@ pub struct FitArgs {
 
     #[command(flatten)]
     pub parallel: ParallelArgs,
+
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
+}
+
+/// Saving a run's state and continuing it (first-order optimizers).
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Save everything the run needs to continue (parameters, optimizer and schedule state,
+    /// epoch, early-stopping state, random stream) to FILE, atomically: at the end, and
+    /// every --checkpoint-every epochs.
+    #[arg(long, value_name = "FILE", help_heading = "Checkpoints")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Epochs between checkpoints [default: only at the end].
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "checkpoint",
+        help_heading = "Checkpoints"
+    )]
+    pub checkpoint_every: Option<usize>,
+
+    /// Continue the run saved in FILE (same data and settings; --epochs counts from the
+    /// start of the first run). With --checkpoint FILE too, the same file is updated.
+    #[arg(long, value_name = "FILE", help_heading = "Checkpoints")]
+    pub resume: Option<PathBuf>,
 }
 
 /// Training over several processes (MPI ranks) or threads.

@@ -2,6 +2,7 @@
 //! reads and writes files, prints; every error becomes one line on stderr and exit code 1
 //! (2 for usage errors, from clap).
 
+mod checkpoint;
 mod cli;
 mod commands;
 mod design;

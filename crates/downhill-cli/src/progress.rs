@@ -1,6 +1,7 @@
 //! Progress on stderr while training, and Ctrl-C as a clean stop.
 
-use downhill::train::{EpochInfo, Observer};
+use crate::checkpoint::Files;
+use downhill::train::{Checkpoints, EpochInfo, Observer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -27,6 +28,7 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     stop: Arc<AtomicBool>,
     last: Instant,
+    checkpoints: Option<Files>,
 }
 
 impl Progress {
@@ -47,7 +49,14 @@ impl Progress {
             bar,
             stop: interrupt_flag(),
             last: Instant::now(),
+            checkpoints: None,
         }
+    }
+
+    /// Saves and resumes the run's state with `files`.
+    pub fn with_checkpoints(mut self, files: Option<Files>) -> Self {
+        self.checkpoints = files;
+        self
     }
 
     /// Removes the bar.
@@ -59,6 +68,10 @@ impl Progress {
 }
 
 impl Observer for Progress {
+    fn checkpoints(&mut self) -> Option<&mut dyn Checkpoints> {
+        self.checkpoints.as_mut().map(|c| c as &mut dyn Checkpoints)
+    }
+
     fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
         if let Some(bar) = &self.bar {
             // Formatting the message every epoch would cost more than a small epoch.

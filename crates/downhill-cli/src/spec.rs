@@ -7,7 +7,14 @@ use downhill::spec::{LossKind, ModelKind, RunSpec};
 
 /// The description `downhill fit` runs.
 pub fn of_fit(args: &FitArgs) -> RunSpec {
-    of_flags(&args.model, &args.train, args.init.clone())
+    let c = &args.checkpoints;
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    RunSpec {
+        checkpoint: path(&c.checkpoint),
+        checkpoint_every: c.checkpoint_every,
+        resume: path(&c.resume),
+        ..of_flags(&args.model, &args.train, args.init.clone())
+    }
 }
 
 /// The description of a descent with the model's defaults (minimize and compare, which

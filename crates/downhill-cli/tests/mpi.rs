@@ -638,3 +638,58 @@ fn descendants_named(root: u32, name: &str) -> Vec<u32> {
     found.sort_unstable();
     found
 }
+
+/// Issue 15 item 6 across ranks: a 2-rank run stopped after k epochs with `--checkpoint`
+/// (rank 0 writes) and resumed with `--resume` (every rank reads) ends with the straight
+/// 2-rank run's parameters, bit for bit; other settings are refused on every rank.
+#[test]
+fn a_run_across_ranks_resumes_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 2000, false);
+    let data = lin.to_str().unwrap();
+    let ckpt = dir.path().join("run.ckpt");
+    let c = ckpt.to_str().unwrap();
+    let flags = ["--target", "y", "--optimizer", "adam"];
+    fn with<'a>(data: &'a str, flags: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        let mut a = vec![data];
+        a.extend_from_slice(flags);
+        a.extend_from_slice(extra);
+        a
+    }
+    let straight = ranked(2, &with(data, &flags, &["--lr", "0.05", "--epochs", "40"]));
+    let half = ranked(
+        2,
+        &with(
+            data,
+            &flags,
+            &["--lr", "0.05", "--epochs", "20", "--checkpoint", c],
+        ),
+    );
+    assert!(ckpt.exists(), "rank 0 wrote the checkpoint");
+    let resumed = ranked(
+        2,
+        &with(
+            data,
+            &flags,
+            &["--lr", "0.05", "--epochs", "40", "--resume", c],
+        ),
+    );
+    for key in ["weights", "intercept", "cost", "epochs"] {
+        assert_eq!(straight[key], resumed[key], "{key}");
+    }
+    assert_ne!(straight["weights"], half["weights"]);
+    let out = mpirun(
+        2,
+        &with(
+            data,
+            &flags,
+            &["--epochs", "40", "--resume", c, "--lr", "0.01"],
+        ),
+        60,
+    )
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("--lr 0.05, this run has 0.01"), "{err}");
+}

@@ -7,6 +7,7 @@
 //! where there is one.
 
 pub mod atomic;
+pub mod checkpoint;
 pub mod chunks;
 pub mod contain;
 pub mod csv;

@@ -1,5 +1,6 @@
 //! `downhill fit`: read a table, fit a model, report, draw, write the model.
 
+use crate::checkpoint::Files;
 use crate::cli::FitArgs;
 use crate::design::Design;
 use crate::method::flagged;
@@ -15,17 +16,20 @@ use std::time::Instant;
 
 /// Runs `downhill fit`.
 pub fn run(args: &FitArgs) -> Result<()> {
+    let spec = crate::spec::of_fit(args);
     if args.parallel.hogwild && !crate::commands::fit_ranks::wanted(args) {
+        Files::refuse(&spec, "--hogwild (not reproducible)")?;
         return crate::commands::fit_ranks::run_hogwild(args);
     }
     if crate::commands::fit_ranks::wanted(args) {
         return crate::commands::fit_ranks::run(args);
     }
     if crate::commands::fit_stream::wanted(args)? {
+        Files::refuse(&spec, "--stream")?;
         return crate::commands::fit_stream::run(args);
     }
+    let files = Files::of(&spec)?;
     let load_start = Instant::now();
-    let spec = crate::spec::of_fit(args);
     let header = table::header(&args.data)?;
     let target = header.index(&args.data, &args.target, "target")?;
     let design = Design::for_fit(
@@ -91,7 +95,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let mut progress = Progress::new(
         runner.config().max_epochs,
         args.train.quiet || args.out.json,
-    );
+    )
+    .with_checkpoints(files);
     let problem = Problem {
         classes,
         polynomial: match spec.model {

@@ -189,7 +189,12 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
             eprintln!("downhill: {note}");
         }
     }
-    let mut progress = Progress::new(runner.config().max_epochs, quiet || args.out.json);
+    // Rank 0 writes the checkpoints; every rank reads the one it resumes from.
+    let files = crate::checkpoint::Files::of(&spec)
+        .map_err(together)?
+        .map(|f| if rank == 0 { f } else { f.reading_only() });
+    let mut progress =
+        Progress::new(runner.config().max_epochs, quiet || args.out.json).with_checkpoints(files);
     let problem = Problem {
         classes,
         polynomial: None,

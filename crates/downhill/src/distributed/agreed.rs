@@ -41,6 +41,10 @@ impl<'a, C: Communicator + ?Sized> Agreed<'a, C> {
 }
 
 impl<C: Communicator + ?Sized> Observer for Agreed<'_, C> {
+    fn checkpoints(&mut self) -> Option<&mut dyn crate::train::Checkpoints> {
+        self.user.checkpoints()
+    }
+
     fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
         let mine = f64::from(u8::from(self.user.observe(info).is_break()));
         let late = self

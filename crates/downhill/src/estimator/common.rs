@@ -236,6 +236,10 @@ impl<'a, 'b> Watch<'a, 'b> {
 }
 
 impl Observer for Watch<'_, '_> {
+    fn checkpoints(&mut self) -> Option<&mut dyn crate::train::Checkpoints> {
+        self.user.checkpoints()
+    }
+
     fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
         if self.user.observe(info).is_break() {
             self.user_stopped = true;

@@ -551,6 +551,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             not[0] == 0.0
         };
         let mut watch = Watch::new(&mut agreed, &penalty, &config, dim);
+        if (batches || hogwild) && watch.checkpoints().is_some() {
+            return Err(Error::setting(
+                "checkpoint",
+                "across ranks and threads only full-batch runs save and resume their state: leave out --batch-size and --hogwild",
+            ));
+        }
         if let Some((_, classes)) = separation {
             watch = watch.separation(&mut test, classes);
         }

@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Adadelta (Zeiler, 2012; Ruder §4.4):
 ///
@@ -52,6 +53,18 @@ impl Default for Adadelta {
 impl Optimizer for Adadelta {
     fn name(&self) -> &'static str {
         "adadelta"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).buffers(&[&self.avg_sq_grad, &self.avg_sq_step])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(
+            self.name(),
+            0,
+            &mut [&mut self.avg_sq_grad, &mut self.avg_sq_step],
+        )
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Adagrad (Duchi et al., 2011; Ruder §4.3): `G += g^2; theta -= lr / sqrt(G + eps) * g`.
 ///
@@ -38,6 +39,14 @@ impl Default for Adagrad {
 impl Optimizer for Adagrad {
     fn name(&self) -> &'static str {
         "adagrad"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).buffers(&[&self.sum_sq])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [&mut self.sum_sq])
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,5 +1,6 @@
 use super::moments::Moments;
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Adam (Kingma & Ba, 2015; Ruder §4.6):
 ///
@@ -54,6 +55,14 @@ impl Default for Adam {
 impl Optimizer for Adam {
     fn name(&self) -> &'static str {
         "adam"
+    }
+
+    fn state(&self) -> OptimizerState {
+        self.moments.state(self.name())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        self.moments.restore(self.name(), state)
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// AdaMax (Kingma & Ba, 2015, §7; Ruder §4.7): Adam with the infinity norm.
 ///
@@ -54,6 +55,18 @@ impl Default for Adamax {
 impl Optimizer for Adamax {
     fn name(&self) -> &'static str {
         "adamax"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name())
+            .buffers(&[&self.m, &self.u])
+            .scalars(&[self.b1t])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 1, &mut [&mut self.m, &mut self.u])?;
+        self.b1t = state.scalars[0];
+        Ok(())
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,4 +1,5 @@
-use super::{Adam, Optimizer};
+use super::{Adam, Optimizer, OptimizerState};
+use crate::Result;
 
 /// AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay, PyTorch's form:
 ///
@@ -44,6 +45,15 @@ impl Default for AdamW {
 impl Optimizer for AdamW {
     fn name(&self) -> &'static str {
         "adamw"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).inner(self.adam.state())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [])?;
+        self.adam.restore(state.inner_state(self.name())?)
     }
 
     fn init(&mut self, dim: usize) {

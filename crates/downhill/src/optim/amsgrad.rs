@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// AMSGrad (Reddi et al., 2018; Ruder §4.9): Adam whose second moment never decreases.
 ///
@@ -67,6 +68,22 @@ impl Default for AmsGrad {
 impl Optimizer for AmsGrad {
     fn name(&self) -> &'static str {
         "amsgrad"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name())
+            .buffers(&[&self.m, &self.v, &self.v_max])
+            .scalars(&[self.b1t, self.b2t])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(
+            self.name(),
+            2,
+            &mut [&mut self.m, &mut self.v, &mut self.v_max],
+        )?;
+        (self.b1t, self.b2t) = (state.scalars[0], state.scalars[1]);
+        Ok(())
     }
 
     fn init(&mut self, dim: usize) {

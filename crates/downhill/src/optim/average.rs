@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Averaged gradient descent (Polyak & Juditsky, 1992; Ruppert, 1988), scikit-learn's
 /// `SGDRegressor(average=...)`, around any optimizer: the inner optimizer runs as usual,
@@ -50,6 +51,23 @@ impl Averaged {
 impl Optimizer for Averaged {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("average")
+            .steps(self.t)
+            .scalars(&[self.count as f64])
+            .buffers(&[&self.avg])
+            .inner(self.inner.state())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into("average", 1, &mut [&mut self.avg])?;
+        self.inner.restore(state.inner_state("average")?)?;
+        self.t = state.steps;
+        // A count of iterates is exact in a double far beyond any run's length.
+        self.count = state.scalars[0] as u64;
+        Ok(())
     }
 
     fn init(&mut self, dim: usize) {

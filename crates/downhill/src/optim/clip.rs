@@ -1,5 +1,6 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
 use crate::numeric::norm;
+use crate::Result;
 
 /// Gradient clipping by global norm (optax's `clip_by_global_norm`, PyTorch's
 /// `clip_grad_norm_`) in front of any optimizer: when `||g|| > max_norm` the gradient is
@@ -34,6 +35,15 @@ impl ClipNorm {
 impl Optimizer for ClipNorm {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new("clip_norm").inner(self.inner.state())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into("clip_norm", 0, &mut [])?;
+        self.inner.restore(state.inner_state("clip_norm")?)
     }
 
     fn init(&mut self, dim: usize) {

@@ -24,6 +24,7 @@ mod noise;
 mod registry;
 mod rmsprop;
 mod sgd;
+mod state;
 
 pub use adadelta::Adadelta;
 pub use adagrad::Adagrad;
@@ -40,6 +41,7 @@ pub use noise::GradientNoise;
 pub use registry::{build, default_lr, info, names, wrap, Extras, Hyper, OptimizerInfo, CATALOG};
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
+pub use state::OptimizerState;
 
 /// An update rule.
 pub trait Optimizer: Send + std::fmt::Debug {
@@ -59,4 +61,12 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// once, after the last step; with early stopping the best epoch's parameters then take
     /// precedence.
     fn finish(&self, _params: &mut [f64]) {}
+
+    /// The state between two steps (buffers, running scalars, random stream, the wrapped
+    /// optimizer's), so that a run saved after any step continues bit for bit.
+    fn state(&self) -> OptimizerState;
+
+    /// Continues from `state`, after `init` sized the buffers: refuses a state of another
+    /// optimizer or another number of parameters.
+    fn restore(&mut self, state: &OptimizerState) -> crate::Result<()>;
 }

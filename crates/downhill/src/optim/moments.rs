@@ -1,5 +1,8 @@
 //! The first and second moment estimates that Adam and Nadam share.
 
+use super::OptimizerState;
+use crate::Result;
+
 /// Running averages `m` of the gradient and `v` of its square, with `beta1^t` and `beta2^t`
 /// kept as running products for the bias corrections.
 #[derive(Debug, Clone)]
@@ -29,6 +32,20 @@ impl Moments {
         }
         self.b1t = 1.0;
         self.b2t = 1.0;
+    }
+
+    /// The state of `name` (Adam or Nadam): both moments and both running products.
+    pub(super) fn state(&self, name: &str) -> OptimizerState {
+        OptimizerState::new(name)
+            .buffers(&[&self.m, &self.v])
+            .scalars(&[self.b1t, self.b2t])
+    }
+
+    /// Continues from `state`, checked to be `name`'s and of the size `reset` gave.
+    pub(super) fn restore(&mut self, name: &str, state: &OptimizerState) -> Result<()> {
+        state.restore_into(name, 2, &mut [&mut self.m, &mut self.v])?;
+        (self.b1t, self.b2t) = (state.scalars[0], state.scalars[1]);
+        Ok(())
     }
 
     /// One step: updates both moments with `grad`, then calls

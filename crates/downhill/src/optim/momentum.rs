@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Momentum (Polyak's heavy ball, Ruder §4.1): `v = gamma * v + lr * g; theta -= v`.
 ///
@@ -40,6 +41,14 @@ impl Default for Momentum {
 impl Optimizer for Momentum {
     fn name(&self) -> &'static str {
         "momentum"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).buffers(&[&self.v])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [&mut self.v])
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,5 +1,6 @@
 use super::moments::Moments;
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Nadam (Dozat, 2016; Ruder §4.8): Adam with a Nesterov look-ahead on the first moment.
 ///
@@ -55,6 +56,14 @@ impl Default for Nadam {
 impl Optimizer for Nadam {
     fn name(&self) -> &'static str {
         "nadam"
+    }
+
+    fn state(&self) -> OptimizerState {
+        self.moments.state(self.name())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        self.moments.restore(self.name(), state)
     }
 
     fn init(&mut self, dim: usize) {

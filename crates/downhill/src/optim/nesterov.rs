@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Nesterov accelerated gradient (Ruder §4.2):
 /// `v = gamma * v + lr * grad(theta - gamma * v); theta -= v`.
@@ -50,6 +51,14 @@ impl Default for Nesterov {
 impl Optimizer for Nesterov {
     fn name(&self) -> &'static str {
         "nesterov"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).buffers(&[&self.v])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [&mut self.v])
     }
 
     fn init(&mut self, dim: usize) {

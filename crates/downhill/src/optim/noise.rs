@@ -1,4 +1,7 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::train::RngState;
+use crate::Error;
+use crate::Result;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -67,6 +70,28 @@ fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 impl Optimizer for GradientNoise {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+
+    fn state(&self) -> OptimizerState {
+        let mut s = OptimizerState::new("gradient_noise")
+            .steps(self.t)
+            .inner(self.inner.state());
+        s.rng = Some(RngState::of(&self.rng));
+        s
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into("gradient_noise", 0, &mut [])?;
+        let rng = state.rng.as_ref().ok_or_else(|| {
+            Error::setting(
+                "optimizer",
+                "the saved state of gradient_noise lacks its random stream",
+            )
+        })?;
+        self.inner.restore(state.inner_state("gradient_noise")?)?;
+        self.rng = rng.to_rng()?;
+        self.t = state.steps;
+        Ok(())
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// RMSprop (Hinton, lecture 6e; Ruder §4.5):
 /// `E[g2] = rho * E[g2] + (1 - rho) * g^2; theta -= lr / sqrt(E[g2] + eps) * g`.
@@ -44,6 +45,14 @@ impl Default for RmsProp {
 impl Optimizer for RmsProp {
     fn name(&self) -> &'static str {
         "rmsprop"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name()).buffers(&[&self.avg_sq])
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [&mut self.avg_sq])
     }
 
     fn init(&mut self, dim: usize) {

@@ -1,4 +1,5 @@
-use super::Optimizer;
+use super::{Optimizer, OptimizerState};
+use crate::Result;
 
 /// Plain gradient descent, `theta -= lr * g`: batch gradient descent on full batches,
 /// stochastic or mini-batch gradient descent on smaller ones (`gd` and `sgd` are one rule).
@@ -15,6 +16,14 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn name(&self) -> &'static str {
         "sgd"
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::new(self.name())
+    }
+
+    fn restore(&mut self, state: &OptimizerState) -> Result<()> {
+        state.restore_into(self.name(), 0, &mut [])
     }
 
     fn init(&mut self, _dim: usize) {}

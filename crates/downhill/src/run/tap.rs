@@ -62,6 +62,14 @@ impl Optimizer for Tap {
     fn finish(&self, params: &mut [f64]) {
         self.inner.finish(params);
     }
+
+    fn state(&self) -> crate::optim::OptimizerState {
+        self.inner.state()
+    }
+
+    fn restore(&mut self, state: &crate::optim::OptimizerState) -> crate::Result<()> {
+        self.inner.restore(state)
+    }
 }
 
 #[cfg(test)]

@@ -30,4 +30,30 @@ pub trait Schedule: Send + std::fmt::Debug {
 
     /// Told the cost of each finished epoch (reduce-on-plateau listens; others ignore it).
     fn observe(&mut self, _epoch: usize, _cost: f64) {}
+
+    /// What the schedule remembers between epochs (reduce-on-plateau's rate, best cost and
+    /// count), for a checkpoint; the others are functions of the epoch and remember nothing.
+    fn state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// Continues from `state` (what [`Schedule::state`] gave).
+    fn restore(&mut self, state: &[f64]) -> crate::Result<()> {
+        restore_nothing(state)
+    }
+}
+
+/// The restore of a schedule without state: only an empty state is its own.
+fn restore_nothing(state: &[f64]) -> crate::Result<()> {
+    if state.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::Error::setting(
+            "schedule",
+            format!(
+                "the saved schedule state has {} values, this schedule none",
+                state.len()
+            ),
+        ))
+    }
 }

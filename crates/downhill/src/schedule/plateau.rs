@@ -55,6 +55,27 @@ impl Plateau {
 }
 
 impl Schedule for Plateau {
+    fn state(&self) -> Vec<f64> {
+        // The count is exact in a double.
+        vec![self.lr, self.best, self.stale as f64]
+    }
+
+    fn restore(&mut self, state: &[f64]) -> crate::Result<()> {
+        match *state {
+            [lr, best, stale] => {
+                (self.lr, self.best, self.stale) = (lr, best, stale as usize);
+                Ok(())
+            }
+            _ => Err(crate::Error::setting(
+                "schedule",
+                format!(
+                    "the saved schedule state has {} values, reduce-on-plateau 3",
+                    state.len()
+                ),
+            )),
+        }
+    }
+
     fn lr(&self, epoch: usize) -> f64 {
         if epoch <= 1 {
             self.lr0

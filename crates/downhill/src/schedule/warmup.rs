@@ -27,6 +27,14 @@ impl Warmup {
 }
 
 impl Schedule for Warmup {
+    fn state(&self) -> Vec<f64> {
+        self.inner.state()
+    }
+
+    fn restore(&mut self, state: &[f64]) -> crate::Result<()> {
+        self.inner.restore(state)
+    }
+
     fn lr(&self, epoch: usize) -> f64 {
         let epoch = epoch.max(1);
         if epoch <= self.epochs {

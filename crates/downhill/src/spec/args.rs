@@ -69,6 +69,13 @@ impl RunSpec {
             let values: Vec<String> = init.iter().map(f64::to_string).collect();
             out.flag("--init", &values.join(","));
         }
+        if let Some(c) = &self.checkpoint {
+            out.flag("--checkpoint", c);
+        }
+        out.some("--checkpoint-every", self.checkpoint_every);
+        if let Some(r) = &self.resume {
+            out.flag("--resume", r);
+        }
         out.0
     }
 }

@@ -47,6 +47,15 @@ impl Runner<'_> {
     ) -> Result<(Fitted, usize)> {
         let s = self.spec;
         s.check_distributed()?;
+        // The settings of a run that saves or resumes its state are checked on resume.
+        let mut stamped;
+        let observer: &mut dyn Observer = if observer.checkpoints().is_some() {
+            super::checkpoint::check_l1(&self.penalty, &self.config)?;
+            stamped = super::checkpoint::Stamped::settings_only(observer, s);
+            &mut stamped
+        } else {
+            observer
+        };
         let super::Method {
             name,
             lr,

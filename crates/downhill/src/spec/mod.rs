@@ -18,6 +18,7 @@
 //! ```
 
 mod args;
+mod checkpoint;
 mod compare;
 mod distributed;
 mod flags;
@@ -128,6 +129,14 @@ pub struct RunSpec {
     pub threads: usize,
     /// Starting parameters in original units: per output, the weights then the intercept.
     pub init: Option<Vec<f64>>,
+
+    // --- Checkpoints (first-order optimizers) ---
+    /// Save the run's state to this file (every `checkpoint_every` epochs and at the end).
+    pub checkpoint: Option<String>,
+    /// Epochs between checkpoints [default: only at the end].
+    pub checkpoint_every: Option<usize>,
+    /// Continue the run saved in this file.
+    pub resume: Option<String>,
 }
 
 impl Default for RunSpec {
@@ -173,6 +182,9 @@ impl Default for RunSpec {
             seed: 0,
             threads: 0,
             init: None,
+            checkpoint: None,
+            checkpoint_every: None,
+            resume: None,
         }
     }
 }

@@ -123,6 +123,15 @@ impl Runner<'_> {
         observer: &mut dyn Observer,
     ) -> Result<Fitted> {
         let s = self.spec;
+        // A run that saves or resumes its state is stamped with its data and settings.
+        let mut stamped;
+        let observer: &mut dyn Observer = if observer.checkpoints().is_some() {
+            super::checkpoint::check_l1(&self.penalty, &self.config)?;
+            stamped = super::checkpoint::Stamped::new(observer, s, &data);
+            &mut stamped
+        } else {
+            observer
+        };
         let Method {
             name,
             lr,

@@ -1,5 +1,5 @@
 /// One epoch of a run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochRecord {
     /// 0 is the starting point; epoch `e` is the state after `e` passes over the data.
     pub epoch: usize,
@@ -17,7 +17,7 @@ pub struct EpochRecord {
 
 /// Every epoch of a run, parameters stored flat (one allocation that grows, not one per
 /// epoch).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct History {
     dim: usize,
     records: Vec<EpochRecord>,

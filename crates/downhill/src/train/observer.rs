@@ -1,3 +1,5 @@
+use super::TrainState;
+use crate::Result;
 use std::ops::ControlFlow;
 
 /// What an observer sees after each epoch.
@@ -25,6 +27,32 @@ pub struct EpochInfo<'a> {
 pub trait Observer {
     /// Called after every epoch, and once for the starting point.
     fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()>;
+
+    /// The run's checkpoints, when it saves or resumes its state. Observers around another
+    /// forward it.
+    fn checkpoints(&mut self) -> Option<&mut dyn Checkpoints> {
+        None
+    }
+}
+
+/// A run that starts from a saved state and hands its state over after epochs: checkpoints
+/// and resume, `partial_fit`. Only the first-order loop takes part; the solvers refuse.
+pub trait Checkpoints {
+    /// The state to continue from, asked once before the first epoch (`None`: start
+    /// afresh).
+    fn resume(&mut self) -> Result<Option<TrainState>>;
+
+    /// Whether to save the state after `epoch` (the run's last epoch is always saved).
+    fn due(&mut self, epoch: usize) -> bool;
+
+    /// Takes the state after an epoch; an error ends the run.
+    fn save(&mut self, state: &TrainState) -> Result<()>;
+
+    /// Whether a resume checks that the data is the data the state was made for (rows,
+    /// columns, checksum). `partial_fit` says no: each call brings other rows.
+    fn checks_data(&self) -> bool {
+        true
+    }
 }
 
 impl<F: FnMut(&EpochInfo<'_>) -> ControlFlow<()>> Observer for F {

@@ -54,6 +54,10 @@ pub(crate) struct UnitsObserver<'a> {
 }
 
 impl Observer for UnitsObserver<'_> {
+    fn checkpoints(&mut self) -> Option<&mut dyn super::Checkpoints> {
+        self.user.checkpoints()
+    }
+
     fn observe(&mut self, info: &EpochInfo<'_>) -> ControlFlow<()> {
         let u = &self.units;
         self.params.clear();

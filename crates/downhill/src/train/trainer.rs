@@ -1,4 +1,7 @@
-use super::{EpochInfo, EpochRecord, History, Observer, StopReason, TrainConfig};
+use super::{
+    BestState, EpochInfo, EpochRecord, Fingerprint, History, Observer, RngState, StopReason,
+    TrainConfig, TrainState,
+};
 use crate::numeric::norm;
 use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
@@ -149,6 +152,17 @@ impl Trainer {
     ) -> Result<Report> {
         let train = self.check(problem, &init)?;
         if let Some(solver) = self.solver.as_mut() {
+            if observer.checkpoints().is_some() {
+                return Err(Error::setting(
+                    "optimizer",
+                    format!(
+                        "{} keeps state of its own (search directions, curvature pairs) that a \
+                         checkpoint does not hold: use a first-order optimizer (gd, sgd, adam, ...) \
+                         to save or resume a run",
+                        solver.name()
+                    ),
+                ));
+            }
             return solve_full_batch(solver.as_mut(), problem, init, &self.config, observer);
         }
         let start = Instant::now();
@@ -174,12 +188,19 @@ impl Trainer {
             return Err(Error::NonFinite { what });
         }
         let mut validation_cost = eval_valid(&mut work, &params);
-        let f0 = cost;
-        let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
+        let mut f0 = cost;
+        let mut gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
         let mut lr = self.schedule.lr(1);
         let mut best = Best::new(cost, validation_cost, &params);
 
-        let mut record = |history: &mut History, epoch, cost, grad_norm, lr, vc, p: &[f64]| {
+        let record = |observer: &mut dyn Observer,
+                      history: &mut History,
+                      epoch,
+                      cost,
+                      grad_norm,
+                      lr,
+                      vc,
+                      p: &[f64]| {
             history.push(
                 EpochRecord {
                     epoch,
@@ -201,8 +222,60 @@ impl Trainer {
             })
         };
 
+        // Mini-batch state, allocated once: the order in which an epoch visits its batches
+        // (each epoch shuffles the previous epoch's order).
+        let n_batches = cfg.batch_size.map_or(0, |b| n_train.div_ceil(b));
+        let mut order: Vec<usize> = (0..n_batches).collect();
+        let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let fingerprint = Fingerprint {
+            params: dim,
+            validation_rows: cfg.validation_rows,
+            batch_size: cfg.batch_size,
+            shuffle: cfg.shuffle,
+            seed: cfg.seed,
+            threads: cfg.threads,
+            data: None,
+            settings: None,
+        };
+        let resume = match observer.checkpoints() {
+            Some(c) => c.resume()?,
+            None => None,
+        };
+
         let mut epoch = 0;
-        let mut stop = if record(
+        let mut stop = if let Some(state) = resume {
+            // Continue where the saved run was after its last epoch; epoch 0 is not seen again.
+            state.fingerprint.check(&fingerprint)?;
+            if state.params.len() != dim {
+                return Err(Error::Shape {
+                    what: "saved parameters",
+                    expected: dim,
+                    got: state.params.len(),
+                });
+            }
+            let Some(last) = state.history.records().last().copied() else {
+                return Err(Error::spec("the saved state has no history"));
+            };
+            params.copy_from_slice(&state.params);
+            self.optimizer.restore(&state.optimizer)?;
+            self.schedule.restore(&state.schedule)?;
+            rng = state.rng.to_rng()?;
+            if state.order.len() == order.len() {
+                order.copy_from_slice(&state.order);
+            }
+            if cfg.batch_size.is_none() {
+                // The same sum as the saved run's last one, so the same bits.
+                full_cost_grad(problem, &mut work, &params, train.clone(), &mut grad);
+            }
+            (cost, grad_norm, validation_cost) = (last.cost, last.grad_norm, last.validation_cost);
+            (f0, gtol) = (state.start_cost, state.gtol);
+            best = Best::from_state(state.best, &params);
+            history = state.history;
+            epoch = state.epoch;
+            state.stopped
+        } else if record(
+            observer,
             &mut history,
             0,
             cost,
@@ -219,12 +292,28 @@ impl Trainer {
         } else {
             None
         };
-
-        // Mini-batch state, allocated once: the order in which an epoch visits its batches.
-        let n_batches = cfg.batch_size.map_or(0, |b| n_train.div_ceil(b));
-        let mut order: Vec<usize> = (0..n_batches).collect();
-        let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
-        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        // The run's state after the current epoch, for a checkpoint.
+        let snapshot = |this: &Self,
+                        epoch: usize,
+                        stop: Option<StopReason>,
+                        params: &[f64],
+                        rng: &ChaCha8Rng,
+                        order: &[usize],
+                        best: &Best,
+                        history: &History| TrainState {
+            fingerprint: fingerprint.clone(),
+            epoch,
+            stopped: stop.filter(StopReason::converged),
+            params: params.to_vec(),
+            optimizer: this.optimizer.state(),
+            schedule: this.schedule.state(),
+            rng: RngState::of(rng),
+            order: order.to_vec(),
+            start_cost: f0,
+            gtol,
+            best: best.to_state(),
+            history: history.clone(),
+        };
 
         while stop.is_none() && epoch < cfg.max_epochs {
             epoch += 1;
@@ -296,6 +385,7 @@ impl Trainer {
             validation_cost = eval_valid(&mut work, &params);
             self.schedule.observe(epoch, cost);
             let interrupted = record(
+                observer,
                 &mut history,
                 epoch,
                 cost,
@@ -317,6 +407,19 @@ impl Trainer {
             } else {
                 None
             };
+            let last = stop.is_some() || epoch >= cfg.max_epochs;
+            if let Some(c) = observer.checkpoints() {
+                if !last && c.due(epoch) {
+                    let state = snapshot(self, epoch, stop, &params, &rng, &order, &best, &history);
+                    c.save(&state)?;
+                }
+            }
+        }
+        if observer.checkpoints().is_some() {
+            let state = snapshot(self, epoch, stop, &params, &rng, &order, &best, &history);
+            if let Some(c) = observer.checkpoints() {
+                c.save(&state)?;
+            }
         }
         let stop_reason = stop.unwrap_or(StopReason::MaxEpochs);
 
@@ -430,6 +533,31 @@ struct Best {
 }
 
 impl Best {
+    fn from_state(s: BestState, params: &[f64]) -> Self {
+        Best {
+            cost: s.cost,
+            cost_stale: s.cost_stale,
+            valid: s.valid,
+            valid_stale: s.valid_stale,
+            // A state without held-out rows keeps no parameters; the loop never reads them.
+            params: if s.params.len() == params.len() {
+                s.params
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn to_state(&self) -> BestState {
+        BestState {
+            cost: self.cost,
+            cost_stale: self.cost_stale,
+            valid: self.valid,
+            valid_stale: self.valid_stale,
+            params: self.params.clone(),
+        }
+    }
+
     fn new(cost: f64, valid: Option<f64>, params: &[f64]) -> Self {
         Best {
             cost,
