@@ -65,8 +65,15 @@ pub fn model_file(of: &FitOf, fit: &Fitted) -> ModelFile {
                 "standardized_weights"
             }
             .into(),
-            // Plain data: serialising it cannot fail.
-            spec: serde_json::to_value(spec).ok(),
+            // Plain data: serialising it cannot fail. Where the run kept its checkpoints is
+            // no part of the model: a resumed run writes the model of the straight run.
+            spec: serde_json::to_value(RunSpec {
+                checkpoint: None,
+                checkpoint_every: None,
+                resume: None,
+                ..spec.clone()
+            })
+            .ok(),
         },
         cost: fit.cost,
     }

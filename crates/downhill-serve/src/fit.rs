@@ -104,6 +104,19 @@ fn parse(body: Value) -> Result<(Data, RunSpec), Problem> {
             "degree_columns",
             "the playground fits the columns as they are; use downhill fit --degree-columns",
         ),
+        // The playground touches no file: checkpoints are the command line's.
+        (
+            "checkpoint",
+            "the playground writes no files; use downhill fit --checkpoint",
+        ),
+        (
+            "checkpoint_every",
+            "the playground writes no files; use downhill fit --checkpoint-every",
+        ),
+        (
+            "resume",
+            "the playground reads no files; use downhill fit --resume",
+        ),
     ] {
         if obj.get(key).is_some_and(|v| !v.is_null()) {
             return Err(Problem::bad(format!("{key}: {why}")));

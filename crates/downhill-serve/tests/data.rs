@@ -361,6 +361,14 @@ async fn bad_fits_are_4xx_with_one_line() {
             json!({"dataset": "stackloss", "target": "STACKLOSS", "degree": 2}),
             "degree",
         ),
+        (
+            json!({"dataset": "stackloss", "target": "STACKLOSS", "resume": "/etc/passwd"}),
+            "reads no files",
+        ),
+        (
+            json!({"dataset": "stackloss", "target": "STACKLOSS", "checkpoint": "x.json"}),
+            "writes no files",
+        ),
         (json!({"dataset": "iris", "target": "species"}), "numeric"),
         (
             json!({"dataset": "iris", "target": "species", "model": "logistic"}),
