@@ -5,6 +5,7 @@ use crate::errors::{message, value_error};
 use crate::signals::Signals;
 use downhill::data::{Dataset, Matrix};
 use downhill::spec::{Problem, RunSpec};
+use downhill::train::Observer;
 use downhill_io::fitted::{model_file, FitOf};
 use numpy::PyReadonlyArray1;
 use numpy::PyReadonlyArray2;
@@ -40,6 +41,38 @@ pub fn fit(
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<String> {
     let spec: RunSpec = serde_json::from_str(spec).map_err(message)?;
+    let mut signals = Signals::new();
+    let out = fit_with(
+        py,
+        x,
+        y,
+        &spec,
+        features,
+        target,
+        classes,
+        sample_weight,
+        &mut signals,
+    );
+    if let Some(e) = signals.raised {
+        return Err(e);
+    }
+    serde_json::to_string(&out?).map_err(message)
+}
+
+/// `fit`'s work, telling `observer` of every epoch (Ctrl-C, and `partial_fit`'s state):
+/// the model file and the fit's outcome as a JSON value.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_with<O: Observer + Send>(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    spec: &RunSpec,
+    features: Vec<String>,
+    target: String,
+    classes: Option<Vec<String>>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    observer: &mut O,
+) -> PyResult<serde_json::Value> {
     let x = matrix(&x)?;
     let y = y.as_array().to_vec();
     let rows = x.rows();
@@ -60,21 +93,15 @@ pub fn fit(
         classes,
         polynomial: None,
     };
-    let run = |spec: &RunSpec| {
-        let mut signals = Signals::new();
-        let fitted = spec
-            .runner(cols)
-            .and_then(|r| r.fit(data, problem, &mut signals));
-        (fitted, signals.raised)
-    };
-    let (fitted, raised) = py.detach(|| run(&spec));
-    if let Some(e) = raised {
-        return Err(e);
-    }
-    let fitted = fitted.map_err(value_error)?;
+    let fitted = py
+        .detach(|| {
+            spec.runner(cols)
+                .and_then(|r| r.fit(data, problem, observer))
+        })
+        .map_err(value_error)?;
     // The model file `downhill fit -o` writes for the same fit.
     let of = FitOf {
-        spec: &spec,
+        spec,
         target: &target,
         features: &features,
         terms: &features,
@@ -100,5 +127,5 @@ pub fn fit(
         "grad_norm": fitted.grad_norm,
         "grad_fraction": records.first().map(|r| fitted.grad_norm / r.grad_norm),
     });
-    serde_json::to_string(&out).map_err(message)
+    Ok(out)
 }

@@ -8,6 +8,7 @@ mod fit;
 mod minimize;
 mod model;
 mod optim;
+mod partial;
 mod signals;
 
 use pyo3::prelude::*;
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(partial::partial_fit, m)?)?;
     m.add_function(wrap_pyfunction!(model::save, m)?)?;
     m.add_function(wrap_pyfunction!(model::load, m)?)?;
     m.add_function(wrap_pyfunction!(minimize::minimize_formula, m)?)?;

@@ -21,6 +21,21 @@ def fit(
     ``sample_weight``: one weight per row (a weighted mean of the rows' losses).
     """
 
+def partial_fit(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    spec: str,
+    features: Sequence[str],
+    target: str,
+    classes: Optional[Sequence[str]] = None,
+    sample_weight: Optional[npt.NDArray[np.float64]] = None,
+    state: Optional[str] = None,
+) -> str:
+    """One more epoch of ``fit``; its answer with the new state under ``"state"``.
+
+    ``state``: the JSON a previous call returned (``None``: the first epoch).
+    """
+
 def save(path: str, model: str) -> None:
     """Check a model file (JSON) and write it to ``path``."""
 

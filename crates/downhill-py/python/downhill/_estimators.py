@@ -14,6 +14,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from downhill import _core
 from downhill._spec import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, run_spec
 
+# Methods that keep no state between epochs: partial_fit refuses them.
+_SOLVERS = {"cg", "lbfgs", "newton"}
+
 
 class _GDBase(BaseEstimator):
     """What both estimators share: parameters, the call into the core, the model file."""
@@ -30,6 +33,9 @@ class _GDBase(BaseEstimator):
         sw = _weights(sample_weight, X)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: a fit needs at least 2 rows")
+        # A fit starts a new run: a later partial_fit starts afresh too.
+        for name in ("_state", "_pf_mean", "_pf_scale", "_pf_batch"):
+            self.__dict__.pop(name, None)
         spec = run_spec(self, model, loss)
         if spec.get("batch_size", 0) > X.shape[0]:
             # As scikit-learn's MLP: a batch larger than the data is the whole data.
@@ -64,6 +70,106 @@ class _GDBase(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _partial_fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        model: str,
+        loss: str,
+        classes: Optional[List[str]],
+        sample_weight: Any,
+    ):
+        """One epoch on the rows ``X``, continuing the run the previous call left off."""
+        if self.optimizer in _SOLVERS or self.line_search is not None:
+            raise ValueError(
+                f"optimizer={self.optimizer!r} (line_search={self.line_search!r}): partial_fit "
+                "needs a first-order optimizer that keeps its state between epochs (gd, sgd, "
+                "momentum, adam, ...), without line_search; use fit for cg, lbfgs or newton"
+            )
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True: partial_fit holds out no rows; use fit, or "
+                "early_stopping=False"
+            )
+        first = getattr(self, "_state", None) is None
+        sw = _weights(sample_weight, X)
+        spec = run_spec(self, model, loss)
+        spec.pop("epochs", None)
+        if spec.get("optimizer") == "auto":
+            # auto picks a solver for these models; partial_fit steps as the default does.
+            spec["optimizer"] = "gd"
+        if spec.get("batch_size") is None and self.penalty in ("l1", "elasticnet"):
+            raise ValueError(
+                f"penalty={self.penalty!r} with batch_size=None: a full-batch L1 fit cannot be "
+                "continued epoch by epoch; give batch_size, or use fit"
+            )
+        if first:
+            self._pf_batch = spec.get("batch_size")
+            if self._pf_batch is not None and self._pf_batch > X.shape[0]:
+                self._pf_batch = int(X.shape[0])
+            self._pf_mean, self._pf_scale = self._first_statistics(X, sw)
+        spec["batch_size"] = self._pf_batch
+        # The features are standardised here, with the first call's statistics, so that
+        # every call fits the same basis; the core then sees them as they are.
+        spec["standardize"] = False
+        Xs = np.ascontiguousarray((X - self._pf_mean) / self._pf_scale, dtype=np.float64)
+        if first and hasattr(self, "coef_"):
+            # After fit, as scikit-learn's SGD: continue from its coefficients (the
+            # optimizer's and schedule's state start afresh), in the standardised basis.
+            coef = np.atleast_2d(self.coef_) * self._pf_scale
+            b = (
+                np.asarray(self.intercept_, dtype=np.float64)
+                + coef / self._pf_scale @ self._pf_mean
+            )
+            init: List[float] = []
+            for k in range(coef.shape[0]):
+                init.extend(float(v) for v in coef[k])
+                if self.fit_intercept:
+                    init.append(float(b[k]))
+            spec["init"] = init
+        features = self._feature_list(X.shape[1])
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        state = getattr(self, "_state", None)
+        out = json.loads(
+            _core.partial_fit(
+                Xs, y, json.dumps(spec), features, self._target_name, classes, sw, state
+            )
+        )
+        self._state = out.pop("state")
+        self._to_original_units(out["model"])
+        self._set_fitted(out)
+        return self
+
+    def _first_statistics(self, X: np.ndarray, sw: Optional[np.ndarray]):
+        """Column means and scales of the first call's rows (0 and 1 without standardising).
+
+        As the core's: weighted means and population deviations, only the scale without an
+        intercept; a constant column keeps scale 1.
+        """
+        d = X.shape[1]
+        if not self.standardize:
+            return np.zeros(d), np.ones(d)
+        w = np.ones(X.shape[0]) if sw is None else sw
+        if self.fit_intercept:
+            mean = np.average(X, axis=0, weights=w)
+            scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))
+        else:
+            mean = np.zeros(d)
+            scale = np.sqrt(np.average(X**2, axis=0, weights=w))
+        scale[~(scale > 0)] = 1.0
+        return mean, scale
+
+    def _to_original_units(self, model: Dict[str, Any]) -> None:
+        """Weights of the standardised features back to the data's units, in place."""
+        w = np.asarray(model["weights"], dtype=np.float64) / self._pf_scale
+        b = np.asarray(model["intercept"], dtype=np.float64) - w @ self._pf_mean
+        model["weights"] = [[float(v) for v in row] for row in w]
+        model["intercept"] = [float(v) for v in b]
+
+    def _feature_list(self, d: int) -> List[str]:
+        names = getattr(self, "feature_names_in_", None)
+        return [str(n) for n in names] if names is not None else [f"x{j}" for j in range(d)]
 
     def _informative(self, X: np.ndarray) -> np.ndarray:
         """The columns the fit can standardise (all without standardisation).
@@ -352,6 +458,38 @@ class GDRegressor(RegressorMixin, _GDBase):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         return self._fit(X, y, "linear", REGRESSION_LOSSES[self.loss], None, sample_weight)
 
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one more epoch on the rows ``X`` and targets ``y``; returns ``self``.
+
+        The optimizer's state (moments, velocity), the schedule's position, the random stream
+        of the mini-batches and the loss history carry over from the previous call (kept in
+        the picklable attribute ``_state``), so ``k`` calls on the same data give the
+        coefficients of ``fit`` with ``max_iter=k``; later calls may bring other rows. Each
+        call runs its epoch, whatever ``tol`` said before. Settings:
+
+        - ``optimizer``: a first-order one; ``cg``, ``lbfgs``, ``newton`` and ``line_search``
+          keep no state between epochs and raise a ``ValueError``. ``'auto'`` steps as
+          ``'gd'`` (what it picks for ``fit`` is a solver).
+        - ``standardize=True``: the features are standardised with the means and deviations
+          of the first call's rows, kept for the later calls; the target is not scaled. The
+          fit then takes other steps than ``fit``'s (which also scales a regression's target)
+          to the same minimum: ``partial_fit`` equals ``fit`` epoch for epoch with
+          ``standardize=False``.
+        - ``early_stopping=True`` and a full-batch L1 penalty raise a ``ValueError``.
+        - A batch larger than the first call's rows is that many rows, for every call.
+
+        After ``fit`` (or on a ``load``-ed model), the first ``partial_fit`` continues from its
+        coefficients with a fresh optimizer and schedule (as scikit-learn's SGD); a ``fit``
+        after ``partial_fit`` starts a new run.
+        """
+        if self.loss not in REGRESSION_LOSSES:
+            raise ValueError(
+                f"loss={self.loss!r}: give one of {', '.join(sorted(REGRESSION_LOSSES))}"
+            )
+        first = getattr(self, "_state", None) is None
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, reset=first)
+        return self._partial_fit(X, y, "linear", REGRESSION_LOSSES[self.loss], None, sample_weight)
+
     def predict(self, X):
         """Predict targets for the rows ``X``."""
         return self._decision(X)[:, 0]
@@ -468,6 +606,63 @@ class GDClassifier(ClassifierMixin, _GDBase):
             raise ValueError("loss='hinge' goes with two classes; use loss='log_loss'")
         self._fit(X, index, model, loss, [str(c) for c in classes], sample_weight)
         self.classes_ = classes
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one more epoch on the rows ``X`` and labels ``y``; returns ``self``.
+
+        ``classes`` (every label the calls will bring) is required on the first call, as in
+        scikit-learn (after ``fit``, its ``classes_``), and must not change after it. Unlike
+        scikit-learn, each call's rows must hold every one of the classes (the core counts a
+        fit's classes from its rows).
+        Everything else as ``GDRegressor.partial_fit``: the optimizer's and the schedule's
+        state carry over, ``k`` calls on the same data equal ``fit`` with ``max_iter=k``
+        (with ``standardize=False``), solvers raise, ``'auto'`` steps as ``'gd'``.
+        """
+        if self.loss not in CLASSIFICATION_LOSSES:
+            raise ValueError(
+                f"loss={self.loss!r}: give one of {', '.join(sorted(CLASSIFICATION_LOSSES))}"
+            )
+        first = getattr(self, "_state", None) is None
+        if first and classes is None and hasattr(self, "classes_"):
+            classes = self.classes_  # after fit, as scikit-learn's SGDClassifier
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            all_classes = np.unique(classes)
+            if len(all_classes) < 2:
+                raise ValueError(
+                    f"classes={list(all_classes)!r}: {type(self).__name__} needs at least 2"
+                )
+        else:
+            all_classes = self.classes_
+            if classes is not None and not np.array_equal(np.unique(classes), all_classes):
+                raise ValueError(
+                    f"classes={classes!r} is not classes_={all_classes!r} of the first call"
+                )
+        X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
+        check_classification_targets(y)
+        seen = np.unique(y)
+        unseen = np.setdiff1d(seen, all_classes)
+        if len(unseen):
+            raise ValueError(
+                f"labels {unseen.tolist()!r} are not in classes {all_classes.tolist()!r}"
+            )
+        if len(seen) < len(all_classes):
+            # The core counts a fit's classes from its rows (and needs both of a logistic's).
+            missing = np.setdiff1d(all_classes, seen).tolist()
+            raise ValueError(
+                f"the rows of this partial_fit call have no label {missing!r}: each call needs "
+                f"rows of every class in classes_={all_classes.tolist()!r}"
+            )
+        loss = CLASSIFICATION_LOSSES[self.loss]
+        model = "logistic" if len(all_classes) == 2 else "softmax"
+        if model == "softmax" and loss == "hinge":
+            raise ValueError("loss='hinge' goes with two classes; use loss='log_loss'")
+        index = np.searchsorted(all_classes, y)
+        labels = [str(c) for c in all_classes]
+        self._partial_fit(X, index, model, loss, labels, sample_weight)
+        self.classes_ = all_classes
         return self
 
     def decision_function(self, X):
