@@ -478,7 +478,7 @@ class GDRegressor(RegressorMixin, _GDBase):
         - ``early_stopping=True`` and a full-batch L1 penalty raise a ``ValueError``.
         - A batch larger than the first call's rows is that many rows, for every call.
 
-        After ``fit`` (or on a ``load``-ed model), the first ``partial_fit`` continues from its
+        After ``fit``, the first ``partial_fit`` continues from its
         coefficients with a fresh optimizer and schedule (as scikit-learn's SGD); a ``fit``
         after ``partial_fit`` starts a new run.
         """
