@@ -1,13 +1,12 @@
 //! The API in-process (`tower::ServiceExt::oneshot`): what it answers, each refusal's
 //! status, a burst, and that a race answers as `downhill compare --json` does.
 
+mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::process::Command;
 use tower::ServiceExt;
 
 async fn send(app: &Router, method: &str, uri: &str, body: Body) -> (StatusCode, Vec<u8>) {
@@ -92,34 +91,6 @@ async fn functions_and_optimizers_are_listed() {
     assert_eq!(by("lbfgs")["lr"], Value::Null);
 }
 
-/// The `downhill` binary of this build (built here if the workspace's tests have not).
-fn downhill() -> PathBuf {
-    // scripts/test.sh names the binary its `cargo test` builds: a build from here would use
-    // other features and wait on that run's lock.
-    if let Some(bin) = std::env::var_os("DOWNHILL_BIN") {
-        return PathBuf::from(bin);
-    }
-    let ok = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "downhill-cli",
-            "--bin",
-            "downhill",
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "cargo build -p downhill-cli failed");
-    let exe = std::env::current_exe().unwrap();
-    // target/debug/deps/api-HASH -> target/debug/downhill
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join(format!("downhill{}", std::env::consts::EXE_SUFFIX))
-}
-
 /// The start a report names, as a point.
 fn got_start(report: &Value) -> Vec<f64> {
     report["start"]
@@ -132,7 +103,7 @@ fn got_start(report: &Value) -> Vec<f64> {
 
 /// `compare --json` without timings, as JSON.
 fn cli_json(args: &[&str]) -> Value {
-    let out = Command::new(downhill())
+    let out = std::process::Command::new(common::downhill())
         .arg("compare")
         .args(args)
         .arg("--json")

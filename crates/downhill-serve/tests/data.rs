@@ -3,13 +3,13 @@
 //! `downhill fit --json`'s for the command the stream gives, every refusal's status, and a
 //! burst of fits.
 
+mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use tower::ServiceExt;
 
 async fn send(app: &Router, uri: &str, ctype: &str, body: Body) -> (StatusCode, Vec<u8>) {
@@ -75,33 +75,6 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The `downhill` binary of this build (built here if the workspace's tests have not).
-fn downhill() -> PathBuf {
-    // scripts/test.sh names the binary its `cargo test` builds: a build from here would use
-    // other features and wait on that run's lock.
-    if let Some(bin) = std::env::var_os("DOWNHILL_BIN") {
-        return PathBuf::from(bin);
-    }
-    let ok = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "downhill-cli",
-            "--bin",
-            "downhill",
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "cargo build -p downhill-cli failed");
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join(format!("downhill{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[tokio::test]
 async fn the_shipped_data_sets_are_listed_with_their_columns() {
     let app = downhill_serve::router(2);
@@ -139,7 +112,7 @@ async fn the_shipped_data_sets_are_listed_with_their_columns() {
 
 /// `downhill fit ARGS --json` run from the repository's root, without its timings.
 fn cli_fit(args: &[String]) -> Value {
-    let out = Command::new(downhill())
+    let out = std::process::Command::new(common::downhill())
         .current_dir(root())
         .args(args)
         .arg("--json")
