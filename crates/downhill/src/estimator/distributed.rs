@@ -13,7 +13,7 @@
 
 use super::common::{shuffle_for_batches, Watch};
 use super::linear::{split_order, to_inner, to_outer};
-use super::softmax::{log_frequencies_of, FittedSoftmax};
+use super::softmax::{log_frequencies_of, start, FittedSoftmax};
 use super::{ClassificationLoss, RegressionLoss};
 use crate::data::{Dataset, Matrix, Standardizer, TargetScale};
 use crate::distributed::scores::{self, Probabilities};
@@ -315,33 +315,11 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         let standardizer = self.standardizer(&mut x)?;
         let d = x.cols();
         let icpt = self.fit_intercept;
-        let stride = d + usize::from(icpt);
-        let dim = n_classes * stride;
         let s = standardizer.as_ref();
         // As the one-process fit: the intercepts of the best constant model.
-        let init = match &self.init {
-            None => {
-                let mut p = vec![0.0; dim];
-                if icpt && s.is_some() {
-                    let b = log_frequencies_of(&counts);
-                    for (row, b) in p.chunks_exact_mut(stride).zip(b) {
-                        row[d] = b;
-                    }
-                }
-                p
-            }
-            Some(p) if p.len() != dim => {
-                return Err(Error::Shape {
-                    what: "initial parameters (per class: weights, then intercept)",
-                    expected: dim,
-                    got: p.len(),
-                })
-            }
-            Some(p) => p
-                .chunks_exact(stride)
-                .flat_map(|row| to_inner(s, row, icpt))
-                .collect(),
-        };
+        let init = start(self.init.as_deref(), s, d, icpt, n_classes, || {
+            log_frequencies_of(&counts)
+        })?;
         let penalty = self.penalty;
         let model = move |x, y| softmax_model(x, y, n_classes, icpt, penalty);
         let separates = |x: &Matrix, y: &[f64], p: &[f64]| {

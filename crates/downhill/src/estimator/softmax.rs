@@ -162,6 +162,41 @@ impl FittedSoftmax {
     }
 }
 
+/// The starting parameters in the fit's inner units (per class: weights, then intercept):
+/// the caller's `init`, or zeros with the best constant model's `intercepts` when the features
+/// are standardised (one process and across ranks alike).
+pub(super) fn start(
+    init: Option<&[f64]>,
+    s: Option<&Standardizer>,
+    d: usize,
+    fit_intercept: bool,
+    n_classes: usize,
+    intercepts: impl FnOnce() -> Vec<f64>,
+) -> Result<Vec<f64>> {
+    let stride = d + usize::from(fit_intercept);
+    let dim = n_classes * stride;
+    match init {
+        None => {
+            let mut p = vec![0.0; dim];
+            if fit_intercept && s.is_some() {
+                for (row, b) in p.chunks_exact_mut(stride).zip(intercepts()) {
+                    row[d] = b;
+                }
+            }
+            Ok(p)
+        }
+        Some(p) if p.len() != dim => Err(Error::Shape {
+            what: "initial parameters (per class: weights, then intercept)",
+            expected: dim,
+            got: p.len(),
+        }),
+        Some(p) => Ok(p
+            .chunks_exact(stride)
+            .flat_map(|row| to_inner(s, row, fit_intercept))
+            .collect()),
+    }
+}
+
 /// `ln(p_k) - mean_k ln(p_k)` for the class shares `p_k` of `y`: the intercepts of the best
 /// constant model, summing to zero. Zeros when a class has no rows.
 fn log_frequencies(y: &[f64], weights: Option<&[f64]>, n_classes: usize) -> Vec<f64> {
@@ -220,31 +255,11 @@ impl SoftmaxRegression {
             &self.config,
         )?;
         let s = prep.standardizer.as_ref();
-        let init = match &self.init {
-            None => {
-                let mut p = vec![0.0; dim];
-                if fit_intercept && s.is_some() {
-                    let n = prep.n_train();
-                    let w = prep.weights.as_ref().map(|w| &w[..n]);
-                    let b = log_frequencies(&prep.y[..n], w, n_classes);
-                    for (row, b) in p.chunks_exact_mut(stride).zip(b) {
-                        row[d] = b;
-                    }
-                }
-                p
-            }
-            Some(p) if p.len() != dim => {
-                return Err(Error::Shape {
-                    what: "initial parameters (per class: weights, then intercept)",
-                    expected: dim,
-                    got: p.len(),
-                })
-            }
-            Some(p) => p
-                .chunks_exact(stride)
-                .flat_map(|row| to_inner(s, row, fit_intercept))
-                .collect(),
-        };
+        let init = start(self.init.as_deref(), s, d, fit_intercept, n_classes, || {
+            let n = prep.n_train();
+            let w = prep.weights.as_ref().map(|w| &w[..n]);
+            log_frequencies(&prep.y[..n], w, n_classes)
+        })?;
         let (x, y, n_train) = (&prep.x, &prep.y, prep.n_train());
         let model = Softmax::new(x, y, n_classes)?
             .intercept(fit_intercept)
