@@ -1,9 +1,10 @@
 //! `_core.fit`: NumPy arrays and a run description (JSON) in, the model file and the fit's
-//! outcome (JSON) out. The interpreter is released while the model trains.
+//! outcome (JSON) out. The interpreter is released while the model trains, reading a
+//! C-contiguous float64 or float32 array in place.
 
 use crate::errors::{message, value_error};
 use crate::signals::Signals;
-use downhill::data::{Dataset, Matrix};
+use downhill::data::{DatasetRef, Matrix, MatrixRef};
 use downhill::spec::{Problem, RunSpec};
 use downhill::train::Observer;
 use downhill_io::fitted::{model_file, FitOf};
@@ -12,15 +13,66 @@ use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use serde_json::json;
 
-/// The rows of `x`, row-major: one copy (the library's matrix owns its numbers).
-pub fn matrix(x: &PyReadonlyArray2<'_, f64>) -> PyResult<Matrix> {
-    let (rows, cols) = x.as_array().dim();
-    let data = match x.as_slice() {
-        Ok(s) => s.to_vec(),
-        // Not C-contiguous: ndarray iterates in logical (row-major) order.
-        Err(_) => x.as_array().iter().copied().collect(),
-    };
-    Matrix::from_row_major(rows, cols, data).map_err(value_error)
+/// Feature rows from Python: a 2-D float64 or float32 array (the estimators hand over
+/// C-contiguous ones; others are read through a copy).
+#[derive(FromPyObject)]
+pub enum Features<'py> {
+    /// float64 values.
+    F64(PyReadonlyArray2<'py, f64>),
+    /// float32 values, widened to float64 as the kernels read them.
+    F32(PyReadonlyArray2<'py, f32>),
+}
+
+/// The values of `Features` where the library reads them: the NumPy buffer itself when it
+/// is C-contiguous (row-major, no copy), else a row-major copy.
+enum Held<'a> {
+    F64(&'a [f64]),
+    F32(&'a [f32]),
+    Copied(Matrix),
+}
+
+impl Features<'_> {
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Features::F64(a) => a.as_array().dim(),
+            Features::F32(a) => a.as_array().dim(),
+        }
+    }
+
+    fn hold(&self) -> PyResult<Held<'_>> {
+        let (rows, cols) = self.dim();
+        Ok(match self {
+            Features::F64(a) => match a.as_slice() {
+                Ok(s) => Held::F64(s),
+                // Not C-contiguous: ndarray iterates in logical (row-major) order.
+                Err(_) => Held::Copied(
+                    Matrix::from_row_major(rows, cols, a.as_array().iter().copied().collect())
+                        .map_err(value_error)?,
+                ),
+            },
+            Features::F32(a) => match a.as_slice() {
+                Ok(s) => Held::F32(s),
+                Err(_) => Held::Copied(
+                    Matrix::from_row_major(
+                        rows,
+                        cols,
+                        a.as_array().iter().map(|&v| f64::from(v)).collect(),
+                    )
+                    .map_err(value_error)?,
+                ),
+            },
+        })
+    }
+}
+
+impl Held<'_> {
+    fn view(&self, rows: usize, cols: usize) -> downhill::Result<MatrixRef<'_>> {
+        match self {
+            Held::F64(s) => MatrixRef::f64(s, rows, cols),
+            Held::F32(s) => MatrixRef::f32(s, rows, cols),
+            Held::Copied(m) => Ok(m.into()),
+        }
+    }
 }
 
 /// Fits the model `spec` (a `RunSpec` as JSON) describes to the rows `x` and targets `y`
@@ -32,7 +84,7 @@ pub fn matrix(x: &PyReadonlyArray2<'_, f64>) -> PyResult<Matrix> {
 #[allow(clippy::too_many_arguments)]
 pub fn fit(
     py: Python<'_>,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Features<'_>,
     y: PyReadonlyArray1<'_, f64>,
     spec: &str,
     features: Vec<String>,
@@ -64,7 +116,7 @@ pub fn fit(
 #[allow(clippy::too_many_arguments)]
 pub fn fit_with<O: Observer + Send>(
     py: Python<'_>,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Features<'_>,
     y: PyReadonlyArray1<'_, f64>,
     spec: &RunSpec,
     features: Vec<String>,
@@ -73,17 +125,19 @@ pub fn fit_with<O: Observer + Send>(
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
     observer: &mut O,
 ) -> PyResult<serde_json::Value> {
-    let x = matrix(&x)?;
+    let (rows, cols) = x.dim();
+    let held = x.hold()?;
     let y = y.as_array().to_vec();
-    let rows = x.rows();
-    let cols = x.cols();
     if features.len() != cols {
         return Err(message(format!(
             "{} feature names for {cols} columns",
             features.len()
         )));
     }
-    let mut data = Dataset::new(x, y).map_err(value_error)?;
+    // The rows are read in place (a C-contiguous array is not copied); the fit copies them
+    // only when it must move or change them (see LinearRegression::fit_with).
+    let x = held.view(rows, cols).map_err(value_error)?;
+    let mut data = DatasetRef::new(x, y).map_err(value_error)?;
     if let Some(w) = sample_weight {
         data = data
             .with_weights(w.as_array().to_vec())

@@ -3,11 +3,11 @@
 //! Each call may bring other rows: the state is checked against the settings, not the data.
 
 use crate::errors::message;
-use crate::fit::fit_with;
+use crate::fit::{fit_with, Features};
 use crate::signals::Signals;
 use downhill::spec::RunSpec;
 use downhill::train::{Checkpoints, EpochInfo, Observer, TrainState};
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use std::ops::ControlFlow;
 
@@ -56,7 +56,7 @@ impl Checkpoints for Carry {
 #[allow(clippy::too_many_arguments)]
 pub fn partial_fit(
     py: Python<'_>,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Features<'_>,
     y: PyReadonlyArray1<'_, f64>,
     spec: &str,
     features: Vec<String>,

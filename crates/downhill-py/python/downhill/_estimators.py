@@ -17,6 +17,13 @@ from downhill._spec import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, run_spec
 # Methods that keep no state between epochs: partial_fit refuses them.
 _SOLVERS = {"cg", "lbfgs", "newton"}
 
+# What fit reads in place: C-contiguous float64 or float32 arrays (and DataFrames whose values
+# are one). Other input is converted once, to C-contiguous float64, as scikit-learn does.
+_DTYPES = [np.float64, np.float32]
+
+# Rows per block when a column statistic needs a row mask (no copy of X as a whole).
+_BLOCK_ROWS = 65536
+
 
 class _GDBase(BaseEstimator):
     """What both estimators share: parameters, the call into the core, the model file."""
@@ -44,7 +51,7 @@ class _GDBase(BaseEstimator):
         features = (
             [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
         )
-        keep = self._informative(X if sw is None else X[sw > 0])
+        keep = self._informative(X, sw)
         if not keep.any():
             raise ValueError(
                 "every feature is constant, so none can be standardised: "
@@ -52,7 +59,9 @@ class _GDBase(BaseEstimator):
             )
         if self.warm_start and hasattr(self, "coef_"):
             spec["init"] = self._init_params(keep)
-        Xk = np.ascontiguousarray(X[:, keep] if not keep.all() else X, dtype=np.float64)
+        # X is C-contiguous float64 or float32 (validate_data): the core reads it in place.
+        # Constant columns are left out by one copy of the others.
+        Xk = X if keep.all() else np.ascontiguousarray(X[:, keep])
         y = np.ascontiguousarray(y, dtype=np.float64)
         kept = [f for f, k in zip(features, keep) if k]
         out = json.loads(_core.fit(Xk, y, json.dumps(spec), kept, self._target_name, classes, sw))
@@ -171,17 +180,19 @@ class _GDBase(BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         return [str(n) for n in names] if names is not None else [f"x{j}" for j in range(d)]
 
-    def _informative(self, X: np.ndarray) -> np.ndarray:
+    def _informative(self, X: np.ndarray, sw: Optional[np.ndarray]) -> np.ndarray:
         """The columns the fit can standardise (all without standardisation).
 
-        A constant column cannot be standardised; as in scikit-learn's ``StandardScaler``
-        followed by a linear model, it gets weight 0 (the intercept absorbs it).
+        A constant column (over the rows of positive weight) cannot be standardised; as in
+        scikit-learn's ``StandardScaler`` followed by a linear model, it gets weight 0 (the
+        intercept absorbs it).
         """
         if not self.standardize:
             return np.ones(X.shape[1], dtype=bool)
+        lo, hi = _column_range(X, None if sw is None else sw > 0)
         if self.fit_intercept:
-            return np.ptp(X, axis=0) > 0
-        return np.any(X != 0, axis=0)
+            return hi > lo
+        return (lo != 0) | (hi != 0)
 
     def _restore_constant(
         self, model: Dict[str, Any], row: np.ndarray, keep: np.ndarray, features: List[str]
@@ -455,7 +466,7 @@ class GDRegressor(RegressorMixin, _GDBase):
             raise ValueError(
                 f"loss={self.loss!r}: give one of {', '.join(sorted(REGRESSION_LOSSES))}"
             )
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=_DTYPES, order="C", y_numeric=True)
         return self._fit(X, y, "linear", REGRESSION_LOSSES[self.loss], None, sample_weight)
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -592,7 +603,7 @@ class GDClassifier(ClassifierMixin, _GDBase):
             raise ValueError(
                 f"loss={self.loss!r}: give one of {', '.join(sorted(CLASSIFICATION_LOSSES))}"
             )
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(self, X, y, dtype=_DTYPES, order="C")
         check_classification_targets(y)
         classes, index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -699,6 +710,23 @@ class GDClassifier(ClassifierMixin, _GDBase):
             return np.column_stack([-np.logaddexp(0.0, scores), -np.logaddexp(0.0, -scores)])
         z = scores - scores.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _column_range(X: np.ndarray, rows: Optional[np.ndarray]):
+    """Column minima and maxima of ``X`` (of the rows where ``rows`` is true), as float64.
+
+    Reductions over ``X`` itself, or over blocks of rows when masked: never a copy of ``X``.
+    """
+    if rows is None:
+        return X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
+    lo = np.full(X.shape[1], np.inf)
+    hi = np.full(X.shape[1], -np.inf)
+    for start in range(0, X.shape[0], _BLOCK_ROWS):
+        block = X[start : start + _BLOCK_ROWS][rows[start : start + _BLOCK_ROWS]]
+        if block.shape[0]:
+            lo = np.minimum(lo, block.min(axis=0))
+            hi = np.maximum(hi, block.max(axis=0))
+    return lo, hi
 
 
 def _weights(sample_weight: Any, X: np.ndarray) -> Optional[np.ndarray]:

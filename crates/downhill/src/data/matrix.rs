@@ -330,18 +330,75 @@ impl std::fmt::Debug for MatrixF32 {
     }
 }
 
+/// Row-major values borrowed from someone else's memory (a [`Matrix`], a [`MatrixF32`], or
+/// a caller's buffer such as a NumPy array's): what [`MatrixRef`] holds.
+#[derive(Debug, Clone, Copy)]
+pub struct MatrixView<'a, T> {
+    values: &'a [T],
+    rows: usize,
+    cols: usize,
+}
+
+impl<'a, T> MatrixView<'a, T> {
+    /// A view of `values`, `rows x cols` in row-major order.
+    pub fn new(values: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        if rows.checked_mul(cols) != Some(values.len()) {
+            return Err(Error::Shape {
+                what: "matrix values (rows * columns)",
+                expected: rows.saturating_mul(cols),
+                got: values.len(),
+            });
+        }
+        Ok(MatrixView { values, rows, cols })
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// All values, row-major.
+    #[inline]
+    pub fn as_slice(&self) -> &'a [T] {
+        self.values
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &'a [T] {
+        &self.values[i * self.cols..(i + 1) * self.cols]
+    }
+}
+
 /// A borrowed feature matrix in either storage: what models hold, so one model type runs
-/// on `f64` or `f32` data. Built with `From` (`(&matrix).into()`), so functions taking
-/// `impl Into<MatrixRef>` accept `&Matrix` and `&MatrixF32` alike.
+/// on `f64` or `f32` data, owned by a [`Matrix`] or [`MatrixF32`] or by the caller. Built
+/// with `From` (`(&matrix).into()`), so functions taking `impl Into<MatrixRef>` accept
+/// `&Matrix` and `&MatrixF32` alike, or from a slice with [`MatrixRef::f64`] and
+/// [`MatrixRef::f32`] (no copy).
 #[derive(Debug, Clone, Copy)]
 pub enum MatrixRef<'a> {
     /// `f64` values.
-    F64(&'a Matrix),
+    F64(MatrixView<'a, f64>),
     /// `f32` values.
-    F32(&'a MatrixF32),
+    F32(MatrixView<'a, f32>),
 }
 
-impl MatrixRef<'_> {
+impl<'a> MatrixRef<'a> {
+    /// `values` (`rows x cols`, row-major) in place.
+    pub fn f64(values: &'a [f64], rows: usize, cols: usize) -> Result<Self> {
+        MatrixView::new(values, rows, cols).map(MatrixRef::F64)
+    }
+
+    /// `values` (`rows x cols`, row-major) in place, widened to `f64` as they are read.
+    pub fn f32(values: &'a [f32], rows: usize, cols: usize) -> Result<Self> {
+        MatrixView::new(values, rows, cols).map(MatrixRef::F32)
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         match self {
@@ -370,17 +427,55 @@ impl MatrixRef<'_> {
     pub fn bytes(&self) -> usize {
         self.rows() * self.cols() * self.precision().bytes()
     }
+
+    /// Calls `f` with every row in order, as `f64` (`f32` rows widened into one reused
+    /// buffer, exactly: every `f32` is an `f64`).
+    pub fn for_each_row(&self, mut f: impl FnMut(usize, &[f64])) {
+        match self {
+            MatrixRef::F64(m) => (0..m.rows()).for_each(|i| f(i, m.row(i))),
+            MatrixRef::F32(m) => {
+                let mut row = vec![0.0; m.cols()];
+                for i in 0..m.rows() {
+                    for (o, v) in row.iter_mut().zip(m.row(i)) {
+                        *o = f64::from(*v);
+                    }
+                    f(i, &row);
+                }
+            }
+        }
+    }
+
+    /// The values as an owned `f64` matrix (a copy; `f32` values widened exactly).
+    pub fn to_matrix(&self) -> Matrix {
+        let data = match self {
+            MatrixRef::F64(m) => m.as_slice().to_vec(),
+            MatrixRef::F32(m) => m.as_slice().iter().map(|&v| f64::from(v)).collect(),
+        };
+        Matrix {
+            data,
+            rows: self.rows(),
+            cols: self.cols(),
+        }
+    }
 }
 
 impl<'a> From<&'a Matrix> for MatrixRef<'a> {
     fn from(m: &'a Matrix) -> Self {
-        MatrixRef::F64(m)
+        MatrixRef::F64(MatrixView {
+            values: m.as_slice(),
+            rows: m.rows,
+            cols: m.cols,
+        })
     }
 }
 
 impl<'a> From<&'a MatrixF32> for MatrixRef<'a> {
     fn from(m: &'a MatrixF32) -> Self {
-        MatrixRef::F32(m)
+        MatrixRef::F32(MatrixView {
+            values: m.as_slice(),
+            rows: m.rows,
+            cols: m.cols,
+        })
     }
 }
 

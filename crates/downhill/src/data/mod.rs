@@ -9,8 +9,8 @@ mod polynomial;
 mod standardize;
 mod target;
 
-pub use dataset::{weights_to_mean_one, Dataset};
-pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, Precision};
+pub use dataset::{weights_to_mean_one, Data, Dataset, DatasetRef};
+pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, MatrixView, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
 pub use standardize::{Standardizer, StandardizerBuilder};
 pub use target::TargetScale;

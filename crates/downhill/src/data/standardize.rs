@@ -1,4 +1,4 @@
-use super::Matrix;
+use super::{Matrix, MatrixRef};
 use crate::numeric::CompensatedSum;
 use crate::{Error, Result};
 
@@ -29,41 +29,7 @@ impl Standardizer {
     /// for nothing (not even in telling a constant column). The weights are finite, not
     /// negative, one per row, with a positive sum ([`Dataset::with_weights`](super::Dataset::with_weights)).
     pub fn fit_weighted(x: &Matrix, weights: Option<&[f64]>) -> Result<Self> {
-        let (n, d) = (x.rows(), x.cols());
-        if n == 0 {
-            return Err(Error::NoRows);
-        }
-        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
-        let total = weights.map_or(n as f64, |w| w.iter().sum());
-        let mut sums = vec![CompensatedSum::default(); d];
-        for (i, row) in x.iter_rows().enumerate() {
-            let s = weight(i);
-            for (acc, v) in sums.iter_mut().zip(row) {
-                acc.add(s * *v);
-            }
-        }
-        let mean: Vec<f64> = sums.iter().map(|s| s.value() / total).collect();
-        let mut sq = vec![CompensatedSum::default(); d];
-        let mut abs_max = vec![0.0f64; d];
-        for (i, row) in x.iter_rows().enumerate() {
-            let s = weight(i);
-            if s == 0.0 {
-                continue;
-            }
-            for j in 0..d {
-                let dev = row[j] - mean[j];
-                sq[j].add(s * (dev * dev));
-                abs_max[j] = abs_max[j].max(row[j].abs());
-            }
-        }
-        let scale: Vec<f64> = sq.iter().map(|s| (s.value() / total).sqrt()).collect();
-        for j in 0..d {
-            // Below this, the spread is rounding error of the values themselves.
-            if !(scale[j] > 64.0 * f64::EPSILON * abs_max[j]) {
-                return Err(Error::ConstantFeature { column: j });
-            }
-        }
-        Ok(Standardizer { mean, scale })
+        Self::fit_in_place(x.into(), weights, true)
     }
 
     /// Scales each column by its root mean square, without centring: for models without an
@@ -74,16 +40,69 @@ impl Standardizer {
 
     /// [`Standardizer::fit_scale_only`] with row weights, as [`Standardizer::fit_weighted`].
     pub fn fit_scale_only_weighted(x: &Matrix, weights: Option<&[f64]>) -> Result<Self> {
+        Self::fit_in_place(x.into(), weights, false)
+    }
+
+    /// [`Standardizer::fit_weighted`] (`center`) or
+    /// [`Standardizer::fit_scale_only_weighted`] on values read where they are (`f64` or
+    /// `f32`), with the same bits for the same values.
+    pub fn fit_in_place(x: MatrixRef<'_>, weights: Option<&[f64]>, center: bool) -> Result<Self> {
+        if center {
+            Self::centred(x, weights)
+        } else {
+            Self::scaled_only(x, weights)
+        }
+    }
+
+    fn centred(x: MatrixRef<'_>, weights: Option<&[f64]>) -> Result<Self> {
+        let (n, d) = (x.rows(), x.cols());
+        if n == 0 {
+            return Err(Error::NoRows);
+        }
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let total = weights.map_or(n as f64, |w| w.iter().sum());
+        let mut sums = vec![CompensatedSum::default(); d];
+        x.for_each_row(|i, row| {
+            let s = weight(i);
+            for (acc, v) in sums.iter_mut().zip(row) {
+                acc.add(s * *v);
+            }
+        });
+        let mean: Vec<f64> = sums.iter().map(|s| s.value() / total).collect();
+        let mut sq = vec![CompensatedSum::default(); d];
+        let mut abs_max = vec![0.0f64; d];
+        x.for_each_row(|i, row| {
+            let s = weight(i);
+            if s == 0.0 {
+                return;
+            }
+            for j in 0..d {
+                let dev = row[j] - mean[j];
+                sq[j].add(s * (dev * dev));
+                abs_max[j] = abs_max[j].max(row[j].abs());
+            }
+        });
+        let scale: Vec<f64> = sq.iter().map(|s| (s.value() / total).sqrt()).collect();
+        for j in 0..d {
+            // Below this, the spread is rounding error of the values themselves.
+            if !(scale[j] > 64.0 * f64::EPSILON * abs_max[j]) {
+                return Err(Error::ConstantFeature { column: j });
+            }
+        }
+        Ok(Standardizer { mean, scale })
+    }
+
+    fn scaled_only(x: MatrixRef<'_>, weights: Option<&[f64]>) -> Result<Self> {
         if x.rows() == 0 {
             return Err(Error::NoRows);
         }
         let mut sq = vec![CompensatedSum::default(); x.cols()];
-        for (i, row) in x.iter_rows().enumerate() {
+        x.for_each_row(|i, row| {
             let w = weights.map_or(1.0, |w| w[i]);
             for (s, v) in sq.iter_mut().zip(row) {
                 s.add(w * (v * v));
             }
-        }
+        });
         let n = weights.map_or(x.rows() as f64, |w| w.iter().sum());
         let scale: Vec<f64> = sq.iter().map(|s| (s.value() / n).sqrt()).collect();
         if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
@@ -93,6 +112,18 @@ impl Standardizer {
             mean: vec![0.0; x.cols()],
             scale,
         })
+    }
+
+    /// The largest `|mean| / scale` over the columns: how far the data sits from the origin
+    /// in units of its spread (0 without centring). Folding the standardisation into the
+    /// parameters instead of applying it to the data multiplies rounding errors by about
+    /// `1 +` this (see `estimator`'s `FOLD_MAX_OFFSET`).
+    pub fn max_offset(&self) -> f64 {
+        self.mean
+            .iter()
+            .zip(&self.scale)
+            .map(|(m, s)| m.abs() / s)
+            .fold(0.0, f64::max)
     }
 
     /// Standardises `x` in place (no copy of the data).

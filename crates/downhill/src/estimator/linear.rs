@@ -1,12 +1,15 @@
-use super::common::{shuffle_for_batches, split_mean_one, Stored, Watch};
+use super::common::{
+    fold_plan, shuffle_for_batches, split_mean_one, Input, Placed, Stored, Watch,
+};
 use super::polynomial::{self, PolynomialBasis};
 use crate::data::{
-    Dataset, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer, TargetScale,
+    Data, Dataset, DatasetRef, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer,
+    TargetScale,
 };
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::metrics::Scores;
-use crate::model::Linear;
-use crate::numeric::dot;
+use crate::model::{Folded, Linear};
+use crate::numeric::{dot, CompensatedSum};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
 use crate::schedule::{Constant, Schedule};
@@ -216,16 +219,58 @@ impl FittedLinear {
     }
 }
 
+/// The data as the optimizer sees it, and what maps the fit back to the data's units.
+struct Staged<'a> {
+    /// Every term's values (the fit's copy, standardised in place; or the caller's, with
+    /// the standardisation folded into the parameters).
+    x: Input<'a>,
+    /// Targets, scaled by `target`, in the rows' order.
+    y: Vec<f64>,
+    /// Row weights in the same order, scaled to mean 1 (training and held-out rows apart).
+    weights: Option<Vec<f64>>,
+    /// The loop settings with the held-out rows set.
+    config: TrainConfig,
+    standardizer: Option<Standardizer>,
+    basis: Option<PolynomialBasis>,
+    target: TargetScale,
+}
+
 impl LinearRegression {
-    /// Fits `data` (consumed: standardised in place, no copy; with `f32` precision,
-    /// converted and the `f64` values freed).
-    pub fn fit(&mut self, data: Dataset) -> Result<FittedLinear> {
+    /// Fits `data`: a [`Dataset`] (consumed: standardised in place, no copy; with `f32`
+    /// precision, converted and the `f64` values freed) or a
+    /// [`DatasetRef`](crate::data::DatasetRef) (read in place when the rows need not move:
+    /// see [`LinearRegression::fit_with`]).
+    pub fn fit<'a>(&mut self, data: impl Into<Data<'a>>) -> Result<FittedLinear> {
         self.fit_with(data, &mut NoObserver)
     }
 
     /// Fits `data`, calling `observer` after every epoch.
-    pub fn fit_with(&mut self, data: Dataset, observer: &mut dyn Observer) -> Result<FittedLinear> {
+    ///
+    /// Borrowed features ([`Data::Borrowed`]) are trained on where they are, without a
+    /// copy, unless the fit must move or change them: polynomial terms, rows held out for
+    /// validation, mini-batches of more than one row with `shuffle`, `f32` precision on
+    /// `f64` values, or standardisation of columns whose mean is more than
+    /// [`FOLD_MAX_OFFSET`](super::FOLD_MAX_OFFSET) times their spread (see there). The standardisation is then
+    /// folded into the parameters ([`Folded`]): the same fit, to rounding. Otherwise the
+    /// values are copied once and fitted as a [`Dataset`].
+    pub fn fit_with<'a>(
+        &mut self,
+        data: impl Into<Data<'a>>,
+        observer: &mut dyn Observer,
+    ) -> Result<FittedLinear> {
         self.loss.check()?;
+        let staged = match data.into() {
+            Data::Owned(d) => self.stage(d)?,
+            Data::Borrowed(d) => match self.stage_in_place(d)? {
+                Placed::InPlace(s) => s,
+                Placed::Copy(d) => self.stage(d.into_owned())?,
+            },
+        };
+        self.train(staged, observer)
+    }
+
+    /// The fit's own copy: terms added, rows split and shuffled, standardised in place.
+    fn stage(&self, data: Dataset) -> Result<Staged<'static>> {
         let Dataset {
             x,
             mut y,
@@ -244,8 +289,6 @@ impl LinearRegression {
             self.standardize,
             self.fit_intercept,
         )?;
-        let d = x.cols();
-        let dim = d + usize::from(self.fit_intercept);
         let mut config = self.config.clone();
         if let Some(frac) = self.validation_fraction {
             if !(frac > 0.0 && frac < 1.0) {
@@ -269,21 +312,84 @@ impl LinearRegression {
             s.transform(&mut x);
         }
         let basis = expanded.zip(standardizer.clone()).map(|(e, s)| e.finish(s));
-        let target = if self.standardize {
-            TargetScale::fit_weighted(&y, weights.as_deref(), self.fit_intercept)
-        } else {
-            TargetScale::IDENTITY
-        };
+        let target = self.target_scale(&y, weights.as_deref());
         target.transform(&mut y);
-        // The scaled problem is the original one divided by `factor`: same minimiser.
-        let (loss, penalty, factor) = self.loss.for_target(self.penalty, target);
         if self.validation_fraction.is_none() {
             shuffle_for_batches(&mut x, &mut y, weights.as_deref_mut(), &config);
         }
         split_mean_one(weights.as_deref_mut(), config.validation_rows);
+        Ok(Staged {
+            x: Input::Stored(Stored::new(x, self.precision)?),
+            y,
+            weights,
+            config,
+            standardizer,
+            basis,
+            target,
+        })
+    }
+
+    /// The caller's features as they are, when the fit need not move or change them.
+    fn stage_in_place<'a>(&self, data: DatasetRef<'a>) -> Result<Placed<'a, Staged<'a>>> {
+        if self.polynomial.is_some() {
+            return Ok(Placed::Copy(data));
+        }
+        let plan = fold_plan(
+            &data,
+            self.standardize,
+            self.fit_intercept,
+            self.validation_fraction,
+            &self.config,
+            self.precision,
+        )?;
+        let Some(standardizer) = plan else {
+            return Ok(Placed::Copy(data));
+        };
+        let DatasetRef {
+            x,
+            mut y,
+            mut weights,
+        } = data;
+        let target = self.target_scale(&y, weights.as_deref());
+        target.transform(&mut y);
+        split_mean_one(weights.as_deref_mut(), 0);
+        Ok(Placed::InPlace(Staged {
+            x: Input::Raw(x),
+            y,
+            weights,
+            config: self.config.clone(),
+            standardizer,
+            basis: None,
+            target,
+        }))
+    }
+
+    /// The target's standardisation (none without `standardize`).
+    fn target_scale(&self, y: &[f64], weights: Option<&[f64]>) -> TargetScale {
+        if self.standardize {
+            TargetScale::fit_weighted(y, weights, self.fit_intercept)
+        } else {
+            TargetScale::IDENTITY
+        }
+    }
+
+    /// Trains on the staged data and maps the result back to the data's units.
+    fn train(&mut self, staged: Staged<'_>, observer: &mut dyn Observer) -> Result<FittedLinear> {
+        let Staged {
+            x: input,
+            mut y,
+            weights,
+            config,
+            standardizer,
+            basis,
+            target,
+        } = staged;
+        let x = input.view();
+        let d = x.cols();
+        let dim = d + usize::from(self.fit_intercept);
+        // The scaled problem is the original one divided by `factor`: same minimiser.
+        let (loss, penalty, factor) = self.loss.for_target(self.penalty, target);
         let sw = weights.as_deref();
-        let stored = Stored::new(x, self.precision)?;
-        let x = stored.view();
         let init = match &self.init {
             None => vec![0.0; dim],
             Some(p) if p.len() != dim => {
@@ -317,7 +423,8 @@ impl LinearRegression {
             schedule: std::mem::replace(&mut self.schedule, Box::new(Constant(0.0))),
             solver: self.solver.take(),
         };
-        let (icpt, pen) = (self.fit_intercept, (penalty, sw));
+        let fold = input.folded().then_some(standardizer.as_ref()).flatten();
+        let (icpt, pen) = (self.fit_intercept, (penalty, sw, fold));
         let result = match loss {
             RegressionLoss::Squared => {
                 run(&mut trainer, x, &y, Squared, icpt, pen, init, &mut watch)
@@ -382,25 +489,48 @@ impl LinearRegression {
             train_scores: None,
             validation_scores: None,
         };
-        // Scored in original units, on the data put back in place of a second copy (with
-        // f32 storage, the values the fit saw, widened back once the f32 copy is dropped).
-        let mut x = stored.into_f64();
-        if let Some(b) = &fitted.basis {
-            b.restore_terms(&mut x);
-            fitted.standardizer = polynomial::term_standardizer(&x, fit_intercept);
-        } else if let Some(s) = &fitted.standardizer {
-            s.inverse_transform(&mut x);
-        }
-        let pred = fitted.predict(&x);
-        fitted.train_scores = Some(Scores::regression(&y[..n_train], &pred[..n_train])?);
-        if n_train < y.len() {
-            fitted.validation_scores = Some(Scores::regression(&y[n_train..], &pred[n_train..])?);
+        match input {
+            // Scored in original units, on the data put back in place of a second copy
+            // (with f32 storage, the values the fit saw, widened back once the f32 copy is
+            // dropped).
+            Input::Stored(stored) => {
+                let mut x = stored.into_f64();
+                if let Some(b) = &fitted.basis {
+                    b.restore_terms(&mut x);
+                    fitted.standardizer = polynomial::term_standardizer(&x, fit_intercept);
+                } else if let Some(s) = &fitted.standardizer {
+                    s.inverse_transform(&mut x);
+                }
+                let pred = fitted.predict(&x);
+                fitted.train_scores = Some(Scores::regression(&y[..n_train], &pred[..n_train])?);
+                if n_train < y.len() {
+                    fitted.validation_scores =
+                        Some(Scores::regression(&y[n_train..], &pred[n_train..])?);
+                }
+            }
+            // The caller's rows (all for training), summed row by row: no per-row vectors,
+            // the data not having been copied either; the sums of `Scores::regression`.
+            Input::Raw(x) => {
+                let mut mean = CompensatedSum::default();
+                y.iter().for_each(|v| mean.add(*v));
+                let mean = mean.value() / y.len() as f64;
+                let mut sums = [CompensatedSum::default(); 3];
+                x.for_each_row(|i, r| {
+                    let (t, p) = (y[i], fitted.predict_row(r));
+                    sums[0].add((t - p) * (t - p));
+                    sums[1].add((t - mean) * (t - mean));
+                    sums[2].add((t - p).abs());
+                });
+                let [res, tot, abs] = sums.map(|s| s.value());
+                fitted.train_scores = Some(Scores::regression_of_sums(res, tot, abs, y.len())?);
+            }
         }
         Ok(fitted)
     }
 }
 
-/// Trains the linear model with loss `loss` (one monomorphised kernel per loss).
+/// Trains the linear model with loss `loss` (one monomorphised kernel per loss), on
+/// standardised values, or on raw ones with the standardisation `fold` folded in.
 #[allow(clippy::too_many_arguments)]
 fn run<L: Loss>(
     trainer: &mut Trainer,
@@ -408,15 +538,17 @@ fn run<L: Loss>(
     y: &[f64],
     loss: L,
     intercept: bool,
-    (penalty, weights): (Penalty, Option<&[f64]>),
+    (penalty, weights, fold): (Penalty, Option<&[f64]>, Option<&Standardizer>),
     init: Vec<f64>,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
     let model = Linear::new(x, y, loss)
         .intercept(intercept)
-        .penalty(penalty)
         .weights(weights);
-    trainer.run(&model, init, observer)
+    match fold {
+        None => trainer.run(&model.penalty(penalty), init, observer),
+        Some(s) => trainer.run(&Folded::new(model, s, intercept, penalty), init, observer),
+    }
 }
 
 /// Original-unit parameters to the optimizer's coordinates.

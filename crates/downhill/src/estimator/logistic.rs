@@ -1,9 +1,10 @@
-use super::common::{prepare, run, Prepared, Stored, Watch, MARGIN_RTOL};
+use super::common::{run, stage, Input, Method, Staged, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
-use crate::data::{Dataset, Element, Matrix, MatrixRef, Precision, Standardizer};
+use crate::data::{Data, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
-use crate::metrics::Scores;
-use crate::model::Linear;
+use crate::metrics::{log_loss, Scores};
+use crate::numeric::CompensatedSum;
+use crate::model::{Folded, Linear};
 use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
@@ -185,27 +186,32 @@ fn log_odds(y: &[f64], weights: Option<&[f64]>) -> f64 {
 }
 
 impl LogisticRegression {
-    /// Fits `data` (targets 0 or 1; consumed: standardised in place, no copy).
-    pub fn fit(&mut self, data: Dataset) -> Result<FittedLogistic> {
+    /// Fits `data` (targets 0 or 1): a [`Dataset`](crate::data::Dataset) (consumed: standardised in place, no
+    /// copy) or a [`DatasetRef`](crate::data::DatasetRef), read in place unless the fit
+    /// must move or change its rows, as
+    /// [`LinearRegression::fit_with`](super::LinearRegression::fit_with) says.
+    pub fn fit<'a>(&mut self, data: impl Into<Data<'a>>) -> Result<FittedLogistic> {
         self.fit_with(data, &mut NoObserver)
     }
 
     /// Fits `data`, calling `observer` after every epoch.
-    pub fn fit_with(
+    pub fn fit_with<'a>(
         &mut self,
-        data: Dataset,
+        data: impl Into<Data<'a>>,
         observer: &mut dyn Observer,
     ) -> Result<FittedLogistic> {
-        check_binary(&data.y)?;
-        let d = data.x.cols();
+        let data = data.into();
+        check_binary(data.y())?;
+        let d = data.n_features();
         let fit_intercept = self.fit_intercept;
         let dim = d + usize::from(fit_intercept);
-        let prep = prepare(
+        let prep = stage(
             data,
             self.standardize,
             fit_intercept,
             self.validation_fraction,
             &self.config,
+            self.precision,
         )?;
         let init = match &self.init {
             None => {
@@ -226,15 +232,17 @@ impl LogisticRegression {
             Some(p) => to_inner(prep.standardizer.as_ref(), p, fit_intercept),
         };
         let n_train = prep.n_train();
-        let Prepared {
-            x,
+        let Staged {
+            x: input,
             y,
             config,
             standardizer,
             weights: row_weights,
         } = prep;
-        let stored = Stored::new(x, self.precision)?;
-        let (x, y) = (stored.view(), &y);
+        let (x, y) = (input.view(), &y);
+        // With the standardisation folded, the data is raw: the separation is tested on
+        // the parameters in the data's units.
+        let fold = input.folded().then_some(standardizer.as_ref()).flatten();
         let mut probed = false;
         let mut separation = |p: &[f64]| {
             let train = &y[..n_train];
@@ -245,7 +253,10 @@ impl LogisticRegression {
                     return true;
                 }
             }
-            separates(x, train, p, fit_intercept)
+            match fold {
+                None => separates(x, train, p, fit_intercept),
+                Some(s) => separates(x, train, &to_outer(Some(s), p, fit_intercept), fit_intercept),
+            }
         };
         let mut watch = Watch::new(observer, &self.penalty, &config, dim);
         if self.penalty.is_none() && self.loss == ClassificationLoss::Log {
@@ -253,35 +264,28 @@ impl LogisticRegression {
             watch = watch.separation(&mut separation, 2);
         }
         let standardized = standardizer.is_some();
+        let method = (&mut self.optimizer, &mut self.schedule, &mut self.solver);
+        let sw = row_weights.as_deref();
+        let setup = (fit_intercept, self.penalty, sw, fold);
         let result = match self.loss {
-            ClassificationLoss::Log => {
-                let model = Linear::new(x, y, LogLoss)
-                    .intercept(fit_intercept)
-                    .penalty(self.penalty)
-                    .weights(row_weights.as_deref());
-                run(
-                    (&mut self.optimizer, &mut self.schedule, &mut self.solver),
-                    config.clone(),
-                    &model,
-                    init,
-                    &mut watch,
-                    standardized,
-                )
-            }
-            ClassificationLoss::Hinge => {
-                let model = Linear::new(x, y, Hinge)
-                    .intercept(fit_intercept)
-                    .penalty(self.penalty)
-                    .weights(row_weights.as_deref());
-                run(
-                    (&mut self.optimizer, &mut self.schedule, &mut self.solver),
-                    config.clone(),
-                    &model,
-                    init,
-                    &mut watch,
-                    standardized,
-                )
-            }
+            ClassificationLoss::Log => train_on(
+                method,
+                Linear::new(x, y, LogLoss),
+                setup,
+                config.clone(),
+                init,
+                &mut watch,
+                standardized,
+            ),
+            ClassificationLoss::Hinge => train_on(
+                method,
+                Linear::new(x, y, Hinge),
+                setup,
+                config.clone(),
+                init,
+                &mut watch,
+                standardized,
+            ),
         };
         let report = watch.settle(result?)?;
         let mut history = report.history;
@@ -306,26 +310,76 @@ impl LogisticRegression {
             train_scores: None,
             validation_scores: None,
         };
-        // Scored in original units, on the data put back in place of a second copy (with
-        // f32 storage, the values the fit saw, widened back once the f32 copy is dropped).
-        let mut x = stored.into_f64();
-        if let Some(s) = &fitted.standardizer {
-            s.inverse_transform(&mut x);
-        }
-        let pred = fitted.predict(&x);
-        let proba = fitted.predict_proba(&x).ok();
-        let score = |r: std::ops::Range<usize>| {
-            Scores::binary(
-                &y[r.clone()],
-                &pred[r.clone()],
-                proba.as_ref().map(|p| &p[r]),
-            )
-        };
-        fitted.train_scores = Some(score(0..n_train)?);
-        if n_train < y.len() {
-            fitted.validation_scores = Some(score(n_train..y.len())?);
+        match input {
+            // Scored in original units, on the data put back in place of a second copy
+            // (with f32 storage, the values the fit saw, widened back once the f32 copy is
+            // dropped).
+            Input::Stored(stored) => {
+                let mut x = stored.into_f64();
+                if let Some(s) = &fitted.standardizer {
+                    s.inverse_transform(&mut x);
+                }
+                let pred = fitted.predict(&x);
+                let proba = fitted.predict_proba(&x).ok();
+                let score = |r: std::ops::Range<usize>| {
+                    Scores::binary(
+                        &y[r.clone()],
+                        &pred[r.clone()],
+                        proba.as_ref().map(|p| &p[r]),
+                    )
+                };
+                fitted.train_scores = Some(score(0..n_train)?);
+                if n_train < y.len() {
+                    fitted.validation_scores = Some(score(n_train..y.len())?);
+                }
+            }
+            // The caller's rows (all for training), counted row by row: no per-row vectors,
+            // the data not having been copied either; the sums of `Scores::binary`.
+            Input::Raw(x) => {
+                let log = fitted.loss == ClassificationLoss::Log;
+                let mut confusion = vec![vec![0usize; 2]; 2];
+                let mut loss = CompensatedSum::default();
+                let mut bad = None;
+                x.for_each_row(|i, r| {
+                    let z = fitted.decision_row(r);
+                    // Targets are 0 or 1 (`check_binary`).
+                    confusion[usize::from(y[i] == 1.0)][usize::from(z > 0.0)] += 1;
+                    if log && bad.is_none() {
+                        match log_loss(&y[i..=i], &[sigmoid(z)]) {
+                            Ok(v) => loss.add(v),
+                            Err(e) => bad = Some(e),
+                        }
+                    }
+                });
+                if let Some(e) = bad {
+                    return Err(e);
+                }
+                let mean = log.then(|| loss.value() / y.len() as f64);
+                fitted.train_scores = Some(Scores::of_confusion(confusion, mean)?);
+            }
         }
         Ok(fitted)
+    }
+}
+
+/// Runs `model` (on the standardised copy, or on raw values with the standardisation
+/// `fold` folded in) with the estimator's method.
+fn train_on<L: crate::loss::Loss>(
+    method: Method<'_>,
+    model: Linear<'_, L>,
+    (intercept, penalty, weights, fold): (bool, Penalty, Option<&[f64]>, Option<&Standardizer>),
+    config: TrainConfig,
+    init: Vec<f64>,
+    observer: &mut dyn Observer,
+    standardized: bool,
+) -> Result<crate::train::Report> {
+    let model = model.intercept(intercept).weights(weights);
+    match fold {
+        None => run(method, config, &model.penalty(penalty), init, observer, standardized),
+        Some(s) => {
+            let folded = Folded::new(model, s, intercept, penalty);
+            run(method, config, &folded, init, observer, standardized)
+        }
     }
 }
 
@@ -543,6 +597,7 @@ fn cholesky_solve(a: &mut [f64], p: usize, rhs: &mut [f64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
 
     fn data(x: &[[f64; 1]], y: &[f64]) -> Dataset {
         Dataset::new(Matrix::from_rows(x), y.to_vec()).unwrap()

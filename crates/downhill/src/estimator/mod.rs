@@ -8,6 +8,7 @@ mod logistic;
 mod polynomial;
 mod softmax;
 
+pub use common::FOLD_MAX_OFFSET;
 pub use distributed::{DistributedFit, FittedDistributed};
 pub use linear::{FittedLinear, LinearRegression, RegressionLoss};
 pub use logistic::{ClassificationLoss, FittedLogistic, LogisticRegression};

@@ -1,6 +1,6 @@
 use super::common::{prepare, run, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
-use crate::data::{Dataset, Matrix, Precision, Standardizer};
+use crate::data::{Data, Matrix, Precision, Standardizer};
 use crate::metrics::Scores;
 use crate::model::Softmax;
 use crate::numeric::dot;
@@ -222,14 +222,15 @@ pub(super) fn log_frequencies_of(counts: &[f64]) -> Vec<f64> {
 
 impl SoftmaxRegression {
     /// Fits `data` (targets are class indices; consumed: standardised in place, no copy).
-    pub fn fit(&mut self, data: Dataset) -> Result<FittedSoftmax> {
+    pub fn fit<'a>(&mut self, data: impl Into<Data<'a>>) -> Result<FittedSoftmax> {
         self.fit_with(data, &mut NoObserver)
     }
 
-    /// Fits `data`, calling `observer` after every epoch.
-    pub fn fit_with(
+    /// Fits `data`, calling `observer` after every epoch. Borrowed features
+    /// ([`Data::Borrowed`]) are copied once: the softmax model reads an owned `f64` matrix.
+    pub fn fit_with<'a>(
         &mut self,
-        data: Dataset,
+        data: impl Into<Data<'a>>,
         observer: &mut dyn Observer,
     ) -> Result<FittedSoftmax> {
         if self.precision != Precision::F64 {
@@ -242,8 +243,10 @@ impl SoftmaxRegression {
                 ),
             ));
         }
-        let n_classes = count_classes(&data.y)?;
-        let d = data.x.cols();
+        let data = data.into();
+        let n_classes = count_classes(data.y())?;
+        let d = data.n_features();
+        let data = data.into_owned();
         let fit_intercept = self.fit_intercept;
         let stride = d + usize::from(fit_intercept);
         let dim = n_classes * stride;
@@ -393,6 +396,7 @@ pub(super) fn separates(model: &Softmax<'_>, x: &Matrix, y: &[f64], p: &[f64]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
 
     #[test]
     fn class_checks() {

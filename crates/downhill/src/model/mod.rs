@@ -4,12 +4,14 @@
 //! Parameter layout (flat `&[f64]`): the weights in feature order, then the intercept when
 //! there is one. [`Softmax`] has one such row per class.
 
+mod folded;
 mod gram;
 mod linear;
 mod linear_hessian;
 mod softmax;
 mod weights;
 
+pub use folded::Folded;
 pub use linear::Linear;
 pub use linear_hessian::LinearSecondOrder;
 pub use softmax::{Softmax, STACK_CLASSES};

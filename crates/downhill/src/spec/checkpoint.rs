@@ -63,11 +63,13 @@ pub(super) struct Stamped<'a> {
 }
 
 impl<'a> Stamped<'a> {
-    /// Around `user`; the data print is taken only when `user`'s checkpoints check the data.
-    pub(super) fn new(user: &'a mut dyn Observer, spec: &RunSpec, data: &Dataset) -> Self {
+    /// Around `user`; the data print is taken only when `user`'s checkpoints check the data
+    /// (which needs `data`: `None` only when they do not).
+    pub(super) fn new(user: &'a mut dyn Observer, spec: &RunSpec, data: Option<&Dataset>) -> Self {
         let checks = user.checkpoints().is_some_and(|c| c.checks_data());
-        let data =
-            checks.then(|| DataPrint::of(data.x.rows(), data.x.cols(), data.x.as_slice(), &data.y));
+        let data = data
+            .filter(|_| checks)
+            .map(|data| DataPrint::of(data.x.rows(), data.x.cols(), data.x.as_slice(), &data.y));
         Stamped {
             user,
             data,

@@ -2,7 +2,7 @@
 //! in the data's original units.
 
 use super::{Method, MethodFacts, ModelKind, RunSpec};
-use crate::data::{Dataset, PolynomialFeatures, Standardizer};
+use crate::data::{Data, Dataset, PolynomialFeatures, Standardizer};
 use crate::estimator::{LinearRegression, LogisticRegression, SoftmaxRegression};
 use crate::metrics::Scores;
 use crate::penalty::Penalty;
@@ -115,19 +115,30 @@ impl Runner<'_> {
         &self.config
     }
 
-    /// Fits the model to `data`, telling `observer` of every epoch.
-    pub fn fit(
+    /// Fits the model to `data` (owned, or borrowed and read in place when the fit allows:
+    /// [`LinearRegression::fit_with`]), telling `observer` of every epoch.
+    pub fn fit<'a>(
         self,
-        data: Dataset,
+        data: impl Into<Data<'a>>,
         problem: Problem,
         observer: &mut dyn Observer,
     ) -> Result<Fitted> {
         let s = self.spec;
+        let mut data = data.into();
         // A run that saves or resumes its state is stamped with its data and settings.
         let mut stamped;
         let observer: &mut dyn Observer = if observer.checkpoints().is_some() {
             super::checkpoint::check_l1(&self.penalty, &self.config)?;
-            stamped = super::checkpoint::Stamped::new(observer, s, &data);
+            let checks_data = observer.checkpoints().is_some_and(|c| c.checks_data());
+            if checks_data {
+                // The data print reads an owned data set (checkpointed runs come from files).
+                data = Data::Owned(data.into_owned());
+            }
+            let owned = match &data {
+                Data::Owned(d) => Some(d),
+                Data::Borrowed(_) => None,
+            };
+            stamped = super::checkpoint::Stamped::new(observer, s, owned);
             &mut stamped
         } else {
             observer
