@@ -41,7 +41,10 @@ fn rel(a: f64, b: f64) -> f64 {
 
 /// Largest relative difference of two parameter vectors (weights, then intercept).
 fn max_rel(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| rel(*a, *b)).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| rel(*a, *b))
+        .fold(0.0, f64::max)
 }
 
 const N: usize = 3000;
@@ -101,18 +104,37 @@ fn borrowed_rows_fit_as_the_standardised_copy_does() {
             }
             let a = est.fit(copy).unwrap();
             let b = est.fit(borrowed).unwrap();
-            let (pa, pb) = ([&a.weights[..], &[a.intercept]].concat(), [&b.weights[..], &[b.intercept]].concat());
+            let (pa, pb) = (
+                [&a.weights[..], &[a.intercept]].concat(),
+                [&b.weights[..], &[b.intercept]].concat(),
+            );
             let weighted = w.is_some();
-            assert!(max_rel(&pb, &pa) < 1e-10, "{name} weighted={weighted}: {pb:?} vs {pa:?}");
+            assert!(
+                max_rel(&pb, &pa) < 1e-10,
+                "{name} weighted={weighted}: {pb:?} vs {pa:?}"
+            );
             assert_eq!(a.stop_reason, StopReason::GradientTolerance, "{name}");
             assert_eq!(b.stop_reason, a.stop_reason, "{name}");
-            assert!(rel(b.cost, a.cost) < 1e-12, "{name}: {} vs {}", b.cost, a.cost);
+            assert!(
+                rel(b.cost, a.cost) < 1e-12,
+                "{name}: {} vs {}",
+                b.cost,
+                a.cost
+            );
             assert_eq!(b.standardizer, a.standardizer);
             // The scores are summed over the caller's rows as over the copy's.
             let (sa, sb) = (a.train_scores.unwrap(), b.train_scores.unwrap());
             if let (
-                downhill::metrics::Scores::Regression { r2: r2a, rmse: ra, mae: ma },
-                downhill::metrics::Scores::Regression { r2: r2b, rmse: rb, mae: mb },
+                downhill::metrics::Scores::Regression {
+                    r2: r2a,
+                    rmse: ra,
+                    mae: ma,
+                },
+                downhill::metrics::Scores::Regression {
+                    r2: r2b,
+                    rmse: rb,
+                    mae: mb,
+                },
             ) = (sa, sb)
             {
                 assert!(rel(r2b, r2a) < 1e-10 && rel(rb, ra) < 1e-10 && rel(mb, ma) < 1e-10);
@@ -124,7 +146,10 @@ fn borrowed_rows_fit_as_the_standardised_copy_does() {
     for (name, mut est) in classifiers() {
         let a = est.fit(Dataset::new(owned(), c.clone()).unwrap()).unwrap();
         let b = est.fit(DatasetRef::new(view, c.clone()).unwrap()).unwrap();
-        let (pa, pb) = ([&a.weights[..], &[a.intercept]].concat(), [&b.weights[..], &[b.intercept]].concat());
+        let (pa, pb) = (
+            [&a.weights[..], &[a.intercept]].concat(),
+            [&b.weights[..], &[b.intercept]].concat(),
+        );
         assert!(max_rel(&pb, &pa) < 1e-10, "{name}: {pb:?} vs {pa:?}");
         assert_eq!(a.stop_reason, StopReason::GradientTolerance, "{name}");
         assert_eq!(b.stop_reason, a.stop_reason, "{name}");
@@ -132,8 +157,18 @@ fn borrowed_rows_fit_as_the_standardised_copy_does() {
         let (sa, sb) = (a.train_scores.unwrap(), b.train_scores.unwrap());
         match (sa, sb) {
             (
-                downhill::metrics::Scores::Classification { accuracy: x1, log_loss: l1, confusion: c1, .. },
-                downhill::metrics::Scores::Classification { accuracy: x2, log_loss: l2, confusion: c2, .. },
+                downhill::metrics::Scores::Classification {
+                    accuracy: x1,
+                    log_loss: l1,
+                    confusion: c1,
+                    ..
+                },
+                downhill::metrics::Scores::Classification {
+                    accuracy: x2,
+                    log_loss: l2,
+                    confusion: c2,
+                    ..
+                },
             ) => {
                 assert_eq!((x1, &c1), (x2, &c2), "{name}");
                 assert!(rel(l2.unwrap(), l1.unwrap()) < 1e-10, "{name}");
@@ -150,9 +185,20 @@ fn f32_rows_are_read_as_their_f64_values() {
     let wide: Vec<f64> = x32.iter().map(|&v| f64::from(v)).collect();
     let view = MatrixRef::f32(&x32, N, 3).unwrap();
     for (name, mut est) in regressions() {
-        let a = est.fit(Dataset::new(Matrix::from_row_major(N, 3, wide.clone()).unwrap(), y.clone()).unwrap()).unwrap();
+        let a = est
+            .fit(
+                Dataset::new(
+                    Matrix::from_row_major(N, 3, wide.clone()).unwrap(),
+                    y.clone(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
         let b = est.fit(DatasetRef::new(view, y.clone()).unwrap()).unwrap();
-        let (pa, pb) = ([&a.weights[..], &[a.intercept]].concat(), [&b.weights[..], &[b.intercept]].concat());
+        let (pa, pb) = (
+            [&a.weights[..], &[a.intercept]].concat(),
+            [&b.weights[..], &[b.intercept]].concat(),
+        );
         assert!(max_rel(&pb, &pa) < 1e-11, "{name}: {pb:?} vs {pa:?}");
         assert_eq!(b.stop_reason, a.stop_reason, "{name}");
     }
@@ -164,7 +210,11 @@ fn rows_that_must_move_or_sit_far_from_the_origin_are_copied_once() {
     // the same bits.
     let far = 10.0 * FOLD_MAX_OFFSET;
     let cases: Vec<(&str, [f64; 3], LinearRegression)> = vec![
-        ("mean 1000 spreads away", [far, 0.0, 1.0], LinearRegression::default()),
+        (
+            "mean 1000 spreads away",
+            [far, 0.0, 1.0],
+            LinearRegression::default(),
+        ),
         (
             "held-out rows",
             [1.0, 0.0, 1.0],
@@ -197,7 +247,9 @@ fn rows_that_must_move_or_sit_far_from_the_origin_are_copied_once() {
     for (name, offsets, mut est) in cases {
         let (x, y, c) = table(N, offsets);
         let view = MatrixRef::f64(&x, N, 3).unwrap();
-        let a = est.fit(Dataset::new(Matrix::from_row_major(N, 3, x.clone()).unwrap(), y.clone()).unwrap()).unwrap();
+        let a = est
+            .fit(Dataset::new(Matrix::from_row_major(N, 3, x.clone()).unwrap(), y.clone()).unwrap())
+            .unwrap();
         let b = est.fit(DatasetRef::new(view, y.clone()).unwrap()).unwrap();
         assert_eq!((a.weights, a.intercept), (b.weights, b.intercept), "{name}");
         assert_eq!(a.epochs, b.epochs, "{name}");
@@ -208,7 +260,9 @@ fn rows_that_must_move_or_sit_far_from_the_origin_are_copied_once() {
             penalty: Penalty { l1: 0.0, l2: 0.01 },
             ..LogisticRegression::default()
         };
-        let a = log.fit(Dataset::new(Matrix::from_row_major(N, 3, x.clone()).unwrap(), c.clone()).unwrap()).unwrap();
+        let a = log
+            .fit(Dataset::new(Matrix::from_row_major(N, 3, x.clone()).unwrap(), c.clone()).unwrap())
+            .unwrap();
         let b = log.fit(DatasetRef::new(view, c.clone()).unwrap()).unwrap();
         assert_eq!((a.weights, a.intercept), (b.weights, b.intercept), "{name}");
     }
@@ -234,13 +288,31 @@ fn folded_model_equals_the_model_on_the_standardised_copy() {
         for (targets, log) in [(&y, false), (&c, true)] {
             let (copy, folded): (Box<dyn FiniteSum>, Box<dyn FiniteSum>) = if log {
                 (
-                    Box::new(Linear::new(&z, targets, LogLoss).intercept(intercept).penalty(penalty)),
-                    Box::new(Folded::new(Linear::new(&x, targets, LogLoss).intercept(intercept), &s, intercept, penalty)),
+                    Box::new(
+                        Linear::new(&z, targets, LogLoss)
+                            .intercept(intercept)
+                            .penalty(penalty),
+                    ),
+                    Box::new(Folded::new(
+                        Linear::new(&x, targets, LogLoss).intercept(intercept),
+                        &s,
+                        intercept,
+                        penalty,
+                    )),
                 )
             } else {
                 (
-                    Box::new(Linear::new(&z, targets, Squared).intercept(intercept).penalty(penalty)),
-                    Box::new(Folded::new(Linear::new(&x, targets, Squared).intercept(intercept), &s, intercept, penalty)),
+                    Box::new(
+                        Linear::new(&z, targets, Squared)
+                            .intercept(intercept)
+                            .penalty(penalty),
+                    ),
+                    Box::new(Folded::new(
+                        Linear::new(&x, targets, Squared).intercept(intercept),
+                        &s,
+                        intercept,
+                        penalty,
+                    )),
                 )
             };
             assert!(folded.has_hessian() && folded.as_sync().is_some());
@@ -255,7 +327,12 @@ fn folded_model_equals_the_model_on_the_standardised_copy() {
                     for (a, b) in g1.iter().zip(&g2) {
                         assert!((a - b).abs() <= 1e-13 * a.abs().max(1.0), "{a} vs {b}");
                     }
-                    assert!(rel(folded.loss_sum(&p, rows.clone()), copy.loss_sum(&p, rows.clone())) < 1e-13);
+                    assert!(
+                        rel(
+                            folded.loss_sum(&p, rows.clone()),
+                            copy.loss_sum(&p, rows.clone())
+                        ) < 1e-13
+                    );
                     let (mut h1, mut h2) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
                     copy.hessian_sum(&p, rows.clone(), &mut h1);
                     folded.hessian_sum(&p, rows, &mut h2);
@@ -280,16 +357,39 @@ fn borrowed_rows_are_checked_as_owned_ones() {
     assert!(matches!(MatrixRef::f64(&x, 2, 2), Err(Error::Shape { .. })));
     x[3] = f64::NAN;
     let err = DatasetRef::new(MatrixRef::f64(&x, 3, 2).unwrap(), vec![0.0; 3]).unwrap_err();
-    assert_eq!(err, Error::NotFinite { what: "a feature", row: 1, column: 1 });
+    assert_eq!(
+        err,
+        Error::NotFinite {
+            what: "a feature",
+            row: 1,
+            column: 1
+        }
+    );
     let x32 = [1.0f32, 2.0, 3.0, f32::INFINITY];
     let err = DatasetRef::new(MatrixRef::f32(&x32, 2, 2).unwrap(), vec![0.0; 2]).unwrap_err();
-    assert_eq!(err, Error::NotFinite { what: "a feature", row: 1, column: 1 });
+    assert_eq!(
+        err,
+        Error::NotFinite {
+            what: "a feature",
+            row: 1,
+            column: 1
+        }
+    );
     let ok = [1.0f32, 2.0, 3.0, 4.0];
     let err = DatasetRef::new(MatrixRef::f32(&ok, 2, 2).unwrap(), vec![0.0, f64::NAN]).unwrap_err();
-    assert_eq!(err, Error::NotFinite { what: "a target", row: 1, column: 2 });
-    assert!(DatasetRef::new(MatrixRef::f32(&ok, 2, 2).unwrap(), vec![0.0])
-        .is_err());
+    assert_eq!(
+        err,
+        Error::NotFinite {
+            what: "a target",
+            row: 1,
+            column: 2
+        }
+    );
+    assert!(DatasetRef::new(MatrixRef::f32(&ok, 2, 2).unwrap(), vec![0.0]).is_err());
     let d = DatasetRef::new(MatrixRef::f32(&ok, 2, 2).unwrap(), vec![0.0, 1.0]).unwrap();
     assert!(d.clone().with_weights(vec![0.0, 0.0]).is_err());
-    assert_eq!(d.into_owned().x, Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]]));
+    assert_eq!(
+        d.into_owned().x,
+        Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]])
+    );
 }

@@ -8,7 +8,7 @@ import numpy.typing as npt
 __version__: str
 
 def fit(
-    x: npt.NDArray[np.float64],
+    x: Union[npt.NDArray[np.float64], npt.NDArray[np.float32]],
     y: npt.NDArray[np.float64],
     spec: str,
     features: Sequence[str],
@@ -18,11 +18,13 @@ def fit(
 ) -> str:
     """Fit the model a run description (JSON) describes; the model file and outcome as JSON.
 
+    ``x``: a C-contiguous array is read in place (no copy), with the interpreter released.
+
     ``sample_weight``: one weight per row (a weighted mean of the rows' losses).
     """
 
 def partial_fit(
-    x: npt.NDArray[np.float64],
+    x: Union[npt.NDArray[np.float64], npt.NDArray[np.float32]],
     y: npt.NDArray[np.float64],
     spec: str,
     features: Sequence[str],

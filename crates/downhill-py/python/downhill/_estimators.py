@@ -605,7 +605,10 @@ class GDClassifier(ClassifierMixin, _GDBase):
             )
         X, y = validate_data(self, X, y, dtype=_DTYPES, order="C")
         check_classification_targets(y)
-        classes, index = np.unique(y, return_inverse=True)
+        # The class indices as the core reads them, with fewer temporaries than
+        # np.unique(return_inverse=True) makes (a few numbers per row, next to no copy of X).
+        classes = np.unique(y)
+        index = np.searchsorted(classes, y).astype(np.float64)
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "

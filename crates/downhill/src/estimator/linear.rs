@@ -1,6 +1,4 @@
-use super::common::{
-    fold_plan, shuffle_for_batches, split_mean_one, Input, Placed, Stored, Watch,
-};
+use super::common::{fold_plan, shuffle_for_batches, split_mean_one, Input, Placed, Stored, Watch};
 use super::polynomial::{self, PolynomialBasis};
 use crate::data::{
     Data, Dataset, DatasetRef, Matrix, MatrixRef, PolynomialFeatures, Precision, Standardizer,

@@ -3,8 +3,8 @@ use super::linear::{to_inner, to_outer};
 use crate::data::{Data, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
 use crate::metrics::{log_loss, Scores};
-use crate::numeric::CompensatedSum;
 use crate::model::{Folded, Linear};
+use crate::numeric::CompensatedSum;
 use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
@@ -255,7 +255,12 @@ impl LogisticRegression {
             }
             match fold {
                 None => separates(x, train, p, fit_intercept),
-                Some(s) => separates(x, train, &to_outer(Some(s), p, fit_intercept), fit_intercept),
+                Some(s) => separates(
+                    x,
+                    train,
+                    &to_outer(Some(s), p, fit_intercept),
+                    fit_intercept,
+                ),
             }
         };
         let mut watch = Watch::new(observer, &self.penalty, &config, dim);
@@ -375,7 +380,14 @@ fn train_on<L: crate::loss::Loss>(
 ) -> Result<crate::train::Report> {
     let model = model.intercept(intercept).weights(weights);
     match fold {
-        None => run(method, config, &model.penalty(penalty), init, observer, standardized),
+        None => run(
+            method,
+            config,
+            &model.penalty(penalty),
+            init,
+            observer,
+            standardized,
+        ),
         Some(s) => {
             let folded = Folded::new(model, s, intercept, penalty);
             run(method, config, &folded, init, observer, standardized)

@@ -38,9 +38,18 @@ impl<'s, P: FiniteSum> Folded<'s, P> {
     /// # Panics
     /// When the standardizer's columns are not the model's weights, or a model without an
     /// intercept has non-zero means (programming errors).
-    pub fn new(inner: P, standardizer: &'s Standardizer, intercept: bool, penalty: Penalty) -> Self {
+    pub fn new(
+        inner: P,
+        standardizer: &'s Standardizer,
+        intercept: bool,
+        penalty: Penalty,
+    ) -> Self {
         let d = standardizer.scale.len();
-        assert_eq!(inner.dim(), d + usize::from(intercept), "one scale per weight");
+        assert_eq!(
+            inner.dim(),
+            d + usize::from(intercept),
+            "one scale per weight"
+        );
         assert!(
             intercept || standardizer.mean.iter().all(|m| *m == 0.0),
             "centring needs an intercept"
