@@ -16,7 +16,11 @@ use downhill::{Error, FiniteSum, Rows};
 /// 3 and 20), regression targets, and classes that overlap. Deterministic.
 fn table(n: usize, offsets: [f64; 3]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let spread = [0.5, 3.0, 20.0];
-    let u = |i: usize, j: usize| ((i * 3 + j) as f64 * 12.9898 + 78.233).sin() * 1.7;
+    // A hash to [-1.7, 1.7): columns independent of each other (not sines of one phase).
+    let u = |i: usize, j: usize| {
+        let h = ((i * 3 + j) as f64 * 12.9898 + 78.233).sin() * 43758.5453;
+        (h - h.floor()) * 3.4 - 1.7
+    };
     let mut x = Vec::with_capacity(3 * n);
     let (mut y, mut c) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
