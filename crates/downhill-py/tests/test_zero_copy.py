@@ -44,8 +44,10 @@ _MEASURE = textwrap.dedent(
     if frame:
         import pandas as pd
 
-        X = pd.DataFrame(X, columns=[f"f{j}" for j in range(d)])
-        assert np.shares_memory(np.asarray(X), X.to_numpy())
+        # Over the array's own memory (pandas' default copy stores columns apart, in
+        # Fortran order, which fit converts once).
+        X = pd.DataFrame(X, columns=[f"f{j}" for j in range(d)], copy=False)
+        assert np.asarray(X).flags.c_contiguous
     warnings.simplefilter("ignore")  # three epochs do not converge
 
     def resident():
