@@ -83,11 +83,11 @@ fn main() {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     // About N(0, 1): four uniforms, centred and scaled to variance 1.
-    let mut normal = move || {
-        (uniform() + uniform() + uniform() + uniform() - 2.0) * 3.0f64.sqrt()
-    };
+    let mut normal = move || (uniform() + uniform() + uniform() + uniform() - 2.0) * 3.0f64.sqrt();
     let x: Vec<f64> = (0..n * d).map(|_| normal()).collect();
-    let w: Vec<f64> = (0..d).map(|j| ((j * 37 % 17) as f64 / 8.0 - 1.0) * 0.5).collect();
+    let w: Vec<f64> = (0..d)
+        .map(|j| ((j * 37 % 17) as f64 / 8.0 - 1.0) * 0.5)
+        .collect();
     let y: Vec<f64> = x
         .chunks_exact(d)
         .map(|row| {
