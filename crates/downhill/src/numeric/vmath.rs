@@ -74,6 +74,10 @@ pub mod avx2 {
     /// in the low bits of the sum's representation.
     const ROUNDER: f64 = 6_755_399_441_055_744.0;
 
+    /// ln 2 = `LN2_HI + LN2_LO`; `LN2_HI` has 32 significant bits, so `k * LN2_HI` is exact.
+    const LN2_HI: f64 = 0.6931471803691238;
+    const LN2_LO: f64 = 1.9082149292705877e-10;
+
     /// `1 / n!` for `n` in `0..14` (each from the last by one division: the rounding of the
     /// high coefficients is far below that of the sum).
     const INV_FACTORIAL: [f64; 14] = {
@@ -104,9 +108,6 @@ pub mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn exp(x: __m256d) -> __m256d {
         const LOG2E: f64 = std::f64::consts::LOG2_E;
-        // ln 2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits, so `k * LN2_HI` is exact.
-        const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
         // Clamp so that `k` stays in range; `x` in the second place keeps a NaN (min/max
         // return their second operand when one is NaN). Past the clamps the result is
         // already 0 or infinite.
@@ -156,18 +157,16 @@ pub mod avx2 {
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn ln_1p_unit(x: __m256d) -> __m256d {
-        const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-        const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
         // The minimax coefficients of (ln(1 + f) - f + f^2 / 2 - s f^2 / 2) / s, in s^2
         // (Sun's fdlibm, public domain): `ln(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2)))`.
         const LG: [f64; 7] = [
-            6.666_666_666_666_735_13e-1,
-            3.999_999_999_940_941_908e-1,
-            2.857_142_874_366_239_149e-1,
-            2.222_219_843_214_978_396e-1,
-            1.818_357_216_161_805_012e-1,
-            1.531_383_769_920_937_332e-1,
-            1.479_819_860_511_658_591e-1,
+            0.6666666666666735,
+            0.3999999999940942,
+            0.2857142874366239,
+            0.22222198432149784,
+            0.1818357216161805,
+            0.15313837699209373,
+            0.14798198605116586,
         ];
         let one = _mm256_set1_pd(1.0);
         let u = _mm256_add_pd(one, x);
