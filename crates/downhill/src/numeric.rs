@@ -1,6 +1,7 @@
 //! Small numeric helpers shared by kernels, estimators and drivers.
 
 pub mod dd;
+pub mod vmath;
 
 pub use dd::DoubleDouble;
 

@@ -29,4 +29,29 @@ pub trait Loss: Copy + Send + Sync + std::fmt::Debug {
 
     /// `d2l/dpred2` (0 where the loss is piecewise linear): Newton's method uses it.
     fn second_deriv(&self, pred: f64, target: f64) -> f64;
+
+    /// Whether [`Loss::value_deriv4`] and [`Loss::value4`] are vector code worth grouping
+    /// rows for (a kernel that otherwise goes row by row keeps its loop when not).
+    const VECTOR4: bool = false;
+
+    /// [`Loss::value_deriv`] on four rows, for kernels with four rows in flight. The default
+    /// calls it on each (the same bits); [`LogLoss`] overrides it with vector code.
+    #[inline(always)]
+    fn value_deriv4(&self, pred: [f64; 4], target: [f64; 4]) -> ([f64; 4], [f64; 4]) {
+        let mut out = ([0.0; 4], [0.0; 4]);
+        for r in 0..4 {
+            (out.0[r], out.1[r]) = self.value_deriv(pred[r], target[r]);
+        }
+        out
+    }
+
+    /// [`Loss::value`] on four rows, the same values as [`Loss::value_deriv4`]'s first.
+    #[inline(always)]
+    fn value4(&self, pred: [f64; 4], target: [f64; 4]) -> [f64; 4] {
+        let mut out = [0.0; 4];
+        for r in 0..4 {
+            out[r] = self.value(pred[r], target[r]);
+        }
+        out
+    }
 }

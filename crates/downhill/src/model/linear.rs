@@ -443,12 +443,8 @@ fn any_loss<T: Element, L: Loss, W: RowWeights>(
     })
 }
 
-/// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn has_avx2_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
+use crate::numeric::vmath::has_avx2_fma;
 
 /// The kernels written with AVX2 instructions, four `f64` lanes per register. Compilers
 /// vectorise the portable kernels unreliably (one build does, another keeps every lane in
@@ -458,6 +454,15 @@ fn has_avx2_fma() -> bool {
 /// every run gives the same bits. Past 16 features four rows go together (four independent
 /// chains of sums, one update of the gradient in memory): 200,000 x 100 went from 9.5-12.9
 /// to 6.1-8.4 ms an epoch on two threads, in a run interleaved with the previous kernel.
+///
+/// The four rows' losses are taken together ([`Loss::value_deriv4`]), a short group at the
+/// end of a range padded: for [`LogLoss`](crate::loss::LogLoss) that is vector `exp` and
+/// `ln_1p` (a row's loss and derivative within a few ulps of the scalar code, see its docs),
+/// and a row's values do not depend on where it falls in a group, so ranges split anywhere
+/// still add the same terms. The fixed kernels group rows this way only for such losses
+/// ([`Loss::VECTOR4`]); the others keep their row-by-row loop and bits. Logistic 1,000,000 x
+/// 20 (two threads): 350 ms to 231 ms an epoch (medians of 5 interleaved runs of
+/// `examples/epoch_bound.rs` on a machine at load 10, so both far above the memory bound).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
@@ -552,25 +557,63 @@ mod avx2 {
         let mut acc = [_mm256_setzero_pd(); C];
         let (mut lsum, mut dsum) = (0.0, 0.0);
         let rows = y.len().min(x.len() / D);
-        for (i, &yi) in y.iter().enumerate().take(rows) {
-            let pf = x
-                .as_ptr()
-                .wrapping_add(i * D)
-                .cast::<i8>()
-                .wrapping_add(PF_BYTES);
-            _mm_prefetch::<_MM_HINT_T0>(pf);
-            _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
-            let xv = row::<D, C, T>(x.as_ptr().add(i * D));
-            let mut s = _mm256_setzero_pd();
-            for c in 0..C {
-                s = _mm256_fmadd_pd(wv[c], xv[c], s);
+        if L::VECTOR4 {
+            // A loss in vector code: four rows' predictions, their losses together, then
+            // the four rows' gradient terms in row order (the same sums as row by row).
+            let mut i = 0;
+            while i < rows {
+                let k = (rows - i).min(4);
+                let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+                for r in 0..k {
+                    let pf = x
+                        .as_ptr()
+                        .wrapping_add((i + r) * D)
+                        .cast::<i8>()
+                        .wrapping_add(PF_BYTES);
+                    _mm_prefetch::<_MM_HINT_T0>(pf);
+                    _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+                    let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
+                    let mut s = _mm256_setzero_pd();
+                    for c in 0..C {
+                        s = _mm256_fmadd_pd(wv[c], xv[c], s);
+                    }
+                    z[r] = reduce(s) + b;
+                    t[r] = y[i + r];
+                }
+                let (lv, dv) = loss.value_deriv4(z, t);
+                for r in 0..k {
+                    let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
+                    lsum += l;
+                    dsum += dl;
+                    let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
+                    let dv = _mm256_set1_pd(dl);
+                    for c in 0..C {
+                        acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+                    }
+                }
+                i += k;
             }
-            let (l, dl) = scaled(sw.at(i), loss.value_deriv(reduce(s) + b, yi));
-            lsum += l;
-            dsum += dl;
-            let dv = _mm256_set1_pd(dl);
-            for c in 0..C {
-                acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+        } else {
+            for (i, &yi) in y.iter().enumerate().take(rows) {
+                let pf = x
+                    .as_ptr()
+                    .wrapping_add(i * D)
+                    .cast::<i8>()
+                    .wrapping_add(PF_BYTES);
+                _mm_prefetch::<_MM_HINT_T0>(pf);
+                _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+                let xv = row::<D, C, T>(x.as_ptr().add(i * D));
+                let mut s = _mm256_setzero_pd();
+                for c in 0..C {
+                    s = _mm256_fmadd_pd(wv[c], xv[c], s);
+                }
+                let (l, dl) = scaled(sw.at(i), loss.value_deriv(reduce(s) + b, yi));
+                lsum += l;
+                dsum += dl;
+                let dv = _mm256_set1_pd(dl);
+                for c in 0..C {
+                    acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+                }
             }
         }
         let mut lanes = [0.0f64; 4];
@@ -606,6 +649,28 @@ mod avx2 {
         let wv = weights::<D, C>(w);
         let mut lsum = 0.0;
         let rows = y.len().min(x.len() / D);
+        if L::VECTOR4 {
+            let mut i = 0;
+            while i < rows {
+                let k = (rows - i).min(4);
+                let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+                for r in 0..k {
+                    let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
+                    let mut s = _mm256_setzero_pd();
+                    for c in 0..C {
+                        s = _mm256_fmadd_pd(wv[c], xv[c], s);
+                    }
+                    z[r] = reduce(s) + b;
+                    t[r] = y[i + r];
+                }
+                let lv = loss.value4(z, t);
+                for (r, l) in lv.iter().enumerate().take(k) {
+                    lsum += sw.at(i + r) * l;
+                }
+                i += k;
+            }
+            return lsum;
+        }
         for (i, &yi) in y.iter().enumerate().take(rows) {
             let xv = row::<D, C, T>(x.as_ptr().add(i * D));
             let mut s = _mm256_setzero_pd();
@@ -625,14 +690,22 @@ mod avx2 {
     unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize) -> [f64; 4] {
         let d = w.len();
         let mut s = [_mm256_setzero_pd(); 4];
+        // Whole groups of four without masks or branches, then the last group masked: the
+        // same products in the same order as one masked loop.
         let mut j = 0;
-        while j < d {
-            let n = (d - j).min(4);
+        while j + 4 <= d {
+            let wj = _mm256_loadu_pd(w.as_ptr().add(j));
+            for (r, sr) in s.iter_mut().enumerate() {
+                *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), 4), *sr);
+            }
+            j += 4;
+        }
+        if j < d {
+            let n = d - j;
             let wj = load(w.as_ptr().add(j), n);
             for (r, sr) in s.iter_mut().enumerate() {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), n), *sr);
             }
-            j += 4;
         }
         s.map(|v| reduce(v))
     }
@@ -643,12 +716,44 @@ mod avx2 {
         let d = w.len();
         let mut s = _mm256_setzero_pd();
         let mut j = 0;
-        while j < d {
-            let n = (d - j).min(4);
-            s = _mm256_fmadd_pd(load(w.as_ptr().add(j), n), load(x.add(j), n), s);
+        while j + 4 <= d {
+            s = _mm256_fmadd_pd(_mm256_loadu_pd(w.as_ptr().add(j)), load(x.add(j), 4), s);
             j += 4;
         }
+        if j < d {
+            let n = d - j;
+            s = _mm256_fmadd_pd(load(w.as_ptr().add(j), n), load(x.add(j), n), s);
+        }
         reduce(s)
+    }
+
+    /// `g += sum_r dl_r x_r` over `K` consecutive rows of `d` values from `x`, the rows'
+    /// terms added in row order to each group of four (`K` a constant, so the rows unroll).
+    #[inline(always)]
+    unsafe fn add_rows<const K: usize, T: Element>(
+        dv: &[__m256d; 4],
+        x: *const T,
+        d: usize,
+        gp: *mut f64,
+    ) {
+        let mut j = 0;
+        while j + 4 <= d {
+            let mut gj = _mm256_loadu_pd(gp.add(j));
+            for (r, dr) in dv.iter().enumerate().take(K) {
+                gj = _mm256_fmadd_pd(*dr, load(x.add(r * d + j), 4), gj);
+            }
+            _mm256_storeu_pd(gp.add(j), gj);
+            j += 4;
+        }
+        if j < d {
+            let n = d - j;
+            let m = mask64(n);
+            let mut gj = _mm256_maskload_pd(gp.add(j), m);
+            for (r, dr) in dv.iter().enumerate().take(K) {
+                gj = _mm256_fmadd_pd(*dr, load(x.add(r * d + j), n), gj);
+            }
+            _mm256_maskstore_pd(gp.add(j), m, gj);
+        }
     }
 
     /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
@@ -691,45 +796,34 @@ mod avx2 {
             let xi = x.as_ptr().add(i * d);
             // The block after next: far enough ahead to arrive in time, near enough to stay.
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let mut dl = [0.0f64; 4];
+            // The rows' predictions and targets, a short group padded with zeros (whose
+            // results are dropped): every row goes through the same four-lane loss.
+            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
             if k == 4 {
                 let dots = dot4(w, xi, d);
                 for r in 0..4 {
-                    let (l, dr) = scaled(sw.at(i + r), loss.value_deriv(dots[r] + b, y[i + r]));
-                    lsum += l;
-                    dsum += dr;
-                    dl[r] = dr;
+                    z[r] = dots[r] + b;
                 }
             } else {
-                for r in 0..k {
-                    let (l, dr) = scaled(
-                        sw.at(i + r),
-                        loss.value_deriv(dot1(w, xi.add(r * d)) + b, y[i + r]),
-                    );
-                    lsum += l;
-                    dsum += dr;
-                    dl[r] = dr;
+                for (r, zr) in z.iter_mut().enumerate().take(k) {
+                    *zr = dot1(w, xi.add(r * d)) + b;
                 }
             }
+            t[..k].copy_from_slice(&y[i..i + k]);
+            let (lv, dv) = loss.value_deriv4(z, t);
+            let mut dl = [0.0f64; 4];
+            for r in 0..k {
+                let (l, dr) = scaled(sw.at(i + r), (lv[r], dv[r]));
+                lsum += l;
+                dsum += dr;
+                dl[r] = dr;
+            }
             let dv = dl.map(|v| _mm256_set1_pd(v));
-            let mut j = 0;
-            while j < d {
-                let n = (d - j).min(4);
-                let m = mask64(n);
-                let mut gj = if n == 4 {
-                    _mm256_loadu_pd(gp.add(j))
-                } else {
-                    _mm256_maskload_pd(gp.add(j), m)
-                };
-                for (r, dr) in dv.iter().enumerate().take(k) {
-                    gj = _mm256_fmadd_pd(*dr, load(xi.add(r * d + j), n), gj);
-                }
-                if n == 4 {
-                    _mm256_storeu_pd(gp.add(j), gj);
-                } else {
-                    _mm256_maskstore_pd(gp.add(j), m, gj);
-                }
-                j += 4;
+            match k {
+                4 => add_rows::<4, T>(&dv, xi, d, gp),
+                3 => add_rows::<3, T>(&dv, xi, d, gp),
+                2 => add_rows::<2, T>(&dv, xi, d, gp),
+                _ => add_rows::<1, T>(&dv, xi, d, gp),
             }
             i += k;
         }
@@ -755,17 +849,27 @@ mod avx2 {
         let row_bytes = d * std::mem::size_of::<T>();
         let mut lsum = 0.0;
         let mut i = 0;
-        while i + 4 <= rows {
+        while i < rows {
+            let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let dots = dot4(w, xi, d);
-            for r in 0..4 {
-                lsum += sw.at(i + r) * loss.value(dots[r] + b, y[i + r]);
+            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+            if k == 4 {
+                let dots = dot4(w, xi, d);
+                for r in 0..4 {
+                    z[r] = dots[r] + b;
+                }
+            } else {
+                for (r, zr) in z.iter_mut().enumerate().take(k) {
+                    *zr = dot1(w, xi.add(r * d)) + b;
+                }
             }
-            i += 4;
-        }
-        for (r, &yr) in y.iter().enumerate().take(rows).skip(i) {
-            lsum += sw.at(r) * loss.value(dot1(w, x.as_ptr().add(r * d)) + b, yr);
+            t[..k].copy_from_slice(&y[i..i + k]);
+            let lv = loss.value4(z, t);
+            for (r, l) in lv.iter().enumerate().take(k) {
+                lsum += sw.at(i + r) * l;
+            }
+            i += k;
         }
         lsum
     }
@@ -915,18 +1019,17 @@ mod tests {
             // The loss-only kernel and the fused one do the same operations: the same bits.
             assert_eq!(l1, r1.0, "d = {d}");
         }
-        for d in [1, 2, 3, 4, 5, 7, 8, 10, 13, 16, 17, 22, 40] {
+        for d in [1, 2, 3, 4, 5, 7, 8, 10, 13, 16, 17, 20, 21, 22, 40, 101] {
             let (x, y) = grid(37, d);
             let x32 = MatrixF32::from_f64(&x).unwrap();
             check(Squared, x.as_slice(), &y, d);
             check(Squared, x32.as_slice(), &y, d);
             check(crate::loss::Huber::new(0.3), x.as_slice(), &y, d);
-            check(
-                LogLoss,
-                x32.as_slice(),
-                &y.iter().map(|v| f64::from(*v > 0.0)).collect::<Vec<_>>(),
-                d,
-            );
+            let yb: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+            check(LogLoss, x32.as_slice(), &yb, d);
+            // Logits in the tails too (the vector exp and ln_1p against the scalar ones).
+            let big: Vec<f64> = x.as_slice().iter().map(|v| 40.0 * v).collect();
+            check(LogLoss, &big, &yb, d);
 
             let model = Linear::new(&x, &y, Squared);
             let params: Vec<f64> = (0..=d).map(|j| 0.1 * j as f64 - 0.2).collect();
