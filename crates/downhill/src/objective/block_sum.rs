@@ -51,6 +51,10 @@ struct Parallel {
     blocks: Vec<f64>,
     /// Each thread's loss.
     losses: Vec<f64>,
+    /// Each thread's Hessian total and block scratch, `threads * dim^2` values each, made
+    /// on the first Hessian.
+    hess_totals: Vec<f64>,
+    hess_blocks: Vec<f64>,
 }
 
 impl BlockSum {
@@ -124,6 +128,32 @@ impl BlockSum {
         loss_blocks(problem, params, rows)
     }
 
+    /// Adds the sum of the rows' Hessians (`dim x dim`, row-major) into `out`: each block of
+    /// [`BLOCK_ROWS`] rows summed into a scratch matrix, then added to the total, split over
+    /// the threads as [`BlockSum::sum`] splits the gradient (the same blocks, the threads'
+    /// totals added in thread order: the same bits for the same thread count). The
+    /// Hessian sums cost `dim / 2` times a gradient's multiply-adds per row, so they pay
+    /// for threads sooner; the same threshold keeps one rule.
+    pub fn hessian<P: FiniteSum + ?Sized>(
+        &mut self,
+        problem: &P,
+        params: &[f64],
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let dim = self.block.len();
+        if self.pays(rows.len()) && out.len() == dim * dim {
+            if let Some(shared) = problem.as_sync() {
+                if let Some(par) = self.parallel() {
+                    par.hessian(shared, params, rows, out);
+                    return;
+                }
+            }
+        }
+        let mut block = vec![0.0; out.len()];
+        hessian_blocks(problem, params, rows, &mut block, out);
+    }
+
     /// Whether `n` rows are enough to split over the threads.
     fn pays(&self, n: usize) -> bool {
         self.threads > 1
@@ -148,6 +178,8 @@ impl BlockSum {
                         totals: vec![0.0; t * dim],
                         blocks: vec![0.0; t * dim],
                         losses: vec![0.0; t],
+                        hess_totals: Vec::new(),
+                        hess_blocks: Vec::new(),
                     });
                 }
                 Err(_) => self.threads = 1,
@@ -175,6 +207,7 @@ impl Parallel {
             totals,
             blocks,
             losses,
+            ..
         } = self;
         pool.install(|| {
             totals
@@ -194,6 +227,40 @@ impl Parallel {
             }
         }
         losses.iter().sum()
+    }
+
+    fn hessian(
+        &mut self,
+        problem: &(dyn FiniteSum + Sync),
+        params: &[f64],
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let (t, len) = (self.threads(), out.len());
+        self.hess_totals.resize(t * len, 0.0);
+        self.hess_blocks.resize(t * len, 0.0);
+        let Parallel {
+            pool,
+            hess_totals,
+            hess_blocks,
+            ..
+        } = self;
+        pool.install(|| {
+            hess_totals
+                .par_chunks_mut(len)
+                .zip(hess_blocks.par_chunks_mut(len))
+                .enumerate()
+                .for_each(|(k, (total, block))| {
+                    total.fill(0.0);
+                    hessian_blocks(problem, params, part(&rows, t, k), block, total);
+                });
+        });
+        // The fixed order: thread 0's total first.
+        for total in hess_totals.chunks_exact(len) {
+            for (o, v) in out.iter_mut().zip(total) {
+                *o += v;
+            }
+        }
     }
 
     fn loss_sum(
@@ -241,6 +308,26 @@ fn add_blocks<P: FiniteSum + ?Sized>(
         start = end;
     }
     loss
+}
+
+/// The one-thread two-level Hessian sum: each block into `block`, then into `out`.
+fn hessian_blocks<P: FiniteSum + ?Sized>(
+    problem: &P,
+    params: &[f64],
+    rows: Range<usize>,
+    block: &mut [f64],
+    out: &mut [f64],
+) {
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        block.fill(0.0);
+        problem.hessian_sum(params, Rows::Range(start..end), block);
+        for (o, b) in out.iter_mut().zip(block.iter()) {
+            *o += b;
+        }
+        start = end;
+    }
 }
 
 /// The one-thread blocked loss sum.
