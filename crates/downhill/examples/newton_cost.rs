@@ -8,7 +8,8 @@
 //!   needs (2 flops each; padding and the computation of `D` not counted);
 //! - one full-batch cost and gradient (an epoch);
 //! - a Newton fit and an L-BFGS fit to `gtol = 1e-10` (relative), each timed whole: seconds
-//!   per iteration, iterations, evaluations and Hessians.
+//!   per iteration, iterations, evaluations and Hessians; and Newton without its
+//!   corrections after full steps (`refine(0)`).
 //!
 //! Every timing is the median of `REPS` runs, on `THREADS` threads.
 //!
@@ -23,7 +24,7 @@ use downhill::loss::LogLoss;
 use downhill::model::Linear;
 use downhill::objective::{FullBatch, Hessian};
 use downhill::penalty::Penalty;
-use downhill::solver::{self, Problem, SolverOptions};
+use downhill::solver::{self, Newton, Problem, SolverOptions};
 use downhill::train::{NoObserver, TrainConfig};
 use downhill::Objective;
 use std::hint::black_box;
@@ -46,7 +47,11 @@ fn data(n: usize, d: usize) -> (Matrix, Vec<f64>) {
         .collect();
     let y = (0..n)
         .map(|i| {
-            let z: f64 = x[i * d..(i + 1) * d].iter().zip(&w).map(|(a, b)| a * b).sum();
+            let z: f64 = x[i * d..(i + 1) * d]
+                .iter()
+                .zip(&w)
+                .map(|(a, b)| a * b)
+                .sum();
             let p = 1.0 / (1.0 + (0.3 - z).exp());
             f64::from(uniform() < p)
         })
@@ -109,10 +114,14 @@ fn main() {
     };
     let mut per_iteration = Vec::new();
     let mut json = String::new();
-    for name in ["newton", "lbfgs"] {
+    for name in ["newton", "lbfgs", "newton-refine0"] {
         let mut out = None;
         let t = median(reps, || {
-            let mut s = solver::by_name(name, &SolverOptions::default()).expect("a solver");
+            let mut s: Box<dyn solver::Solver> = match name {
+                // Newton without its corrections after a full step.
+                "newton-refine0" => Box::new(Newton::new().refine(0)),
+                _ => solver::by_name(name, &SolverOptions::default()).expect("a solver"),
+            };
             let fit = FullBatch::with_threads(&model, threads);
             let problem = Problem::with_hessian(&fit, &fit);
             out = Some(
@@ -140,6 +149,7 @@ fn main() {
             out.report.cost,
             out.report.stop_reason
         );
+        let name = name.replace('-', "_");
         json.push_str(&format!(
             ", \"{name}_ms\": {:.3}, \"{name}_iterations\": {}, \"{name}_ms_per_iteration\": {:.3}",
             t * 1e3,

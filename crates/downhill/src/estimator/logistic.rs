@@ -3,6 +3,7 @@ use super::linear::{to_inner, to_outer};
 use crate::data::{Dataset, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
 use crate::metrics::Scores;
+use crate::model::gram::GramSum;
 use crate::model::Linear;
 use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
@@ -446,6 +447,8 @@ fn probe_in<T: Element>(x: &[T], d: usize, y: &[f64], intercept: bool) -> Option
         for j in 0..p {
             h[j * p + j] = ridge;
         }
+        // The Hessian's sums in blocks at the multiply-add rate (the model's kernel).
+        let mut gram = GramSum::new(p);
         let mut all_positive = true;
         for i in 0..n {
             let m = sign(i) * row(i, &v);
@@ -458,13 +461,12 @@ fn probe_in<T: Element>(x: &[T], d: usize, y: &[f64], intercept: bool) -> Option
                 xi[d] = 1.0;
             }
             let c = -(1.0 - m) * sign(i);
-            for (j, a) in xi.iter().enumerate() {
-                g[j] += c * a;
-                for (k, b) in xi.iter().enumerate().take(j + 1) {
-                    h[j * p + k] += a * b;
-                }
+            for (gj, a) in g.iter_mut().zip(&xi) {
+                *gj += c * a;
             }
+            gram.push(1.0, |z| z.copy_from_slice(&xi));
         }
+        gram.finish(&mut h);
         if all_positive {
             return Some(v);
         }

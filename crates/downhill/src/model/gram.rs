@@ -29,7 +29,7 @@ const TAIL_GROUP: usize = 8;
 
 /// Accumulates `sum_i h_i z_i z_i^T` for rows given one at a time, into a `dim x dim`
 /// row-major matrix (both triangles) on [`GramSum::finish`].
-pub(super) struct GramSum {
+pub(crate) struct GramSum {
     dim: usize,
     /// `dim` rounded up to a multiple of 4 (the vector width): padding columns are zeros.
     width: usize,
@@ -147,7 +147,8 @@ impl Block<'_> {
             dim,
         } = self;
         let main = dim / 4 * 4;
-        let entry = |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z[i * width + k], t);
+        let entry =
+            |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z[i * width + k], t);
         for j0 in (0..main).step_by(4) {
             let mut k0 = j0;
             while k0 + 8 <= main {
@@ -398,7 +399,11 @@ mod tests {
                     if std::arch::is_x86_feature_detected!("avx2")
                         && std::arch::is_x86_feature_detected!("fma")
                     {
-                        assert_eq!(dispatched[at].to_bits(), fused[at].to_bits(), "{dim} ({j}, {k})");
+                        assert_eq!(
+                            dispatched[at].to_bits(),
+                            fused[at].to_bits(),
+                            "{dim} ({j}, {k})"
+                        );
                     }
                 }
             }

@@ -4,7 +4,7 @@
 //! Parameter layout (flat `&[f64]`): the weights in feature order, then the intercept when
 //! there is one. [`Softmax`] has one such row per class.
 
-mod gram;
+pub(crate) mod gram;
 mod linear;
 mod linear_hessian;
 mod softmax;

@@ -363,6 +363,46 @@ mod tests {
     }
 
     #[test]
+    fn threaded_hessian_is_the_definition_and_repeats_bit_for_bit() {
+        use crate::data::Matrix;
+        use crate::loss::{sigmoid, LogLoss};
+        use crate::model::Linear;
+        let (d, dim) = (5, 6);
+        // Enough rows for three threads, and a part block at the end.
+        let n = MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 3 + 77;
+        let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
+        let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
+        let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+        let model = Linear::new(&x, &y, LogLoss);
+        let params = [0.1, -0.2, 0.05, 0.3, -0.1, 0.2];
+        // sum_i p_i (1 - p_i) z_i z_i^T, z_i = [x_i, 1], row by row.
+        let mut want = vec![0.0; dim * dim];
+        for i in 0..n {
+            let mut z = x.row(i).to_vec();
+            z.push(1.0);
+            let p = sigmoid(z.iter().zip(&params).map(|(a, b)| a * b).sum());
+            for j in 0..dim {
+                for k in 0..dim {
+                    want[j * dim + k] += p * (1.0 - p) * z[j] * z[k];
+                }
+            }
+        }
+        for t in [1, 2, 3] {
+            let mut work = BlockSum::with_threads(dim, t);
+            let (mut a, mut b) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
+            work.hessian(&model, &params, 0..n, &mut a);
+            work.hessian(&model, &params, 0..n, &mut b);
+            assert_eq!(a, b, "{t} threads, twice");
+            for (got, want) in a.iter().zip(&want) {
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{got} {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn zero_threads_means_every_core() {
         assert!(resolve_threads(0) >= 1);
         assert_eq!(resolve_threads(3), 3);
