@@ -247,8 +247,8 @@ pub struct TrainArgs {
     /// Optimizer: gd, sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamax,
     /// nadam, amsgrad, adamw (first order); cg, cg-fr, lbfgs, newton (choose their own
     /// steps); auto (the most accurate the model allows: newton with exact second
-    /// derivatives and up to 300 parameters, lbfgs above, gd with an L1 penalty, adam on
-    /// mini-batches). `downhill optimizers` lists them.
+    /// derivatives while its cost rule allows, lbfgs otherwise, gd with an L1 penalty, adam
+    /// on mini-batches). `downhill optimizers` lists them.
     #[arg(long, default_value = "gd")]
     pub optimizer: String,
 

@@ -149,7 +149,7 @@ pub fn fit_with<O: Observer + Send>(
     };
     let fitted = py
         .detach(|| {
-            spec.runner(cols)
+            spec.runner_for(cols, Some(rows))
                 .and_then(|r| r.fit(data, problem, observer))
         })
         .map_err(value_error)?;

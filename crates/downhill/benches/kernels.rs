@@ -7,7 +7,9 @@
 //!   least squares ([`FullBatch`] of [`Linear`]) on `T` threads, the work of one
 //!   full-batch epoch; `cost_grad_f64_weighted_t<T>` the same with row weights;
 //! - `minibatch_<rows>x<cols>_b32/epochs_<E>`: a training run of `E` mini-batch epochs of
-//!   plain SGD, batch 32 (plus the full evaluations at its start and end).
+//!   plain SGD, batch 32 (plus the full evaluations at its start and end);
+//! - `hessian_1000000x21/logistic_t<T>`: the full-batch Hessian of logistic regression on 20
+//!   features and an intercept, on `T` threads, with a line in Gflop/s.
 //!
 //! Throughput is in bytes read per second (feature values and targets), so full-batch and
 //! streaming numbers compare directly; a line after each benchmark gives rows per second.
@@ -15,9 +17,9 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use downhill::data::{Matrix, MatrixF32};
-use downhill::loss::Squared;
+use downhill::loss::{LogLoss, Squared};
 use downhill::model::Linear;
-use downhill::objective::FullBatch;
+use downhill::objective::{FullBatch, Hessian};
 use downhill::optim::Sgd;
 use downhill::train::{NoObserver, TrainConfig, Trainer};
 use downhill::Objective;
@@ -176,5 +178,41 @@ fn mini_batch(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, full_batch, mini_batch);
+/// The full-batch Hessian `X^T D X / N` of logistic regression, 20 features and an
+/// intercept; Gflop/s count the 231 multiply-adds a row of the upper triangle (the peak to
+/// compare with: `cargo run --release --example fma_peak -p downhill`).
+fn hessian(c: &mut Criterion) {
+    let (n, d) = (1_000_000, 20);
+    let (x, y) = data(n, d);
+    let y: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+    let model = Linear::new(&x, &y, LogLoss);
+    let dim = d + 1;
+    let params: Vec<f64> = (0..dim).map(|j| 0.01 * j as f64).collect();
+    let mut h = vec![0.0; dim * dim];
+    let name = format!("hessian_{n}x{dim}");
+    let mut g = group(c, &name);
+    g.throughput(Throughput::Elements(n as u64));
+    for t in [1, 2] {
+        let objective = FullBatch::with_threads(&model, t);
+        g.bench_function(format!("logistic_t{t}"), |b| {
+            b.iter(|| objective.hessian(black_box(&params), &mut h))
+        });
+        let mut times: Vec<f64> = (0..5)
+            .map(|_| {
+                let s = Instant::now();
+                objective.hessian(black_box(&params), &mut h);
+                s.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let flops = (n * dim * (dim + 1)) as f64;
+        println!(
+            "{name}/logistic_t{t}: {:.2} Gflop/s",
+            flops / times[2] / 1e9
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, full_batch, mini_batch, hessian);
 criterion_main!(benches);

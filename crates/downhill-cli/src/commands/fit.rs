@@ -83,7 +83,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let data = Dataset::new(x, y).map_err(flagged)?;
     let load_seconds = load_start.elapsed().as_secs_f64();
 
-    let runner = spec.runner(design.terms.len()).map_err(flagged)?;
+    let runner = spec
+        .runner_for(design.terms.len(), Some(rows))
+        .map_err(flagged)?;
     // On stderr, so that it is said with --json too.
     if let Some(note) = runner.note() {
         if !args.train.quiet {

@@ -100,6 +100,8 @@ fn unsupported(args: &FitArgs) -> Option<String> {
 /// What `auto` knows of a streamed fit: first-order methods only.
 const STREAMED: MethodFacts = MethodFacts {
     exact_hessian: None,
+    quadratic: false,
+    rows: None,
     l1: false,
     first_order_only: true,
 };

@@ -3,6 +3,7 @@ use super::linear::{to_inner, to_outer};
 use crate::data::{Data, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
 use crate::metrics::{log_loss, Scores};
+use crate::model::gram::GramSum;
 use crate::model::{Folded, Linear};
 use crate::numeric::CompensatedSum;
 use crate::numeric::{dot, dot_wide};
@@ -42,7 +43,8 @@ pub enum ClassificationLoss {
 /// `1 / ln t`), so when the cost first falls below `ln 2` the estimator also runs a bounded
 /// probe, a finite Newton method on the squared hinge loss, whose minimum is 0 exactly when
 /// the classes are separable (skipped when rows * (d+1)^2 exceeds 1e8, then only the
-/// iterates are checked). Whatever proposes a hyperplane, the margins are checked on the
+/// iterates are checked; above 1e6 it waits until at most 1 row in 20 is on the wrong side
+/// of the iterate's boundary, which overlapping classes seldom reach). Whatever proposes a hyperplane, the margins are checked on the
 /// training rows, so the error is never a guess. Classes that touch the boundary without
 /// being strictly separable (quasi-separation) are not detected; the weights then grow until
 /// the epoch limit.
@@ -244,24 +246,21 @@ impl LogisticRegression {
         // the parameters in the data's units.
         let fold = input.folded().then_some(standardizer.as_ref()).flatten();
         let mut probed = false;
+        let small = (n_train as f64) * (dim * dim) as f64 <= PROBE_ALWAYS;
         let mut separation = |p: &[f64]| {
             let train = &y[..n_train];
-            if !probed {
+            // The probe costs a few Hessians: on a large problem, only once the iterate
+            // shows signs of separation (few rows on the wrong side).
+            let outer = fold.map(|s| to_outer(Some(s), p, fit_intercept));
+            let p = outer.as_deref().unwrap_or(p);
+            if !probed && (small || few_wrong(x, train, p, fit_intercept, n_train / WRONG_SHARE)) {
                 probed = true;
                 let found = separation_probe(x, train, fit_intercept);
                 if found.is_some_and(|v| separates(x, train, &v, fit_intercept)) {
                     return true;
                 }
             }
-            match fold {
-                None => separates(x, train, p, fit_intercept),
-                Some(s) => separates(
-                    x,
-                    train,
-                    &to_outer(Some(s), p, fit_intercept),
-                    fit_intercept,
-                ),
-            }
+            separates(x, train, p, fit_intercept)
         };
         let mut watch = Watch::new(observer, &self.penalty, &config, dim);
         if self.penalty.is_none() && self.loss == ClassificationLoss::Log {
@@ -442,6 +441,45 @@ fn separates_in<T: Element>(x: &[T], d: usize, y: &[f64], p: &[f64], intercept: 
     })
 }
 
+/// `rows * params^2` up to which the probe runs at the first check whatever the iterate
+/// (milliseconds of work).
+const PROBE_ALWAYS: f64 = 1e6;
+
+/// On larger problems the probe waits until at most one row in this many is on the wrong
+/// side of the iterate's boundary: a fit of separable classes gets there (its iterates
+/// classify ever more rows correctly), a fit of overlapping classes usually never does.
+const WRONG_SHARE: usize = 20;
+
+/// Whether at most `limit` rows have a score of the wrong sign (or zero) under `[w, b]`;
+/// stops counting past the limit, so overlapping classes cost a fraction of a pass.
+fn few_wrong<'a>(
+    x: impl Into<MatrixRef<'a>>,
+    y: &[f64],
+    p: &[f64],
+    intercept: bool,
+    limit: usize,
+) -> bool {
+    fn count<T: Element>(x: &[T], d: usize, y: &[f64], p: &[f64], b: f64, limit: usize) -> bool {
+        let mut wrong = 0;
+        for (i, &t) in y.iter().enumerate() {
+            let z = dot_wide(&p[..d], &x[i * d..(i + 1) * d]) + b;
+            if !((2.0 * t - 1.0) * z > 0.0) {
+                wrong += 1;
+                if wrong > limit {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+    let d = p.len() - usize::from(intercept);
+    let b = if intercept { p[d] } else { 0.0 };
+    match x.into() {
+        MatrixRef::F64(m) => count(m.as_slice(), d, y, p, b, limit),
+        MatrixRef::F32(m) => count(m.as_slice(), d, y, p, b, limit),
+    }
+}
+
 /// Most Newton steps of the separation probe.
 const PROBE_STEPS: usize = 50;
 
@@ -512,6 +550,8 @@ fn probe_in<T: Element>(x: &[T], d: usize, y: &[f64], intercept: bool) -> Option
         for j in 0..p {
             h[j * p + j] = ridge;
         }
+        // The Hessian's sums in blocks at the multiply-add rate (the model's kernel).
+        let mut gram = GramSum::new(p);
         let mut all_positive = true;
         for i in 0..n {
             let m = sign(i) * row(i, &v);
@@ -524,13 +564,12 @@ fn probe_in<T: Element>(x: &[T], d: usize, y: &[f64], intercept: bool) -> Option
                 xi[d] = 1.0;
             }
             let c = -(1.0 - m) * sign(i);
-            for (j, a) in xi.iter().enumerate() {
-                g[j] += c * a;
-                for (k, b) in xi.iter().enumerate().take(j + 1) {
-                    h[j * p + k] += a * b;
-                }
+            for (gj, a) in g.iter_mut().zip(&xi) {
+                *gj += c * a;
             }
+            gram.push(1.0, |z| z.copy_from_slice(&xi));
         }
+        gram.finish(&mut h);
         if all_positive {
             return Some(v);
         }
@@ -673,6 +712,21 @@ mod tests {
         // XOR is not separable.
         let x = Matrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]);
         assert_eq!(separation_probe(&x, &[0.0, 0.0, 1.0, 1.0], true), None);
+    }
+
+    #[test]
+    fn wrong_rows_are_counted_up_to_the_limit() {
+        let x = Matrix::from_rows(&[[0.0], [1.0], [2.0], [3.0]]);
+        let y = [0.0, 0.0, 1.0, 1.0];
+        // Boundary at 1.5: none wrong. At 2.5: row 2 wrong. At -1 (w = 1, b = 1): rows 0
+        // and 1 wrong. A zero score counts as wrong.
+        assert!(few_wrong(&x, &y, &[1.0, -1.5], true, 0));
+        assert!(!few_wrong(&x, &y, &[1.0, -2.5], true, 0));
+        assert!(few_wrong(&x, &y, &[1.0, -2.5], true, 1));
+        assert!(!few_wrong(&x, &y, &[1.0, 1.0], true, 1));
+        assert!(few_wrong(&x, &y, &[1.0, 1.0], true, 2));
+        assert!(!few_wrong(&x, &y, &[0.0, 0.0], true, 3));
+        assert!(few_wrong(&x, &[1.0, 1.0, 1.0, 1.0], &[1.0], false, 1));
     }
 
     #[test]

@@ -4,32 +4,46 @@
 //!
 //! A row-by-row update `H += h z z^T` reads and writes every entry of `H` for every row: a
 //! load and a store per multiply-add. Here rows are gathered [`ROWS`] at a time into a
-//! padded copy (`Z`, and `U = diag(h) Z`), and `U^T Z` is summed tile by tile: a 4 x 8 tile
-//! of the output stays in registers while the block's rows stream past, eight multiply-adds
-//! for two loads and four broadcasts. Only the upper triangle's tiles are summed; the lower
-//! triangle is its mirror.
+//! padded copy (`Z`, and `U = diag(h) Z`), and `U^T Z` is summed tile by tile, each tile of
+//! the output in registers while the block's rows stream past from the first-level cache:
+//!
+//! - the first `m = 4 * floor(dim / 4)` columns in 4 x 8 tiles (eight multiply-adds for two
+//!   loads and four broadcasts; eight independent chains, as many as two FMA ports with a
+//!   latency of four cycles keep busy), a 4 x 4 tile where eight columns do not fit (rows
+//!   alternating between two sets of accumulators, again eight chains); only the tiles that
+//!   touch the upper triangle, each starting on the diagonal;
+//! - the last `dim - m` columns (at most three) as columns of `U^T z_k`, four rows of the
+//!   output per vector, up to eight vectors at a time.
+//!
+//! For 21 parameters (20 features and an intercept) that is 264 multiply-adds per row for
+//! the 231 the triangle needs (row by row it would be 231 loads and stores of the output as
+//! well). The AVX2 kernel is written with intrinsics, chosen once per block; a portable one
+//! computes the same sums in the same order with `mul_add` or `a * b + c`.
 
 /// Rows gathered per block: `2 * ROWS * width` values stay in the first-level cache for
 /// widths up to a few dozen.
 const ROWS: usize = 64;
 
+/// Vectors of the last columns summed at once (eight chains of multiply-adds).
+const TAIL_GROUP: usize = 8;
+
 /// Accumulates `sum_i h_i z_i z_i^T` for rows given one at a time, into a `dim x dim`
 /// row-major matrix (both triangles) on [`GramSum::finish`].
-pub(super) struct GramSum {
+pub(crate) struct GramSum {
     dim: usize,
-    /// `dim` rounded up to a multiple of 8 (the tile width): padding columns are zeros.
+    /// `dim` rounded up to a multiple of 4 (the vector width): padding columns are zeros.
     width: usize,
     z: Vec<f64>,
     u: Vec<f64>,
     rows: usize,
-    /// The upper triangle's tiles, `width x width`.
+    /// The upper triangle, `width x width` row-major (entries below the diagonal unused).
     acc: Vec<f64>,
 }
 
 impl GramSum {
     /// An empty sum of `dim x dim` matrices.
     pub fn new(dim: usize) -> Self {
-        let width = dim.div_ceil(8) * 8;
+        let width = dim.div_ceil(4) * 4;
         GramSum {
             dim,
             width,
@@ -58,7 +72,14 @@ impl GramSum {
 
     fn flush(&mut self) {
         if self.rows > 0 {
-            tiles(&self.u, &self.z, self.rows, self.width, &mut self.acc);
+            let block = Block {
+                u: &self.u,
+                z: &self.z,
+                rows: self.rows,
+                width: self.width,
+                dim: self.dim,
+            };
+            block.sum_into(&mut self.acc);
             self.rows = 0;
         }
     }
@@ -79,62 +100,216 @@ impl GramSum {
     }
 }
 
-/// `acc[j][k] += sum_i u[i][j] z[i][k]` over the upper triangle's 4 x 8 tiles, for `n` rows
-/// of `width` values (a multiple of 8), with fused multiply-adds where the CPU has them.
-fn tiles(u: &[f64], z: &[f64], n: usize, width: usize, acc: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            unsafe { tiles_fma(u, z, n, width, acc) };
-            return;
-        }
-    }
-    tiles_with(u, z, n, width, acc, |a, b, c| a * b + c);
-}
-
-/// [`tiles`] compiled for AVX2 with `mul_add` as one instruction.
-///
-/// # Safety
-/// The CPU supports AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tiles_fma(u: &[f64], z: &[f64], n: usize, width: usize, acc: &mut [f64]) {
-    tiles_with(u, z, n, width, acc, f64::mul_add);
-}
-
-/// The tile loops, written so that the compiler keeps a tile in registers and vectorises
-/// the eight columns; `fma(a, b, c)` is `a * b + c`, fused or not.
-#[inline(always)]
-fn tiles_with(
-    u: &[f64],
-    z: &[f64],
-    n: usize,
+/// One block of gathered rows: `rows` rows of `width` values in `u` and `z`, the first `dim`
+/// of them data and the rest zeros.
+#[derive(Clone, Copy)]
+struct Block<'a> {
+    u: &'a [f64],
+    z: &'a [f64],
+    rows: usize,
     width: usize,
-    acc: &mut [f64],
-    fma: impl Fn(f64, f64, f64) -> f64 + Copy,
-) {
-    for j0 in (0..width).step_by(4) {
-        for k0 in (j0 / 8 * 8..width).step_by(8) {
-            let mut t = [[0.0f64; 8]; 4];
-            for i in 0..n {
-                let zr: &[f64; 8] = z[i * width + k0..i * width + k0 + 8]
-                    .try_into()
-                    .unwrap_or(&[0.0; 8]);
-                let ur: &[f64; 4] = u[i * width + j0..i * width + j0 + 4]
-                    .try_into()
-                    .unwrap_or(&[0.0; 4]);
-                for a in 0..4 {
-                    for b in 0..8 {
-                        t[a][b] = fma(ur[a], zr[b], t[a][b]);
+    dim: usize,
+}
+
+impl Block<'_> {
+    /// Adds the block's `U^T Z` into the upper triangle of `acc` (`width x width`).
+    fn sum_into(self, acc: &mut [f64]) {
+        assert!(
+            self.u.len() >= self.rows * self.width
+                && self.z.len() >= self.rows * self.width
+                && acc.len() >= self.width * self.width
+                && self.width % 4 == 0
+                && self.dim <= self.width,
+            "a block's buffers hold its rows"
+        );
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU has AVX2 and FMA (checked just above), and the buffers
+                // hold the rows the kernel reads and the tiles it writes (asserted above).
+                unsafe { avx2::sum_into(self, acc) };
+                return;
+            }
+        }
+        self.portable(acc, |a, b, c| a * b + c);
+    }
+
+    /// The kernel's sums, in the kernel's order, one value at a time: `fma(a, b, c)` is
+    /// `a * b + c`, fused or not.
+    fn portable(self, acc: &mut [f64], fma: impl Fn(f64, f64, f64) -> f64 + Copy) {
+        let Block {
+            u,
+            z,
+            rows: n,
+            width,
+            dim,
+        } = self;
+        let main = dim / 4 * 4;
+        let entry =
+            |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z[i * width + k], t);
+        for j0 in (0..main).step_by(4) {
+            let mut k0 = j0;
+            while k0 + 8 <= main {
+                for j in j0..j0 + 4 {
+                    for k in k0..k0 + 8 {
+                        acc[j * width + k] += (0..n).fold(0.0, |t, i| entry(i, j, k, t));
+                    }
+                }
+                k0 += 8;
+            }
+            if k0 < main {
+                for j in j0..j0 + 4 {
+                    for k in k0..k0 + 4 {
+                        // Even rows and odd rows apart, as the vector kernel.
+                        let even = (0..n).step_by(2).fold(0.0, |t, i| entry(i, j, k, t));
+                        let odd = (1..n).step_by(2).fold(0.0, |t, i| entry(i, j, k, t));
+                        acc[j * width + k] += even + odd;
                     }
                 }
             }
-            for (a, row) in t.iter().enumerate() {
-                let o = (j0 + a) * width + k0;
-                for (dst, v) in acc[o..o + 8].iter_mut().zip(row) {
-                    *dst += v;
+        }
+        for k in main..dim {
+            for j in 0..=k {
+                acc[j * width + k] += (0..n).fold(0.0, |t, i| entry(i, j, k, t));
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Block, TAIL_GROUP};
+    use std::arch::x86_64::*;
+
+    /// [`Block::sum_into`] with AVX2 vectors and fused multiply-adds.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA; `u` and `z` hold `rows * width` values, `acc` holds
+    /// `width * width`, `width` is a multiple of 4 and `dim <= width`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sum_into(b: Block<'_>, acc: &mut [f64]) {
+        let main = b.dim / 4 * 4;
+        for j0 in (0..main).step_by(4) {
+            let mut k0 = j0;
+            while k0 + 8 <= main {
+                tile_4x8(b, j0, k0, acc);
+                k0 += 8;
+            }
+            if k0 < main {
+                tile_4x4(b, j0, k0, acc);
+            }
+        }
+        for k in main..b.dim {
+            // Rows 0..=k of column k, in vectors of four rows, up to eight vectors at once.
+            let vectors = k / 4 + 1;
+            let mut v0 = 0;
+            while v0 < vectors {
+                match (vectors - v0).min(TAIL_GROUP) {
+                    1 => column::<1>(b, k, v0, acc),
+                    2 => column::<2>(b, k, v0, acc),
+                    3 => column::<3>(b, k, v0, acc),
+                    4 => column::<4>(b, k, v0, acc),
+                    5 => column::<5>(b, k, v0, acc),
+                    6 => column::<6>(b, k, v0, acc),
+                    7 => column::<7>(b, k, v0, acc),
+                    _ => column::<8>(b, k, v0, acc),
+                }
+                v0 += TAIL_GROUP;
+            }
+        }
+    }
+
+    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 8`.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_4x8(b: Block<'_>, j0: usize, k0: usize, acc: &mut [f64]) {
+        let w = b.width;
+        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
+        let mut t = [_mm256_setzero_pd(); 8];
+        for i in 0..b.rows {
+            // SAFETY: row i < rows, columns k0 + 8 <= width and j0 + 4 <= width.
+            let zr = unsafe { z.add(i * w + k0) };
+            let ur = unsafe { u.add(i * w + j0) };
+            let (z0, z1) = unsafe { (_mm256_loadu_pd(zr), _mm256_loadu_pd(zr.add(4))) };
+            for a in 0..4 {
+                let s = unsafe { _mm256_broadcast_sd(&*ur.add(a)) };
+                t[2 * a] = _mm256_fmadd_pd(s, z0, t[2 * a]);
+                t[2 * a + 1] = _mm256_fmadd_pd(s, z1, t[2 * a + 1]);
+            }
+        }
+        for a in 0..4 {
+            let o = (j0 + a) * w + k0;
+            let out = &mut acc[o..o + 8];
+            // SAFETY: `out` holds 8 values.
+            unsafe {
+                let p = out.as_mut_ptr();
+                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), t[2 * a]));
+                let p = p.add(4);
+                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), t[2 * a + 1]));
+            }
+        }
+    }
+
+    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 4`: even and odd rows in separate
+    /// accumulators (eight chains), added at the end.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_4x4(b: Block<'_>, j0: usize, k0: usize, acc: &mut [f64]) {
+        let w = b.width;
+        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
+        let mut t = [_mm256_setzero_pd(); 8];
+        let mut i = 0;
+        while i < b.rows {
+            for (half, t) in t.chunks_exact_mut(4).enumerate() {
+                if i + half >= b.rows {
+                    break;
+                }
+                // SAFETY: row i + half < rows, columns k0 + 4 <= width, j0 + 4 <= width.
+                let zr = unsafe { _mm256_loadu_pd(z.add((i + half) * w + k0)) };
+                let ur = unsafe { u.add((i + half) * w + j0) };
+                for (a, t) in t.iter_mut().enumerate() {
+                    let s = unsafe { _mm256_broadcast_sd(&*ur.add(a)) };
+                    *t = _mm256_fmadd_pd(s, zr, *t);
+                }
+            }
+            i += 2;
+        }
+        for a in 0..4 {
+            let o = (j0 + a) * w + k0;
+            let out = &mut acc[o..o + 4];
+            // SAFETY: `out` holds 4 values.
+            unsafe {
+                let p = out.as_mut_ptr();
+                let sum = _mm256_add_pd(t[a], t[4 + a]);
+                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), sum));
+            }
+        }
+    }
+
+    /// Column `k`, output rows `4 * v0 .. 4 * (v0 + G)` (those at most `k` kept):
+    /// `sum_i u_i[rows] * z_ik`.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn column<const G: usize>(b: Block<'_>, k: usize, v0: usize, acc: &mut [f64]) {
+        let w = b.width;
+        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
+        let mut t = [_mm256_setzero_pd(); G];
+        for i in 0..b.rows {
+            // SAFETY: row i < rows; k < width and 4 * (v0 + G) <= width (the caller's
+            // groups end at the vector holding row k).
+            let s = unsafe { _mm256_broadcast_sd(&*z.add(i * w + k)) };
+            let ur = unsafe { u.add(i * w + 4 * v0) };
+            for (g, t) in t.iter_mut().enumerate() {
+                *t = _mm256_fmadd_pd(unsafe { _mm256_loadu_pd(ur.add(4 * g)) }, s, *t);
+            }
+        }
+        for (g, t) in t.iter().enumerate() {
+            let mut lanes = [0.0; 4];
+            // SAFETY: `lanes` holds 4 values.
+            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), *t) };
+            for (l, v) in lanes.iter().enumerate() {
+                let j = 4 * (v0 + g) + l;
+                if j <= k {
+                    acc[j * w + k] += v;
                 }
             }
         }
@@ -145,32 +320,89 @@ fn tiles_with(
 mod tests {
     use super::*;
 
+    fn row(i: usize, dim: usize) -> Vec<f64> {
+        (0..dim)
+            .map(|j| ((i * 7 + j * 3) % 11) as f64 * 0.37 - 1.1)
+            .collect()
+    }
+
+    fn h(i: usize) -> f64 {
+        0.5 + (i % 5) as f64
+    }
+
+    /// `1 + sum_i h_i z_ij z_ik`, by the definition.
+    fn want(dim: usize, n: usize, j: usize, k: usize) -> f64 {
+        1.0 + (0..n)
+            .map(|i| h(i) * row(i, dim)[j] * row(i, dim)[k])
+            .sum::<f64>()
+    }
+
     #[test]
     fn equals_the_row_by_row_sum() {
-        // Widths around the tile sizes, row counts across block boundaries.
-        for dim in [1, 3, 4, 5, 8, 9, 13, 21, 33] {
-            for n in [0, 1, 63, 64, 65, 200] {
-                let row = |i: usize| -> Vec<f64> {
-                    (0..dim)
-                        .map(|j| ((i * 7 + j * 3) % 11) as f64 * 0.37 - 1.1)
-                        .collect()
-                };
-                let h = |i: usize| 0.5 + (i % 5) as f64;
+        // Widths around the tile sizes (remainders 0 to 3, 4 x 4 tiles, more than eight
+        // vectors in a last column), row counts across block boundaries.
+        for dim in [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 20, 21, 23, 33, 35] {
+            for n in [0, 1, 2, 63, 64, 65, 200] {
                 let mut g = GramSum::new(dim);
                 for i in 0..n {
-                    let r = row(i);
+                    let r = row(i, dim);
                     g.push(h(i), |z| z.copy_from_slice(&r));
                 }
                 let mut out = vec![1.0; dim * dim];
                 g.finish(&mut out);
                 for j in 0..dim {
                     for k in 0..dim {
-                        let want: f64 =
-                            1.0 + (0..n).map(|i| h(i) * row(i)[j] * row(i)[k]).sum::<f64>();
-                        let got = out[j * dim + k];
+                        let (got, want) = (out[j * dim + k], want(dim, n, j, k));
                         assert!(
                             (got - want).abs() <= 1e-12 * want.abs().max(1.0),
                             "dim {dim}, n {n}, ({j}, {k}): {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_portable_kernel_sums_the_same_in_the_same_order() {
+        // The vector kernel and the portable one with fused multiply-adds add the same
+        // products in the same order: the same bits (where the CPU has the vector kernel).
+        for dim in [3usize, 5, 8, 12, 21, 35] {
+            let n = 37;
+            let width = dim.div_ceil(4) * 4;
+            let (mut u, mut z) = (vec![0.0; n * width], vec![0.0; n * width]);
+            for i in 0..n {
+                for (j, v) in row(i, dim).into_iter().enumerate() {
+                    z[i * width + j] = v;
+                    u[i * width + j] = h(i) * v;
+                }
+            }
+            let block = Block {
+                u: &u,
+                z: &z,
+                rows: n,
+                width,
+                dim,
+            };
+            let (mut fused, mut dispatched) = (vec![0.0; width * width], vec![0.0; width * width]);
+            block.portable(&mut fused, f64::mul_add);
+            block.sum_into(&mut dispatched);
+            let mut plain = vec![0.0; width * width];
+            block.portable(&mut plain, |a, b, c| a * b + c);
+            for j in 0..dim {
+                for k in j..dim {
+                    let at = j * width + k;
+                    let want = want(dim, n, j, k) - 1.0;
+                    assert!((fused[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
+                    assert!((plain[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("fma")
+                    {
+                        assert_eq!(
+                            dispatched[at].to_bits(),
+                            fused[at].to_bits(),
+                            "{dim} ({j}, {k})"
                         );
                     }
                 }

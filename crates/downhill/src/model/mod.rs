@@ -5,7 +5,7 @@
 //! there is one. [`Softmax`] has one such row per class.
 
 mod folded;
-mod gram;
+pub(crate) mod gram;
 mod linear;
 mod linear_hessian;
 mod softmax;

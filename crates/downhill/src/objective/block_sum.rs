@@ -51,6 +51,10 @@ struct Parallel {
     blocks: Vec<f64>,
     /// Each thread's loss.
     losses: Vec<f64>,
+    /// Each thread's Hessian total and block scratch, `threads * dim^2` values each, made
+    /// on the first Hessian.
+    hess_totals: Vec<f64>,
+    hess_blocks: Vec<f64>,
 }
 
 impl BlockSum {
@@ -124,6 +128,32 @@ impl BlockSum {
         loss_blocks(problem, params, rows)
     }
 
+    /// Adds the sum of the rows' Hessians (`dim x dim`, row-major) into `out`: each block of
+    /// [`BLOCK_ROWS`] rows summed into a scratch matrix, then added to the total, split over
+    /// the threads as [`BlockSum::sum`] splits the gradient (the same blocks, the threads'
+    /// totals added in thread order: the same bits for the same thread count). The
+    /// Hessian sums cost `dim / 2` times a gradient's multiply-adds per row, so they pay
+    /// for threads sooner; the same threshold keeps one rule.
+    pub fn hessian<P: FiniteSum + ?Sized>(
+        &mut self,
+        problem: &P,
+        params: &[f64],
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let dim = self.block.len();
+        if self.pays(rows.len()) && out.len() == dim * dim {
+            if let Some(shared) = problem.as_sync() {
+                if let Some(par) = self.parallel() {
+                    par.hessian(shared, params, rows, out);
+                    return;
+                }
+            }
+        }
+        let mut block = vec![0.0; out.len()];
+        hessian_blocks(problem, params, rows, &mut block, out);
+    }
+
     /// Whether `n` rows are enough to split over the threads.
     fn pays(&self, n: usize) -> bool {
         self.threads > 1
@@ -148,6 +178,8 @@ impl BlockSum {
                         totals: vec![0.0; t * dim],
                         blocks: vec![0.0; t * dim],
                         losses: vec![0.0; t],
+                        hess_totals: Vec::new(),
+                        hess_blocks: Vec::new(),
                     });
                 }
                 Err(_) => self.threads = 1,
@@ -175,6 +207,7 @@ impl Parallel {
             totals,
             blocks,
             losses,
+            ..
         } = self;
         pool.install(|| {
             totals
@@ -194,6 +227,40 @@ impl Parallel {
             }
         }
         losses.iter().sum()
+    }
+
+    fn hessian(
+        &mut self,
+        problem: &(dyn FiniteSum + Sync),
+        params: &[f64],
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let (t, len) = (self.threads(), out.len());
+        self.hess_totals.resize(t * len, 0.0);
+        self.hess_blocks.resize(t * len, 0.0);
+        let Parallel {
+            pool,
+            hess_totals,
+            hess_blocks,
+            ..
+        } = self;
+        pool.install(|| {
+            hess_totals
+                .par_chunks_mut(len)
+                .zip(hess_blocks.par_chunks_mut(len))
+                .enumerate()
+                .for_each(|(k, (total, block))| {
+                    total.fill(0.0);
+                    hessian_blocks(problem, params, part(&rows, t, k), block, total);
+                });
+        });
+        // The fixed order: thread 0's total first.
+        for total in hess_totals.chunks_exact(len) {
+            for (o, v) in out.iter_mut().zip(total) {
+                *o += v;
+            }
+        }
     }
 
     fn loss_sum(
@@ -243,6 +310,26 @@ fn add_blocks<P: FiniteSum + ?Sized>(
     loss
 }
 
+/// The one-thread two-level Hessian sum: each block into `block`, then into `out`.
+fn hessian_blocks<P: FiniteSum + ?Sized>(
+    problem: &P,
+    params: &[f64],
+    rows: Range<usize>,
+    block: &mut [f64],
+    out: &mut [f64],
+) {
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        block.fill(0.0);
+        problem.hessian_sum(params, Rows::Range(start..end), block);
+        for (o, b) in out.iter_mut().zip(block.iter()) {
+            *o += b;
+        }
+        start = end;
+    }
+}
+
 /// The one-thread blocked loss sum.
 fn loss_blocks<P: FiniteSum + ?Sized>(problem: &P, params: &[f64], rows: Range<usize>) -> f64 {
     let mut loss = 0.0;
@@ -273,6 +360,46 @@ mod tests {
         // 19.5 blocks over 3 threads: 6, 7 and 6.5 blocks.
         let parts: Vec<_> = (0..3).map(|k| part(&(0..9984), 3, k).len()).collect();
         assert_eq!(parts, vec![6 * 512, 7 * 512, 9984 - 13 * 512]);
+    }
+
+    #[test]
+    fn threaded_hessian_is_the_definition_and_repeats_bit_for_bit() {
+        use crate::data::Matrix;
+        use crate::loss::{sigmoid, LogLoss};
+        use crate::model::Linear;
+        let (d, dim) = (5, 6);
+        // Enough rows for three threads, and a part block at the end.
+        let n = MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 3 + 77;
+        let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
+        let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
+        let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+        let model = Linear::new(&x, &y, LogLoss);
+        let params = [0.1, -0.2, 0.05, 0.3, -0.1, 0.2];
+        // sum_i p_i (1 - p_i) z_i z_i^T, z_i = [x_i, 1], row by row.
+        let mut want = vec![0.0; dim * dim];
+        for i in 0..n {
+            let mut z = x.row(i).to_vec();
+            z.push(1.0);
+            let p = sigmoid(z.iter().zip(&params).map(|(a, b)| a * b).sum());
+            for j in 0..dim {
+                for k in 0..dim {
+                    want[j * dim + k] += p * (1.0 - p) * z[j] * z[k];
+                }
+            }
+        }
+        for t in [1, 2, 3] {
+            let mut work = BlockSum::with_threads(dim, t);
+            let (mut a, mut b) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
+            work.hessian(&model, &params, 0..n, &mut a);
+            work.hessian(&model, &params, 0..n, &mut b);
+            assert_eq!(a, b, "{t} threads, twice");
+            for (got, want) in a.iter().zip(&want) {
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{got} {want}"
+                );
+            }
+        }
     }
 
     #[test]

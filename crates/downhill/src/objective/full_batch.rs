@@ -1,11 +1,11 @@
-use super::{BlockSum, FiniteSum, Hessian, Objective, Rows, BLOCK_ROWS};
+use super::{BlockSum, FiniteSum, Hessian, Objective};
 use std::cell::RefCell;
 
 /// A [`FiniteSum`] seen as one [`Objective`]: the mean loss over all rows plus the penalty.
 ///
 /// Sums run block by block ([`BlockSum`]); with [`FullBatch::with_threads`] they are split
-/// over threads in a fixed order (the same bits for the same thread count). The Hessian is
-/// summed on one thread.
+/// over threads in a fixed order (the same bits for the same thread count), the Hessian
+/// ([`BlockSum::hessian`]) as the gradient.
 #[derive(Debug)]
 pub struct FullBatch<'a, P: ?Sized> {
     problem: &'a P,
@@ -59,19 +59,11 @@ impl<P: FiniteSum + ?Sized> Hessian for FullBatch<'_, P> {
     fn hessian(&self, params: &[f64], out: &mut [f64]) {
         out.fill(0.0);
         let n = self.problem.n_rows();
-        // Blocked like the gradient, so rounding grows with the block, not with N.
-        let mut block = vec![0.0; out.len()];
-        let mut start = 0;
-        while start < n {
-            let end = (start + BLOCK_ROWS).min(n);
-            block.fill(0.0);
-            self.problem
-                .hessian_sum(params, Rows::Range(start..end), &mut block);
-            for (o, b) in out.iter_mut().zip(&block) {
-                *o += b;
-            }
-            start = end;
-        }
+        // Blocked like the gradient (rounding grows with the block, not with N), and over
+        // the same threads.
+        self.work
+            .borrow_mut()
+            .hessian(self.problem, params, 0..n, out);
         let inv = 1.0 / n as f64;
         out.iter_mut().for_each(|o| *o *= inv);
         self.problem.penalty_hessian(params, out);

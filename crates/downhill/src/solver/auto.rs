@@ -1,10 +1,48 @@
 //! What "auto" runs: the most accurate method the problem allows, chosen once for every front
-//! door (the CLI's `--optimizer auto`, and any other that offers it).
+//! door (the CLI's `--optimizer auto`, and any other that offers it), unless it costs too
+//! much more than L-BFGS.
+//!
+//! ## The cost rule between Newton and L-BFGS
+//!
+//! Count work in *epochs*: one full-batch cost and gradient, `n p` multiply-adds for `n` rows
+//! and `p` parameters. An L-BFGS iteration costs about one epoch. A Newton iteration costs
+//! one epoch (its line search) plus the Hessian's sums, `n p^2 / 2` multiply-adds, which the
+//! blocked kernel runs [`HESSIAN_SPEEDUP`] times faster per multiply-add than an epoch's,
+//! plus a Cholesky factorisation, `p^3 / 3` multiply-adds:
+//!
+//! `newton_epochs(p, n) = 1 + (p / 2 + p^2 / (3 n)) / HESSIAN_SPEEDUP`
+//!
+//! Newton needs about [`NEWTON_ITERATIONS`] iterations where L-BFGS needs about
+//! [`LBFGS_ITERATIONS`] to the same tolerance (one for a quadratic loss, whose Newton step
+//! lands on the minimum). `auto` picks Newton when
+//! `newton_iterations * newton_epochs(p, n) <= LBFGS_ITERATIONS`, or when a Newton fit is
+//! cheap whatever the ratio (`n p^2 <= SMALL_FIT`: milliseconds, and Newton's accuracy is
+//! the point). An unknown row count counts as many rows (the Cholesky term vanishes).
 
-/// Newton's method up to this many parameters: a Newton step solves a `dim x dim` system
-/// (`dim^3 / 3` multiply-adds) and its Hessian sums `rows x dim^2 / 2` more, which beyond a
-/// few hundred parameters costs more than the many cheap L-BFGS steps it saves.
-pub const NEWTON_MAX_PARAMS: usize = 300;
+/// How many times faster the Hessian's sums run per multiply-add than an epoch's kernel
+/// (`examples/newton_cost.rs` on logistic regression, 1,000,000 x 20, one thread: the
+/// Hessian of 21 parameters, 231 multiply-adds a row, took 1.7 epochs of 21 multiply-adds a
+/// row, a ratio of 6.5; rounded down).
+pub const HESSIAN_SPEEDUP: f64 = 6.0;
+
+/// Newton iterations of a typical fit of a non-quadratic loss (logistic regression from the
+/// estimators' start takes 2 to 8 to `gtol = 1e-10`; an estimate, not a bound).
+pub const NEWTON_ITERATIONS: f64 = 6.0;
+
+/// L-BFGS iterations of the same fits: 8 on `newton_cost`'s well-conditioned data, many
+/// more on ill-conditioned data (an estimate, on the side of L-BFGS at this size).
+pub const LBFGS_ITERATIONS: f64 = 60.0;
+
+/// `n p^2` below which a Newton fit is cheap enough to run whatever L-BFGS would cost.
+pub const SMALL_FIT: f64 = 1e8;
+
+/// The cost of a Newton iteration in epochs (see the module's rule), for `params` parameters
+/// and `rows` rows (`None`: many).
+pub fn newton_epochs(params: usize, rows: Option<usize>) -> f64 {
+    let p = params as f64;
+    let cholesky = rows.map_or(0.0, |n| p * p / (3.0 * n.max(1) as f64));
+    1.0 + (p / 2.0 + cholesky) / HESSIAN_SPEEDUP
+}
 
 /// The problem as `auto` sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +52,12 @@ pub struct AutoProblem {
     /// The model provides exact second derivatives that are not zero almost everywhere
     /// (squared, Huber and log losses; not absolute, epsilon-insensitive or hinge).
     pub exact_hessian: bool,
+    /// The loss is quadratic in the parameters (least squares): one Newton step solves it.
+    pub quadratic: bool,
     /// The number of parameters.
     pub params: usize,
+    /// The number of rows, when known.
+    pub rows: Option<usize>,
     /// The penalty has an L1 part, which only first-order methods apply (by a proximal step).
     pub l1: bool,
     /// Only first-order methods can run (e.g. a fit streamed from disk, which reads the data
@@ -28,8 +70,9 @@ pub struct AutoProblem {
 /// - mini-batches: `adam` (a first-order method; it adapts its step per parameter);
 /// - first-order methods only (a streamed fit): `gd`;
 /// - an L1 penalty: `gd`, whose proximal step applies it exactly;
-/// - an exact Hessian and at most [`NEWTON_MAX_PARAMS`] parameters: `newton`, which on NIST's
-///   ill-conditioned polynomials keeps 8 to 10 digits where L-BFGS stops at about 6;
+/// - an exact Hessian and a Newton fit no dearer than L-BFGS's by the module's cost rule:
+///   `newton`, which on NIST's ill-conditioned polynomials keeps 8 to 10 digits where
+///   L-BFGS stops at about 6;
 /// - otherwise `lbfgs`.
 pub fn auto(problem: AutoProblem) -> (&'static str, String) {
     if problem.mini_batches {
@@ -53,27 +96,41 @@ pub fn auto(problem: AutoProblem) -> (&'static str, String) {
                 .into(),
         );
     }
-    let p = problem.params;
-    if problem.exact_hessian && p <= NEWTON_MAX_PARAMS {
-        (
-            "newton",
-            format!(
-                "full batch, {p} parameter{} and exact second derivatives: the most accurate \
-                 method, a few steps",
-                if p == 1 { "" } else { "s" }
-            ),
-        )
-    } else if problem.exact_hessian {
-        (
-            "lbfgs",
-            format!("full batch, {p} parameters: above {NEWTON_MAX_PARAMS} a Newton step costs too much"),
-        )
-    } else {
-        (
+    if !problem.exact_hessian {
+        return (
             "lbfgs",
             "full batch without exact second derivatives: it chooses its own steps, no \
              learning rate needed"
                 .into(),
+        );
+    }
+    let p = problem.params;
+    let per_iteration = newton_epochs(p, problem.rows);
+    let iterations = if problem.quadratic {
+        1.0
+    } else {
+        NEWTON_ITERATIONS
+    };
+    let newton = iterations * per_iteration;
+    let small = problem
+        .rows
+        .is_some_and(|n| n as f64 * (p * p) as f64 <= SMALL_FIT);
+    let s = if p == 1 { "" } else { "s" };
+    if small || newton <= LBFGS_ITERATIONS {
+        (
+            "newton",
+            format!(
+                "full batch, {p} parameter{s} and exact second derivatives: the most accurate \
+                 method, a few steps of about {per_iteration:.1} epochs each"
+            ),
+        )
+    } else {
+        (
+            "lbfgs",
+            format!(
+                "full batch, {p} parameters: a Newton step would cost about {per_iteration:.0} \
+                 epochs, more than the L-BFGS steps it saves"
+            ),
         )
     }
 }
@@ -82,19 +139,37 @@ pub fn auto(problem: AutoProblem) -> (&'static str, String) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn picks_by_batching_curvature_and_size() {
-        let p = |mini_batches, exact_hessian, params| AutoProblem {
+    fn p(mini_batches: bool, exact_hessian: bool, params: usize) -> AutoProblem {
+        AutoProblem {
             mini_batches,
             exact_hessian,
+            quadratic: false,
             params,
+            rows: None,
             l1: false,
             first_order_only: false,
-        };
+        }
+    }
+
+    /// The largest parameter count for which `auto` picks Newton on `rows` rows.
+    fn newton_up_to(quadratic: bool, rows: Option<usize>) -> usize {
+        (1..100_000)
+            .take_while(|&params| {
+                let problem = AutoProblem {
+                    quadratic,
+                    rows,
+                    ..p(false, true, params)
+                };
+                auto(problem).0 == "newton"
+            })
+            .last()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn picks_by_batching_curvature_and_size() {
         assert_eq!(auto(p(true, true, 4)).0, "adam");
         assert_eq!(auto(p(false, true, 4)).0, "newton");
-        assert_eq!(auto(p(false, true, NEWTON_MAX_PARAMS)).0, "newton");
-        assert_eq!(auto(p(false, true, NEWTON_MAX_PARAMS + 1)).0, "lbfgs");
         assert_eq!(auto(p(false, false, 4)).0, "lbfgs");
         assert!(auto(p(false, true, 4)).1.contains("4 parameters"));
         let l1 = AutoProblem {
@@ -107,5 +182,58 @@ mod tests {
             ..p(false, true, 4)
         };
         assert_eq!(auto(streamed).0, "gd");
+    }
+
+    #[test]
+    fn the_cost_rule_decides_between_newton_and_lbfgs() {
+        // The break-even of the rule, solved by hand: a Newton iteration may cost
+        // LBFGS_ITERATIONS / NEWTON_ITERATIONS epochs, so p / 2 / HESSIAN_SPEEDUP may be
+        // that less one (many rows).
+        let budget = LBFGS_ITERATIONS / NEWTON_ITERATIONS - 1.0;
+        let limit = (2.0 * HESSIAN_SPEEDUP * budget).floor() as usize;
+        assert_eq!(newton_up_to(false, None), limit);
+        let big = Some(10_000_000);
+        // Many rows: the Cholesky term only nudges the break-even (here by one, the limit
+        // itself being the exact equality).
+        let with_rows = newton_up_to(false, big);
+        assert!(
+            with_rows == limit || with_rows + 1 == limit,
+            "{with_rows} {limit}"
+        );
+        assert_eq!(
+            auto(AutoProblem {
+                rows: big,
+                ..p(false, true, 21)
+            })
+            .0,
+            "newton"
+        );
+        let wide = auto(AutoProblem {
+            rows: big,
+            ..p(false, true, limit + 1)
+        });
+        assert_eq!(wide.0, "lbfgs");
+        assert!(wide.1.contains("epochs"), "{}", wide.1);
+        // Few rows: the Cholesky term counts, but the whole fit is small.
+        assert_eq!(
+            auto(AutoProblem {
+                rows: Some(100),
+                ..p(false, true, 500)
+            })
+            .0,
+            "newton"
+        );
+        // Few rows and many parameters: p^3 / 3 dominates and the fit is not small.
+        assert_eq!(
+            auto(AutoProblem {
+                rows: Some(1000),
+                ..p(false, true, 2000)
+            })
+            .0,
+            "lbfgs"
+        );
+        // Least squares: one Newton iteration, so far wider problems.
+        assert!(newton_up_to(true, None) > 5 * limit);
+        assert!((newton_epochs(21, None) - (1.0 + 10.5 / HESSIAN_SPEEDUP)).abs() < 1e-12);
     }
 }

@@ -62,7 +62,10 @@ mod lbfgs;
 mod newton;
 mod steepest;
 
-pub use auto::{auto, AutoProblem, NEWTON_MAX_PARAMS};
+pub use auto::{
+    auto, newton_epochs, AutoProblem, HESSIAN_SPEEDUP, LBFGS_ITERATIONS, NEWTON_ITERATIONS,
+    SMALL_FIT,
+};
 pub use cg::{Beta, ConjugateGradient};
 pub use lbfgs::Lbfgs;
 pub use newton::Newton;

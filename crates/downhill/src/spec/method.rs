@@ -30,6 +30,10 @@ pub struct Method {
 pub struct MethodFacts {
     /// The parameter count of a model with exact second derivatives, if it has them.
     pub exact_hessian: Option<usize>,
+    /// The loss is quadratic (least squares): one Newton step solves it.
+    pub quadratic: bool,
+    /// The number of rows, when known (`auto` weighs a Newton step's cost by it).
+    pub rows: Option<usize>,
     /// The penalty has an L1 part.
     pub l1: bool,
     /// Only first-order methods can run (a streamed fit).
@@ -38,8 +42,8 @@ pub struct MethodFacts {
 
 impl RunSpec {
     /// Builds the method; `auto` ([`solver::auto`]) picks Newton when `facts` give the
-    /// parameter count of a model with exact second derivatives, and proximal gradient
-    /// descent when the penalty has an L1 part. Errors name the flags.
+    /// parameter count of a model with exact second derivatives and its cost rule allows,
+    /// and proximal gradient descent when the penalty has an L1 part. Errors name the flags.
     pub fn build_method(&self, facts: MethodFacts) -> Result<Method> {
         let mut name = self.optimizer.trim().to_ascii_lowercase();
         let mut note = None;
@@ -47,7 +51,9 @@ impl RunSpec {
             let (picked, why) = solver::auto(solver::AutoProblem {
                 mini_batches: self.batch_size.is_some(),
                 exact_hessian: facts.exact_hessian.is_some(),
+                quadratic: facts.quadratic,
                 params: facts.exact_hessian.unwrap_or(0),
+                rows: facts.rows,
                 l1: facts.l1,
                 first_order_only: facts.first_order_only,
             });

@@ -81,16 +81,26 @@ pub struct Runner<'a> {
 
 impl RunSpec {
     /// Checks the description and builds its method for a model on `terms` feature
-    /// columns (after powers).
+    /// columns (after powers), on a number of rows not known yet.
     pub fn runner(&self, terms: usize) -> Result<Runner<'_>> {
+        self.runner_for(terms, None)
+    }
+
+    /// [`RunSpec::runner`] on `rows` rows, when known: `auto` weighs the cost of a Newton
+    /// step by them ([`crate::solver::auto`]).
+    pub fn runner_for(&self, terms: usize, rows: Option<usize>) -> Result<Runner<'_>> {
         self.check_ranges()?;
         let penalty = self.penalty_strengths()?;
         self.check_loss()?;
         let exact = self
             .has_exact_hessian()?
             .then_some(terms + usize::from(self.fit_intercept));
+        let quadratic = self.model == ModelKind::Linear
+            && self.regression_loss()? == crate::estimator::RegressionLoss::Squared;
         let method = self.build_method(MethodFacts {
             exact_hessian: exact,
+            quadratic,
+            rows,
             l1: penalty.l1 > 0.0,
             first_order_only: false,
         })?;
@@ -245,10 +255,11 @@ pub fn fit(
     problem: Problem,
     observer: &mut dyn Observer,
 ) -> Result<Fitted> {
-    let cols = data.x.cols();
+    let (rows, cols) = (data.x.rows(), data.x.cols());
     let terms = problem
         .polynomial
         .as_ref()
         .map_or(cols, |p| p.n_output(cols));
-    spec.runner(terms)?.fit(data, problem, observer)
+    spec.runner_for(terms, Some(rows))?
+        .fit(data, problem, observer)
 }

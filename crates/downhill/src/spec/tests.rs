@@ -107,7 +107,7 @@ fn auto_resolves_with_a_note() {
         .build_method(MethodFacts {
             exact_hessian: Some(3),
             l1: false,
-            first_order_only: false,
+            ..MethodFacts::default()
         })
         .unwrap();
     assert_eq!(newton.name, "newton");
@@ -121,7 +121,7 @@ fn auto_resolves_with_a_note() {
         .build_method(MethodFacts {
             exact_hessian: Some(3),
             l1: true,
-            first_order_only: false,
+            ..MethodFacts::default()
         })
         .unwrap();
     assert_eq!(l1.name, "gd");
