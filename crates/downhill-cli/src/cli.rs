@@ -57,8 +57,13 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// The data: CSV with a header row, or Parquet (.parquet, .pq).
+    /// The data: CSV with a header row, or Parquet (.parquet, .pq); or a glob pattern
+    /// ('data/part-*.csv', quoted) of files with the same columns, their rows in name order.
     pub data: PathBuf,
+
+    /// More files (or patterns) of the same data set: their rows follow DATA's, in order.
+    #[arg(value_name = "MORE")]
+    pub more_data: Vec<PathBuf>,
 
     /// The column to predict.
     #[arg(short, long)]

@@ -693,3 +693,232 @@ fn a_run_across_ranks_resumes_bit_for_bit() {
     assert!(!out.status.success());
     assert!(err.contains("--lr 0.05, this run has 0.01"), "{err}");
 }
+
+/// The CSV file `csv` cut into files `dir/part-K.csv` of the rows `cuts[K]..cuts[K + 1]`
+/// (each with the header); with `parquet`, part `K = parquet` is written as Parquet instead.
+fn split_into_shards(csv: &Path, dir: &Path, cuts: &[usize], parquet: Option<usize>) {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    for (k, w) in cuts.windows(2).enumerate() {
+        let path = dir.join(format!("part-{k}.csv"));
+        let mut body = format!("{header}\n");
+        for row in &rows[w[0]..w[1]] {
+            body.push_str(row);
+            body.push('\n');
+        }
+        std::fs::write(&path, body).unwrap();
+        if parquet == Some(k) {
+            csv_to_parquet(&path, &dir.join(format!("part-{k}.parquet")), 200);
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+}
+
+/// Issue 15: a list or glob of shard files, a run of whole files per rank, gives the
+/// one-process fit of the concatenated file (CSV and Parquet mixed; more ranks than files).
+#[test]
+fn shards_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 2000, false);
+    let log = write_data(dir.path(), "log.csv", 1500, true);
+    let parts = dir.path().join("lin");
+    std::fs::create_dir(&parts).unwrap();
+    // Uneven shards, the third one Parquet.
+    split_into_shards(&lin, &parts, &[0, 300, 900, 1400, 2000], Some(2));
+    let class_parts = dir.path().join("log");
+    std::fs::create_dir(&class_parts).unwrap();
+    split_into_shards(&log, &class_parts, &[0, 700, 1000, 1500], None);
+    let pattern = parts.join("part-*");
+    let pattern = pattern.to_str().unwrap();
+    let flags = ["--target", "y", "--optimizer", "lbfgs", "--quiet"];
+    let one = single(&[&[lin.to_str().unwrap()][..], &flags].concat());
+    for ranks in [1, 2, 3, 5] {
+        let many = ranked(ranks, &[&[pattern][..], &flags].concat());
+        let what = format!("linear shards on {ranks} ranks");
+        agree(&many, &one, 1e-12, &what);
+        assert_eq!(many["epochs"], one["epochs"], "{what}");
+    }
+    // A list of files (the shell's expansion of a pattern), and held-out rows: the rows
+    // the one-process fit holds out, since the ranks' files in rank order are the data's.
+    let list: Vec<String> = (0..3)
+        .map(|k| {
+            class_parts
+                .join(format!("part-{k}.csv"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let flags = [
+        "--target",
+        "y",
+        "--model",
+        "logistic",
+        "--optimizer",
+        "gd",
+        "--epochs",
+        "200",
+        "--validation-fraction",
+        "0.2",
+        "--seed",
+        "5",
+        "--quiet",
+    ];
+    let one = single(&[&[log.to_str().unwrap()][..], &flags].concat());
+    for ranks in 1..=3 {
+        let mut args: Vec<&str> = list.iter().map(String::as_str).collect();
+        args.extend_from_slice(&flags);
+        let many = ranked(ranks, &args);
+        let what = format!("logistic shards on {ranks} ranks");
+        agree_classes(&many, &one, 1e-12, &what);
+        assert_eq!(many["epochs"], one["epochs"], "{what}");
+        let (va, vb) = (
+            many["validation_cost"].as_f64().unwrap(),
+            one["validation_cost"].as_f64().unwrap(),
+        );
+        assert!((va - vb).abs() <= 1e-12 * vb.abs(), "{what}: {va} vs {vb}");
+    }
+}
+
+/// A bad row in a shard names the rank that read it, the file and its line; a pattern that
+/// matches nothing is a clear error; neither hangs nor writes a model.
+#[test]
+fn shard_errors_name_the_rank_the_file_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 900, false);
+    split_into_shards(&lin, dir.path(), &[0, 300, 600, 900], None);
+    let last = dir.path().join("part-2.csv");
+    let text = std::fs::read_to_string(&last).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[250] = "0.5,oops,0.1,2.0";
+    std::fs::write(&last, lines.join("\n") + "\n").unwrap();
+    let model = dir.path().join("model.json");
+    let pattern = dir.path().join("part-*.csv");
+    let args = [
+        pattern.to_str().unwrap(),
+        "--target",
+        "y",
+        "-o",
+        model.to_str().unwrap(),
+    ];
+    let out = mpirun(3, &args, 60).output().unwrap();
+    assert!(!out.status.success());
+    assert_ne!(out.status.code(), Some(124), "hung");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rank 2: "), "{err}");
+    assert!(err.contains("part-2.csv:251:"), "{err}");
+    assert!(err.contains("oops"), "{err}");
+    assert!(!model.exists(), "no model is written");
+
+    let none = dir.path().join("nothing-*.csv");
+    let out = mpirun(2, &[none.to_str().unwrap(), "--target", "y"], 60)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_ne!(out.status.code(), Some(124), "hung");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no file matches"), "{err}");
+}
+
+/// Issue 15: `--stream` across ranks. Each rank streams its share chunk by chunk (of one
+/// file, its blocks of rows; of shards, its run of files), every pass's sums are
+/// all-reduced: the one-process streamed fit of the whole data, on 1-3 ranks.
+#[test]
+fn streamed_fits_across_ranks_are_the_one_process_streamed_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 5000, false);
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    split_into_shards(&lin, &parts, &[0, 1000, 1700, 3300, 5000], Some(1));
+    let pattern = parts.join("part-*");
+    // Chunks of 409 rows (32 KiB / 2 / 40 bytes a row): several a rank. (Not adam: see
+    // `a_fit_across_ranks_is_the_one_process_fit`.)
+    let flags = [
+        "--target",
+        "y",
+        "--stream",
+        "--memory-limit",
+        "32KiB",
+        "--optimizer",
+        "gd",
+        "--epochs",
+        "150",
+        "--quiet",
+    ];
+    let one = single(&[&[lin.to_str().unwrap()][..], &flags].concat());
+    assert_eq!(one["rows"], 5000);
+    for data in [lin.to_str().unwrap(), pattern.to_str().unwrap()] {
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &[&[data][..], &flags].concat());
+            let what = format!("streamed {data} on {ranks} ranks");
+            agree(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+        }
+    }
+    // Mini-batches are not streamed across ranks: refused on every rank, no hang.
+    let out = mpirun(
+        2,
+        &[
+            &[lin.to_str().unwrap()][..],
+            &flags,
+            &["--batch-size", "32"],
+        ]
+        .concat(),
+        60,
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert_ne!(out.status.code(), Some(124), "hung");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("full batches"), "{err}");
+}
+
+/// Issue 15: a linear model's powers across ranks, fitted in its basis with both stages'
+/// statistics combined across ranks: the one-process fit (weights of every term in
+/// original units, cost, metrics), with held-out rows too.
+#[test]
+fn linear_powers_across_ranks_are_the_one_process_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 1500, false);
+    let data = lin.to_str().unwrap();
+    for extra in [
+        &["--degree", "2", "--optimizer", "lbfgs"][..],
+        &[
+            "--degree",
+            "3",
+            "--degree-columns",
+            "b",
+            "--optimizer",
+            "newton",
+        ],
+        &[
+            "--degree",
+            "2",
+            "--optimizer",
+            "gd",
+            "--epochs",
+            "200",
+            "--validation-fraction",
+            "0.25",
+            "--seed",
+            "3",
+        ],
+    ] {
+        let mut args = vec![data, "--target", "y", "--quiet"];
+        args.extend_from_slice(extra);
+        let one = single(&args);
+        assert!(one["weights"].to_string().contains("\"b^2\""), "{one}");
+        for ranks in 1..=3 {
+            let many = ranked(ranks, &args);
+            let what = format!("linear {extra:?} on {ranks} ranks");
+            agree(&many, &one, 1e-12, &what);
+            assert_eq!(many["epochs"], one["epochs"], "{what}");
+            assert_eq!(
+                many["validation_cost"].is_null(),
+                one["validation_cost"].is_null()
+            );
+        }
+    }
+}

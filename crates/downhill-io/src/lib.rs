@@ -19,5 +19,6 @@ pub mod model_file;
 pub mod parquet;
 pub mod predict;
 mod separators;
+pub mod shards;
 pub mod share;
 pub mod table;

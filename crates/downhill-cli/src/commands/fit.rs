@@ -10,8 +10,9 @@ use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
 use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
+use downhill_io::shards;
 use downhill_io::table::{self, Target};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Runs `downhill fit`.
@@ -30,10 +31,12 @@ pub fn run(args: &FitArgs) -> Result<()> {
     }
     let files = Files::of(&spec)?;
     let load_start = Instant::now();
-    let header = table::header(&args.data)?;
-    let target = header.index(&args.data, &args.target, "target")?;
+    let shards = data_files(args)?;
+    let first = &shards[0];
+    let header = table::header(first)?;
+    let target = header.index(first, &args.target, "target")?;
     let design = Design::for_fit(
-        &args.data,
+        first,
         &header,
         &args.target,
         args.features.as_deref(),
@@ -45,7 +48,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
-    let table = table::load(&args.data, &header, &design.columns, read).map_err(|e| {
+    let table = load(&shards, &header, &design.columns, read).map_err(|e| {
         let text = format!("{e:#}");
         if spec.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
             anyhow::anyhow!("{text}: the target of --model linear must be numeric; for class labels use --model logistic (two classes) or --model softmax")
@@ -119,6 +122,27 @@ pub fn run(args: &FitArgs) -> Result<()> {
         load_seconds,
     };
     finish(args, &run, &fit)
+}
+
+/// The files of the data set: DATA and MORE, each glob pattern replaced by its matches
+/// sorted by name (see `downhill_io::shards`).
+pub(crate) fn data_files(args: &FitArgs) -> Result<Vec<PathBuf>> {
+    let mut paths = vec![args.data.clone()];
+    paths.extend(args.more_data.iter().cloned());
+    shards::expand(&paths)
+}
+
+/// The rows of `files` in order: one file read as always, several one after another.
+pub(crate) fn load(
+    files: &[PathBuf],
+    header: &table::Header,
+    columns: &[usize],
+    read: Target,
+) -> Result<table::Loaded> {
+    match files {
+        [one] => table::load(one, header, columns, read),
+        _ => shards::load(files, header, columns, read),
+    }
 }
 
 fn check_init(spec: &RunSpec, design: &Design, outputs: usize) -> Result<()> {

@@ -15,8 +15,9 @@ use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
 use downhill::distributed::{Averaging, Communicator};
 use downhill::spec::{ModelKind, Problem};
-use downhill_io::share;
 use downhill_io::table::{self, Format, Loaded, Target};
+use downhill_io::{shards, share};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Environment variables an MPI launcher sets in every rank (Open MPI, MPICH, PMIx).
@@ -86,7 +87,7 @@ pub fn run_hogwild(args: &FitArgs) -> Result<()> {
 }
 
 /// How a rank failed.
-enum Failed {
+pub(crate) enum Failed {
     /// This rank alone: the others must be stopped.
     Alone(anyhow::Error),
     /// Every rank, at the same point.
@@ -128,17 +129,15 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         )));
     }
     if args.train.stream {
-        return Err(together(anyhow::anyhow!(
-            "--stream is not available across ranks yet: each rank loads its share"
-        )));
+        return crate::commands::fit_stream::fit(args, comm);
     }
     let (rank, ranks) = (comm.rank(), comm.size());
-    let header = table::header(&args.data).map_err(alone)?;
-    let target = header
-        .index(&args.data, &args.target, "target")
-        .map_err(alone)?;
+    let files = crate::commands::fit::data_files(args).map_err(together)?;
+    let first = &files[0];
+    let header = table::header(first).map_err(alone)?;
+    let target = header.index(first, &args.target, "target").map_err(alone)?;
     let design = Design::for_fit(
-        &args.data,
+        first,
         &header,
         &args.target,
         args.features.as_deref(),
@@ -150,7 +149,7 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
-    let table = load_share(args, &header, &design.columns, read, comm).map_err(alone)?;
+    let table = load_share(&files, &header, &design.columns, read, comm).map_err(alone)?;
     let (y, classes) = match spec.model {
         ModelKind::Linear => (table.y, None),
         _ => {
@@ -158,7 +157,8 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
             (y, Some(classes))
         }
     };
-    // The classifiers' powers are columns of the data (a linear model's are refused).
+    // The classifiers' powers are columns of the data; a linear model adds its own, in a
+    // better-conditioned basis.
     let x = match spec.model {
         ModelKind::Linear => design.base_matrix(table.x, table.rows),
         _ => design.matrix(table.x, table.rows),
@@ -197,7 +197,10 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         Progress::new(runner.config().max_epochs, quiet || args.out.json).with_checkpoints(files);
     let problem = Problem {
         classes,
-        polynomial: None,
+        polynomial: match spec.model {
+            ModelKind::Linear => design.powers().cloned(),
+            _ => None,
+        },
     };
     let hogwild = args.parallel.hogwild;
     let fit = runner.fit_distributed(data, problem, comm, averaging, hogwild, &mut progress);
@@ -225,16 +228,26 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
     crate::commands::fit::finish(args, &run, &fit).map_err(together)
 }
 
-/// This rank's rows: a CSV file cut at newlines (every rank reads it record by record
-/// instead when any rank's bytes are not plain CSV), a Parquet file by rows.
+/// This rank's rows: of one CSV file, its bytes cut at newlines (every rank reads it record
+/// by record instead when any rank's bytes are not plain CSV); of one Parquet file, its row
+/// groups; of several files (shards), a run of whole files (`shards::assign`).
 fn load_share<C: Communicator>(
-    args: &FitArgs,
+    files: &[PathBuf],
     header: &table::Header,
     columns: &[usize],
     read: Target,
     comm: &C,
 ) -> Result<Loaded> {
-    let (rank, ranks, path) = (comm.rank(), comm.size(), &args.data);
+    let (rank, ranks) = (comm.rank(), comm.size());
+    let path = match files {
+        [one] => one,
+        _ => {
+            // Sizes are read by every rank: every rank makes the same cuts.
+            let sizes = shards::sizes(files)?;
+            let mine = &files[shards::assign(&sizes, rank, ranks)];
+            return shards::load(mine, header, columns, read);
+        }
+    };
     match Format::of(path) {
         Format::Csv => {
             let plain = share::csv_plain(path, header, columns, read, rank, ranks)?;

@@ -10,19 +10,22 @@
 
 use crate::cli::FitArgs;
 use crate::commands::fit::{explain, finish, Run};
+use crate::commands::fit_ranks::Failed;
 use crate::design::Design;
 use crate::method::flagged;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
 use downhill::data::Precision;
 use downhill::data::{Standardizer, StandardizerBuilder, TargetScale};
+use downhill::distributed::{Communicator, Solo};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
 use downhill::numeric::{dot, CompensatedSum};
 use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec};
-use downhill::train::{train_streaming, Chunk, ChunkSource, StreamModel};
+use downhill::train::{train_streaming_across, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
 use downhill_io::chunks::{CsvChunks, ParquetChunks};
+use downhill_io::shards::{self, Streamed};
 use downhill_io::table::{self, Format};
 use std::time::Instant;
 
@@ -157,39 +160,59 @@ fn parse_size(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// Runs the streamed fit.
+/// Runs the streamed fit in this process.
 pub fn run(args: &FitArgs) -> Result<()> {
+    match fit(args, &Solo) {
+        Ok(()) => Ok(()),
+        Err(Failed::Alone(e) | Failed::Together(e)) => Err(e),
+    }
+}
+
+/// The streamed fit over the ranks of `comm`: each rank streams its share (of several
+/// files, its run of whole files; of one file, its blocks of rows, every rank reading the
+/// file), every pass's sums are all-reduced, and rank 0 prints and writes. A failure of
+/// this rank's reading is its own ([`Failed::Alone`]); the rest every rank meets together.
+pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Result<(), Failed> {
+    let together = |e: anyhow::Error| Failed::Together(e);
+    let alone = |e: anyhow::Error| Failed::Alone(e);
     let load_start = Instant::now();
     if let Some(why) = unsupported(args) {
-        bail!("{why}");
+        return Err(together(anyhow!("{why}")));
     }
+    let (rank, ranks) = (comm.rank(), comm.size());
     let spec = crate::spec::of_fit(args);
     let m = &spec;
-    let limit = memory_limit(args.train.memory_limit.as_deref())?;
-    let header = table::header(&args.data)?;
-    let target = header.index(&args.data, &args.target, "target")?;
+    let limit = memory_limit(args.train.memory_limit.as_deref()).map_err(together)?;
+    let files = crate::commands::fit::data_files(args).map_err(together)?;
+    let first = &files[0];
+    let header = table::header(first).map_err(alone)?;
+    let target = header.index(first, &args.target, "target").map_err(alone)?;
     let design = Design::for_fit(
-        &args.data,
+        first,
         &header,
         &args.target,
         args.features.as_deref(),
         None,
         None,
-    )?;
-    let loss = regression_loss(&spec)?;
-    let penalty = spec.penalty_strengths().map_err(flagged)?;
-    let mut method = spec.build_method(STREAMED).map_err(flagged)?;
+    )
+    .map_err(alone)?;
+    let loss = regression_loss(&spec).map_err(together)?;
+    let penalty = spec.penalty_strengths().map_err(|e| together(flagged(e)))?;
+    let mut method = spec
+        .build_method(STREAMED)
+        .map_err(|e| together(flagged(e)))?;
+    let quiet = rank != 0 || args.train.quiet;
     if let Some(note) = &method.note {
-        if !args.train.quiet {
+        if !quiet {
             eprintln!("downhill: {note}");
         }
     }
-    let config = spec.train_config().map_err(flagged)?;
+    let config = spec.train_config().map_err(|e| together(flagged(e)))?;
     let d = design.columns.len();
     let dim = d + usize::from(m.fit_intercept);
     if let Some(init) = &m.init {
         if init.len() != dim {
-            bail!(
+            return Err(together(anyhow!(
                 "--init: expected {dim} values ({}), got {}",
                 if !m.fit_intercept {
                     "one weight per term".to_string()
@@ -200,7 +223,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
                     )
                 },
                 init.len()
-            );
+            )));
         }
     }
 
@@ -210,68 +233,65 @@ pub fn run(args: &FitArgs) -> Result<()> {
     if let Some(b) = config.batch_size {
         let b = b as u64;
         if b == 0 {
-            bail!("--batch-size must be at least 1");
+            return Err(together(anyhow!("--batch-size must be at least 1")));
+        }
+        if ranks > 1 {
+            return Err(together(anyhow!(
+                "--stream across ranks takes full batches: leave out --batch-size"
+            )));
         }
         if b > rows_per_chunk {
-            bail!(
+            return Err(together(anyhow!(
                 "--batch-size {b}: a batch of {} bytes does not fit in the chunk buffer that --memory-limit {limit} bytes allows; use a smaller batch or raise --memory-limit",
                 b * row_bytes
-            );
+            )));
         }
         // Whole batches per chunk: only the file's last chunk ends with a smaller one.
         rows_per_chunk -= rows_per_chunk % b;
     }
     let capacity = usize::try_from(rows_per_chunk).unwrap_or(usize::MAX / (8 * (d + 2)));
     let mut chunk = Chunk::new(d, capacity);
-    let mut source: Box<dyn ChunkSource> = match Format::of(&args.data) {
-        Format::Csv => Box::new(CsvChunks::new(&args.data, &header, &design.columns, target)),
-        Format::Parquet => Box::new(ParquetChunks::new(
-            &args.data,
-            &header,
-            &design.columns,
-            target,
-        )),
+    let mut source: Box<dyn ChunkSource> = match &files[..] {
+        [one] if ranks == 1 => match Format::of(one) {
+            Format::Csv => Box::new(CsvChunks::new(one, &header, &design.columns, target)),
+            Format::Parquet => Box::new(ParquetChunks::new(one, &header, &design.columns, target)),
+        },
+        // One file over ranks: every rank reads it and keeps its blocks of rows.
+        [_] => Box::new(
+            Streamed::new(&files, &header, &design.columns, target)
+                .map_err(alone)?
+                .dealt(rank, ranks),
+        ),
+        // Several: this rank's run of whole files.
+        _ => {
+            let sizes = shards::sizes(&files).map_err(alone)?;
+            let mine = &files[shards::assign(&sizes, rank, ranks)];
+            Box::new(Streamed::new(mine, &header, &design.columns, target).map_err(alone)?)
+        }
     };
-    let explain = |e: Error| explain(e, &args.data, &design.terms, m);
-
-    // First pass: rows, standardisation statistics, the targets' sum (for R^2).
-    let mut stats = StandardizerBuilder::new(d, m.fit_intercept);
-    let mut y_stats = StandardizerBuilder::new(1, m.fit_intercept);
-    let mut y_sum = CompensatedSum::default();
-    source.rewind().map_err(explain)?;
-    while source.next_chunk(&mut chunk).map_err(explain)? {
-        stats.add_rows(chunk.x());
-        y_stats.add_rows(chunk.y());
-        chunk.y().iter().for_each(|v| y_sum.add(*v));
-    }
-    let rows = stats.rows();
-    if rows == 0 {
-        bail!(
+    let explain = |e: Error| explain(e, first, &design.terms, m);
+    // A source's failure is this rank's alone; any other is every rank's.
+    let failed = |e: Error| match e {
+        e @ Error::Source(_) => alone(explain(e)),
+        Error::NoRows => together(anyhow!(
             "{}: no data rows (the file has only a header)",
             args.data.display()
-        );
-    }
-    let standardizer = if !m.standardize {
-        None
+        )),
+        e => together(explain(e)),
+    };
+
+    // First pass: rows, standardisation statistics, the targets' sum (for R^2).
+    let first_pass = if ranks == 1 {
+        stats_alone(source.as_mut(), &mut chunk, m).map_err(failed)?
     } else {
-        Some(stats.finish().map_err(explain)?)
+        stats_across(source.as_mut(), &mut chunk, m, comm).map_err(failed)?
     };
-    // The target as the in-memory fit scales it; a constant one is only centred.
-    let target = match (!m.standardize, y_stats.finish()) {
-        (true, _) => TargetScale::IDENTITY,
-        (false, Ok(s)) => TargetScale {
-            mean: s.mean[0],
-            scale: s.scale[0],
-        },
-        (false, Err(_)) => TargetScale {
-            mean: if !m.fit_intercept {
-                0.0
-            } else {
-                y_sum.value() / rows as f64
-            },
-            scale: 1.0,
-        },
-    };
+    let FirstPass {
+        rows,
+        standardizer,
+        target,
+        y_sum,
+    } = first_pass;
     let load_seconds = load_start.elapsed().as_secs_f64();
 
     let init = match &m.init {
@@ -292,8 +312,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
         standardizer,
         target,
     };
-    let mut progress = Progress::new(config.max_epochs, args.train.quiet || args.out.json);
-    let result = train_streaming(
+    let mut progress = Progress::new(config.max_epochs, quiet || args.out.json);
+    let result = train_streaming_across(
+        comm,
         source.as_mut(),
         &mut chunk,
         &model,
@@ -304,7 +325,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         &mut progress,
     );
     progress.finish();
-    let report = result.map_err(explain)?;
+    let report = result.map_err(failed)?;
 
     let intercept = m.fit_intercept;
     let s = model.standardizer.as_ref();
@@ -317,14 +338,14 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let (weights, b) = (outer[..d].to_vec(), if intercept { outer[d] } else { 0.0 });
 
     // Last pass: the metrics, in original units, summed as the in-memory ones are.
-    let mean = y_sum.value() / rows as f64;
+    let mean = y_sum / rows as f64;
     let (mut ss_res, mut ss_tot, mut abs) = (
         CompensatedSum::default(),
         CompensatedSum::default(),
         CompensatedSum::default(),
     );
-    source.rewind().map_err(explain)?;
-    while source.next_chunk(&mut chunk).map_err(explain)? {
+    source.rewind().map_err(failed)?;
+    while source.next_chunk(&mut chunk).map_err(failed)? {
         for (x, t) in chunk.x().chunks_exact(d.max(1)).zip(chunk.y()) {
             let p = if d == 0 { b } else { dot(&weights, x) + b };
             ss_res.add((t - p) * (t - p));
@@ -332,7 +353,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
             abs.add((t - p).abs());
         }
     }
-    let (res, tot) = (ss_res.value(), ss_tot.value());
+    let mut sums = [ss_res.value(), ss_tot.value(), abs.value()];
+    comm.sum(&mut sums);
+    let [res, tot, abs] = sums;
     let scores = Scores::Regression {
         r2: if tot > 0.0 {
             1.0 - res / tot
@@ -342,8 +365,14 @@ pub fn run(args: &FitArgs) -> Result<()> {
             0.0
         },
         rmse: (res / rows as f64).sqrt(),
-        mae: abs.value() / rows as f64,
+        mae: abs / rows as f64,
     };
+    if rank != 0 {
+        return Ok(());
+    }
+    if !args.out.json && !args.train.quiet && ranks > 1 {
+        eprintln!("downhill: trained across {ranks} ranks");
+    }
 
     let fit = Fitted {
         classes: None,
@@ -371,7 +400,175 @@ pub fn run(args: &FitArgs) -> Result<()> {
         rows,
         load_seconds,
     };
-    finish(args, &run, &fit).context("cannot print the result")
+    finish(args, &run, &fit)
+        .context("cannot print the result")
+        .map_err(together)
+}
+
+/// What the first pass finds: the rows of every rank, the features' standardisation and
+/// the target's scaling, and the targets' sum.
+struct FirstPass {
+    rows: usize,
+    standardizer: Option<Standardizer>,
+    target: TargetScale,
+    y_sum: f64,
+}
+
+/// The first pass in one process: chunk statistics merged as they come
+/// ([`StandardizerBuilder`]).
+fn stats_alone(
+    source: &mut dyn ChunkSource,
+    chunk: &mut Chunk,
+    m: &RunSpec,
+) -> std::result::Result<FirstPass, Error> {
+    let d = chunk.cols();
+    let mut stats = StandardizerBuilder::new(d, m.fit_intercept);
+    let mut y_stats = StandardizerBuilder::new(1, m.fit_intercept);
+    let mut y_sum = CompensatedSum::default();
+    source.rewind()?;
+    while source.next_chunk(chunk)? {
+        stats.add_rows(chunk.x());
+        y_stats.add_rows(chunk.y());
+        chunk.y().iter().for_each(|v| y_sum.add(*v));
+    }
+    let rows = stats.rows();
+    if rows == 0 {
+        return Err(Error::NoRows);
+    }
+    let standardizer = if !m.standardize {
+        None
+    } else {
+        Some(stats.finish()?)
+    };
+    // The target as the in-memory fit scales it; a constant one is only centred.
+    let target = match (!m.standardize, y_stats.finish()) {
+        (true, _) => TargetScale::IDENTITY,
+        (false, Ok(s)) => TargetScale {
+            mean: s.mean[0],
+            scale: s.scale[0],
+        },
+        (false, Err(_)) => TargetScale {
+            mean: if !m.fit_intercept {
+                0.0
+            } else {
+                y_sum.value() / rows as f64
+            },
+            scale: 1.0,
+        },
+    };
+    Ok(FirstPass {
+        rows,
+        standardizer,
+        target,
+        y_sum: y_sum.value(),
+    })
+}
+
+/// The first pass across ranks, as `downhill::distributed::stats` computes these in memory:
+/// sums all-reduced, then (centring) the squared deviations from the mean in a second pass,
+/// all-reduced too; the same tests of a constant column and target as in one process.
+fn stats_across(
+    source: &mut dyn ChunkSource,
+    chunk: &mut Chunk,
+    m: &RunSpec,
+    comm: &dyn Communicator,
+) -> std::result::Result<FirstPass, Error> {
+    let d = chunk.cols();
+    let center = m.fit_intercept;
+    // Columns then the target: sums, sums of squares, largest magnitudes.
+    let (mut sums, mut squares) = (
+        vec![CompensatedSum::default(); d + 1],
+        vec![CompensatedSum::default(); d + 1],
+    );
+    let mut abs_max = vec![0.0f64; d + 1];
+    let mut n = 0usize;
+    let add = |x: &[f64], y: f64, f: &mut dyn FnMut(usize, f64)| {
+        x.iter().enumerate().for_each(|(j, v)| f(j, *v));
+        f(d, y);
+    };
+    source.rewind()?;
+    while source.next_chunk(chunk)? {
+        for (i, y) in chunk.y().iter().enumerate() {
+            add(&chunk.x()[i * d..(i + 1) * d], *y, &mut |j, v| {
+                sums[j].add(v);
+                squares[j].add(v * v);
+                abs_max[j] = abs_max[j].max(v.abs());
+            });
+        }
+        n += chunk.rows();
+    }
+    let mut message: Vec<f64> = sums
+        .iter()
+        .chain(&squares)
+        .map(CompensatedSum::value)
+        .collect();
+    message.push(n as f64);
+    comm.sum(&mut message);
+    comm.max(&mut abs_max);
+    let rows = message[2 * (d + 1)] as usize;
+    if rows == 0 {
+        return Err(Error::NoRows);
+    }
+    let nf = rows as f64;
+    let y_sum = message[d];
+    let mean: Vec<f64> = if center {
+        message[..=d].iter().map(|s| s / nf).collect()
+    } else {
+        vec![0.0; d + 1]
+    };
+    let spread: Vec<f64> = if center {
+        // Second pass: squared deviations from the mean of every rank's rows.
+        let mut dev = vec![CompensatedSum::default(); d + 1];
+        source.rewind()?;
+        while source.next_chunk(chunk)? {
+            for (i, y) in chunk.y().iter().enumerate() {
+                let x = &chunk.x()[i * d..(i + 1) * d];
+                add(x, *y, &mut |j, v| dev[j].add((v - mean[j]) * (v - mean[j])));
+            }
+        }
+        let mut dev: Vec<f64> = dev.iter().map(CompensatedSum::value).collect();
+        comm.sum(&mut dev);
+        dev
+    } else {
+        message[d + 1..2 * (d + 1)].to_vec()
+    };
+    let scale: Vec<f64> = spread.iter().map(|s| (s / nf).sqrt()).collect();
+    // As `Standardizer::fit` and `fit_scale_only`: a spread below rounding is none.
+    let varies = |j: usize| {
+        if center {
+            scale[j] > 64.0 * f64::EPSILON * abs_max[j]
+        } else {
+            scale[j] > 0.0
+        }
+    };
+    let standardizer = if !m.standardize {
+        None
+    } else {
+        if let Some(column) = (0..d).find(|&j| !varies(j)) {
+            return Err(Error::ConstantFeature { column });
+        }
+        Some(Standardizer {
+            mean: mean[..d].to_vec(),
+            scale: scale[..d].to_vec(),
+        })
+    };
+    let target = match (!m.standardize, varies(d)) {
+        (true, _) => TargetScale::IDENTITY,
+        (false, true) => TargetScale {
+            mean: mean[d],
+            scale: scale[d],
+        },
+        (false, false) => TargetScale {
+            mean: if center { y_sum / nf } else { 0.0 },
+            scale: 1.0,
+        },
+    };
+    Ok(FirstPass {
+        rows,
+        standardizer,
+        target,
+        y_sum,
+    })
 }
 
 /// Original-unit parameters to the optimizer's coordinates.

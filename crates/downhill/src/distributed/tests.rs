@@ -149,3 +149,65 @@ fn the_all_reduced_objective_is_the_full_batch() {
         }
     }
 }
+
+/// A linear model's powers over ranks (both stages of its basis combined across ranks) give
+/// the one-process fit: weights of every term in original units, intercept, cost.
+#[test]
+fn a_linear_polynomial_fit_over_ranks_is_the_one_process_fit() {
+    use crate::data::{Dataset, PolynomialFeatures};
+    use crate::spec::{fit, Problem, RunSpec};
+    use crate::train::NoObserver;
+    // Column 0 sits near 1e3: raw powers would be nearly collinear.
+    let (x, y) = data(900);
+    let spec = RunSpec {
+        degree: Some(3),
+        optimizer: "lbfgs".into(),
+        ..RunSpec::default()
+    };
+    let problem = || Problem {
+        classes: None,
+        polynomial: Some(PolynomialFeatures::new(vec![0, 1], 3).unwrap()),
+    };
+    let one = fit(
+        &spec,
+        Dataset::new(x.clone(), y.clone()).unwrap(),
+        problem(),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(one.weights[0].len(), 6, "x0, x1, x0^2, x0^3, x1^2, x1^3");
+    for parts in [&[900][..], &[100, 0, 800], &[300, 300, 300]] {
+        for (many, rows) in on_ranks(&x, &y, parts, |c, x, y| {
+            spec.runner(6)
+                .unwrap()
+                .fit_distributed(
+                    // (`Dataset::new` refuses a rank's empty share.)
+                    Dataset {
+                        x,
+                        y,
+                        weights: None,
+                    },
+                    problem(),
+                    c,
+                    super::Averaging::Gradients,
+                    false,
+                    &mut NoObserver,
+                )
+                .unwrap()
+        }) {
+            assert_eq!(rows, 900);
+            assert_eq!(many.epochs, one.epochs, "{parts:?}");
+            let size = one.weights[0]
+                .iter()
+                .fold(one.intercept[0].abs(), |m, w| m.max(w.abs()));
+            for (a, b) in many.weights[0]
+                .iter()
+                .chain(&many.intercept)
+                .zip(one.weights[0].iter().chain(&one.intercept))
+            {
+                assert!((a - b).abs() <= 1e-12 * size, "{parts:?}: {a} vs {b}");
+            }
+            assert!((many.cost - one.cost).abs() <= 1e-12 * one.cost.abs());
+        }
+    }
+}

@@ -6,16 +6,17 @@
 //! unpenalised classifier tests the current parameters on every rank's rows (one
 //! all-reduce when it runs).
 //!
-//! What the one-process estimators do that is not done across ranks: polynomial terms,
-//! held-out rows (early stopping), `f32` storage, and the logistic fit's separation probe
-//! (the one-process fit may so prove a separable problem some epochs earlier). Callers
-//! refuse those settings before reading data.
+//! What the one-process estimators do that is not done across ranks: `f32` storage,
+//! held-out rows with mini-batches, and the logistic fit's separation probe (the
+//! one-process fit may so prove a separable problem some epochs earlier). Callers refuse
+//! those settings before reading data.
 
 use super::common::{shuffle_for_batches, Watch};
 use super::linear::{split_order, to_inner, to_outer};
+use super::polynomial::{self, PolynomialBasis};
 use super::softmax::{log_frequencies_of, start, FittedSoftmax};
 use super::{ClassificationLoss, RegressionLoss};
-use crate::data::{Dataset, Matrix, Standardizer, TargetScale};
+use crate::data::{Dataset, Matrix, PolynomialFeatures, Standardizer, TargetScale};
 use crate::distributed::scores::{self, Probabilities};
 use crate::distributed::{stats, train_data_parallel, Agreed, AllReduced, Averaging, Communicator};
 use crate::loss::{sigmoid, Absolute, EpsilonInsensitive, Hinge, Huber, LogLoss, Squared};
@@ -42,6 +43,10 @@ pub struct DistributedFit<'a, C: ?Sized> {
     pub standardize: bool,
     /// Fit an intercept.
     pub fit_intercept: bool,
+    /// Polynomial terms of a linear model, fitted in the basis of
+    /// [`PolynomialBasis`](super::PolynomialBasis) with both stages' statistics combined
+    /// across ranks (the classifiers take their powers as columns of the data).
+    pub polynomial: Option<PolynomialFeatures>,
     /// Penalty, as the estimators take it.
     pub penalty: Penalty,
     /// Starting point in original units; zeros (logistic: the log-odds intercept) if none.
@@ -98,8 +103,18 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             weights,
         } = data;
         no_weights(weights.as_deref())?;
+        // From here on `x` holds every term (with `polynomial`, the powers appended).
+        let expanded;
+        (x, expanded) = polynomial::expand_across(
+            x,
+            self.polynomial.as_ref(),
+            self.standardize,
+            self.fit_intercept,
+            comm,
+        )?;
         let train = self.hold_out(&mut x, &mut y)?;
         let standardizer = self.standardizer(&mut x)?;
+        let basis = expanded.zip(standardizer.clone()).map(|(e, s)| e.finish(s));
         let target = if self.standardize {
             stats::target_scale(&y, self.fit_intercept, self.comm)
         } else {
@@ -108,7 +123,12 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
         target.transform(&mut y);
         let (loss, penalty, factor) = loss.for_target(self.penalty, target);
         let d = x.cols();
-        let mut init = self.inner_init(standardizer.as_ref(), d, None)?;
+        let mut init = match (&basis, &self.init) {
+            (Some(b), Some(p)) if p.len() == d + usize::from(self.fit_intercept) => {
+                polynomial::to_inner(Some(b), standardizer.as_ref(), p, self.fit_intercept)
+            }
+            _ => self.inner_init(standardizer.as_ref(), d, None)?,
+        };
         // A start given in the target's units; zeros are zeros in either.
         if self.init.is_some() {
             target.to_scaled(&mut init, self.fit_intercept);
@@ -159,9 +179,17 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             e => e,
         })?;
         units.report(&mut report);
-        let (weights, intercept, report) = outer(report, standardizer.as_ref(), d, 1);
+        let (weights, intercept, report) = match &basis {
+            None => outer(report, standardizer.as_ref(), d, 1),
+            Some(b) => outer_polynomial(report, b, standardizer.as_ref(), d, icpt),
+        };
         // Scored in original units, on the data put back (as the one-process fit does).
-        if let Some(s) = &standardizer {
+        let mut standardizer = standardizer;
+        if let Some(b) = &basis {
+            b.restore_terms(x);
+            // The terms' own statistics, for reference (as the one-process fit reports).
+            standardizer = stats::standardizer(x, icpt, comm).ok();
+        } else if let Some(s) = &standardizer {
             s.inverse_transform(x);
         }
         target.inverse_transform(y);
@@ -606,6 +634,24 @@ fn outer(
         intercepts.push(if intercept { row[d] } else { 0.0 });
     }
     (weights, intercepts, report)
+}
+
+/// [`outer`] of a linear model fitted in a polynomial basis (one output).
+fn outer_polynomial(
+    mut report: Report,
+    basis: &PolynomialBasis,
+    standardizer: Option<&Standardizer>,
+    d: usize,
+    intercept: bool,
+) -> (Vec<Vec<f64>>, Vec<f64>, Report) {
+    let map = polynomial::OuterMap::new(Some(basis), standardizer, intercept);
+    report.history.map_params(|p| {
+        let o = map.apply(p);
+        p.copy_from_slice(&o);
+    });
+    let o = map.apply(&report.params);
+    let b = if intercept { o[d] } else { 0.0 };
+    (vec![o[..d].to_vec()], vec![b], report)
 }
 
 /// The softmax model of `n_classes` on these rows.

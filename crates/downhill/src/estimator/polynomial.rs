@@ -11,6 +11,7 @@
 
 use super::linear::to_outer as plain_to_outer;
 use crate::data::{Matrix, PolynomialFeatures, Standardizer};
+use crate::distributed::{stats, Communicator};
 use crate::numeric::DoubleDouble as Dd;
 use crate::{Error, Result};
 
@@ -228,6 +229,78 @@ pub(super) fn expand(
     if !standardize {
         return Ok((features.transform(&x)?, None));
     }
+    check_columns(&x, features)?;
+    check_powers(&x, features)?;
+    let base = if intercept {
+        Standardizer::fit(&x)?
+    } else {
+        Standardizer::fit_scale_only(&x)?
+    };
+    expand_on(x, features, base)
+}
+
+/// [`expand`] of the rows of every rank of `comm`, `x` holding this rank's: the first stage
+/// from the statistics of every rank's rows, and the same error on every rank (an overflow
+/// named by its row in the rows of every rank, in rank order), so that no rank is left
+/// waiting in a collective.
+pub(super) fn expand_across<C: Communicator + ?Sized>(
+    x: Matrix,
+    poly: Option<&PolynomialFeatures>,
+    standardize: bool,
+    intercept: bool,
+    comm: &C,
+) -> Result<(Matrix, Option<Expanded>)> {
+    let Some(features) = poly else {
+        return Ok((x, None));
+    };
+    check_columns(&x, features)?;
+    // This rank's rows and its first overflow (column, power, row), gathered.
+    let mine = match check_powers(&x, features) {
+        Err(Error::PolynomialOverflow { column, power, row }) => {
+            [x.rows(), 1, column, power as usize, row]
+        }
+        _ => [x.rows(), 0, 0, 0, 0],
+    };
+    let bytes: Vec<u8> = mine
+        .iter()
+        .flat_map(|v| (*v as u64).to_le_bytes())
+        .collect();
+    let mut offset = 0;
+    for theirs in comm.gather(&bytes) {
+        let v: Vec<usize> = theirs
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes(<[u8; 8]>::try_from(b).unwrap_or([0; 8])) as usize)
+            .collect();
+        if let [rows, found, column, power, row] = v[..] {
+            if found == 1 {
+                return Err(Error::PolynomialOverflow {
+                    column,
+                    power: u32::try_from(power).unwrap_or(u32::MAX),
+                    row: offset + row,
+                });
+            }
+            offset += rows;
+        }
+    }
+    if !standardize {
+        return Ok((features.transform(&x)?, None));
+    }
+    let base = stats::standardizer(&x, intercept, comm)?;
+    // A power of a standardised value may still overflow (a scale below 1): agreed too.
+    let expanded = expand_on(x, features, base);
+    let mut failed = [f64::from(u8::from(expanded.is_err()))];
+    comm.max(&mut failed);
+    if failed[0] != 0.0 && expanded.is_ok() {
+        return Err(Error::setting(
+            "polynomial degree",
+            "a power of another rank's standardised rows overflows: use a smaller degree",
+        ));
+    }
+    expanded
+}
+
+/// Refuses a raised column the data does not have.
+fn check_columns(x: &Matrix, features: &PolynomialFeatures) -> Result<()> {
     let d = x.cols();
     if let Some(c) = features.columns().iter().find(|&&c| c >= d) {
         return Err(Error::setting(
@@ -235,12 +308,16 @@ pub(super) fn expand(
             format!("column {c} does not exist (the data has {d} columns)"),
         ));
     }
-    check_powers(&x, features)?;
-    let mut base = if intercept {
-        Standardizer::fit(&x)?
-    } else {
-        Standardizer::fit_scale_only(&x)?
-    };
+    Ok(())
+}
+
+/// The first stage on `base` (its scales rounded to powers of two), and the powers of the
+/// standardised columns.
+fn expand_on(
+    x: Matrix,
+    features: &PolynomialFeatures,
+    mut base: Standardizer,
+) -> Result<(Matrix, Option<Expanded>)> {
     for s in &mut base.scale {
         *s = power_of_two(*s);
     }

@@ -8,18 +8,12 @@ use crate::train::Observer;
 use crate::{Error, Result};
 
 impl super::RunSpec {
-    /// Refuses what a fit over ranks does not do, before any data is read: polynomial
-    /// terms of a linear model (fitted in a basis of its own), `f32` storage. The
-    /// classifiers' powers are columns of each rank's rows, standardised across ranks.
+    /// Refuses what a fit over ranks does not do, before any data is read: `f32` storage.
+    /// A linear model's powers are fitted in its basis (both stages' statistics combined
+    /// across ranks); the classifiers' are columns of each rank's rows.
     pub fn check_distributed(&self) -> Result<()> {
         let refuse =
             |setting: &'static str, why: &str| Err(Error::setting(setting, why.to_string()));
-        if self.model == ModelKind::Linear && self.degree.is_some_and(|d| d > 1) {
-            return refuse(
-                "degree",
-                "polynomial terms of a linear model are not trained across ranks yet (logistic and softmax take them): leave out the degree",
-            );
-        }
         if self.precision != Precision::F64 {
             return refuse(
                 "precision",
@@ -69,6 +63,10 @@ impl Runner<'_> {
             comm,
             standardize: s.standardize,
             fit_intercept: s.fit_intercept,
+            polynomial: match s.model {
+                ModelKind::Linear => problem.polynomial.clone(),
+                _ => None,
+            },
             penalty: self.penalty,
             init: s.init.clone(),
             optimizer,

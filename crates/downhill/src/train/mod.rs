@@ -18,6 +18,6 @@ pub use observer::{Checkpoints, EpochInfo, NoObserver, Observer};
 pub(crate) use state::floats;
 pub use state::{BestState, DataPrint, Fingerprint, RngState, TrainState};
 pub use stop::StopReason;
-pub use stream::{train_streaming, Chunk, ChunkSource, StreamModel};
+pub use stream::{train_streaming, train_streaming_across, Chunk, ChunkSource, StreamModel};
 pub(crate) use target_units::TargetUnits;
 pub use trainer::{Report, Trainer};

@@ -13,11 +13,14 @@
 //!   one chunk, and chunks come in file order every epoch, so data stored in a meaningful
 //!   order (sorted by target, by time) gives unrepresentative batches: shuffle such a file
 //!   once before streaming it.
+//! - Across ranks ([`train_streaming_across`]): each rank streams its share, and every
+//!   pass's sums are all-reduced, so every rank takes the one-process full-batch step.
 //!
 //! The library does no I/O: the caller's source reads, this module computes.
 
 use super::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
 use crate::data::{Matrix, Standardizer, TargetScale};
+use crate::distributed::{Agreed, Communicator, Solo};
 use crate::estimator::RegressionLoss;
 use crate::loss::{Absolute, EpsilonInsensitive, Huber, Loss, Squared};
 use crate::model::Linear;
@@ -208,6 +211,66 @@ pub fn train_streaming(
     init: Vec<f64>,
     observer: &mut dyn Observer,
 ) -> Result<Report> {
+    train_on(
+        &Solo, source, chunk, model, optimizer, schedule, config, init, observer,
+    )
+}
+
+/// [`train_streaming`] over the ranks of `comm`, `source` holding this rank's rows (a share
+/// of every rank's, which may be empty): every pass's sums (loss, gradient, row count) are
+/// all-reduced in one message, so that every rank takes the same step, and the run is the
+/// one-process run up to the order of additions. Full batches only (a batch size is
+/// refused); the ranks agree on stopping after every epoch ([`Agreed`]: an interruption of
+/// one rank, the time limit of the slowest). A failing source fails its rank alone: the
+/// caller must end the others (MPI_Abort), since they wait in the next all-reduce.
+#[allow(clippy::too_many_arguments)]
+pub fn train_streaming_across(
+    comm: &dyn Communicator,
+    source: &mut dyn ChunkSource,
+    chunk: &mut Chunk,
+    model: &StreamModel,
+    optimizer: &mut dyn Optimizer,
+    schedule: &mut dyn Schedule,
+    config: &TrainConfig,
+    init: Vec<f64>,
+    observer: &mut dyn Observer,
+) -> Result<Report> {
+    if config.batch_size.is_some() && comm.size() > 1 {
+        return Err(Error::setting(
+            "batch size",
+            "a streamed fit across ranks takes full batches: leave out the batch size",
+        ));
+    }
+    let mut config = config.clone();
+    let mut agreed = Agreed::new(observer, comm, config.time_limit.take());
+    let mut report = train_on(
+        comm,
+        source,
+        chunk,
+        model,
+        optimizer,
+        schedule,
+        &config,
+        init,
+        &mut agreed,
+    )?;
+    agreed.settle(&mut report);
+    Ok(report)
+}
+
+/// [`train_streaming`] with every pass's sums added over `comm`.
+#[allow(clippy::too_many_arguments)]
+fn train_on(
+    comm: &dyn Communicator,
+    source: &mut dyn ChunkSource,
+    chunk: &mut Chunk,
+    model: &StreamModel,
+    optimizer: &mut dyn Optimizer,
+    schedule: &mut dyn Schedule,
+    config: &TrainConfig,
+    init: Vec<f64>,
+    observer: &mut dyn Observer,
+) -> Result<Report> {
     let target = model.target;
     let (loss, penalty, factor) = model.loss.for_target(model.penalty, target);
     let scaled = StreamModel {
@@ -218,6 +281,7 @@ pub fn train_streaming(
     let mut init = init;
     target.to_scaled(&mut init, model.fit_intercept);
     let mut run = Run {
+        comm,
         source,
         chunk,
         model: &scaled,
@@ -280,6 +344,8 @@ impl Run<'_> {
 
 /// One run's borrowed state.
 struct Run<'a> {
+    /// The ranks whose sums are added ([`Solo`] for one process).
+    comm: &'a dyn Communicator,
     source: &'a mut dyn ChunkSource,
     chunk: &'a mut Chunk,
     model: &'a StreamModel,
@@ -295,6 +361,8 @@ struct Work {
     /// Row count of the first pass: every later pass must see as many.
     rows: Option<usize>,
     passes: usize,
+    /// The all-reduced message of a pass across ranks.
+    message: Vec<f64>,
 }
 
 impl Run<'_> {
@@ -404,6 +472,16 @@ impl Run<'_> {
             }
             n += rows;
         }
+        if self.comm.size() > 1 {
+            // Every rank's sums, in one message: loss, row count, gradient.
+            let message = &mut work.message;
+            message.clear();
+            message.extend([total, n as f64]);
+            message.extend_from_slice(grad);
+            self.comm.sum(message);
+            (total, n) = (message[0], message[1] as usize);
+            grad.copy_from_slice(&message[2..]);
+        }
         Self::counted(work, n)?;
         let inv = 1.0 / n as f64;
         grad.iter_mut().for_each(|g| *g *= inv);
@@ -493,6 +571,7 @@ impl Run<'_> {
             chunk_grad: vec![0.0; dim],
             rows: None,
             passes: 0,
+            message: Vec::with_capacity(dim + 2),
         };
         let mut history = History::new(if cfg.record_params { dim } else { 0 });
         self.optimizer.init(dim);
