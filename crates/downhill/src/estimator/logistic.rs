@@ -2,7 +2,7 @@ use super::common::{prepare, run, Prepared, Stored, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
 use crate::data::{Dataset, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
-use crate::metrics::Scores;
+use crate::metrics::{Scores, Tally};
 use crate::model::Linear;
 use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
@@ -163,6 +163,19 @@ impl FittedLogistic {
             .map(|r| f64::from(self.decision_row(r) > 0.0))
             .collect()
     }
+
+    /// The metrics of [`predict`](Self::predict) and [`predict_proba`](Self::predict_proba)
+    /// on the rows `rows` of `x` with 0/1 targets `y`, worked out row by row (no vector of
+    /// predictions or probabilities beside the data).
+    fn scores_of(&self, x: &Matrix, y: &[f64], rows: std::ops::Range<usize>) -> Result<Scores> {
+        let log = self.loss == ClassificationLoss::Log;
+        let mut tally = Tally::new(2);
+        for i in rows {
+            let z = self.decision_row(x.row(i));
+            tally.add_binary(y[i], f64::from(z > 0.0), log.then(|| sigmoid(z)))?;
+        }
+        tally.scores(log)
+    }
 }
 
 /// The intercept of the best constant model, `ln(p / (1 - p))` for the share `p` of class 1:
@@ -312,19 +325,11 @@ impl LogisticRegression {
         if let Some(s) = &fitted.standardizer {
             s.inverse_transform(&mut x);
         }
-        let pred = fitted.predict(&x);
-        let proba = fitted.predict_proba(&x).ok();
-        let score = |r: std::ops::Range<usize>| {
-            Scores::binary(
-                &y[r.clone()],
-                &pred[r.clone()],
-                proba.as_ref().map(|p| &p[r]),
-            )
-        };
-        fitted.train_scores = Some(score(0..n_train)?);
-        if n_train < y.len() {
-            fitted.validation_scores = Some(score(n_train..y.len())?);
-        }
+        let train = fitted.scores_of(&x, y, 0..n_train)?;
+        fitted.validation_scores = (n_train < y.len())
+            .then(|| fitted.scores_of(&x, y, n_train..y.len()))
+            .transpose()?;
+        fitted.train_scores = Some(train);
         Ok(fitted)
     }
 }
