@@ -255,9 +255,10 @@ fn careful_from<R: Read>(
                 Target::Numeric(j) => out
                     .y
                     .push(number(path, line, &header.names[j], &record[j])?),
-                Target::Text(j) => out
-                    .labels
-                    .push(text(path, line, &header.names[j], &record[j])?),
+                Target::Text(j) => {
+                    out.labels
+                        .push(text(path, line, &header.names[j], &record[j])?)?
+                }
             }
             Ok(())
         })();
@@ -293,7 +294,8 @@ fn first_bad_cell(
     })
 }
 
-pub(crate) fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<String> {
+/// A text cell, trimmed; an empty cell or one that is not UTF-8 is an error.
+pub(crate) fn text<'c>(path: &Path, line: u64, column: &str, cell: &'c [u8]) -> Result<&'c str> {
     let s = std::str::from_utf8(cell)
         .with_context(|| {
             format!(
@@ -308,7 +310,7 @@ pub(crate) fn text(path: &Path, line: u64, column: &str, cell: &[u8]) -> Result<
             path.display()
         );
     }
-    Ok(s.to_string())
+    Ok(s)
 }
 
 /// Parses one numeric cell, rejecting empty, non-numeric, NaN and infinite values.

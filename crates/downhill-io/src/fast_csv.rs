@@ -17,6 +17,7 @@
 //! file, line, column and text.
 
 use super::csv::{number, text as cell_text};
+use super::labels::Labels;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use memchr::memchr;
@@ -92,7 +93,8 @@ enum Bad {
 struct Piece {
     x: Vec<f64>,
     y: Vec<f64>,
-    labels: Vec<String>,
+    /// Text targets, coded by the piece's own table of names (renumbered as appended).
+    labels: Labels,
     rows: usize,
     /// Lines in the piece (blank ones too), for the line numbers of the pieces after it.
     lines: u64,
@@ -237,8 +239,10 @@ pub(crate) fn load_range(
             let rows: usize = pieces.iter().map(|p| p.rows).sum();
             let guess = rows.saturating_mul(text.len() - at) / (end - at) + 16;
             out.x.reserve(guess.saturating_mul(layout.n_features));
-            if matches!(target, Target::Numeric(_)) {
-                out.y.reserve(guess);
+            match target {
+                Target::Numeric(_) => out.y.reserve(guess),
+                Target::Text(_) => out.labels.reserve(guess),
+                Target::None => {}
             }
         }
         for (piece, range) in pieces.iter().zip(&bounds) {
@@ -257,8 +261,8 @@ pub(crate) fn load_range(
         }
         append(&mut out.x, pieces.iter().map(|p| &p.x[..]));
         append(&mut out.y, pieces.iter().map(|p| &p.y[..]));
-        for piece in &mut pieces {
-            out.labels.append(&mut piece.labels);
+        for piece in &pieces {
+            out.labels.append(&piece.labels)?;
             out.rows += piece.rows;
         }
         source.release(at..end);
@@ -465,7 +469,7 @@ impl<'a> Layout<'a> {
                         }
                         let s =
                             cell_text(self.path, line, &self.names[j], cell).map_err(Bad::Error)?;
-                        piece.labels.push(s);
+                        piece.labels.push(s).map_err(Bad::Error)?;
                     }
                 }
             }

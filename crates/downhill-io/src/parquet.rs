@@ -1,6 +1,7 @@
 //! Reading Parquet files: only the needed columns, any numeric type as f64, text labels.
 
 use super::contain::contain;
+use super::labels::Labels;
 use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use arrow_array::cast::AsArray;
@@ -157,7 +158,7 @@ pub fn load_groups(
         }
         Target::Text(j) => {
             if d > 0 {
-                out.labels.reserve_exact(rows);
+                out.labels.reserve(rows);
             }
             column(path, header, j, rows, groups, |first, col| {
                 texts(path, &header.names[j], col, first, &mut out.labels)
@@ -411,13 +412,7 @@ pub(crate) fn numbers(
 }
 
 /// One text column of a batch appended to `out`.
-fn texts(
-    path: &Path,
-    name: &str,
-    col: &ArrayRef,
-    first: usize,
-    out: &mut Vec<String>,
-) -> Result<()> {
+fn texts(path: &Path, name: &str, col: &ArrayRef, first: usize, out: &mut Labels) -> Result<()> {
     let cast = arrow_select_cast(col)
         .with_context(|| format!("{}: column '{name}' cannot be read as text", path.display()))?;
     let strings = cast.as_string::<i32>();
@@ -429,7 +424,7 @@ fn texts(
                 first + i + 1
             );
         }
-        out.push(strings.value(i).trim().to_string());
+        out.push(strings.value(i).trim())?;
     }
     Ok(())
 }

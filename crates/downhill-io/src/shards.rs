@@ -105,21 +105,22 @@ pub fn load(
     for file in files {
         check_header(file, header)?;
         let part = table::load(file, header, features, target)?;
-        append(&mut all, part);
+        append(&mut all, part)?;
     }
     Ok(all)
 }
 
 /// `part`'s rows after `all`'s.
-pub fn append(all: &mut Loaded, part: Loaded) {
+pub fn append(all: &mut Loaded, part: Loaded) -> Result<()> {
     if all.rows == 0 {
         *all = part;
-        return;
+        return Ok(());
     }
     all.x.extend(part.x);
     all.y.extend(part.y);
-    all.labels.extend(part.labels);
+    all.labels.append(&part.labels)?;
     all.rows += part.rows;
+    Ok(())
 }
 
 /// Rows kept by a rank when every rank streams the same one file: blocks of this many

@@ -122,11 +122,7 @@ fn keep(all: Loaded, d: usize, rank: usize, ranks: usize) -> Loaded {
         } else {
             all.y[keep.clone()].to_vec()
         },
-        labels: if all.labels.is_empty() {
-            Vec::new()
-        } else {
-            all.labels[keep].to_vec()
-        },
+        labels: all.labels.slice(keep),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Tables in, whatever the format: CSV, or Parquet (by the extension `.parquet`/`.pq`).
 
+use super::labels::Labels;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
@@ -76,8 +77,8 @@ pub struct Loaded {
     pub rows: usize,
     /// Numeric targets.
     pub y: Vec<f64>,
-    /// Text targets.
-    pub labels: Vec<String>,
+    /// Text targets, as codes into a table of the distinct texts.
+    pub labels: Labels,
 }
 
 /// The column names of the table at `path`.

@@ -11,7 +11,7 @@ use downhill::data::{Dataset, Matrix};
 use downhill::spec::{Fitted, ModelKind, Problem, RunSpec};
 use downhill::Error;
 use downhill_io::shards;
-use downhill_io::table::{self, Target};
+use downhill_io::table::{self, Loaded, Target};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -48,37 +48,36 @@ pub fn run(args: &FitArgs) -> Result<()> {
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
-    let table = load(&shards, &header, &design.columns, read).map_err(|e| {
-        let text = format!("{e:#}");
-        if spec.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
-            anyhow::anyhow!("{text}: the target of --model linear must be numeric; for class labels use --model logistic (two classes) or --model softmax")
-        } else {
-            e
-        }
-    })?;
+    let Loaded { x, rows, y, labels } = load(&shards, &header, &design.columns, read)
+        .map_err(|e| {
+            let text = format!("{e:#}");
+            if spec.model == ModelKind::Linear && text.contains(&format!("column '{}'", args.target)) && text.contains("not a number") {
+                anyhow::anyhow!("{text}: the target of --model linear must be numeric; for class labels use --model logistic (two classes) or --model softmax")
+            } else {
+                e
+            }
+        })?;
     let (y, classes) = match spec.model {
-        ModelKind::Linear => (table.y, None),
+        ModelKind::Linear => (y, None),
         ModelKind::Logistic => {
-            let (c, y) = labels::binary(
-                &args.data,
-                &args.target,
-                &table.labels,
-                spec.positive.as_deref(),
-            )?;
+            let (c, y) =
+                labels::binary(&args.data, &args.target, &labels, spec.positive.as_deref())?;
             (y, Some(c))
         }
         ModelKind::Softmax => {
             if spec.positive.is_some() {
                 bail!("--positive goes with --model logistic (two classes)");
             }
-            let (c, y) = labels::multiclass(&args.data, &args.target, &table.labels)?;
+            let (c, y) = labels::multiclass(&args.data, &args.target, &labels)?;
             (y, Some(c))
         }
     };
+    // The classes are numbers now: the texts' codes are not needed during the fit.
+    drop(labels);
     // Linear regression adds the powers itself, in a better-conditioned basis.
     let x = match spec.model {
-        ModelKind::Linear => design.base_matrix(table.x, table.rows)?,
-        _ => design.matrix(table.x, table.rows)?,
+        ModelKind::Linear => design.base_matrix(x, rows)?,
+        _ => design.matrix(x, rows)?,
     };
     let rows = x.rows();
     // The pictures of the data need at most two columns: copy those, not the data.

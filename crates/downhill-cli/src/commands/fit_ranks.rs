@@ -15,6 +15,7 @@ use anyhow::{bail, Result};
 use downhill::data::{Dataset, Matrix};
 use downhill::distributed::{Averaging, Communicator};
 use downhill::spec::{ModelKind, Problem};
+use downhill_io::labels::Labels;
 use downhill_io::table::{self, Format, Loaded, Target};
 use downhill_io::{shards, share};
 use std::path::PathBuf;
@@ -149,19 +150,21 @@ fn fit<C: Communicator>(args: &FitArgs, comm: &C) -> std::result::Result<(), Fai
         ModelKind::Linear => Target::Numeric(target),
         _ => Target::Text(target),
     };
-    let table = load_share(&files, &header, &design.columns, read, comm).map_err(alone)?;
+    let Loaded { x, rows, y, labels } =
+        load_share(&files, &header, &design.columns, read, comm).map_err(alone)?;
     let (y, classes) = match spec.model {
-        ModelKind::Linear => (table.y, None),
+        ModelKind::Linear => (y, None),
         _ => {
-            let (classes, y) = classes(args, spec.model, &spec.positive, &table.labels, comm)?;
+            let (classes, y) = classes(args, spec.model, &spec.positive, &labels, comm)?;
             (y, Some(classes))
         }
     };
+    drop(labels);
     // The classifiers' powers are columns of the data; a linear model adds its own, in a
     // better-conditioned basis.
     let x = match spec.model {
-        ModelKind::Linear => design.base_matrix(table.x, table.rows),
-        _ => design.matrix(table.x, table.rows),
+        ModelKind::Linear => design.base_matrix(x, rows),
+        _ => design.matrix(x, rows),
     }
     .map_err(alone)?;
     let data = if x.rows() > 0 {
@@ -268,10 +271,10 @@ fn classes<C: Communicator>(
     args: &FitArgs,
     model: ModelKind,
     positive: &Option<String>,
-    labels: &[String],
+    labels: &Labels,
     comm: &C,
 ) -> std::result::Result<(Vec<String>, Vec<f64>), Failed> {
-    let mine = crate::labels::classes(labels);
+    let mine = crate::labels::classes(labels.names());
     let encoded = serde_json::to_vec(&mine).map_err(|e| Failed::Alone(e.into()))?;
     let mut all = Vec::new();
     for bytes in comm.gather(&encoded) {
@@ -280,15 +283,15 @@ fn classes<C: Communicator>(
         all.extend(theirs);
     }
     let union = crate::labels::classes(&all);
-    let (classes, _) = if model == ModelKind::Softmax {
+    let classes = if model == ModelKind::Softmax {
         if positive.is_some() {
             return Err(Failed::Together(anyhow::anyhow!(
                 "--positive goes with --model logistic (two classes)"
             )));
         }
-        crate::labels::multiclass(&args.data, &args.target, &union)
+        crate::labels::multiclass_classes(&args.data, &args.target, &union)
     } else {
-        crate::labels::binary(&args.data, &args.target, &union, positive.as_deref())
+        crate::labels::binary_classes(&args.data, &args.target, &union, positive.as_deref())
     }
     .map_err(Failed::Together)?;
     let y =

@@ -4,7 +4,7 @@
 //! cannot know about (a proximal stationarity test for L1, and a proof of separability for
 //! unpenalised classifiers).
 
-use super::linear::shuffled;
+use super::linear::shuffle_rows;
 use crate::data::{
     weights_to_mean_one, Data, Dataset, DatasetRef, Matrix, MatrixF32, MatrixRef, Precision,
     Standardizer,
@@ -64,7 +64,7 @@ pub(super) fn prepare(
             ));
         }
         config.validation_rows = ((frac * y.len() as f64).ceil() as usize).max(1);
-        (x, y, weights) = shuffled(&x, &y, weights.as_deref(), config.seed)?;
+        shuffle_rows(&mut x, &mut y, weights.as_deref_mut(), config.seed);
     }
     let w = weights.as_deref();
     let standardizer = match (standardize, fit_intercept) {
@@ -490,6 +490,24 @@ impl Stored {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-place shuffle before holding rows out gives what gathering the rows in
+    /// `split_order` into a new matrix gives.
+    #[test]
+    fn rows_shuffled_in_place_are_the_rows_gathered_in_the_split_order() {
+        let (n, d) = (1000, 3);
+        let values: Vec<f64> = (0..n * d).map(|v| (v as f64 * 0.7).sin()).collect();
+        let mut x = Matrix::from_row_major(n, d, values.clone()).unwrap();
+        let mut y: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut w: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+        shuffle_rows(&mut x, &mut y, Some(&mut w), 42);
+        let order = super::super::linear::split_order(n, 42);
+        assert_ne!(order, (0..n).collect::<Vec<_>>());
+        for (p, &i) in order.iter().enumerate() {
+            assert_eq!(x.row(p), &values[i * d..(i + 1) * d]);
+            assert_eq!((y[p], w[p]), (i as f64, 1.0 + i as f64));
+        }
+    }
 
     #[test]
     fn batch_shuffle_permutes_rows_with_their_targets() {

@@ -296,7 +296,7 @@ impl LinearRegression {
                 ));
             }
             config.validation_rows = ((frac * y.len() as f64).ceil() as usize).max(1);
-            (x, y, weights) = shuffled(&x, &y, weights.as_deref(), config.seed)?;
+            shuffle_rows(&mut x, &mut y, weights.as_deref_mut(), config.seed);
         }
         let standardizer = match (self.standardize, self.fit_intercept) {
             (false, _) => None,
@@ -583,23 +583,47 @@ pub(crate) fn split_order(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-/// The rows in a seeded random order (held-out rows are then the last ones).
-pub(super) fn shuffled(
-    x: &Matrix,
-    y: &[f64],
-    weights: Option<&[f64]>,
+/// The rows put in a seeded random order, in place (held-out rows are then the last ones):
+/// row `p` becomes the row `split_order(n, seed)[p]`. The rows move along the cycles of the
+/// permutation with one row of scratch, so no second copy of the data is made.
+pub(super) fn shuffle_rows(
+    x: &mut Matrix,
+    y: &mut [f64],
+    mut weights: Option<&mut [f64]>,
     seed: u64,
-) -> Result<(Matrix, Vec<f64>, Option<Vec<f64>>)> {
+) {
     let order = split_order(y.len(), seed);
-    let mut values = Vec::with_capacity(x.as_slice().len());
-    for &i in &order {
-        values.extend_from_slice(x.row(i));
+    let d = x.cols();
+    let values = x.as_mut_slice();
+    let mut done = vec![false; y.len()];
+    let mut row = vec![0.0; d];
+    for start in 0..y.len() {
+        if done[start] {
+            continue;
+        }
+        // Around the cycle through `start`, each place takes the row `order` names, which is
+        // still in place (the next one on the cycle); the last takes `start`'s, kept aside.
+        row.copy_from_slice(&values[start * d..(start + 1) * d]);
+        let y0 = y[start];
+        let w0 = weights.as_deref().map_or(0.0, |w| w[start]);
+        let mut p = start;
+        loop {
+            done[p] = true;
+            let q = order[p];
+            if q == start {
+                values[p * d..(p + 1) * d].copy_from_slice(&row);
+                y[p] = y0;
+                if let Some(w) = weights.as_deref_mut() {
+                    w[p] = w0;
+                }
+                break;
+            }
+            values.copy_within(q * d..(q + 1) * d, p * d);
+            y[p] = y[q];
+            if let Some(w) = weights.as_deref_mut() {
+                w[p] = w[q];
+            }
+            p = q;
+        }
     }
-    let y = order.iter().map(|&i| y[i]).collect();
-    let weights = weights.map(|w| order.iter().map(|&i| w[i]).collect());
-    Ok((
-        Matrix::from_row_major(x.rows(), x.cols(), values)?,
-        y,
-        weights,
-    ))
 }

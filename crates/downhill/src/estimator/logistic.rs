@@ -2,10 +2,9 @@ use super::common::{run, stage, Input, Method, Staged, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
 use crate::data::{Data, Element, Matrix, MatrixRef, Precision, Standardizer};
 use crate::loss::{sigmoid, Hinge, LogLoss};
-use crate::metrics::{log_loss, Scores};
+use crate::metrics::{Scores, Tally};
 use crate::model::gram::GramSum;
 use crate::model::{Folded, Linear};
-use crate::numeric::CompensatedSum;
 use crate::numeric::{dot, dot_wide};
 use crate::optim::{Optimizer, Sgd};
 use crate::penalty::Penalty;
@@ -166,6 +165,19 @@ impl FittedLogistic {
             .map(|r| f64::from(self.decision_row(r) > 0.0))
             .collect()
     }
+
+    /// The metrics of [`predict`](Self::predict) and [`predict_proba`](Self::predict_proba)
+    /// on the rows `rows` of `x` with 0/1 targets `y`, worked out row by row (no vector of
+    /// predictions or probabilities beside the data).
+    fn scores_of(&self, x: &Matrix, y: &[f64], rows: std::ops::Range<usize>) -> Result<Scores> {
+        let log = self.loss == ClassificationLoss::Log;
+        let mut tally = Tally::new(2);
+        for i in rows {
+            let z = self.decision_row(x.row(i));
+            tally.add_binary(y[i], f64::from(z > 0.0), log.then(|| sigmoid(z)))?;
+        }
+        tally.scores(log)
+    }
 }
 
 /// The intercept of the best constant model, `ln(p / (1 - p))` for the share `p` of class 1:
@@ -323,43 +335,25 @@ impl LogisticRegression {
                 if let Some(s) = &fitted.standardizer {
                     s.inverse_transform(&mut x);
                 }
-                let pred = fitted.predict(&x);
-                let proba = fitted.predict_proba(&x).ok();
-                let score = |r: std::ops::Range<usize>| {
-                    Scores::binary(
-                        &y[r.clone()],
-                        &pred[r.clone()],
-                        proba.as_ref().map(|p| &p[r]),
-                    )
-                };
-                fitted.train_scores = Some(score(0..n_train)?);
-                if n_train < y.len() {
-                    fitted.validation_scores = Some(score(n_train..y.len())?);
-                }
+                let train = fitted.scores_of(&x, y, 0..n_train)?;
+                fitted.validation_scores = (n_train < y.len())
+                    .then(|| fitted.scores_of(&x, y, n_train..y.len()))
+                    .transpose()?;
+                fitted.train_scores = Some(train);
             }
-            // The caller's rows (all for training), counted row by row: no per-row vectors,
-            // the data not having been copied either; the sums of `Scores::binary`.
+            // The caller's rows (all for training), read in place.
             Input::Raw(x) => {
                 let log = fitted.loss == ClassificationLoss::Log;
-                let mut confusion = vec![vec![0usize; 2]; 2];
-                let mut loss = CompensatedSum::default();
-                let mut bad = None;
+                let mut tally = Tally::new(2);
+                let mut bad = Ok(());
                 x.for_each_row(|i, r| {
                     let z = fitted.decision_row(r);
-                    // Targets are 0 or 1 (`check_binary`).
-                    confusion[usize::from(y[i] == 1.0)][usize::from(z > 0.0)] += 1;
-                    if log && bad.is_none() {
-                        match log_loss(&y[i..=i], &[sigmoid(z)]) {
-                            Ok(v) => loss.add(v),
-                            Err(e) => bad = Some(e),
-                        }
+                    if bad.is_ok() {
+                        bad = tally.add_binary(y[i], f64::from(z > 0.0), log.then(|| sigmoid(z)));
                     }
                 });
-                if let Some(e) = bad {
-                    return Err(e);
-                }
-                let mean = log.then(|| loss.value() / y.len() as f64);
-                fitted.train_scores = Some(Scores::of_confusion(confusion, mean)?);
+                bad?;
+                fitted.train_scores = Some(tally.scores(log)?);
             }
         }
         Ok(fitted)

@@ -1,7 +1,7 @@
 use super::common::{prepare, run, Watch, MARGIN_RTOL};
 use super::linear::{to_inner, to_outer};
 use crate::data::{Data, Matrix, Precision, Standardizer};
-use crate::metrics::Scores;
+use crate::metrics::{Scores, Tally};
 use crate::model::Softmax;
 use crate::numeric::dot;
 use crate::optim::{Optimizer, Sgd};
@@ -131,15 +131,9 @@ impl FittedSoftmax {
     pub fn predict_proba(&self, x: &Matrix) -> Matrix {
         let mut out = self.decision_function(x);
         if self.n_classes > 0 {
-            for row in out.as_mut_slice().chunks_exact_mut(self.n_classes) {
-                let m = row.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-                let mut s = 0.0;
-                for v in row.iter_mut() {
-                    *v = (*v - m).exp();
-                    s += *v;
-                }
-                row.iter_mut().for_each(|v| *v /= s);
-            }
+            out.as_mut_slice()
+                .chunks_exact_mut(self.n_classes)
+                .for_each(probabilities);
         }
         out
     }
@@ -147,19 +141,45 @@ impl FittedSoftmax {
     /// The most likely class of every row (the lowest index on a tie).
     pub fn predict(&self, x: &Matrix) -> Vec<f64> {
         let scores = self.decision_function(x);
-        scores
-            .iter_rows()
-            .map(|r| {
-                let mut best = 0;
-                for (k, v) in r.iter().enumerate() {
-                    if *v > r[best] {
-                        best = k;
-                    }
-                }
-                best as f64
-            })
-            .collect()
+        scores.iter_rows().map(|r| most_likely(r) as f64).collect()
     }
+
+    /// The metrics of [`predict`](Self::predict) and [`predict_proba`](Self::predict_proba)
+    /// on the rows `rows` of `x` with class targets `y`, worked out row by row: the
+    /// probabilities of every row and class are never held at once.
+    fn scores_of(&self, x: &Matrix, y: &[f64], rows: std::ops::Range<usize>) -> Result<Scores> {
+        let mut tally = Tally::new(self.n_classes);
+        let mut row = vec![0.0; self.n_classes];
+        for i in rows {
+            self.decision_row(x.row(i), &mut row);
+            let pred = most_likely(&row) as f64;
+            probabilities(&mut row);
+            tally.add_multiclass(y[i], pred, &row)?;
+        }
+        tally.scores(true)
+    }
+}
+
+/// Scores into probabilities in place: the softmax, the largest score subtracted first.
+fn probabilities(row: &mut [f64]) {
+    let m = row.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let mut s = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - m).exp();
+        s += *v;
+    }
+    row.iter_mut().for_each(|v| *v /= s);
+}
+
+/// The index of the largest score (the lowest on a tie).
+fn most_likely(row: &[f64]) -> usize {
+    let mut best = 0;
+    for (k, v) in row.iter().enumerate() {
+        if *v > row[best] {
+            best = k;
+        }
+    }
+    best
 }
 
 /// The starting parameters in the fit's inner units (per class: weights, then intercept):
@@ -319,21 +339,11 @@ impl SoftmaxRegression {
         if let Some(s) = &fitted.standardizer {
             s.inverse_transform(&mut x);
         }
-        let pred = fitted.predict(&x);
-        let proba = fitted.predict_proba(&x);
-        let score = |r: std::ops::Range<usize>| -> Result<Scores> {
-            let k = proba.cols();
-            let p = Matrix::from_row_major(
-                r.len(),
-                k,
-                proba.as_slice()[r.start * k..r.end * k].to_vec(),
-            )?;
-            Scores::multiclass(&y[r.clone()], &pred[r], &p)
-        };
-        fitted.train_scores = Some(score(0..n_train)?);
-        if n_train < y.len() {
-            fitted.validation_scores = Some(score(n_train..y.len())?);
-        }
+        let train = fitted.scores_of(&x, &y, 0..n_train)?;
+        fitted.validation_scores = (n_train < y.len())
+            .then(|| fitted.scores_of(&x, &y, n_train..y.len()))
+            .transpose()?;
+        fitted.train_scores = Some(train);
         Ok(fitted)
     }
 }

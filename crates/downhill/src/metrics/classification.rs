@@ -14,7 +14,7 @@ use crate::{Error, Result};
 
 /// Probabilities are clipped to `[EPS, 1 - EPS]` in the log-loss so that one confident
 /// mistake costs `-ln(EPS) ≈ 36` rather than infinity (scikit-learn clips the same way).
-const EPS: f64 = f64::EPSILON;
+pub(super) const EPS: f64 = f64::EPSILON;
 
 /// Share of rows whose predicted label equals the target.
 pub fn accuracy(y_true: &[f64], y_pred: &[f64]) -> Result<f64> {
@@ -192,7 +192,7 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 /// `v` as a class index below `n_classes`, or an error naming the row.
-fn label(v: f64, what: &'static str, row: usize, n_classes: usize) -> Result<usize> {
+pub(super) fn label(v: f64, what: &'static str, row: usize, n_classes: usize) -> Result<usize> {
     if v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64 {
         Ok(v as usize)
     } else {
@@ -205,7 +205,7 @@ fn label(v: f64, what: &'static str, row: usize, n_classes: usize) -> Result<usi
     }
 }
 
-fn probability(p: f64, row: usize) -> Result<f64> {
+pub(super) fn probability(p: f64, row: usize) -> Result<f64> {
     if (0.0..=1.0).contains(&p) {
         Ok(p)
     } else {

@@ -8,6 +8,7 @@
 pub mod classification;
 pub mod regression;
 mod scores;
+mod tally;
 
 pub use classification::{
     accuracy, class_scores, confusion_matrix, f1, log_loss, log_loss_multiclass, precision, recall,
@@ -15,6 +16,7 @@ pub use classification::{
 };
 pub use regression::{mae, r2, rmse};
 pub use scores::Scores;
+pub use tally::Tally;
 
 use crate::{Error, Result};
 

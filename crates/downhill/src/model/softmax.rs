@@ -1,6 +1,6 @@
 use super::weights::{RowWeights, Unweighted};
 use crate::data::Matrix;
-use crate::numeric::{axpy, dot};
+use crate::numeric::{axpy, dot, prefetch};
 use crate::penalty::Penalty;
 use crate::{Error, FiniteSum, Result, Rows};
 
@@ -285,6 +285,17 @@ impl FiniteSum for Softmax<'_> {
 
     fn as_sync(&self) -> Option<&(dyn FiniteSum + Sync)> {
         Some(self)
+    }
+
+    fn prefetch(&self, rows: std::ops::Range<usize>) {
+        let d = self.x.cols();
+        prefetch(
+            self.x
+                .as_slice()
+                .get(rows.start * d..rows.end * d)
+                .unwrap_or_default(),
+        );
+        prefetch(self.y.get(rows).unwrap_or_default());
     }
 
     fn prox(&self, params: &mut [f64], step: f64) {
