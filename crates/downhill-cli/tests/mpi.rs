@@ -694,6 +694,57 @@ fn a_run_across_ranks_resumes_bit_for_bit() {
     assert!(err.contains("--lr 0.05, this run has 0.01"), "{err}");
 }
 
+/// Issue 15 item 6 for mini-batches across ranks, the three ways: a 3-rank run stopped
+/// after 5 epochs and resumed ends with the straight run's parameters, bit for bit (each
+/// rank's own parameters, optimizer, random stream and order are in the one file); a resume
+/// on another rank count is refused.
+#[test]
+fn mini_batches_across_ranks_resume_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 1500, false);
+    let data = lin.to_str().unwrap();
+    let base = [
+        data,
+        "--target",
+        "y",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--batch-size",
+        "64",
+    ];
+    let ways: [&[&str]; 3] = [
+        &[],
+        &["--average-every", "3"],
+        &["--elastic-alpha", "0.2", "--average-every", "2"],
+    ];
+    for (k, way) in ways.iter().enumerate() {
+        let ckpt = dir.path().join(format!("run-{k}.ckpt"));
+        let c = ckpt.to_str().unwrap();
+        let run = |ranks: usize, extra: &[&str]| {
+            let mut a = base.to_vec();
+            a.extend_from_slice(way);
+            a.extend_from_slice(extra);
+            ranked(ranks, &a)
+        };
+        let straight = run(3, &["--epochs", "12"]);
+        let half = run(3, &["--epochs", "5", "--checkpoint", c, "--checkpoint-every", "2"]);
+        let resumed = run(3, &["--epochs", "12", "--resume", c]);
+        for key in ["weights", "intercept", "cost", "epochs"] {
+            assert_eq!(straight[key], resumed[key], "{way:?}: {key}");
+        }
+        assert_ne!(straight["weights"], half["weights"], "{way:?}");
+        let mut a = base.to_vec();
+        a.extend_from_slice(way);
+        a.extend_from_slice(&["--epochs", "12", "--resume", c]);
+        let out = mpirun(2, &a, 60).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains("on 2 ranks"), "{way:?}: {err}");
+    }
+}
+
 /// The CSV file `csv` cut into files `dir/part-K.csv` of the rows `cuts[K]..cuts[K + 1]`
 /// (each with the header); with `parquet`, part `K = parquet` is written as Parquet instead.
 fn split_into_shards(csv: &Path, dir: &Path, cuts: &[usize], parquet: Option<usize>) {

@@ -25,13 +25,20 @@
 //! (gradients), their mean over the ranks (models) or the centre (elastic). So every rank
 //! takes the same decisions (divergence, tolerance, time limit through [`Agreed`]). A run is
 //! reproducible for a given rank count, thread count and seed.
+//!
+//! Checkpoints gather every rank's own state (parameters, optimizer, random stream, order of
+//! its runs) into the one state rank 0 saves; a resume on the same rank count gives each
+//! rank its part back, so a stopped and resumed run ends with the straight run's bits.
 
 use super::{Agreed, AllReduced, Communicator};
 use crate::numeric::norm;
 use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
 use crate::schedule::Schedule;
-use crate::train::{History, Observer, Report, StopReason, TrainConfig};
+use crate::train::{
+    BestState, Fingerprint, History, Observer, RankState, RanksState, Report, RngState,
+    StopReason, TrainConfig, TrainState,
+};
 use crate::{Error, FiniteSum, Objective, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -144,17 +151,9 @@ where
     if let Some(what) = crate::solver::non_finite(cost, grad_norm) {
         return Err(Error::NonFinite { what });
     }
-    let f0 = cost;
+    let mut f0 = cost;
     let mut history = History::new(if config.record_params { dim } else { 0 });
     let mut lr = schedule.lr(1);
-    let mut record = |history: &mut History, epoch, cost, grad_norm, lr, p: &[f64]| {
-        history
-            .record_epoch(config, &mut agreed, epoch, cost, grad_norm, lr, p)
-            .is_break()
-    };
-    let mut stop =
-        record(&mut history, 0, cost, grad_norm, lr, &params).then_some(StopReason::Interrupted);
-
     optimizer.init(dim);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     rng.set_stream(comm.rank() as u64);
@@ -169,6 +168,114 @@ where
     let mut taken = 0usize;
     let mut best = (cost, 0usize);
     let mut epoch = 0;
+    let fingerprint = Fingerprint {
+        params: dim,
+        validation_rows: 0,
+        batch_size: config.batch_size,
+        shuffle: config.shuffle,
+        seed: config.seed,
+        threads: config.threads,
+        data: None,
+        settings: None,
+    };
+    let checkpoints = agreed.checkpoints().is_some();
+    let resume = match agreed.checkpoints() {
+        Some(c) => c.resume()?,
+        None => None,
+    };
+    let mut stop = if let Some(state) = resume {
+        // Every rank read the same file; each takes its own part.
+        state.fingerprint.check(&fingerprint)?;
+        let Some(own) = state.ranks.filter(|r| r.ranks.len() == ranks) else {
+            return Err(Error::spec(format!(
+                "the checkpoint was not made by a mini-batch run on {ranks} ranks: resume on the rank count that made it, or start afresh"
+            )));
+        };
+        let mine = &own.ranks[comm.rank()];
+        if state.params.len() != dim || mine.params.len() != dim || mine.order.len() != steps {
+            return Err(Error::spec(
+                "the checkpoint's parameters or batches do not fit this run: start afresh",
+            ));
+        }
+        params.copy_from_slice(&mine.params);
+        model.copy_from_slice(&state.params);
+        optimizer.restore(&mine.optimizer)?;
+        schedule.restore(&state.schedule)?;
+        rng = mine.rng.to_rng()?;
+        order.copy_from_slice(&mine.order);
+        if own.centre.len() == dim {
+            centre.copy_from_slice(&own.centre);
+        }
+        taken = own.steps;
+        f0 = state.start_cost;
+        best = (state.best.cost, state.best.cost_stale);
+        history = state.history;
+        epoch = state.epoch;
+        state.stopped
+    } else {
+        history
+            .record_epoch(config, &mut agreed, 0, cost, grad_norm, lr, &params)
+            .is_break()
+            .then_some(StopReason::Interrupted)
+    };
+    // The run's state after the current epoch, gathered from every rank (a collective:
+    // every rank calls it at the same epochs); rank 0's checkpoints write it.
+    let save = |agreed: &mut Agreed<'_, C>,
+                epoch: usize,
+                stop: Option<StopReason>,
+                (params, model, centre): (&[f64], &[f64], &[f64]),
+                optimizer: &dyn Optimizer,
+                schedule: &dyn Schedule,
+                (rng, order): (&ChaCha8Rng, &[usize]),
+                (taken, best): (usize, (f64, usize)),
+                history: &History|
+     -> Result<()> {
+        let mine = RankState {
+            params: params.to_vec(),
+            optimizer: optimizer.state(),
+            rng: RngState::of(rng),
+            order: order.to_vec(),
+        };
+        let bytes = serde_json::to_vec(&mine).map_err(|e| Error::spec(e.to_string()))?;
+        let all = comm
+            .gather(&bytes)
+            .iter()
+            .map(|b| serde_json::from_slice(b).map_err(|e| Error::spec(e.to_string())))
+            .collect::<Result<Vec<RankState>>>()?;
+        let state = TrainState {
+            fingerprint: fingerprint.clone(),
+            epoch,
+            stopped: stop.filter(StopReason::converged),
+            params: model.to_vec(),
+            optimizer: mine.optimizer,
+            schedule: schedule.state(),
+            rng: mine.rng,
+            order: mine.order,
+            start_cost: f0,
+            gtol: 0.0,
+            best: BestState {
+                cost: best.0,
+                cost_stale: best.1,
+                valid: f64::INFINITY,
+                valid_stale: 0,
+                params: Vec::new(),
+            },
+            history: history.clone(),
+            ranks: Some(RanksState {
+                steps: taken,
+                centre: if matches!(averaging, Averaging::Elastic { .. }) {
+                    centre.to_vec()
+                } else {
+                    Vec::new()
+                },
+                ranks: all,
+            }),
+        };
+        match agreed.checkpoints() {
+            Some(c) => c.save(&state),
+            None => Ok(()),
+        }
+    };
     while stop.is_none() && epoch < config.max_epochs {
         epoch += 1;
         lr = schedule.lr(epoch);
@@ -253,7 +360,9 @@ where
             });
         }
         schedule.observe(epoch, cost);
-        let interrupted = record(&mut history, epoch, cost, grad_norm, lr, &model);
+        let interrupted = history
+            .record_epoch(config, &mut agreed, epoch, cost, grad_norm, lr, &model)
+            .is_break();
         stop = if interrupted {
             Some(StopReason::Interrupted)
         } else if let Some(tol) = config.tol {
@@ -268,6 +377,34 @@ where
         } else {
             None
         };
+        let last = stop.is_some() || epoch >= config.max_epochs;
+        let due = agreed.checkpoints().is_some_and(|c| c.due(epoch));
+        if checkpoints && !last && due {
+            save(
+                &mut agreed,
+                epoch,
+                stop,
+                (&params, &model, &centre),
+                optimizer,
+                schedule,
+                (&rng, &order),
+                (taken, best),
+                &history,
+            )?;
+        }
+    }
+    if checkpoints {
+        save(
+            &mut agreed,
+            epoch,
+            stop,
+            (&params, &model, &centre),
+            optimizer,
+            schedule,
+            (&rng, &order),
+            (taken, best),
+            &history,
+        )?;
     }
     let mut params = model;
     if averaging == Averaging::Gradients {

@@ -557,10 +557,10 @@ impl<C: Communicator + ?Sized> DistributedFit<'_, C> {
             not[0] == 0.0
         };
         let mut watch = Watch::new(&mut agreed, &penalty, &config, dim);
-        if (batches || hogwild) && watch.checkpoints().is_some() {
+        if hogwild && watch.checkpoints().is_some() {
             return Err(Error::setting(
                 "checkpoint",
-                "across ranks and threads only full-batch runs save and resume their state: leave out --batch-size and --hogwild",
+                "a --hogwild run is not reproducible, so it cannot be saved and resumed: leave out --hogwild, or --checkpoint and --resume",
             ));
         }
         if let Some((_, classes)) = separation {

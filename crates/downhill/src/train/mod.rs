@@ -16,7 +16,7 @@ pub use history::{EpochRecord, History};
 pub use hogwild::train_hogwild;
 pub use observer::{Checkpoints, EpochInfo, NoObserver, Observer};
 pub(crate) use state::floats;
-pub use state::{BestState, DataPrint, Fingerprint, RngState, TrainState};
+pub use state::{BestState, DataPrint, Fingerprint, RankState, RanksState, RngState, TrainState};
 pub use stop::StopReason;
 pub use stream::{train_streaming, train_streaming_across, Chunk, ChunkSource, StreamModel};
 pub(crate) use target_units::TargetUnits;

@@ -44,6 +44,36 @@ pub struct TrainState {
     pub best: BestState,
     /// Every epoch so far.
     pub history: History,
+    /// Mini-batches across ranks: what each rank carries on its own (`None` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranks: Option<RanksState>,
+}
+
+/// The part of a mini-batch run across ranks that differs from rank to rank, and the
+/// averaging's memory. The state's own parameters are then the model the epoch reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RanksState {
+    /// Steps taken (the averaging period counts them).
+    pub steps: usize,
+    /// The elastic average's centre (empty for the other ways).
+    pub centre: Vec<f64>,
+    /// Each rank's own state, by rank.
+    pub ranks: Vec<RankState>,
+}
+
+/// One rank's own state in a mini-batch run across ranks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankState {
+    /// The rank's parameters (with model averaging, they differ between averages).
+    pub params: Vec<f64>,
+    /// The rank's optimizer.
+    pub optimizer: OptimizerState,
+    /// The rank's random stream (the order of its runs of rows).
+    pub rng: RngState,
+    /// The order of its runs of rows in the last epoch.
+    pub order: Vec<usize>,
 }
 
 /// What a state was made for: checked on resume, each difference named.

@@ -313,6 +313,7 @@ impl Trainer {
             gtol,
             best: best.to_state(),
             history: history.clone(),
+            ranks: None,
         };
 
         while stop.is_none() && epoch < cfg.max_epochs {
