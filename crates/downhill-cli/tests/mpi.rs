@@ -729,7 +729,17 @@ fn mini_batches_across_ranks_resume_bit_for_bit() {
             ranked(ranks, &a)
         };
         let straight = run(3, &["--epochs", "12"]);
-        let half = run(3, &["--epochs", "5", "--checkpoint", c, "--checkpoint-every", "2"]);
+        let half = run(
+            3,
+            &[
+                "--epochs",
+                "5",
+                "--checkpoint",
+                c,
+                "--checkpoint-every",
+                "2",
+            ],
+        );
         let resumed = run(3, &["--epochs", "12", "--resume", c]);
         for key in ["weights", "intercept", "cost", "epochs"] {
             assert_eq!(straight[key], resumed[key], "{way:?}: {key}");

@@ -36,8 +36,8 @@ use crate::objective::{BlockSum, FullBatch};
 use crate::optim::Optimizer;
 use crate::schedule::Schedule;
 use crate::train::{
-    BestState, Fingerprint, History, Observer, RankState, RanksState, Report, RngState,
-    StopReason, TrainConfig, TrainState,
+    BestState, Fingerprint, History, Observer, RankState, RanksState, Report, RngState, StopReason,
+    TrainConfig, TrainState,
 };
 use crate::{Error, FiniteSum, Objective, Result};
 use rand::seq::SliceRandom;
