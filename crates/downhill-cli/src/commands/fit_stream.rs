@@ -173,8 +173,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
 /// The streamed fit over the ranks of `comm`: each rank streams its share, reading only that
 /// (of several files, its run of whole files; of one CSV file, its bytes cut at newlines, see
 /// [`csv_share`]; of one Parquet file, its run of row groups), every pass's sums are
-/// all-reduced, and rank 0 prints and writes. A failure of
-/// this rank's reading is its own ([`Failed::Alone`]); the rest every rank meets together.
+/// all-reduced, and rank 0 prints and writes. A failure of this rank's reading is its own
+/// ([`Failed::Alone`]); the rest every rank meets together.
 pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Result<(), Failed> {
     let together = |e: anyhow::Error| Failed::Together(e);
     let alone = |e: anyhow::Error| Failed::Alone(e);
@@ -429,7 +429,9 @@ fn csv_share<'a>(
     comm: &dyn Communicator,
 ) -> std::result::Result<Box<dyn ChunkSource + 'a>, Failed> {
     let (rank, ranks) = (comm.rank(), comm.size());
-    let path = &files[0];
+    let Some(path) = files.first() else {
+        return Err(Failed::Together(anyhow!("no data file given")));
+    };
     let scan = share::csv_scan(path, rank, ranks).map_err(Failed::Alone)?;
     // One all-reduce: every rank's line count in its slot, then whether any is not plain.
     // (Counts are exact in f64 below 2^53 lines.)
