@@ -883,7 +883,7 @@ fn shard_errors_name_the_rank_the_file_and_the_line() {
 }
 
 /// Issue 15: `--stream` across ranks. Each rank streams its share chunk by chunk (of one
-/// file, its blocks of rows; of shards, its run of files), every pass's sums are
+/// file, its bytes cut at newlines; of shards, its run of files), every pass's sums are
 /// all-reduced: the one-process streamed fit of the whole data, on 1-3 ranks.
 #[test]
 fn streamed_fits_across_ranks_are_the_one_process_streamed_fit() {
@@ -934,6 +934,89 @@ fn streamed_fits_across_ranks_are_the_one_process_streamed_fit() {
     assert_ne!(out.status.code(), Some(124), "hung");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("full batches"), "{err}");
+}
+
+/// Issue 15: one CSV file streamed across ranks, each rank reading only its bytes: a bad cell
+/// in the last rank's share names that rank, the file and the line in the whole file, and
+/// ends every rank (no hang, no model).
+#[test]
+fn a_bad_row_in_a_streamed_share_names_its_line_in_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_data(dir.path(), "bad.csv", 900, false);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // Line 881 of the file: the rows are long early and short late, so the last rank's
+    // bytes hold it with many lines before them.
+    lines[880] = "0.5,oops,0.1,2.0";
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let model = dir.path().join("model.json");
+    let args = [
+        path.to_str().unwrap(),
+        "--target",
+        "y",
+        "--stream",
+        "--memory-limit",
+        "32KiB",
+        "--epochs",
+        "20",
+        "-o",
+        model.to_str().unwrap(),
+    ];
+    let out = mpirun(3, &args, 60).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert_ne!(out.status.code(), Some(124), "hung");
+    assert!(err.contains("rank 2: "), "{err}");
+    assert!(err.contains("bad.csv:881:"), "{err}");
+    assert!(err.contains("oops"), "{err}");
+    assert!(
+        !err.contains("rank 0: ") && !err.contains("rank 1: "),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no rank printed a result");
+    assert!(!model.exists(), "no model is written");
+}
+
+/// Issue 15: one Parquet file streamed across ranks, each rank reading only its row groups
+/// (on three ranks with two groups, one rank reads none), and a CSV file with quotes (which
+/// every rank reads whole, keeping its blocks of rows): the one-process streamed fit.
+#[test]
+fn streamed_parquet_and_quoted_csv_across_ranks_are_the_one_process_streamed_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_data(dir.path(), "lin.csv", 3000, false);
+    let groups = dir.path().join("groups.parquet");
+    csv_to_parquet(&csv, &groups, 300);
+    let two = dir.path().join("two.parquet");
+    csv_to_parquet(&csv, &two, 1500);
+    // The same rows, a few cells quoted late in the file (in the last rank's bytes).
+    let quoted = dir.path().join("quoted.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for line in &mut lines[2900..2910] {
+        let (rest, y) = line.rsplit_once(',').unwrap();
+        *line = format!("{rest},\"{y}\"");
+    }
+    std::fs::write(&quoted, lines.join("\n") + "\n").unwrap();
+    let flags = [
+        "--target",
+        "y",
+        "--stream",
+        "--memory-limit",
+        "32KiB",
+        "--optimizer",
+        "gd",
+        "--epochs",
+        "150",
+        "--quiet",
+    ];
+    let one = single(&[&[groups.to_str().unwrap()][..], &flags].concat());
+    assert_eq!(one["rows"], 3000);
+    for (data, ranks) in [(&groups, 2), (&groups, 3), (&two, 3), (&quoted, 2)] {
+        let many = ranked(ranks, &[&[data.to_str().unwrap()][..], &flags].concat());
+        let what = format!("streamed {} on {ranks} ranks", data.display());
+        agree(&many, &one, 1e-12, &what);
+        assert_eq!(many["epochs"], one["epochs"], "{what}");
+    }
 }
 
 /// Issue 15: a linear model's powers across ranks, fitted in its basis with both stages'

@@ -6,7 +6,8 @@ use super::table::{Header, Loaded, Target};
 use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom, Take};
+use std::ops::Range;
 use std::path::Path;
 
 /// The reader of the careful path: the `csv` crate over a file whose line ends are noted.
@@ -18,6 +19,38 @@ pub(crate) fn open(path: &Path) -> Result<Reader> {
         bail!("cannot read {}: it is a directory", path.display());
     }
     Ok(reader_of(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// The reader of some bytes of a file: whole lines, the header not among them.
+pub(crate) type RangeReader = csv::Reader<LineEnds<Take<BufReader<File>>>>;
+
+/// A reader of the lines in bytes `range` of `path` (`range.start` the first byte of a line),
+/// numbering them on from `lines_before` (the `\n` bytes before the range) so that errors name
+/// the line in the whole file. `reuse`, an earlier reader of the same file, is sought back to
+/// the range's start rather than the file opened again.
+pub(crate) fn open_range(
+    path: &Path,
+    range: Range<u64>,
+    lines_before: u64,
+    reuse: Option<RangeReader>,
+) -> Result<RangeReader> {
+    let mut buffered = match reuse {
+        Some(reader) => reader.into_inner().inner.into_inner(),
+        None => {
+            let file =
+                File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+            BufReader::with_capacity(1 << 20, file)
+        }
+    };
+    buffered
+        .seek(SeekFrom::Start(range.start))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = LineEnds::new(buffered.take(range.end.saturating_sub(range.start)));
+    lines.newlines = lines_before;
+    Ok(csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(lines))
 }
 
 /// The careful path's reader over any bytes (a file, or a table held in memory).

@@ -156,7 +156,7 @@ impl Source<'_> {
 
     /// Lets the kernel drop the pages of `range` from this process (they stay in the page
     /// cache): parsed text then costs no memory.
-    fn release(&self, range: Range<usize>) {
+    pub(crate) fn release(&self, range: Range<usize>) {
         if let Source::Mapped(map) = self {
             const PAGE: usize = 4096;
             let from = range.start.next_multiple_of(PAGE);

@@ -182,13 +182,9 @@ fn damaged(path: &Path) -> impl FnOnce() -> String + '_ {
 }
 
 /// The batches of `columns` (indices in the file's schema) of `path`, [`BATCH_ROWS`] rows
-/// each, after [`check_pages`] has walked their pages. Take the batches with [`next_batch`].
-pub(crate) fn batches(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
-    batches_of(path, columns, None)
-}
-
-/// [`batches`] of the row groups `groups` only (every group when `None`).
-fn batches_of(
+/// each, of the row groups `groups` only (every group when `None`), after [`check_pages`] has
+/// walked their pages. Take the batches with [`next_batch`].
+pub(crate) fn batches(
     path: &Path,
     columns: &[usize],
     groups: Option<&[usize]>,
@@ -200,8 +196,12 @@ fn batches_of(
 }
 
 /// [`batches`] without the walk over the pages: for a file already checked.
-pub(crate) fn reader(path: &Path, columns: &[usize]) -> Result<ParquetRecordBatchReader> {
-    reader_of(path, columns, None)
+pub(crate) fn reader(
+    path: &Path,
+    columns: &[usize],
+    groups: Option<&[usize]>,
+) -> Result<ParquetRecordBatchReader> {
+    reader_of(path, columns, groups)
 }
 
 fn reader_of(
@@ -246,7 +246,7 @@ fn column(
     mut each: impl FnMut(usize, &ArrayRef) -> Result<()>,
 ) -> Result<()> {
     let name = &header.names[j];
-    let mut reader = batches_of(path, &[j], groups)?;
+    let mut reader = batches(path, &[j], groups)?;
     let mut first = 0;
     while let Some(batch) = next_batch(path, &mut reader)? {
         let n = batch.num_rows();

@@ -123,8 +123,8 @@ pub fn append(all: &mut Loaded, part: Loaded) -> Result<()> {
     Ok(())
 }
 
-/// Rows kept by a rank when every rank streams the same one file: blocks of this many
-/// rows, dealt to the ranks in turn.
+/// Rows kept by a rank when every rank streams the same one file ([`Streamed::dealt`]):
+/// blocks of this many rows, dealt to the ranks in turn.
 pub const BLOCK_ROWS: usize = 1024;
 
 /// The rows of several files (or of one) chunk by chunk, as one source: each file's
@@ -132,7 +132,9 @@ pub const BLOCK_ROWS: usize = 1024;
 /// last chunk of all is short) and a streamed fit of the files is that of their
 /// concatenation. With [`Streamed::dealt`], only the blocks of [`BLOCK_ROWS`] rows of one
 /// rank (blocks `rank`, `rank + ranks`, ...): every rank reads the whole data and sums its
-/// blocks.
+/// blocks. That is the fallback of a CSV file whose bytes cannot be cut at newlines (quotes,
+/// see `share::csv_scan`); a plain one is streamed by each rank from its own bytes only
+/// (`chunks::CsvRangeChunks`).
 pub struct Streamed<'a> {
     sources: Vec<Box<dyn ChunkSource + 'a>>,
     /// The source being read, and the chunk read from it, poured from row `next` on.
@@ -173,7 +175,8 @@ impl<'a> Streamed<'a> {
         })
     }
 
-    /// Only the blocks of rank `rank` of `ranks`.
+    /// Only the blocks of rank `rank` of `ranks`, every rank reading all the rows: for a
+    /// file that cannot be cut into byte ranges (a CSV file with quotes).
     pub fn dealt(mut self, rank: usize, ranks: usize) -> Self {
         self.dealt = (ranks > 1).then_some((rank, ranks));
         self

@@ -8,6 +8,10 @@
 //! agrees across ranks) reads the file record by record with [`csv_careful`], keeping its
 //! run of rows.
 //!
+//! Streamed (`fit --stream`), a rank reads the same bytes chunk by chunk: [`csv_scan`] finds
+//! them, counts their lines (so that the ranks can number every line as in the whole file)
+//! and checks that they are plain.
+//!
 //! A Parquet file is shared by row groups ([`row_groups`]): each rank reads only the pages of
 //! its run of groups.
 
@@ -67,9 +71,8 @@ pub fn csv_plain(
     )
 }
 
-/// Rank `rank`'s rows of a Parquet file: the rows `rows * rank / ranks ..
-/// rows * (rank + 1) / ranks`. Every rank reads the whole file today and keeps its rows
-/// (cutting by row groups is still to do).
+/// Rank `rank`'s rows of a Parquet file: the rows of its run of row groups
+/// ([`row_groups`]), of which only the pages are read. A rank may get no rows.
 pub fn parquet(
     path: &Path,
     header: &Header,
@@ -81,6 +84,71 @@ pub fn parquet(
     let per_group = super::parquet::row_group_rows(path)?;
     let mine: Vec<usize> = row_groups(&per_group, rank, ranks).collect();
     super::parquet::load_groups(path, header, features, target, Some(&mine))
+}
+
+/// What rank `rank` of `ranks` finds in its bytes of a CSV file ([`byte_range`]), to stream
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvScan {
+    /// The rank's bytes: whole lines after the header.
+    pub range: Range<u64>,
+    /// The `\n` bytes of the header (before every rank's bytes).
+    pub header_lines: u64,
+    /// The `\n` bytes of the rank's bytes.
+    pub lines: u64,
+    /// Whether the bytes are plain CSV: no `"` and no `\r` but before a `\n` (or at the end of
+    /// the file), the rule of the quick reader. A quoted field may hold a newline, so the
+    /// cuts at newlines are only row boundaries in a plain file.
+    pub plain: bool,
+}
+
+impl CsvScan {
+    /// The `\n` bytes before this rank's bytes, given every rank's [`CsvScan::lines`] in
+    /// rank order: its first line is that plus one.
+    pub fn lines_before(&self, rank: usize, lines: &[u64]) -> u64 {
+        self.header_lines + lines[..rank.min(lines.len())].iter().sum::<u64>()
+    }
+}
+
+/// Bytes scanned between handing pages back to the kernel: the scan's memory stays small
+/// whatever the share's size.
+const SCAN_BYTES: usize = 1 << 20;
+
+/// Finds rank `rank`'s bytes of the CSV file `path` (the cut of [`csv_plain`]), counts their
+/// lines and checks that they are plain, reading only those bytes (and the header, and the
+/// bytes up to the next line start after each cut).
+pub fn csv_scan(path: &Path, rank: usize, ranks: usize) -> Result<CsvScan> {
+    let mut reader = super::csv::open(path)?;
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    let first = reader.position().byte() as usize;
+    drop(reader);
+    let source = fast_csv::Source::open(path)?;
+    let bytes = source.bytes();
+    let first = first.min(bytes.len());
+    let header_lines = memchr::memchr_iter(b'\n', &bytes[..first]).count() as u64;
+    let range = byte_range(bytes, first, rank, ranks);
+    let (mut lines, mut plain) = (0u64, true);
+    let mut at = range.start;
+    while at < range.end {
+        let end = (at + SCAN_BYTES).min(range.end);
+        let block = &bytes[at..end];
+        lines += memchr::memchr_iter(b'\n', block).count() as u64;
+        if plain {
+            plain = memchr::memchr(b'"', block).is_none()
+                && memchr::memchr_iter(b'\r', block)
+                    .all(|i| at + i + 1 == bytes.len() || bytes[at + i + 1] == b'\n');
+        }
+        source.release(at..end);
+        at = end;
+    }
+    Ok(CsvScan {
+        range: range.start as u64..range.end as u64,
+        header_lines,
+        lines,
+        plain,
+    })
 }
 
 /// The row groups of rank `rank` of `ranks`, for groups of `rows` rows each: a run of

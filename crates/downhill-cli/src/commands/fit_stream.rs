@@ -24,9 +24,11 @@ use downhill::numeric::{dot, CompensatedSum};
 use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec};
 use downhill::train::{train_streaming_across, Chunk, ChunkSource, StreamModel};
 use downhill::Error;
-use downhill_io::chunks::{CsvChunks, ParquetChunks};
+use downhill_io::chunks::{CsvChunks, CsvRangeChunks, ParquetChunks};
 use downhill_io::shards::{self, Streamed};
+use downhill_io::share;
 use downhill_io::table::{self, Format};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Share of the memory limit given to the chunk buffer; the rest covers the reader's
@@ -168,10 +170,11 @@ pub fn run(args: &FitArgs) -> Result<()> {
     }
 }
 
-/// The streamed fit over the ranks of `comm`: each rank streams its share (of several
-/// files, its run of whole files; of one file, its blocks of rows, every rank reading the
-/// file), every pass's sums are all-reduced, and rank 0 prints and writes. A failure of
-/// this rank's reading is its own ([`Failed::Alone`]); the rest every rank meets together.
+/// The streamed fit over the ranks of `comm`: each rank streams its share, reading only that
+/// (of several files, its run of whole files; of one CSV file, its bytes cut at newlines, see
+/// [`csv_share`]; of one Parquet file, its run of row groups), every pass's sums are
+/// all-reduced, and rank 0 prints and writes. A failure of this rank's reading is its own
+/// ([`Failed::Alone`]); the rest every rank meets together.
 pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Result<(), Failed> {
     let together = |e: anyhow::Error| Failed::Together(e);
     let alone = |e: anyhow::Error| Failed::Alone(e);
@@ -256,12 +259,19 @@ pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Resul
             Format::Csv => Box::new(CsvChunks::new(one, &header, &design.columns, target)),
             Format::Parquet => Box::new(ParquetChunks::new(one, &header, &design.columns, target)),
         },
-        // One file over ranks: every rank reads it and keeps its blocks of rows.
-        [_] => Box::new(
-            Streamed::new(&files, &header, &design.columns, target)
-                .map_err(alone)?
-                .dealt(rank, ranks),
-        ),
+        // One file over ranks: this rank's share of it.
+        [one] => match Format::of(one) {
+            Format::Csv => csv_share(&files, &header, &design.columns, target, comm)?,
+            Format::Parquet => {
+                let per_group = downhill_io::parquet::row_group_rows(one).map_err(alone)?;
+                let mine = share::row_groups(&per_group, rank, ranks);
+                let before = per_group[..mine.start].iter().sum();
+                Box::new(
+                    ParquetChunks::new(one, &header, &design.columns, target)
+                        .only_groups(mine, before),
+                )
+            }
+        },
         // Several: this rank's run of whole files.
         _ => {
             let sizes = shards::sizes(&files).map_err(alone)?;
@@ -403,6 +413,44 @@ pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Resul
     finish(args, &run, &fit)
         .context("cannot print the result")
         .map_err(together)
+}
+
+/// This rank's share of the one CSV file `files[0]`, streamed: its bytes as the in-memory fit
+/// cuts them ([`share::byte_range`]), each rank scanning its own once for its line count (the
+/// ranks add them up, so that an error names the line in the whole file) and for quotes.
+/// When any rank's bytes are not plain CSV (a quoted field may hold a newline, so a cut at a
+/// newline may fall inside a row), every rank falls back to reading the whole file and
+/// keeping its blocks of rows ([`Streamed::dealt`]). Collective: every rank calls it.
+fn csv_share<'a>(
+    files: &'a [PathBuf],
+    header: &'a table::Header,
+    columns: &'a [usize],
+    target: usize,
+    comm: &dyn Communicator,
+) -> std::result::Result<Box<dyn ChunkSource + 'a>, Failed> {
+    let (rank, ranks) = (comm.rank(), comm.size());
+    let Some(path) = files.first() else {
+        return Err(Failed::Together(anyhow!("no data file given")));
+    };
+    let scan = share::csv_scan(path, rank, ranks).map_err(Failed::Alone)?;
+    // One all-reduce: every rank's line count in its slot, then whether any is not plain.
+    // (Counts are exact in f64 below 2^53 lines.)
+    let mut message = vec![0.0; ranks + 1];
+    message[rank] = scan.lines as f64;
+    message[ranks] = f64::from(u8::from(!scan.plain));
+    comm.sum(&mut message);
+    if message[ranks] > 0.0 {
+        return Ok(Box::new(
+            Streamed::new(files, header, columns, target)
+                .map_err(Failed::Alone)?
+                .dealt(rank, ranks),
+        ));
+    }
+    let lines: Vec<u64> = message[..ranks].iter().map(|&n| n as u64).collect();
+    let before = scan.lines_before(rank, &lines);
+    Ok(Box::new(CsvRangeChunks::new(
+        path, header, columns, target, scan.range, before,
+    )))
 }
 
 /// What the first pass finds: the rows of every rank, the features' standardisation and
