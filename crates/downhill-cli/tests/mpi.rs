@@ -745,6 +745,13 @@ fn mini_batches_across_ranks_resume_bit_for_bit() {
             assert_eq!(straight[key], resumed[key], "{way:?}: {key}");
         }
         assert_ne!(straight["weights"], half["weights"], "{way:?}");
+        // The state is used, not only read: told it is at epoch 11, the run ends elsewhere.
+        let mut state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+        state["state"]["epoch"] = 11.into();
+        std::fs::write(&ckpt, state.to_string()).unwrap();
+        let skipped = run(3, &["--epochs", "12", "--resume", c]);
+        assert_ne!(straight["weights"], skipped["weights"], "{way:?}");
         let mut a = base.to_vec();
         a.extend_from_slice(way);
         a.extend_from_slice(&["--epochs", "12", "--resume", c]);
@@ -753,6 +760,37 @@ fn mini_batches_across_ranks_resume_bit_for_bit() {
         assert!(!out.status.success());
         assert!(err.contains("on 2 ranks"), "{way:?}: {err}");
     }
+}
+
+/// Issue 15 item 6 for a streamed run across ranks: 2 ranks streaming their shares of one
+/// file, stopped and resumed, end with the straight run's bits.
+#[test]
+fn a_streamed_run_across_ranks_resumes_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lin = write_data(dir.path(), "lin.csv", 2000, false);
+    let data = lin.to_str().unwrap();
+    let ckpt = dir.path().join("run.ckpt");
+    let c = ckpt.to_str().unwrap();
+    let base = [
+        data,
+        "--target",
+        "y",
+        "--stream",
+        "--memory-limit",
+        "64KiB",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+    ];
+    let run = |extra: &[&str]| ranked(2, &[&base[..], extra].concat());
+    let straight = run(&["--epochs", "30"]);
+    let half = run(&["--epochs", "10", "--checkpoint", c]);
+    let resumed = run(&["--epochs", "30", "--resume", c]);
+    for key in ["weights", "intercept", "cost", "epochs"] {
+        assert_eq!(straight[key], resumed[key], "{key}");
+    }
+    assert_ne!(straight["weights"], half["weights"]);
 }
 
 /// The CSV file `csv` cut into files `dir/part-K.csv` of the rows `cuts[K]..cuts[K + 1]`

@@ -322,3 +322,68 @@ fn a_null_deep_in_a_streamed_parquet_file_names_its_row() {
     assert!(err.contains("row 10124, column 'y'"), "{err}");
     assert!(err.contains("null"), "{err}");
 }
+
+/// Issue 15 item 6 for streamed runs: stopped after 5 epochs with `--checkpoint` and
+/// resumed, a streamed run (many chunks; full batch, and shuffled mini-batches) ends with
+/// the straight run's bits; a resume with another chunking is refused by name.
+#[test]
+fn streamed_runs_resume_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = generated(dir.path(), 3000, None);
+    let file = file.to_str().unwrap();
+    let ways: [&[&str]; 2] = [
+        &["--optimizer", "adam", "--lr", "0.05"],
+        &[
+            "--optimizer",
+            "momentum",
+            "--lr",
+            "0.01",
+            "--batch-size",
+            "32",
+        ],
+    ];
+    for (k, way) in ways.iter().enumerate() {
+        let ckpt = dir.path().join(format!("run-{k}.ckpt"));
+        let c = ckpt.to_str().unwrap();
+        let base = [file, "-t", "y", "--stream", "--memory-limit", "64KiB"];
+        let run = |extra: &[&str]| json_fit(&[&base[..], way, extra].concat());
+        let straight = run(&["--epochs", "12"]);
+        let half = run(&[
+            "--epochs",
+            "5",
+            "--checkpoint",
+            c,
+            "--checkpoint-every",
+            "2",
+        ]);
+        let resumed = run(&["--epochs", "12", "--resume", c]);
+        for key in ["weights", "intercept", "cost", "epochs"] {
+            assert_eq!(straight[key], resumed[key], "{way:?}: {key}");
+        }
+        assert_ne!(straight["weights"], half["weights"], "{way:?}");
+        // The state is used, not only read: told it is at epoch 11, the run ends elsewhere.
+        let mut state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+        state["state"]["epoch"] = 11.into();
+        std::fs::write(&ckpt, state.to_string()).unwrap();
+        let skipped = run(&["--epochs", "12", "--resume", c]);
+        assert_ne!(straight["weights"], skipped["weights"], "{way:?}");
+        let out = downhill()
+            .args([
+                "fit",
+                file,
+                "-t",
+                "y",
+                "--stream",
+                "--memory-limit",
+                "128KiB",
+            ])
+            .args(*way)
+            .args(["--epochs", "12", "--resume", c])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("--memory-limit"), "{err}");
+    }
+}

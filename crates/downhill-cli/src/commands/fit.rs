@@ -26,7 +26,6 @@ pub fn run(args: &FitArgs) -> Result<()> {
         return crate::commands::fit_ranks::run(args);
     }
     if crate::commands::fit_stream::wanted(args)? {
-        Files::refuse(&spec, "--stream")?;
         return crate::commands::fit_stream::run(args);
     }
     let files = Files::of(&spec)?;

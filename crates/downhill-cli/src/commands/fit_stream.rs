@@ -21,8 +21,8 @@ use downhill::distributed::{Communicator, Solo};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
 use downhill::numeric::{dot, CompensatedSum};
-use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec};
-use downhill::train::{train_streaming_across, Chunk, ChunkSource, StreamModel};
+use downhill::spec::{Fitted, LossKind, MethodFacts, ModelKind, RunSpec, Stamped};
+use downhill::train::{train_streaming_across, Chunk, ChunkSource, Observer, StreamModel};
 use downhill::Error;
 use downhill_io::chunks::{CsvChunks, CsvRangeChunks, ParquetChunks};
 use downhill_io::shards::{self, Streamed};
@@ -322,7 +322,22 @@ pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Resul
         standardizer,
         target,
     };
-    let mut progress = Progress::new(config.max_epochs, quiet || args.out.json);
+    // Rank 0 writes the checkpoints; every rank reads the one it resumes from. The settings
+    // are stamped and checked; the data is not (a streamed run never holds it), only its
+    // chunking.
+    let files = crate::checkpoint::Files::of(&spec)
+        .map_err(together)?
+        .map(|f| if rank == 0 { f } else { f.reading_only() });
+    let checkpoints = files.is_some();
+    let mut progress =
+        Progress::new(config.max_epochs, quiet || args.out.json).with_checkpoints(files);
+    let mut stamped;
+    let observer: &mut dyn Observer = if checkpoints {
+        stamped = Stamped::settings_only(&mut progress, &spec);
+        &mut stamped
+    } else {
+        &mut progress
+    };
     let result = train_streaming_across(
         comm,
         source.as_mut(),
@@ -332,7 +347,7 @@ pub(crate) fn fit(args: &FitArgs, comm: &dyn Communicator) -> std::result::Resul
         method.schedule.as_mut(),
         &config,
         init,
-        &mut progress,
+        observer,
     );
     progress.finish();
     let report = result.map_err(failed)?;

@@ -175,6 +175,7 @@ where
         shuffle: config.shuffle,
         seed: config.seed,
         threads: config.threads,
+        chunk_rows: None,
         data: None,
         settings: None,
     };

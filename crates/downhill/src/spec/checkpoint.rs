@@ -56,7 +56,7 @@ pub(super) fn check_l1(penalty: &Penalty, config: &TrainConfig) -> Result<()> {
 
 /// The caller's observer, with the data and settings stamped on every state it saves and
 /// checked on the state it resumes.
-pub(super) struct Stamped<'a> {
+pub struct Stamped<'a> {
     user: &'a mut dyn Observer,
     data: Option<DataPrint>,
     settings: BTreeMap<String, String>,
@@ -78,8 +78,9 @@ impl<'a> Stamped<'a> {
     }
 
     /// Around `user`, stamping the settings only: the data of a run across ranks is each
-    /// rank's own share, so no one print describes it.
-    pub(super) fn settings_only(user: &'a mut dyn Observer, spec: &RunSpec) -> Self {
+    /// rank's own share, and a streamed run never holds its data, so no one print
+    /// describes it.
+    pub fn settings_only(user: &'a mut dyn Observer, spec: &RunSpec) -> Self {
         Stamped {
             user,
             data: None,

@@ -27,6 +27,7 @@ mod model;
 mod runner;
 mod stopping;
 
+pub use checkpoint::Stamped;
 pub use compare::{
     contestants, final_state, is_solver, on_function, short, CompareReport, Contestant, Named,
     RunReport,

@@ -92,6 +92,9 @@ pub struct Fingerprint {
     pub seed: u64,
     /// Threads of the full-batch sums (another count changes the rounding).
     pub threads: usize,
+    /// Rows per chunk of a streamed fit (the chunks order the sums); `None` in memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_rows: Option<usize>,
     /// The data: rows, columns and a checksum of every value, set by the caller that
     /// holds the data ([`DataPrint`]).
     #[serde(default)]
@@ -195,6 +198,11 @@ impl Fingerprint {
             ("shuffle", self.shuffle.to_string(), now.shuffle.to_string()),
             ("seed", self.seed.to_string(), now.seed.to_string()),
             ("threads", self.threads.to_string(), now.threads.to_string()),
+            (
+                "rows per chunk (from --memory-limit):",
+                format!("{:?}", self.chunk_rows),
+                format!("{:?}", now.chunk_rows),
+            ),
         ];
         for (what, a, b) in loop_settings {
             if a != b {

@@ -18,7 +18,10 @@
 //!
 //! The library does no I/O: the caller's source reads, this module computes.
 
-use super::{EpochInfo, EpochRecord, History, Observer, Report, StopReason, TrainConfig};
+use super::{
+    BestState, EpochInfo, EpochRecord, Fingerprint, History, Observer, Report, RngState,
+    StopReason, TrainConfig, TrainState,
+};
 use crate::data::{Matrix, Standardizer, TargetScale};
 use crate::distributed::{Agreed, Communicator, Solo};
 use crate::estimator::RegressionLoss;
@@ -575,19 +578,52 @@ impl Run<'_> {
         };
         let mut history = History::new(if cfg.record_params { dim } else { 0 });
         self.optimizer.init(dim);
+        let fingerprint = Fingerprint {
+            params: dim,
+            validation_rows: 0,
+            batch_size: cfg.batch_size,
+            shuffle: cfg.shuffle,
+            seed: cfg.seed,
+            threads: cfg.threads,
+            chunk_rows: Some(self.chunk.capacity()),
+            data: None,
+            settings: None,
+        };
+        let resume = match observer.checkpoints() {
+            Some(c) => c.resume()?,
+            None => None,
+        };
+        if let Some(state) = &resume {
+            state.fingerprint.check(&fingerprint)?;
+            if state.params.len() != dim {
+                return Err(Error::Shape {
+                    what: "saved parameters",
+                    expected: dim,
+                    got: state.params.len(),
+                });
+            }
+            params.copy_from_slice(&state.params);
+        }
 
-        // The starting point: epoch 0.
+        // The starting point: epoch 0 (or, resumed, the pass the saved run's last epoch
+        // ended with: the same sums, so the same bits).
         let mut cost = self.full_pass(loss, &mut work, &params, &mut grad)?;
         let mut grad_norm = norm(&grad);
         if let Some(what) = crate::solver::non_finite(cost, grad_norm) {
             return Err(Error::NonFinite { what });
         }
-        let f0 = cost;
-        let gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
+        let mut f0 = cost;
+        let mut gtol = (cfg.gtol * grad_norm).max(cfg.gtol_abs);
         let mut lr = self.schedule.lr(1);
         let (mut best, mut stale) = (cost, 0usize);
 
-        let mut record = |history: &mut History, epoch, cost, grad_norm, lr, p: &[f64]| {
+        let record = |observer: &mut dyn Observer,
+                      history: &mut History,
+                      epoch,
+                      cost,
+                      grad_norm,
+                      lr,
+                      p: &[f64]| {
             history.push(
                 EpochRecord {
                     epoch,
@@ -609,21 +645,59 @@ impl Run<'_> {
             })
         };
 
-        let mut epoch = 0;
-        let mut stop = if record(&mut history, 0, cost, grad_norm, lr, &params).is_break() {
-            Some(StopReason::Interrupted)
-        } else if grad_norm <= gtol {
-            Some(StopReason::GradientTolerance)
-        } else {
-            None
-        };
-
         // Mini-batch state, allocated once: the visiting order of a chunk's rows.
         let batched = cfg.batch_size.is_some();
         let mut order: Vec<usize> =
             Vec::with_capacity(if batched { self.chunk.capacity() } else { 0 });
         let mut epoch_grad = vec![0.0; if batched { dim } else { 0 }];
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+
+        let mut epoch = 0;
+        let mut stop = if let Some(state) = resume {
+            self.optimizer.restore(&state.optimizer)?;
+            self.schedule.restore(&state.schedule)?;
+            rng = state.rng.to_rng()?;
+            (f0, gtol) = (state.start_cost, state.gtol);
+            (best, stale) = (state.best.cost, state.best.cost_stale);
+            history = state.history;
+            epoch = state.epoch;
+            state.stopped
+        } else if record(observer, &mut history, 0, cost, grad_norm, lr, &params).is_break() {
+            Some(StopReason::Interrupted)
+        } else if grad_norm <= gtol {
+            Some(StopReason::GradientTolerance)
+        } else {
+            None
+        };
+        // The run's state after the current epoch, for a checkpoint (every chunk's order
+        // is drawn afresh from the stream, so the stream's position is all it needs).
+        let snapshot = |this: &Self,
+                        epoch: usize,
+                        stop: Option<StopReason>,
+                        params: &[f64],
+                        rng: &ChaCha8Rng,
+                        (best, stale): (f64, usize),
+                        history: &History| TrainState {
+            fingerprint: fingerprint.clone(),
+            epoch,
+            stopped: stop.filter(StopReason::converged),
+            params: params.to_vec(),
+            optimizer: this.optimizer.state(),
+            schedule: this.schedule.state(),
+            rng: RngState::of(rng),
+            order: Vec::new(),
+            start_cost: f0,
+            gtol,
+            best: BestState {
+                cost: best,
+                cost_stale: stale,
+                valid: f64::INFINITY,
+                valid_stale: 0,
+                params: Vec::new(),
+            },
+            history: history.clone(),
+            ranks: None,
+        };
 
         while stop.is_none() && epoch < cfg.max_epochs {
             epoch += 1;
@@ -668,7 +742,8 @@ impl Run<'_> {
                 });
             }
             self.schedule.observe(epoch, cost);
-            let interrupted = record(&mut history, epoch, cost, grad_norm, lr, &params).is_break();
+            let interrupted =
+                record(observer, &mut history, epoch, cost, grad_norm, lr, &params).is_break();
             let patience_out = cfg.tol.is_some_and(|tol| {
                 if cost < best - tol * best.abs() {
                     stale = 0;
@@ -689,6 +764,31 @@ impl Run<'_> {
             } else {
                 None
             };
+            let last = stop.is_some() || epoch >= cfg.max_epochs;
+            if let Some(c) = observer.checkpoints() {
+                if !last && c.due(epoch) {
+                    c.save(&snapshot(
+                        self,
+                        epoch,
+                        stop,
+                        &params,
+                        &rng,
+                        (best, stale),
+                        &history,
+                    ))?;
+                }
+            }
+        }
+        if let Some(c) = observer.checkpoints() {
+            c.save(&snapshot(
+                self,
+                epoch,
+                stop,
+                &params,
+                &rng,
+                (best, stale),
+                &history,
+            ))?;
         }
         let stop_reason = stop.unwrap_or(StopReason::MaxEpochs);
 

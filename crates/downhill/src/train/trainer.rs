@@ -235,6 +235,7 @@ impl Trainer {
             shuffle: cfg.shuffle,
             seed: cfg.seed,
             threads: cfg.threads,
+            chunk_rows: None,
             data: None,
             settings: None,
         };
