@@ -22,6 +22,7 @@ pub struct Standardizer {
 const STATS_BLOCK: usize = 64;
 
 /// Column sums over rows, in blocks of [`STATS_BLOCK`] rows.
+#[derive(Debug, Clone)]
 struct ColumnSums {
     total: Vec<CompensatedSum>,
     block: Vec<f64>,
@@ -54,9 +55,17 @@ impl ColumnSums {
         self.rows = 0;
     }
 
-    fn values(mut self) -> Vec<f64> {
-        self.flush();
-        self.total.iter().map(|t| t.value()).collect()
+    /// The sums so far (the open block's added as a flush would add it).
+    fn values(&self) -> Vec<f64> {
+        self.total
+            .iter()
+            .zip(&self.block)
+            .map(|(t, b)| {
+                let mut t = *t;
+                t.add(*b);
+                t.value()
+            })
+            .collect()
     }
 }
 
@@ -233,8 +242,8 @@ impl Standardizer {
 /// [`Standardizer`] statistics gathered chunk by chunk, for data read in pieces (never
 /// held whole in memory).
 ///
-/// The means are compensated sums over every value in row order, so they have the same
-/// bits as [`Standardizer::fit`]'s. The spreads are exact two-pass sums of squared
+/// The means are sums over blocks of rows in row order, as [`Standardizer::fit`] adds
+/// them, so they have the same bits as its. The spreads are exact two-pass sums of squared
 /// deviations inside each chunk, merged across chunks with Chan et al.'s pairwise update,
 /// so a large mean does not swallow a small spread; they agree with `fit`'s to rounding
 /// (relative differences of about `eps * |mean| / spread`: 1e-15 for well-scaled
@@ -246,11 +255,13 @@ pub struct StandardizerBuilder {
     cols: usize,
     center: bool,
     rows: usize,
-    sums: Vec<CompensatedSum>,
+    /// Blocked as in [`Standardizer::fit`] (blocks run on across chunks), so that the
+    /// mean and the scale-only scale are its bits.
+    sums: ColumnSums,
     /// Running mean and sum of squared deviations of the chunks merged so far.
     mean: Vec<f64>,
     m2: Vec<CompensatedSum>,
-    squares: Vec<CompensatedSum>,
+    squares: ColumnSums,
     abs_max: Vec<f64>,
     /// A chunk's own mean and squared deviations (scratch, reused).
     chunk_mean: Vec<f64>,
@@ -265,10 +276,10 @@ impl StandardizerBuilder {
             cols,
             center,
             rows: 0,
-            sums: vec![CompensatedSum::default(); cols],
+            sums: ColumnSums::new(cols),
             mean: vec![0.0; cols],
             m2: vec![CompensatedSum::default(); cols],
-            squares: vec![CompensatedSum::default(); cols],
+            squares: ColumnSums::new(cols),
             abs_max: vec![0.0; cols],
             chunk_mean: vec![0.0; cols],
             chunk_m2: vec![CompensatedSum::default(); cols],
@@ -296,17 +307,17 @@ impl StandardizerBuilder {
         let x = &x[..nb * d];
         if !self.center {
             for row in x.chunks_exact(d) {
-                for (s, v) in self.squares.iter_mut().zip(row) {
-                    s.add(v * v);
-                }
+                self.squares
+                    .add(|acc| acc.iter_mut().zip(row).for_each(|(a, v)| *a += v * v));
             }
             self.rows += nb;
             return;
         }
         let mut chunk_sums = vec![CompensatedSum::default(); d];
         for row in x.chunks_exact(d) {
+            self.sums
+                .add(|acc| acc.iter_mut().zip(row).for_each(|(a, v)| *a += v));
             for j in 0..d {
-                self.sums[j].add(row[j]);
                 chunk_sums[j].add(row[j]);
                 self.abs_max[j] = self.abs_max[j].max(row[j].abs());
             }
@@ -323,11 +334,12 @@ impl StandardizerBuilder {
         }
         let (na, nbf) = (self.rows as f64, nb as f64);
         let n = na + nbf;
+        let sums = self.sums.values();
         for j in 0..d {
             // The mean so far from the compensated sums, not a running update, so that
             // its error does not grow with the number of chunks.
             let delta = self.chunk_mean[j] - self.mean[j];
-            self.mean[j] = self.sums[j].value() / n;
+            self.mean[j] = sums[j] / n;
             self.m2[j].add(self.chunk_m2[j].value());
             self.m2[j].add(delta * delta * (na * nbf / n));
         }
@@ -350,8 +362,9 @@ impl StandardizerBuilder {
         if !self.center {
             let scale: Vec<f64> = self
                 .squares
+                .values()
                 .iter()
-                .map(|s| (s.value() / n).sqrt())
+                .map(|s| (s / n).sqrt())
                 .collect();
             if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
                 return Err(Error::ConstantFeature { column: j });
@@ -361,7 +374,7 @@ impl StandardizerBuilder {
                 scale,
             });
         }
-        let mean: Vec<f64> = self.sums.iter().map(|s| s.value() / n).collect();
+        let mean: Vec<f64> = self.sums.values().iter().map(|s| s / n).collect();
         let scale: Vec<f64> = self.m2.iter().map(|s| (s.value() / n).sqrt()).collect();
         for j in 0..self.cols {
             // As in `fit`: below this, the spread is rounding error of the values.
