@@ -455,7 +455,47 @@ def verdict(ok):
     return "PASS" if ok else "FAIL"
 
 
-def issue16_targets(per_set, mem):
+def summary(per_set):
+    """One table of the headline rows (what the README shows): downhill's time per epoch (or
+    iteration) with its spread and both bounds, and each peer's time on the same data set."""
+    md = ["## Summary\n",
+          "| data set, run | downhill best (median-worst) | x bound: own size / DRAM | NumPy | PyTorch by hand "
+          "| PyTorch autograd | scikit-learn |",
+          "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def peer(ms, who, kind):
+        m = next((m for m in ms if m.get("who") == who and m["kind"] == kind), None)
+        return fmt_time(m["per_epoch"]) if m is not None else "–"
+
+    for s in per_set:
+        if s["rows"] * s["cols"] < 1_000_000:
+            continue
+        ms = s["measurements"]
+        rows = [("full", "gd, full batch", "full", None)]
+        if s["classes"] == 0:
+            rows.append(("mini", "sgd, mini-batch 32", None, "sgd"))
+        rows += [("batch1-shuffled", "sgd, batch 1, shuffled", None, "sgd"),
+                 ("batch1-file", "sgd, batch 1, file order", None, "sgd"),
+                 ("lbfgs", "L-BFGS, per iteration", None, "lbfgs"),
+                 ("newton", "Newton, per iteration", None, "lbfgs")]
+        for kind, label, peer_kind, sk_kind in rows:
+            dh = next((m for m in ms if m.get("who") == "downhill" and m["kind"] == kind
+                       and m.get("precision") in (None, "f64")), None)
+            if dh is None or "own_bound_ratio" not in dh:
+                continue
+            # scikit-learn has no full-batch epoch: its SGDRegressor epoch (per sample) faces
+            # the SGD rows, its LogisticRegression iteration the solvers'.
+            sk = "–" if kind == "full" else peer(ms, "sklearn", sk_kind)
+            md.append(f"| {s['name']}, {label} | {fmt_time(dh['per_epoch'])} ({fmt_time(dh['median'])}-"
+                      f"{fmt_time(dh['worst'])}) | {dh['own_bound_ratio']:.2f} / {dh['bound_ratio']:.2f} | "
+                      f"{peer(ms, 'numpy', peer_kind) if peer_kind else '–'} | "
+                      f"{peer(ms, 'torch', peer_kind) if peer_kind else '–'} | "
+                      f"{peer(ms, 'torch-autograd', peer_kind) if peer_kind else '–'} | {sk} |")
+    md.append("")
+    return md
+
+
+def issue16_targets(per_set, mem, flops=None):
     """The targets of issue 16 (speed II), as PASS / FAIL lines with their figures."""
     md = ["## Targets of issue 16\n"]
 
@@ -499,6 +539,9 @@ def issue16_targets(per_set, mem):
             r = nt["per_epoch"] / lb["per_epoch"]
             md.append(f"- {verdict(r <= 3)}: a Newton iteration at most 3x an L-BFGS iteration: "
                       f"{fmt_time(nt['per_epoch'])} vs {fmt_time(lb['per_epoch'])} = {r:.2f}x")
+    if flops is not None:
+        md.append(f"- {verdict(flops['share'] >= 0.5)}: Newton's Hessian sums at half the multiply-add peak or "
+                  f"more: {flops['newton']['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the peak")
     for s in per_set:
         if s["classes"] > 2:
             dh = next((m for m in s["measurements"] if m.get("who") == "downhill" and m["kind"] == "full"), None)
@@ -517,6 +560,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--downhill", required=True, help="the release downhill binary")
     ap.add_argument("--bandwidth", required=True, help="the release bandwidth example binary")
+    ap.add_argument("--fma-peak", help="the release fma_peak example binary (the multiply-add peak)")
+    ap.add_argument("--newton-cost", help="the release newton_cost example binary (Hessian Gflop/s)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "1.0")),
                     help="length of one timing measurement (default 1.0 s)")
@@ -748,6 +793,22 @@ def main():
     except Exception as e:
         notes.append(f"pandas peak-memory reference failed: {e}")
 
+    # Newton's Hessian sums against the machine's multiply-add peak (issue 16, item 4): both
+    # examples print JSON on their last line.
+    flops = None
+    if args.fma_peak and args.newton_cost and not args.quick:
+        log("multiply-add peak and Newton's Hessian rate ...")
+        try:
+            def last_json(cmd):
+                p = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+                return json.loads(p.stdout.strip().splitlines()[-1])
+
+            peak = last_json([args.fma_peak])
+            newton = last_json([args.newton_cost, "1000000", "20", str(threads), str(args.reps)])
+            flops = {"peak": peak, "newton": newton}
+        except Exception as e:
+            notes.append(f"fma_peak / newton_cost failed: {e}")
+
     log("memory read bandwidth again ...")
     bw_after = bandwidth()
     bw = max(bw_before["gbps_best"], bw_after["gbps_best"]) * 1e9
@@ -854,6 +915,25 @@ def main():
             md.append(f"| {m['label']} | {fmt_bytes(m['bytes'])} | {m['design_ratio']:.2f} | {m['ratio']:.2f} |")
     md.append("")
 
+    if flops is not None:
+        pk, nt = flops["peak"], flops["newton"]
+        peak_t = pk["gflops_avx2_2_threads"] if nt["threads"] >= 2 else pk["gflops_avx2_1_thread"]
+        flops["share"] = nt["hessian_gflops"] / peak_t
+        md.append(f"## Newton's Hessian against the multiply-add peak ({nt['rows']:,} x {nt['features']}, "
+                  f"{nt['threads']} threads)\n")
+        md.append("| measurement | value |")
+        md.append("|---|---:|")
+        md.append(f"| multiply-add peak, AVX2 FMA (`examples/fma_peak.rs`), 1 / 2 threads | "
+                  f"{pk['gflops_avx2_1_thread']:.1f} / {pk['gflops_avx2_2_threads']:.1f} Gflop/s |")
+        md.append(f"| Hessian `X^T D X` (`examples/newton_cost.rs`) | {nt['hessian_ms']:.2f} ms, "
+                  f"{nt['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the peak |")
+        md.append(f"| one cost and gradient (an epoch) | {nt['epoch_ms']:.2f} ms |")
+        md.append(f"| Newton fit: ms per iteration (iterations) | {nt['newton_ms_per_iteration']:.2f} "
+                  f"({nt['newton_iterations']}) |")
+        md.append(f"| L-BFGS fit: ms per iteration (iterations) | {nt['lbfgs_ms_per_iteration']:.2f} "
+                  f"({nt['lbfgs_iterations']}) |")
+        md.append("")
+
     # Targets of the issue, on the headline set (the first).
     head = per_set[0]
     hm = head["measurements"]
@@ -901,7 +981,9 @@ def main():
         md.append(f"- {verdict(m0['ratio'] <= 1.3)}: peak memory <= 1.3x the data size ({m0['label']}): "
                   f"{fmt_bytes(m0['bytes'])} / {fmt_bytes(stored)} = {m0['ratio']:.2f}x")
     md.append("")
-    md += issue16_targets(per_set, mem)
+    md += issue16_targets(per_set, mem, flops)
+    md.append("")
+    md += summary(per_set)
     md.append("")
     md.append("Notes:")
     md.append("- scikit-learn's SGDRegressor steps once per sample (batch 1): it is compared with downhill's "
@@ -919,7 +1001,7 @@ def main():
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text)
     results.update(bandwidth={"before": bw_before, "after": bw_after, "bound_gbps": bw / 1e9},
-                   sets=per_set, parse=parse, memory=mem, notes=notes, seconds=elapsed)
+                   sets=per_set, parse=parse, memory=mem, flops=flops, notes=notes, seconds=elapsed)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(text)

@@ -45,6 +45,17 @@ pub trait Loss: Copy + Send + Sync + std::fmt::Debug {
         out
     }
 
+    /// [`Loss::second_deriv`] on four rows (the default calls it on each; [`LogLoss`]
+    /// overrides it with vector code, within a few ulps of the scalar values).
+    #[inline(always)]
+    fn second_deriv4(&self, pred: [f64; 4], target: [f64; 4]) -> [f64; 4] {
+        let mut out = [0.0; 4];
+        for r in 0..4 {
+            out[r] = self.second_deriv(pred[r], target[r]);
+        }
+        out
+    }
+
     /// [`Loss::value`] on four rows, the same values as [`Loss::value_deriv4`]'s first.
     #[inline(always)]
     fn value4(&self, pred: [f64; 4], target: [f64; 4]) -> [f64; 4] {

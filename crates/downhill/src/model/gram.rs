@@ -70,6 +70,27 @@ impl GramSum {
         }
     }
 
+    /// The next row's slots in `Z` and `U`, `width` values each (zeros past `dim`, which the
+    /// caller must leave zero), for a caller that writes `z` and `h z` itself with vector
+    /// stores; then [`GramSum::commit`].
+    #[inline]
+    pub fn slots(&mut self) -> (&mut [f64], &mut [f64]) {
+        let at = self.rows * self.width;
+        (
+            &mut self.z[at..at + self.width],
+            &mut self.u[at..at + self.width],
+        )
+    }
+
+    /// Counts the row written into [`GramSum::slots`].
+    #[inline]
+    pub fn commit(&mut self) {
+        self.rows += 1;
+        if self.rows == ROWS {
+            self.flush();
+        }
+    }
+
     fn flush(&mut self) {
         if self.rows > 0 {
             let block = Block {
