@@ -780,6 +780,33 @@ mod avx2 {
         }
     }
 
+    /// The predictions `w . x_r + b` and targets of `k <= 4` rows of `d` values from `x`,
+    /// a short group padded with zeros (whose results the callers drop): every row goes
+    /// through the same four-lane loss, with the same dot products whatever its group.
+    #[inline(always)]
+    unsafe fn predict4<T: Element>(
+        w: &[f64],
+        b: f64,
+        x: *const T,
+        d: usize,
+        k: usize,
+        y: &[f64],
+    ) -> ([f64; 4], [f64; 4]) {
+        let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+        if k == 4 {
+            let dots = dot4(w, x, d);
+            for r in 0..4 {
+                z[r] = dots[r] + b;
+            }
+        } else {
+            for (r, zr) in z.iter_mut().enumerate().take(k) {
+                *zr = dot1(w, x.add(r * d)) + b;
+            }
+        }
+        t[..k].copy_from_slice(&y[..k]);
+        (z, t)
+    }
+
     /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
     /// past what the CPU's prefetcher has fetched at every page end.
     #[inline(always)]
@@ -820,20 +847,7 @@ mod avx2 {
             let xi = x.as_ptr().add(i * d);
             // The block after next: far enough ahead to arrive in time, near enough to stay.
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            // The rows' predictions and targets, a short group padded with zeros (whose
-            // results are dropped): every row goes through the same four-lane loss.
-            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-            if k == 4 {
-                let dots = dot4(w, xi, d);
-                for r in 0..4 {
-                    z[r] = dots[r] + b;
-                }
-            } else {
-                for (r, zr) in z.iter_mut().enumerate().take(k) {
-                    *zr = dot1(w, xi.add(r * d)) + b;
-                }
-            }
-            t[..k].copy_from_slice(&y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
             let (lv, dv) = loss.value_deriv4(z, t);
             let mut dl = [0.0f64; 4];
             for r in 0..k {
@@ -883,18 +897,7 @@ mod avx2 {
             let k = (rows.end - i).min(4);
             let xi = x.as_ptr().add(i * d);
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-            if k == 4 {
-                let dots = dot4(w, xi, d);
-                for r in 0..4 {
-                    z[r] = dots[r] + b;
-                }
-            } else {
-                for (r, zr) in z.iter_mut().enumerate().take(k) {
-                    *zr = dot1(w, xi.add(r * d)) + b;
-                }
-            }
-            t[..k].copy_from_slice(&y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
             let h = loss.second_deriv4(z, t);
             for (r, &hr) in h.iter().enumerate().take(k) {
                 let hr = weights.map_or(1.0, |sw| sw[i + r]) * hr;
@@ -947,18 +950,7 @@ mod avx2 {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-            if k == 4 {
-                let dots = dot4(w, xi, d);
-                for r in 0..4 {
-                    z[r] = dots[r] + b;
-                }
-            } else {
-                for (r, zr) in z.iter_mut().enumerate().take(k) {
-                    *zr = dot1(w, xi.add(r * d)) + b;
-                }
-            }
-            t[..k].copy_from_slice(&y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
             let lv = loss.value4(z, t);
             for (r, l) in lv.iter().enumerate().take(k) {
                 lsum += sw.at(i + r) * l;
