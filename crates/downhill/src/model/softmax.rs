@@ -148,23 +148,56 @@ impl<'a> Softmax<'a> {
         (m + s.ln(), zc)
     }
 
-    /// [`Softmax::accumulate_buffered`] compiled for AVX2 and FMA: the dot products and
-    /// updates run four lanes wide. No multiply-add is fused (Rust does not contract `a * b +
-    /// c`), so the sums are the portable code's, bit for bit.
-    ///
-    /// # Safety
-    /// The CPU supports AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn accumulate_buffered_avx2<W: RowWeights>(
+    /// The rows' sum by the kernel that fits: the scores buffered on the stack when `K <=`
+    /// [`STACK_CLASSES`], else recomputed.
+    #[inline(always)]
+    fn kernel<W: RowWeights>(
         &self,
         sw: W,
         params: &[f64],
         rows: Rows<'_>,
         grad: &mut [f64],
-        buf: &mut [f64],
     ) -> f64 {
-        self.accumulate_buffered(sw, params, rows, grad, buf)
+        if self.n_classes <= STACK_CLASSES {
+            let mut buf = [0.0; STACK_CLASSES];
+            self.accumulate_buffered(sw, params, rows, grad, &mut buf[..self.n_classes])
+        } else {
+            self.accumulate_recompute(sw, params, rows, grad)
+        }
+    }
+
+    /// [`Softmax::kernel`] compiled for AVX2 and FMA: the dot products and updates run four
+    /// lanes wide. No multiply-add is fused (Rust does not contract `a * b + c`), so the sums
+    /// are the portable code's, bit for bit.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn kernel_avx2<W: RowWeights>(
+        &self,
+        sw: W,
+        params: &[f64],
+        rows: Rows<'_>,
+        grad: &mut [f64],
+    ) -> f64 {
+        self.kernel(sw, params, rows, grad)
+    }
+
+    /// [`Softmax::kernel`], in AVX2 where the CPU has it (a cached check).
+    fn dispatch<W: RowWeights>(
+        &self,
+        sw: W,
+        params: &[f64],
+        rows: Rows<'_>,
+        grad: &mut [f64],
+    ) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe { self.kernel_avx2(sw, params, rows, grad) };
+        }
+        self.kernel(sw, params, rows, grad)
     }
 
     /// The kernel with the row's scores in `buf` (length `K`).
@@ -210,6 +243,7 @@ impl<'a> Softmax<'a> {
     }
 
     /// The kernel without a buffer: an online normaliser, then the scores again.
+    #[inline(always)]
     fn accumulate_recompute<W: RowWeights>(
         &self,
         sw: W,
@@ -268,18 +302,9 @@ impl FiniteSum for Softmax<'_> {
     }
 
     fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
-        let mut buf = [0.0; STACK_CLASSES];
-        let buf = &mut buf[..self.n_classes.min(STACK_CLASSES)];
-        #[cfg(target_arch = "x86_64")]
-        if self.weights.is_none() && self.n_classes <= STACK_CLASSES && has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { self.accumulate_buffered_avx2(Unweighted, params, rows, grad, buf) };
-        }
-        match (self.weights, self.n_classes <= STACK_CLASSES) {
-            (None, true) => self.accumulate_buffered(Unweighted, params, rows, grad, buf),
-            (Some(w), true) => self.accumulate_buffered(w, params, rows, grad, buf),
-            (None, false) => self.accumulate_recompute(Unweighted, params, rows, grad),
-            (Some(w), false) => self.accumulate_recompute(w, params, rows, grad),
+        match self.weights {
+            None => self.dispatch(Unweighted, params, rows, grad),
+            Some(w) => self.dispatch(w, params, rows, grad),
         }
     }
 
