@@ -495,7 +495,7 @@ def summary(per_set):
     return md
 
 
-def issue16_targets(per_set, mem, flops=None):
+def issue16_targets(per_set, mem, flops=None, floor=None):
     """The targets of issue 16 (speed II), as PASS / FAIL lines with their figures."""
     md = ["## Targets of issue 16\n"]
 
@@ -529,6 +529,14 @@ def issue16_targets(per_set, mem, flops=None):
             sp = sk["per_epoch"] / sh["per_epoch"]
             md.append(f"- {verdict(sp >= 5)}: shuffled batch-1 epoch at least 5x faster than SGDRegressor's: "
                       f"{sp:.2f}x")
+        if floor is not None:
+            # What the machine allows: no shuffled epoch beats the reshuffle plus a random read
+            # of every row, measured alone.
+            fl = floor["floor_ms"] / 1e3
+            md.append(f"- (floor) a shuffled epoch cannot take less than the reshuffle plus a random read of "
+                      f"every row: {fmt_time(fl)}, so at best {fl / fo['per_epoch']:.2f}x file order"
+                      + (f" and {sk['per_epoch'] / fl:.2f}x SGDRegressor" if sk is not None else "")
+                      + f"; the shuffled epoch is {sh['per_epoch'] / fl:.2f}x that floor")
     s, lg = row(lambda s: s["classes"] == 2, "downhill", "full")
     if lg is not None:
         md.append(f"- {verdict(lg['own_bound_ratio'] <= 1.5)}: {s['name']} full-batch logistic epoch within 1.5x "
@@ -562,6 +570,7 @@ def main():
     ap.add_argument("--bandwidth", required=True, help="the release bandwidth example binary")
     ap.add_argument("--fma-peak", help="the release fma_peak example binary (the multiply-add peak)")
     ap.add_argument("--newton-cost", help="the release newton_cost example binary (Hessian Gflop/s)")
+    ap.add_argument("--sgd-rows", help="the release sgd_rows example binary (the floor of a shuffled epoch)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "1.0")),
                     help="length of one timing measurement (default 1.0 s)")
@@ -809,6 +818,18 @@ def main():
         except Exception as e:
             notes.append(f"fma_peak / newton_cost failed: {e}")
 
+    # The floor of a shuffled per-sample epoch (issue 16, item 2): the reshuffle of the order
+    # and a read of every row in a random order, each alone, on the headline set's shape.
+    floor = None
+    if args.sgd_rows and not args.quick:
+        log("the floor of a shuffled batch-1 epoch ...")
+        try:
+            p = subprocess.run([args.sgd_rows, str(data[0][1]), str(data[0][2]), "3", str(args.reps)],
+                               capture_output=True, text=True, check=True, timeout=900)
+            floor = json.loads(p.stdout.strip().splitlines()[-1])
+        except Exception as e:
+            notes.append(f"sgd_rows failed: {e}")
+
     log("memory read bandwidth again ...")
     bw_after = bandwidth()
     bw = max(bw_before["gbps_best"], bw_after["gbps_best"]) * 1e9
@@ -915,6 +936,23 @@ def main():
             md.append(f"| {m['label']} | {fmt_bytes(m['bytes'])} | {m['design_ratio']:.2f} | {m['ratio']:.2f} |")
     md.append("")
 
+    if floor is not None:
+        fl = floor["shuffle_u32_ms"] + floor["4k_random_read_ms"]
+        md.append(f"## The floor of a shuffled batch-1 epoch ({floor['rows']:,} x {floor['features']}, "
+                  "`examples/sgd_rows.rs`)\n")
+        md.append("| measurement | value |")
+        md.append("|---|---:|")
+        md.append(f"| reshuffle of the order (u32 / usize) | {floor['shuffle_u32_ms']:.2f} / "
+                  f"{floor['shuffle_usize_ms']:.2f} ms |")
+        md.append(f"| read of every row and target in a random order, prefetched, no arithmetic "
+                  f"(4 KiB / huge pages) | {floor['4k_random_read_ms']:.2f} / {floor['huge_random_read_ms']:.2f} ms |")
+        md.append(f"| floor: reshuffle + random read | {fl:.2f} ms |")
+        md.append(f"| epoch through the library, file order / shuffled (4 KiB pages) | "
+                  f"{floor['4k_file_order_ms']:.2f} / {floor['4k_shuffled_ms']:.2f} ms |")
+        md.append(f"| the same on huge pages | {floor['huge_file_order_ms']:.2f} / {floor['huge_shuffled_ms']:.2f} ms |")
+        md.append("")
+        floor["floor_ms"] = fl
+
     if flops is not None:
         pk, nt = flops["peak"], flops["newton"]
         peak_t = pk["gflops_avx2_2_threads"] if nt["threads"] >= 2 else pk["gflops_avx2_1_thread"]
@@ -981,7 +1019,7 @@ def main():
         md.append(f"- {verdict(m0['ratio'] <= 1.3)}: peak memory <= 1.3x the data size ({m0['label']}): "
                   f"{fmt_bytes(m0['bytes'])} / {fmt_bytes(stored)} = {m0['ratio']:.2f}x")
     md.append("")
-    md += issue16_targets(per_set, mem, flops)
+    md += issue16_targets(per_set, mem, flops, floor)
     md.append("")
     md += summary(per_set)
     md.append("")
@@ -1001,7 +1039,7 @@ def main():
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text)
     results.update(bandwidth={"before": bw_before, "after": bw_after, "bound_gbps": bw / 1e9},
-                   sets=per_set, parse=parse, memory=mem, flops=flops, notes=notes, seconds=elapsed)
+                   sets=per_set, parse=parse, memory=mem, flops=flops, sgd_floor=floor, notes=notes, seconds=elapsed)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(text)

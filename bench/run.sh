@@ -5,7 +5,7 @@
 #
 # 1. makes (or reuses) the virtual environment bench/.venv with numpy, pandas, scikit-learn,
 #    pyarrow and, if it installs in time, torch (from PyPI);
-# 2. builds downhill and the examples bandwidth, fma_peak and newton_cost in release mode
+# 2. builds downhill and the examples bandwidth, fma_peak, newton_cost and sgd_rows in release mode
 #    (honours CARGO_TARGET_DIR);
 # 3. runs bench/compare.py: data in bench/out/, the Markdown table on stdout and in
 #    bench/out/results.md, every number in bench/out/results.json.
@@ -89,7 +89,8 @@ if [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
 else
     say "building downhill (release)"
     cargo build --release --quiet -p downhill-cli
-    cargo build --release --quiet --example bandwidth --example fma_peak --example newton_cost -p downhill
+    cargo build --release --quiet --example bandwidth --example fma_peak --example newton_cost \
+        --example sgd_rows -p downhill
 fi
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     "$vpy" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -97,7 +98,8 @@ downhill="$target_dir/release/downhill"
 bandwidth="$target_dir/release/examples/bandwidth"
 fma_peak="$target_dir/release/examples/fma_peak"
 newton_cost="$target_dir/release/examples/newton_cost"
-for exe in "$downhill" "$bandwidth" "$fma_peak" "$newton_cost"; do
+sgd_rows="$target_dir/release/examples/sgd_rows"
+for exe in "$downhill" "$bandwidth" "$fma_peak" "$newton_cost" "$sgd_rows"; do
     [ -x "$exe" ] || { say "missing $exe: run without BENCH_NO_BUILD"; exit 1; }
 done
 
@@ -112,4 +114,4 @@ fi
 mkdir -p "$here/out"
 export BENCH_TORCH_SKIP="$torch_skip"
 exec "$vpy" "$here/compare.py" --downhill "$downhill" --bandwidth "$bandwidth" \
-    --fma-peak "$fma_peak" --newton-cost "$newton_cost" --out "$here/out"
+    --fma-peak "$fma_peak" --newton-cost "$newton_cost" --sgd-rows "$sgd_rows" --out "$here/out"

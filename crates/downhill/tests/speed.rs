@@ -12,6 +12,7 @@ use downhill::loss::{Huber, LogLoss, Squared};
 use downhill::model::Linear;
 use downhill::objective::{FullBatch, Single, BLOCK_ROWS};
 use downhill::optim::Sgd;
+use downhill::penalty::Penalty;
 use downhill::solver::{self, SolverOptions};
 use downhill::train::{NoObserver, Report, TrainConfig, Trainer};
 use downhill::{Error, FiniteSum, Objective, Rows};
@@ -420,4 +421,142 @@ fn large_minibatches_use_the_threads_and_still_agree() {
     let two = run(2);
     assert_eq!(bits(&two), bits(&run(2)));
     assert!(rel_diff(&two, &one) < 1e-12);
+}
+
+/// A problem that hides the fused per-sample pass of the one it wraps, so the trainer runs
+/// its own loop (every other method forwarded).
+struct Unfused<'a, P>(&'a P);
+
+impl<P: FiniteSum> FiniteSum for Unfused<'_, P> {
+    fn n_rows(&self) -> usize {
+        self.0.n_rows()
+    }
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn accumulate(&self, params: &[f64], rows: Rows<'_>, grad: &mut [f64]) -> f64 {
+        self.0.accumulate(params, rows, grad)
+    }
+    fn loss_sum(&self, params: &[f64], rows: Rows<'_>) -> f64 {
+        self.0.loss_sum(params, rows)
+    }
+    fn penalty(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        self.0.penalty(params, grad)
+    }
+    fn penalty_value(&self, params: &[f64]) -> f64 {
+        self.0.penalty_value(params)
+    }
+    fn prox(&self, params: &mut [f64], step: f64) {
+        self.0.prox(params, step)
+    }
+    fn has_prox(&self) -> bool {
+        self.0.has_prox()
+    }
+}
+
+/// Per-sample SGD through the fused pass and through the trainer's own loop: the same
+/// bits, epoch by epoch.
+#[test]
+fn fused_per_sample_steps_give_the_bits_of_the_loop() {
+    let n = 157;
+    let run = |p: &dyn FiniteSum, shuffle: bool, lr: f64| {
+        let config = TrainConfig {
+            max_epochs: 4,
+            batch_size: Some(1),
+            shuffle,
+            seed: 11,
+            gtol: 0.0,
+            record_params: true,
+            ..TrainConfig::default()
+        };
+        Trainer::new(Box::new(Sgd::new()), lr)
+            .with_config(config)
+            .run(p, vec![0.1; p.dim()], &mut NoObserver)
+            .unwrap()
+    };
+    let same = |a: &Report, b: &Report, what: &str| {
+        assert_eq!(bits(&a.params), bits(&b.params), "{what}: parameters");
+        assert_eq!(a.history, b.history, "{what}: history");
+        assert!(
+            a.epochs == 4 && a.params.iter().all(|v| v.is_finite()),
+            "{what}"
+        );
+    };
+    let mut fused_ran = 0;
+    for d in [1, 3, 4, 5, 8, 10, 13, 16, 17] {
+        let (x, y, c) = generated(n, d, d as u64);
+        let x32 = MatrixF32::from_f64(&x).unwrap();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 7) as f64 / 4.0).collect();
+        // A stable rate: a fraction of 1 / (the mean squared norm of a row and the intercept).
+        let lr = 0.1 / (1.0 + x.as_slice().iter().map(|v| v * v).sum::<f64>() / n as f64);
+        for (l2, l1) in [(0.0, 0.0), (0.2, 0.0), (0.0, 0.05)] {
+            for (intercept, weights, shuffle) in [
+                (true, None, true),
+                (false, Some(&w[..]), true),
+                (true, Some(&w[..]), false),
+            ] {
+                let penalty = Penalty { l1, l2 };
+                let what = format!(
+                    "d {d}, l2 {l2}, l1 {l1}, intercept {intercept}, weights {}, shuffle {shuffle}",
+                    weights.is_some()
+                );
+                let squared = Linear::new(&x, &y, Squared)
+                    .intercept(intercept)
+                    .weights(weights)
+                    .penalty(penalty);
+                let squared32 = Linear::new(&x32, &y, Squared)
+                    .intercept(intercept)
+                    .weights(weights)
+                    .penalty(penalty);
+                let logistic = Linear::new(&x, &c, LogLoss)
+                    .intercept(intercept)
+                    .weights(weights)
+                    .penalty(penalty);
+                let huber = Linear::new(&x, &y, Huber::new(0.3))
+                    .intercept(intercept)
+                    .weights(weights)
+                    .penalty(penalty);
+                same(
+                    &run(&squared, shuffle, lr),
+                    &run(&Unfused(&squared), shuffle, lr),
+                    &format!("squared, {what}"),
+                );
+                same(
+                    &run(&squared32, shuffle, lr),
+                    &run(&Unfused(&squared32), shuffle, lr),
+                    &format!("f32, {what}"),
+                );
+                same(
+                    &run(&logistic, shuffle, lr),
+                    &run(&Unfused(&logistic), shuffle, lr),
+                    &format!("log loss, {what}"),
+                );
+                same(
+                    &run(&huber, shuffle, lr),
+                    &run(&Unfused(&huber), shuffle, lr),
+                    &format!("huber, {what}"),
+                );
+                let mut p = vec![0.0; squared.dim()];
+                let mut e = vec![0.0; squared.dim()];
+                if squared.sgd_rows(&mut p, &[0, 1], 0.1, &mut e).is_some() {
+                    fused_ran += 1;
+                    assert!(
+                        l1 == 0.0 && d <= 16,
+                        "{what}: fused with an L1 part or past 16 features"
+                    );
+                }
+            }
+        }
+    }
+    // Where the CPU has AVX2 the fused pass ran on every case without an L1 part up to 16
+    // features (8 widths x 2 penalties x 3 settings); elsewhere it never runs.
+    let expected = if cfg!(target_arch = "x86_64")
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+    {
+        48
+    } else {
+        0
+    };
+    assert_eq!(fused_ran, expected);
 }

@@ -121,6 +121,25 @@ pub trait FiniteSum {
     /// Adds the Hessian of the smooth part of the penalty into `out`.
     fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
 
+    /// Plain stochastic gradient descent on single rows, fused into one pass: for each row
+    /// `i` of `rows` in turn, with `g` the gradient of row `i`'s loss at `params`, adds `g`
+    /// into `epoch_grad`, then the smooth penalty's gradient into `g`, and steps
+    /// `params -= lr * g`; returns the sum of the rows' losses. It gives the bits of the
+    /// loop it stands for (per row: [`FiniteSum::accumulate`] on the row alone into a
+    /// zeroed gradient, that gradient added into `epoch_grad`, [`FiniteSum::penalty`], the
+    /// step, [`FiniteSum::prox`]), without that loop's calls and buffers per row. `None`
+    /// (the default) when the problem has no such pass, or none for its settings (an L1
+    /// part): the caller then runs the loop itself, and nothing was changed.
+    fn sgd_rows(
+        &self,
+        _params: &mut [f64],
+        _rows: &[u32],
+        _lr: f64,
+        _epoch_grad: &mut [f64],
+    ) -> Option<f64> {
+        None
+    }
+
     /// A hint that `rows` will be read soon (the next mini-batch), so that a model on data
     /// can have the CPU start loading them while the current batch is computed: batches
     /// visited in a random order otherwise wait for memory at every jump. Nothing by

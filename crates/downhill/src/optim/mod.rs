@@ -55,6 +55,14 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// One update of `params`, given the gradient at `params` and the learning rate.
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64);
 
+    /// Whether `step` is exactly `params[j] -= lr * grad[j]` with no state ([`Sgd`]): a
+    /// training loop may then fuse the step into the gradient's pass over single rows
+    /// ([`FiniteSum::sgd_rows`](crate::FiniteSum::sgd_rows)). False by default, and for
+    /// every wrapper.
+    fn is_plain(&self) -> bool {
+        false
+    }
+
     /// The parameters to report at the end of a run, written over the last iterate
     /// `params`. Nothing changes by default; [`Averaged`] writes the average of the
     /// iterates. Wrappers forward it to the optimizer they wrap. The training loop calls it

@@ -28,6 +28,10 @@ impl Optimizer for Sgd {
 
     fn init(&mut self, _dim: usize) {}
 
+    fn is_plain(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         for (p, g) in params.iter_mut().zip(grad) {

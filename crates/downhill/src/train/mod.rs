@@ -5,6 +5,7 @@ mod config;
 mod history;
 mod hogwild;
 mod observer;
+mod order;
 mod state;
 mod stop;
 mod stream;

@@ -1,3 +1,4 @@
+use super::order::Order;
 use super::{
     BestState, EpochInfo, EpochRecord, Fingerprint, History, Observer, RngState, StopReason,
     TrainConfig, TrainState,
@@ -8,7 +9,6 @@ use crate::optim::Optimizer;
 use crate::schedule::{Constant, Schedule};
 use crate::solver::{self, Problem, Solver};
 use crate::{Error, FiniteSum, Result};
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::ops::Range;
@@ -225,7 +225,7 @@ impl Trainer {
         // Mini-batch state, allocated once: the order in which an epoch visits its batches
         // (each epoch shuffles the previous epoch's order).
         let n_batches = cfg.batch_size.map_or(0, |b| n_train.div_ceil(b));
-        let mut order: Vec<usize> = (0..n_batches).collect();
+        let mut order = Order::new(n_batches);
         let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let fingerprint = Fingerprint {
@@ -262,8 +262,8 @@ impl Trainer {
             self.optimizer.restore(&state.optimizer)?;
             self.schedule.restore(&state.schedule)?;
             rng = state.rng.to_rng()?;
-            if state.order.len() == order.len() {
-                order.copy_from_slice(&state.order);
+            if state.order.len() == order.len() && !order.restore(&state.order) {
+                return Err(Error::spec("the saved batch order is damaged"));
             }
             if cfg.batch_size.is_none() {
                 // The same sum as the saved run's last one, so the same bits.
@@ -299,7 +299,7 @@ impl Trainer {
                         stop: Option<StopReason>,
                         params: &[f64],
                         rng: &ChaCha8Rng,
-                        order: &[usize],
+                        order: &Order,
                         best: &Best,
                         history: &History| TrainState {
             fingerprint: fingerprint.clone(),
@@ -338,19 +338,30 @@ impl Trainer {
                         0
                     };
                     epoch_grad.fill(0.0);
-                    let mut loss = 0.0;
+                    // Plain SGD on single rows: the problem's fused pass when it has one
+                    // (the same bits as the loop below, without its calls per row).
+                    let fused = match order.narrow() {
+                        Some(rows)
+                            if batch == 1 && train.start == 0 && self.optimizer.is_plain() =>
+                        {
+                            problem.sgd_rows(&mut params, rows, lr, &mut epoch_grad)
+                        }
+                        _ => None,
+                    };
+                    let mut loss = fused.unwrap_or(0.0);
                     let batch_rows = |k: usize| {
                         rotated(&train, offset, k * batch..((k + 1) * batch).min(n_train))
                     };
                     // The batches `ahead` places on start loading while this one is
                     // computed (hints only: the sums and their order are unchanged).
                     let ahead = batches_ahead(batch);
-                    for &k in order.iter().take(ahead) {
+                    let visits = if fused.is_some() { 0 } else { order.len() };
+                    for k in order.iter().take(ahead.min(visits)) {
                         problem.prefetch(batch_rows(k).0);
                     }
-                    for (at, &k) in order.iter().enumerate() {
+                    for (at, k) in order.iter().enumerate().take(visits) {
                         let (first, second) = batch_rows(k);
-                        if let Some(&next) = order.get(at + ahead) {
+                        if let Some(next) = order.get(at + ahead) {
                             problem.prefetch(batch_rows(next).0);
                         }
                         let rows = first.len() + second.len();

@@ -1,0 +1,184 @@
+//! What an epoch of per-sample SGD (`--batch-size 1`) costs, shuffled against file order,
+//! with the data on ordinary 4 KiB pages and on huge pages.
+//!
+//! On `ROWS x FEATURES` features with a linear target (a fixed seed), plain SGD on least
+//! squares with an intercept, learning rate 0.01, through [`Trainer`]: each of the four
+//! runs (shuffled or not, ordinary or huge pages) trains `EPOCHS` epochs, `REPS` times;
+//! the time of an epoch is the best run's time less that of a run of no epochs (the two
+//! full evaluations around the loop), divided by `EPOCHS`. The huge-page copy of the data
+//! is an anonymous mapping advised with `madvise(MADV_HUGEPAGE)` before it is written (a
+//! hint the kernel may decline). A shuffled epoch visits the rows in a random order: each
+//! row is a read from memory at a random place, and its page a TLB miss on 4 KiB pages.
+//!
+//! Two floors of a shuffled epoch, measured alone: the reshuffle of the trainer's order (as
+//! `u32`, as it holds it, and as `usize`), and a read of every row and target in a random
+//! order with the lines asked for ahead and no arithmetic to wait on (the best of 8, 16 and
+//! 32 rows ahead). A shuffled epoch cannot take less than their sum.
+//!
+//! ```sh
+//! cargo run --release --example sgd_rows -p downhill -- [ROWS] [FEATURES] [EPOCHS] [REPS]
+//! ```
+//!
+//! Defaults: 1,000,000 rows, 10 features, 3 epochs, 3 runs. The last line printed is JSON.
+
+use downhill::data::MatrixRef;
+use downhill::loss::Squared;
+use downhill::model::Linear;
+use downhill::optim::Sgd;
+use downhill::train::{NoObserver, TrainConfig, Trainer};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::time::Instant;
+
+/// Asks for the lines of `v`.
+fn prefetch(v: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = v.as_ptr().cast::<i8>();
+        // SAFETY: a prefetch is a hint; it reads nothing into the program.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(std::mem::size_of_val(v) - 1));
+        }
+    }
+}
+
+fn arg(i: usize, default: usize) -> usize {
+    std::env::args()
+        .nth(i)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A buffer of `n` doubles in an anonymous mapping advised to use huge pages.
+fn huge(n: usize) -> memmap2::MmapMut {
+    let map = memmap2::MmapOptions::new()
+        .len(n.max(1) * 8)
+        .map_anon()
+        .expect("an anonymous mapping");
+    let _ = map.advise(memmap2::Advice::HugePage);
+    map
+}
+
+fn as_f64(map: &mut memmap2::MmapMut, n: usize) -> &mut [f64] {
+    // SAFETY: the mapping holds `n` doubles, page-aligned, and lives as long as the slice.
+    unsafe { std::slice::from_raw_parts_mut(map.as_mut_ptr().cast(), n) }
+}
+
+/// Seconds of a run of `epochs` epochs: the best of `reps`.
+fn run(x: &[f64], y: &[f64], d: usize, epochs: usize, shuffle: bool, reps: usize) -> f64 {
+    let n = y.len();
+    let model = Linear::new(MatrixRef::f64(x, n, d).expect("shape"), y, Squared);
+    (0..reps)
+        .map(|_| {
+            let config = TrainConfig {
+                max_epochs: epochs,
+                batch_size: Some(1),
+                shuffle,
+                gtol: 0.0,
+                ..TrainConfig::default()
+            };
+            let mut trainer = Trainer::new(Box::new(Sgd), 0.01).with_config(config);
+            let t = Instant::now();
+            let report = trainer
+                .run(&model, vec![0.0; d + 1], &mut NoObserver)
+                .expect("a finite run");
+            std::hint::black_box(report.cost);
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let (n, d, epochs, reps) = (arg(1, 1_000_000), arg(2, 10), arg(3, 3), arg(4, 3));
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let x: Vec<f64> = (0..n * d).map(|_| uniform()).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| x[i * d..(i + 1) * d].iter().sum::<f64>() + 0.1 * uniform())
+        .collect();
+    let (mut hx, mut hy) = (huge(n * d), huge(n));
+    as_f64(&mut hx, n * d).copy_from_slice(&x);
+    as_f64(&mut hy, n).copy_from_slice(&y);
+    let (hx, hy) = (&*as_f64(&mut hx, n * d), &*as_f64(&mut hy, n));
+    // What the kernel granted (Linux): the hint is only a hint.
+    let granted = std::fs::read_to_string("/proc/self/smaps_rollup")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("AnonHugePages:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    println!("huge pages granted: {granted} kB");
+
+    let mut out = vec![format!("\"huge_pages_granted_kb\": \"{granted}\"")];
+    let best = |f: &mut dyn FnMut()| {
+        (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    // The trainer's reshuffle of a million-entry order, as `u32` (what it holds) and as
+    // `usize`: the same permutation, half the memory.
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut narrow: Vec<u32> = (0..n as u32).collect();
+    let mut wide: Vec<usize> = (0..n).collect();
+    let shuffle_u32 = best(&mut || narrow.shuffle(&mut rng));
+    let shuffle_usize = best(&mut || wide.shuffle(&mut rng));
+    println!("shuffle of the order: {shuffle_u32:.2} ms as u32, {shuffle_usize:.2} ms as usize");
+    out.push(format!(
+        "\"shuffle_u32_ms\": {shuffle_u32:.3}, \"shuffle_usize_ms\": {shuffle_usize:.3}"
+    ));
+
+    // The read alone, no arithmetic to wait on: every row and target summed in a random
+    // order, lines asked for some rows ahead (the best of three distances).
+    for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
+        let ms = [8usize, 16, 32]
+            .iter()
+            .map(|&ahead| {
+                best(&mut || {
+                    let mut s = 0.0;
+                    for (at, &i) in narrow.iter().enumerate() {
+                        if let Some(&next) = narrow.get(at + ahead) {
+                            let next = next as usize;
+                            prefetch(&x[next * d..next * d + d]);
+                            prefetch(&y[next..next + 1]);
+                        }
+                        let i = i as usize;
+                        s += x[i * d..i * d + d].iter().sum::<f64>() + y[i];
+                    }
+                    std::hint::black_box(s);
+                })
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("{pages:>4} pages, random read of every row: {ms:7.2} ms");
+        out.push(format!("\"{pages}_random_read_ms\": {ms:.3}"));
+    }
+    for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
+        for shuffle in [false, true] {
+            let base = run(x, y, d, 0, shuffle, reps);
+            let ms = (run(x, y, d, epochs, shuffle, reps) - base) / epochs as f64 * 1e3;
+            let order = if shuffle { "shuffled" } else { "file order" };
+            println!("{pages:>4} pages, {order:>10}: {ms:7.2} ms an epoch");
+            out.push(format!(
+                "\"{pages}_{}_ms\": {ms:.3}",
+                order.replace(' ', "_")
+            ));
+        }
+    }
+    println!(
+        "{{\"rows\": {n}, \"features\": {d}, \"epochs\": {epochs}, {}}}",
+        out.join(", ")
+    );
+}
