@@ -168,8 +168,9 @@ impl<'a, L: Loss> Linear<'a, L> {
         loss
     }
 
-    /// [`FiniteSum::sgd_rows`] on values stored as `T`, with or without weights: `None`
-    /// without AVX2 or past 16 features (the trainer's own loop then runs).
+    /// [`FiniteSum::sgd_rows`] on values stored as `T`, with or without weights (the
+    /// weights in registers up to 16 features, in memory past that): `None` without AVX2
+    /// (the trainer's own loop then runs).
     fn sgd_in<T: Element>(
         &self,
         x: &[T],
@@ -210,7 +211,7 @@ impl<'a, L: Loss> Linear<'a, L> {
                 return unsafe {
                     with_fixed_columns!(d, D, C =>
                         Some(avx2::fixed_sgd::<D, C, T, L, W>(loss, w, b, l2, x, y, sw, rows, lr, epoch_grad)),
-                        None)
+                        Some(avx2::any_sgd(loss, w, b, l2, x, y, sw, rows, lr, epoch_grad)))
                 };
             }
         }
@@ -800,6 +801,81 @@ mod avx2 {
             _mm256_storeu_pd(lanes.as_mut_ptr(), *g);
             out[4 * c..(4 * c + 4).min(D)].copy_from_slice(&lanes[..(D - 4 * c).min(4)]);
         }
+    }
+
+    /// [`Linear::sgd_rows`](super::Linear) past 16 features: each row's operations are
+    /// those of [`any_grad`] on the row alone ([`dot1`], the four-lane loss on lane 0, the
+    /// terms `dl * x_j + 0`), then the trainer's update of the epoch's gradient and the
+    /// weights in memory, four at a time, each rounded as the scalar code rounds it.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and FMA; `w` is not empty; `e.len() >= w.len()` (one more
+    /// with an intercept); `x` holds `y.len()` rows of `w.len()` values.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn any_sgd<T: Element, L: Loss, W: RowWeights>(
+        loss: &L,
+        w: &mut [f64],
+        b: Option<&mut f64>,
+        l2: f64,
+        x: &[T],
+        y: &[f64],
+        sw: W,
+        rows: &[u32],
+        lr: f64,
+        e: &mut [f64],
+    ) -> f64 {
+        let d = w.len();
+        let with_b = usize::from(b.is_some());
+        assert!(d > 0 && e.len() >= d + with_b && x.len() >= y.len() * d);
+        let mut bs = b.as_deref().copied().unwrap_or(0.0);
+        let mut eb = e.get(d).copied().unwrap_or(0.0);
+        let (zero, lrv, l2v) = (_mm256_setzero_pd(), _mm256_set1_pd(lr), _mm256_set1_pd(l2));
+        let row_bytes = d * std::mem::size_of::<T>();
+        let ep = e.as_mut_ptr();
+        let mut lsum = 0.0;
+        for (at, &i) in rows.iter().enumerate() {
+            if let Some(&next) = rows.get(at + SGD_AHEAD) {
+                let p = x.as_ptr().wrapping_add(next as usize * d).cast::<i8>();
+                prefetch_bytes(p, row_bytes);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(row_bytes - 1));
+                _mm_prefetch::<_MM_HINT_T0>(y.as_ptr().wrapping_add(next as usize).cast::<i8>());
+            }
+            // Indexing `y` checks `i` (and so the row of `x`).
+            let i = i as usize;
+            let yi = y[i];
+            let xi = x.as_ptr().add(i * d);
+            let z = dot1(w, xi) + bs;
+            let (lv, dv) = loss.value_deriv4([z, 0.0, 0.0, 0.0], [yi, 0.0, 0.0, 0.0]);
+            let (l, dl) = scaled(sw.at(i), (lv[0], dv[0]));
+            lsum += l;
+            let dv = _mm256_set1_pd(dl);
+            let wp = w.as_mut_ptr();
+            let mut j = 0;
+            while j < d {
+                let n = (d - j).min(4);
+                let m = mask64(n);
+                let mut g = _mm256_fmadd_pd(dv, load(xi.add(j), n), zero);
+                let ej = _mm256_maskload_pd(ep.add(j), m);
+                _mm256_maskstore_pd(ep.add(j), m, _mm256_add_pd(ej, g));
+                let wj = _mm256_maskload_pd(wp.add(j), m);
+                if l2 != 0.0 {
+                    g = _mm256_add_pd(g, _mm256_mul_pd(l2v, wj));
+                }
+                _mm256_maskstore_pd(wp.add(j), m, _mm256_sub_pd(wj, _mm256_mul_pd(lrv, g)));
+                j += 4;
+            }
+            if b.is_some() {
+                let gb = dl + 0.0;
+                eb += gb;
+                bs -= lr * gb;
+            }
+        }
+        if let Some(b) = b {
+            *b = bs;
+            e[d] = eb;
+        }
+        lsum
     }
 
     /// [`super::fixed_loss`] in AVX2, the same operations as [`fixed_grad`].
