@@ -205,13 +205,21 @@ impl<'a, L: Loss> Linear<'a, L> {
             {
                 let (w, b) = params.split_at_mut(d);
                 let b = b.first_mut();
-                let (loss, l2, y) = (&self.loss, self.penalty.l2, self.y);
+                let pass = avx2::SgdPass {
+                    loss: &self.loss,
+                    l2: self.penalty.l2,
+                    x,
+                    y: self.y,
+                    sw,
+                    rows,
+                    lr,
+                };
                 // SAFETY: the CPU supports AVX2 and FMA (checked just above); `x` holds
                 // `y.len()` rows of `d` values, `epoch_grad` one entry per parameter.
                 return unsafe {
                     with_fixed_columns!(d, D, C =>
-                        Some(avx2::fixed_sgd::<D, C, T, L, W>(loss, w, b, l2, x, y, sw, rows, lr, epoch_grad)),
-                        Some(avx2::any_sgd(loss, w, b, l2, x, y, sw, rows, lr, epoch_grad)))
+                        Some(avx2::fixed_sgd::<D, C, T, L, W>(&pass, w, b, epoch_grad)),
+                        Some(avx2::any_sgd(&pass, w, b, epoch_grad)))
                 };
             }
         }
@@ -699,6 +707,35 @@ mod avx2 {
         (lsum, dsum)
     }
 
+    /// What a fused SGD pass reads: the loss, the L2 strength, the data, the row weights,
+    /// the rows in the order visited and the learning rate.
+    pub(super) struct SgdPass<'a, T, L, W> {
+        pub(super) loss: &'a L,
+        pub(super) l2: f64,
+        pub(super) x: &'a [T],
+        pub(super) y: &'a [f64],
+        pub(super) sw: W,
+        pub(super) rows: &'a [u32],
+        pub(super) lr: f64,
+    }
+
+    impl<T, L, W: Copy> Clone for SgdPass<'_, T, L, W> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<T, L, W: Copy> Copy for SgdPass<'_, T, L, W> {}
+
+    /// The trainer's intercept entry for one row: its gradient `((0 + dl) + 0) + 0`, that
+    /// is `dl + 0`, added into the epoch's sum `eb`, then the step of the intercept `bs`.
+    #[inline(always)]
+    fn intercept_step(dl: f64, lr: f64, eb: &mut f64, bs: &mut f64) {
+        let gb = dl + 0.0;
+        *eb += gb;
+        *bs -= lr * gb;
+    }
+
     /// Rows ahead of the one stepped on whose lines are asked for in a fused SGD pass: a
     /// fused step takes a few nanoseconds, a random row from memory about a hundred.
     const SGD_AHEAD: usize = 16;
@@ -712,7 +749,6 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`; `e.len() >= D`; `x` holds
     /// `y.len()` rows of `D` values.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn fixed_sgd<
         const D: usize,
@@ -721,17 +757,20 @@ mod avx2 {
         L: Loss,
         W: RowWeights,
     >(
-        loss: &L,
+        pass: &SgdPass<'_, T, L, W>,
         w: &mut [f64],
         b: Option<&mut f64>,
-        l2: f64,
-        x: &[T],
-        y: &[f64],
-        sw: W,
-        rows: &[u32],
-        lr: f64,
         e: &mut [f64],
     ) -> f64 {
+        let SgdPass {
+            loss,
+            l2,
+            x,
+            y,
+            sw,
+            rows,
+            lr,
+        } = *pass;
         let with_b = usize::from(b.is_some());
         assert!(w.len() == D && e.len() >= D + with_b && D <= 4 * C && x.len() >= y.len() * D);
         let mut wv = weights::<D, C>(w);
@@ -778,10 +817,7 @@ mod avx2 {
                 wv[c] = _mm256_sub_pd(wv[c], _mm256_mul_pd(lrv, g));
             }
             if b.is_some() {
-                // The trainer's intercept entry: `((0 + dl) + 0) + 0`, that is `dl + 0`.
-                let gb = dl + 0.0;
-                eb += gb;
-                bs -= lr * gb;
+                intercept_step(dl, lr, &mut eb, &mut bs);
             }
         }
         store::<D, C>(&wv, w);
@@ -811,20 +847,22 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty; `e.len() >= w.len()` (one more
     /// with an intercept); `x` holds `y.len()` rows of `w.len()` values.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn any_sgd<T: Element, L: Loss, W: RowWeights>(
-        loss: &L,
+        pass: &SgdPass<'_, T, L, W>,
         w: &mut [f64],
         b: Option<&mut f64>,
-        l2: f64,
-        x: &[T],
-        y: &[f64],
-        sw: W,
-        rows: &[u32],
-        lr: f64,
         e: &mut [f64],
     ) -> f64 {
+        let SgdPass {
+            loss,
+            l2,
+            x,
+            y,
+            sw,
+            rows,
+            lr,
+        } = *pass;
         let d = w.len();
         let with_b = usize::from(b.is_some());
         assert!(d > 0 && e.len() >= d + with_b && x.len() >= y.len() * d);
@@ -866,9 +904,7 @@ mod avx2 {
                 j += 4;
             }
             if b.is_some() {
-                let gb = dl + 0.0;
-                eb += gb;
-                bs -= lr * gb;
+                intercept_step(dl, lr, &mut eb, &mut bs);
             }
         }
         if let Some(b) = b {
