@@ -185,7 +185,7 @@ impl<'a, L: Loss> Linear<'a, L> {
         }
     }
 
-    #[allow(unused_variables)]
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     fn sgd_w<T: Element, W: RowWeights>(
         &self,
         x: &[T],
@@ -719,21 +719,44 @@ mod avx2 {
         pub(super) lr: f64,
     }
 
-    impl<T, L, W: Copy> Clone for SgdPass<'_, T, L, W> {
-        fn clone(&self) -> Self {
-            *self
-        }
+    /// The intercept and its entry of the epoch's gradient through a fused pass, held in
+    /// registers from row to row (`b`: 0 and untouched without an intercept).
+    struct Intercept {
+        b: f64,
+        e: f64,
+        on: bool,
     }
 
-    impl<T, L, W: Copy> Copy for SgdPass<'_, T, L, W> {}
+    impl Intercept {
+        /// The intercept `b` (when there is one) and its entry `e[d]`.
+        #[inline(always)]
+        fn start(b: &Option<&mut f64>, e: &[f64], d: usize) -> Self {
+            Intercept {
+                b: b.as_deref().copied().unwrap_or(0.0),
+                e: e.get(d).copied().unwrap_or(0.0),
+                on: b.is_some(),
+            }
+        }
 
-    /// The trainer's intercept entry for one row: its gradient `((0 + dl) + 0) + 0`, that
-    /// is `dl + 0`, added into the epoch's sum `eb`, then the step of the intercept `bs`.
-    #[inline(always)]
-    fn intercept_step(dl: f64, lr: f64, eb: &mut f64, bs: &mut f64) {
-        let gb = dl + 0.0;
-        *eb += gb;
-        *bs -= lr * gb;
+        /// One row's step: the trainer's intercept gradient `((0 + dl) + 0) + 0`, that is
+        /// `dl + 0`, into the epoch's sum, then `b -= lr * g`.
+        #[inline(always)]
+        fn step(&mut self, dl: f64, lr: f64) {
+            if self.on {
+                let g = dl + 0.0;
+                self.e += g;
+                self.b -= lr * g;
+            }
+        }
+
+        /// Writes the intercept and its entry `e[d]` back.
+        #[inline(always)]
+        fn finish(self, b: Option<&mut f64>, e: &mut [f64], d: usize) {
+            if let Some(b) = b {
+                *b = self.b;
+                e[d] = self.e;
+            }
+        }
     }
 
     /// Rows ahead of the one stepped on whose lines are asked for in a fused SGD pass: a
@@ -762,7 +785,7 @@ mod avx2 {
         b: Option<&mut f64>,
         e: &mut [f64],
     ) -> f64 {
-        let SgdPass {
+        let &SgdPass {
             loss,
             l2,
             x,
@@ -770,13 +793,12 @@ mod avx2 {
             sw,
             rows,
             lr,
-        } = *pass;
+        } = pass;
         let with_b = usize::from(b.is_some());
         assert!(w.len() == D && e.len() >= D + with_b && D <= 4 * C && x.len() >= y.len() * D);
         let mut wv = weights::<D, C>(w);
         let mut ev = weights::<D, C>(e);
-        let mut bs = b.as_deref().copied().unwrap_or(0.0);
-        let mut eb = e.get(D).copied().unwrap_or(0.0);
+        let mut bias = Intercept::start(&b, e, D);
         let (zero, lrv, l2v) = (_mm256_setzero_pd(), _mm256_set1_pd(lr), _mm256_set1_pd(l2));
         let row_bytes = D * std::mem::size_of::<T>();
         let mut lsum = 0.0;
@@ -798,7 +820,7 @@ mod avx2 {
             for c in 0..C {
                 s = _mm256_fmadd_pd(wv[c], xv[c], s);
             }
-            let z = reduce(s) + bs;
+            let z = reduce(s) + bias.b;
             let ld = if L::VECTOR4 {
                 let (lv, dv) = loss.value_deriv4([z, 0.0, 0.0, 0.0], [yi, 0.0, 0.0, 0.0]);
                 (lv[0], dv[0])
@@ -816,16 +838,11 @@ mod avx2 {
                 }
                 wv[c] = _mm256_sub_pd(wv[c], _mm256_mul_pd(lrv, g));
             }
-            if b.is_some() {
-                intercept_step(dl, lr, &mut eb, &mut bs);
-            }
+            bias.step(dl, lr);
         }
         store::<D, C>(&wv, w);
         store::<D, C>(&ev, e);
-        if let Some(b) = b {
-            *b = bs;
-            e[D] = eb;
-        }
+        bias.finish(b, e, D);
         lsum
     }
 
@@ -854,7 +871,7 @@ mod avx2 {
         b: Option<&mut f64>,
         e: &mut [f64],
     ) -> f64 {
-        let SgdPass {
+        let &SgdPass {
             loss,
             l2,
             x,
@@ -862,12 +879,11 @@ mod avx2 {
             sw,
             rows,
             lr,
-        } = *pass;
+        } = pass;
         let d = w.len();
         let with_b = usize::from(b.is_some());
         assert!(d > 0 && e.len() >= d + with_b && x.len() >= y.len() * d);
-        let mut bs = b.as_deref().copied().unwrap_or(0.0);
-        let mut eb = e.get(d).copied().unwrap_or(0.0);
+        let mut bias = Intercept::start(&b, e, d);
         let (zero, lrv, l2v) = (_mm256_setzero_pd(), _mm256_set1_pd(lr), _mm256_set1_pd(l2));
         let row_bytes = d * std::mem::size_of::<T>();
         let ep = e.as_mut_ptr();
@@ -883,7 +899,7 @@ mod avx2 {
             let i = i as usize;
             let yi = y[i];
             let xi = x.as_ptr().add(i * d);
-            let z = dot1(w, xi) + bs;
+            let z = dot1(w, xi) + bias.b;
             let (lv, dv) = loss.value_deriv4([z, 0.0, 0.0, 0.0], [yi, 0.0, 0.0, 0.0]);
             let (l, dl) = scaled(sw.at(i), (lv[0], dv[0]));
             lsum += l;
@@ -903,14 +919,9 @@ mod avx2 {
                 _mm256_maskstore_pd(wp.add(j), m, _mm256_sub_pd(wj, _mm256_mul_pd(lrv, g)));
                 j += 4;
             }
-            if b.is_some() {
-                intercept_step(dl, lr, &mut eb, &mut bs);
-            }
+            bias.step(dl, lr);
         }
-        if let Some(b) = b {
-            *b = bs;
-            e[d] = eb;
-        }
+        bias.finish(b, e, d);
         lsum
     }
 
