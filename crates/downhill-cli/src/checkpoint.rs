@@ -56,7 +56,7 @@ impl Checkpoints for Files {
     }
 
     fn due(&mut self, epoch: usize) -> bool {
-        self.every.is_some_and(|n| epoch % n == 0)
+        self.every.is_some_and(|n| epoch.is_multiple_of(n))
     }
 
     fn save(&mut self, state: &TrainState) -> downhill::Result<()> {

@@ -1,21 +1,22 @@
 //! The machine's multiply-add peak, measured: the rate at which one core (and two) retire
 //! fused multiply-adds on `f64` when nothing else limits them.
 //!
-//! Each thread runs `CHAINS` independent chains `acc = acc * m + c` of 4-wide AVX2 fused
-//! multiply-adds (`_mm256_fmadd_pd`): enough chains in flight to cover the instruction's
-//! latency on every FMA port (latency 4 cycles x 2 ports needs 8; 12 leaves headroom), no
-//! loads or stores in the loop. The rate counts 2 flops per lane per multiply-add
-//! (Gflop/s = 1e9 flops per second), the best of `PASSES` timed passes, on 1 thread and on 2
-//! (`std::thread::scope`, the same work on each). downhill's kernels use AVX2, so that is
-//! the peak they are measured against (AVX-512 intrinsics need a newer Rust than the
-//! crate's minimum).
+//! Each thread runs `CHAINS` independent chains `acc = acc * m + c` of fused multiply-adds,
+//! 4-wide AVX2 (`_mm256_fmadd_pd`) and, where the CPU has it, 8-wide AVX-512
+//! (`_mm512_fmadd_pd`): enough chains in flight to cover the instruction's latency on every
+//! FMA port (latency 4 cycles x 2 ports needs 8; 12 leaves headroom), no loads or stores in
+//! the loop. The rate counts 2 flops per lane per multiply-add (Gflop/s = 1e9 flops per
+//! second), the best of `PASSES` timed passes, on 1 thread and on 2 (`std::thread::scope`,
+//! the same work on each). The machine's peak is the wider of the two; the AVX2 one is the
+//! peak of the instructions most of downhill's kernels use.
 //!
 //! ```sh
 //! cargo run --release --example fma_peak -p downhill -- [PASSES]
 //! ```
 //!
-//! The last line printed is JSON: `{"gflops_avx2_1_thread": .., "gflops_avx2_2_threads": ..}`.
-//! On a machine without AVX2 and FMA it says so and exits.
+//! The last line printed is JSON: `{"gflops_avx2_1_thread": .., "gflops_avx2_2_threads": ..,
+//! "gflops_avx512_1_thread": .., "gflops_avx512_2_threads": ..}` (the AVX-512 rates `null`
+//! without AVX-512F). On a machine without AVX2 and FMA it says so and exits.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -56,6 +57,30 @@ mod kernels {
         let mut out = [0.0; 4];
         _mm256_storeu_pd(out.as_mut_ptr(), s);
         out.iter().sum()
+    }
+
+    /// [`avx2`] with 8-wide AVX-512 multiply-adds.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn avx512(seed: f64) -> f64 {
+        let m = _mm512_set1_pd(0.999_999);
+        let c = _mm512_set1_pd(1e-6);
+        let mut acc = [_mm512_set1_pd(seed); CHAINS];
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a = _mm512_add_pd(*a, _mm512_set1_pd(k as f64));
+        }
+        for _ in 0..STEPS {
+            for a in acc.iter_mut() {
+                *a = _mm512_fmadd_pd(*a, m, c);
+            }
+        }
+        let mut s = _mm512_setzero_pd();
+        for a in acc {
+            s = _mm512_add_pd(s, a);
+        }
+        _mm512_reduce_add_pd(s)
     }
 }
 
@@ -100,11 +125,27 @@ fn main() {
     let a1 = rate(avx2, flops, 1, passes);
     let a2 = rate(avx2, flops, 2, passes);
     println!("AVX2 + FMA, {CHAINS} chains: 1 thread {a1:.1} Gflop/s, 2 threads {a2:.1} Gflop/s");
-    println!("{{\"gflops_avx2_1_thread\": {a1:.2}, \"gflops_avx2_2_threads\": {a2:.2}}}");
+    let (w1, w2) = if is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F checked just above.
+        let avx512: fn(f64) -> f64 = |s| unsafe { kernels::avx512(s) };
+        let (w1, w2) = (
+            rate(avx512, 2.0 * flops, 1, passes),
+            rate(avx512, 2.0 * flops, 2, passes),
+        );
+        println!("AVX-512, {CHAINS} chains: 1 thread {w1:.1} Gflop/s, 2 threads {w2:.1} Gflop/s");
+        (format!("{w1:.2}"), format!("{w2:.2}"))
+    } else {
+        println!("no AVX-512F");
+        ("null".into(), "null".into())
+    };
+    println!(
+        "{{\"gflops_avx2_1_thread\": {a1:.2}, \"gflops_avx2_2_threads\": {a2:.2}, \
+         \"gflops_avx512_1_thread\": {w1}, \"gflops_avx512_2_threads\": {w2}}}"
+    );
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 fn main() {
-    eprintln!("fma_peak measures x86-64 AVX2 only");
+    eprintln!("fma_peak measures x86-64 AVX2 and AVX-512 only");
     std::process::exit(1);
 }

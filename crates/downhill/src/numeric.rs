@@ -1,6 +1,7 @@
 //! Small numeric helpers shared by kernels, estimators and drivers.
 
 pub mod dd;
+pub(crate) mod lanes;
 pub mod vmath;
 
 pub use dd::DoubleDouble;

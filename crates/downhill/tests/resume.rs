@@ -50,7 +50,7 @@ impl Checkpoints for Saver {
     }
 
     fn due(&mut self, epoch: usize) -> bool {
-        self.every > 0 && epoch % self.every == 0
+        self.every > 0 && epoch.is_multiple_of(self.every)
     }
 
     fn save(&mut self, state: &TrainState) -> Result<()> {

@@ -309,11 +309,11 @@ where
             taken += 1;
             match averaging {
                 Averaging::Gradients => {}
-                Averaging::Models { every } if taken % every == 0 => {
+                Averaging::Models { every } if taken.is_multiple_of(every) => {
                     comm.sum(&mut params);
                     params.iter_mut().for_each(|p| *p /= ranks as f64);
                 }
-                Averaging::Elastic { alpha, every } if taken % every == 0 => {
+                Averaging::Elastic { alpha, every } if taken.is_multiple_of(every) => {
                     model.copy_from_slice(&params);
                     comm.sum(&mut model);
                     for (x, c) in params.iter_mut().zip(&centre) {

@@ -340,7 +340,7 @@ impl Observer for Watch<'_, '_> {
             p.prev.copy_from_slice(info.params);
         }
         if let Some((test, ln_k)) = &mut self.separation {
-            let due = info.epoch <= 100 || info.epoch % 10 == 0;
+            let due = info.epoch <= 100 || info.epoch.is_multiple_of(10);
             if due && info.cost < *ln_k && test(info.params) {
                 self.verdict = Verdict::Separable { epoch: info.epoch };
                 return ControlFlow::Break(());

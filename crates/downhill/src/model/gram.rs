@@ -139,7 +139,7 @@ impl Block<'_> {
             self.u.len() >= self.rows * self.width
                 && self.z.len() >= self.rows * self.width
                 && acc.len() >= self.width * self.width
-                && self.width % 4 == 0
+                && self.width.is_multiple_of(4)
                 && self.dim <= self.width,
             "a block's buffers hold its rows"
         );

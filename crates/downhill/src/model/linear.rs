@@ -609,6 +609,10 @@ mod avx2 {
         out
     }
 
+    /// The most bytes of sixteen rows whose vector losses [`any_grad`] takes together: they
+    /// stay in the first-level cache for the gradient pass that reads them again.
+    const GROUP_BYTES: usize = 16 << 10;
+
     /// How far ahead of the row being summed its lines are asked for: the CPU's own
     /// prefetcher stops at page ends, and an epoch is a read of memory.
     const PF_BYTES: usize = 2048;
@@ -639,9 +643,26 @@ mod avx2 {
         let (mut lsum, mut dsum) = (0.0, 0.0);
         let rows = y.len().min(x.len() / D);
         if L::VECTOR4 {
-            // A loss in vector code: four rows' predictions, their losses together, then
-            // the four rows' gradient terms in row order (the same sums as row by row).
+            // A loss in vector code: sixteen rows' predictions, their losses together (as
+            // in `any_grad`), then their gradient terms in row order (the same sums as row
+            // by row); the rest four at a time.
             let mut i = 0;
+            while i + 16 <= rows {
+                let xi = x.as_ptr().add(i * D);
+                let (z, t) = fixed_predict16::<D, C, T, true>(&wv, b, xi, &y[i..i + 16]);
+                let (lv, dv) = loss.value_deriv16(&z, &t);
+                for r in 0..16 {
+                    let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
+                    lsum += l;
+                    dsum += dl;
+                    let xv = row::<D, C, T>(xi.add(r * D));
+                    let dv = _mm256_set1_pd(dl);
+                    for c in 0..C {
+                        acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+                    }
+                }
+                i += 16;
+            }
             while i < rows {
                 let k = (rows - i).min(4);
                 let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
@@ -950,6 +971,15 @@ mod avx2 {
         let rows = y.len().min(x.len() / D);
         if L::VECTOR4 {
             let mut i = 0;
+            while i + 16 <= rows {
+                let xi = x.as_ptr().add(i * D);
+                let (z, t) = fixed_predict16::<D, C, T, false>(&wv, b, xi, &y[i..i + 16]);
+                let lv = loss.value16(&z, &t);
+                for (r, l) in lv.iter().enumerate() {
+                    lsum += sw.at(i + r) * l;
+                }
+                i += 16;
+            }
             while i < rows {
                 let k = (rows - i).min(4);
                 let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
@@ -979,6 +1009,35 @@ mod avx2 {
             lsum += sw.at(i) * loss.value(reduce(s) + b, yi);
         }
         lsum
+    }
+
+    /// The predictions `w . x_r + b` and targets of sixteen rows of `D` values from `x`, the
+    /// fixed kernels' dot products; with `PREFETCH`, each row's lines `PF_BYTES` ahead asked
+    /// for as [`fixed_grad`] does row by row.
+    #[inline(always)]
+    unsafe fn fixed_predict16<const D: usize, const C: usize, T: Element, const PREFETCH: bool>(
+        wv: &[__m256d; C],
+        b: f64,
+        x: *const T,
+        y: &[f64],
+    ) -> ([f64; 16], [f64; 16]) {
+        let (mut z, mut t) = ([0.0f64; 16], [0.0f64; 16]);
+        for (r, zr) in z.iter_mut().enumerate() {
+            let xr = x.add(r * D);
+            if PREFETCH {
+                let pf = xr.cast::<i8>().wrapping_add(PF_BYTES);
+                _mm_prefetch::<_MM_HINT_T0>(pf);
+                _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+            }
+            let xv = row::<D, C, T>(xr);
+            let mut s = _mm256_setzero_pd();
+            for c in 0..C {
+                s = _mm256_fmadd_pd(wv[c], xv[c], s);
+            }
+            *zr = reduce(s) + b;
+        }
+        t.copy_from_slice(&y[..16]);
+        (z, t)
     }
 
     /// Four rows' dot products with `w` (`d = w.len()` values each, the rows `stride` values
@@ -1083,6 +1142,26 @@ mod avx2 {
         (z, t)
     }
 
+    /// [`predict4`] of sixteen whole rows, flat.
+    #[inline(always)]
+    unsafe fn predict16<T: Element>(
+        w: &[f64],
+        b: f64,
+        x: *const T,
+        d: usize,
+        y: &[f64],
+    ) -> ([f64; 16], [f64; 16]) {
+        let (mut z, mut t) = ([0.0f64; 16], [0.0f64; 16]);
+        for q in 0..4 {
+            let dots = dot4(w, x.add(4 * q * d), d);
+            for r in 0..4 {
+                z[4 * q + r] = dots[r] + b;
+            }
+        }
+        t.copy_from_slice(&y[..16]);
+        (z, t)
+    }
+
     /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
     /// past what the CPU's prefetcher has fetched at every page end.
     #[inline(always)]
@@ -1118,6 +1197,31 @@ mod avx2 {
         let gp = g.as_mut_ptr();
         let row_bytes = d * std::mem::size_of::<T>();
         let mut i = 0;
+        if L::VECTOR4 && 16 * row_bytes <= GROUP_BYTES {
+            // A loss in vector code is a long chain of dependent operations (exp, ln_1p,
+            // divisions) on each group's dot products: sixteen rows' losses taken together
+            // keep the core busy where four at a time wait on latency (and run eight lanes
+            // wide with AVX-512). Every row gets the same operations, and the sums the same
+            // order, as four rows at a time.
+            while i + 16 <= rows {
+                let xi = x.as_ptr().add(i * d);
+                prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
+                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+                let (lv, dv) = loss.value_deriv16(&z, &t);
+                for q in 0..4 {
+                    let mut dl = [0.0f64; 4];
+                    for (r, dl) in dl.iter_mut().enumerate() {
+                        let at = 4 * q + r;
+                        let (l, dr) = scaled(sw.at(i + at), (lv[at], dv[at]));
+                        lsum += l;
+                        dsum += dr;
+                        *dl = dr;
+                    }
+                    add_rows::<4, T>(&splat(&dl), xi.add(4 * q * d), d, gp);
+                }
+                i += 16;
+            }
+        }
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
@@ -1169,37 +1273,68 @@ mod avx2 {
         assert!(d > 0 && rows.end <= y.len() && rows.end * d <= x.len());
         let row_bytes = d * std::mem::size_of::<T>();
         let mut i = rows.start;
+        // Sixteen rows' second derivatives together (as `any_grad`'s losses), then the rest
+        // four at a time: a row's value does not depend on which.
+        while i + 16 <= rows.end {
+            let xi = x.as_ptr().add(i * d);
+            prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
+            let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+            let h = loss.second_deriv16(&z, &t);
+            gram_rows(&h, xi, d, weights.map(|sw| &sw[i..i + 16]), intercept, gram);
+            i += 16;
+        }
         while i < rows.end {
             let k = (rows.end - i).min(4);
             let xi = x.as_ptr().add(i * d);
             prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
             let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
             let h = loss.second_deriv4(z, t);
-            for (r, &hr) in h.iter().enumerate().take(k) {
-                let hr = weights.map_or(1.0, |sw| sw[i + r]) * hr;
-                if hr == 0.0 {
-                    continue;
-                }
-                // The row and h times it, four values a store; the last group's lanes past
-                // `d` are zeros (the slots' padding), then the intercept's 1.
-                let (zs, us) = gram.slots();
-                let (zp, up) = (zs.as_mut_ptr(), us.as_mut_ptr());
-                let hv = _mm256_set1_pd(hr);
-                let xr = xi.add(r * d);
-                let mut j = 0;
-                while j < d {
-                    let v = load(xr.add(j), d - j);
-                    _mm256_storeu_pd(zp.add(j), v);
-                    _mm256_storeu_pd(up.add(j), _mm256_mul_pd(hv, v));
-                    j += 4;
-                }
-                if intercept {
-                    zs[d] = 1.0;
-                    us[d] = hr;
-                }
-                gram.commit();
-            }
+            gram_rows(
+                &h[..k],
+                xi,
+                d,
+                weights.map(|sw| &sw[i..i + k]),
+                intercept,
+                gram,
+            );
             i += k;
+        }
+    }
+
+    /// Pushes the rows from `x` (`d` values each) with second derivatives `h` (times their
+    /// `weights`) into the Gram sum; a row whose weight is 0 adds nothing and is skipped.
+    #[inline(always)]
+    unsafe fn gram_rows<T: Element>(
+        h: &[f64],
+        x: *const T,
+        d: usize,
+        weights: Option<&[f64]>,
+        intercept: bool,
+        gram: &mut super::GramSum,
+    ) {
+        for (r, &hr) in h.iter().enumerate() {
+            let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
+            if hr == 0.0 {
+                continue;
+            }
+            // The row and h times it, four values a store; the last group's lanes past `d`
+            // are zeros (the slots' padding), then the intercept's 1.
+            let (zs, us) = gram.slots();
+            let (zp, up) = (zs.as_mut_ptr(), us.as_mut_ptr());
+            let hv = _mm256_set1_pd(hr);
+            let xr = x.add(r * d);
+            let mut j = 0;
+            while j < d {
+                let v = load(xr.add(j), d - j);
+                _mm256_storeu_pd(zp.add(j), v);
+                _mm256_storeu_pd(up.add(j), _mm256_mul_pd(hv, v));
+                j += 4;
+            }
+            if intercept {
+                zs[d] = 1.0;
+                us[d] = hr;
+            }
+            gram.commit();
         }
     }
 
@@ -1222,6 +1357,18 @@ mod avx2 {
         let row_bytes = d * std::mem::size_of::<T>();
         let mut lsum = 0.0;
         let mut i = 0;
+        if L::VECTOR4 && 16 * row_bytes <= GROUP_BYTES {
+            // Sixteen rows' losses together, as `any_grad` (the same values).
+            while i + 16 <= rows {
+                let xi = x.as_ptr().add(i * d);
+                prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
+                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+                for (r, l) in loss.value16(&z, &t).iter().enumerate() {
+                    lsum += sw.at(i + r) * l;
+                }
+                i += 16;
+            }
+        }
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);

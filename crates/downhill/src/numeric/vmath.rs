@@ -1,6 +1,7 @@
-//! `exp` and `ln(1 + x)` on four `f64` lanes with AVX2 and FMA, for kernels that have four
-//! rows in flight (the log loss's `softplus` and `sigmoid`). The lanes are independent: a
-//! value gets the same bits whichever lane it is in and whatever its neighbours are.
+//! `exp` and `ln(1 + x)` on vectors of `f64` lanes ([`Lanes`]: four with AVX2 and FMA, eight
+//! with AVX-512F), for kernels that have rows in flight (the log loss's `softplus` and
+//! `sigmoid`). Written once for both widths, with the same operations in every lane: a value
+//! gets the same bits whichever lane and width computes it, whatever its neighbours are.
 //!
 //! Accuracy, against the standard library's (correctly rounded in practice) scalar
 //! functions, checked by the tests below over every argument the log loss produces
@@ -16,8 +17,10 @@
 //! two exact powers of two so that subnormal results round once. `ln(1 + x)` for
 //! `0 <= x <= 1`: `u = 1 + x` rounded, its rounding error `c = x - (u - 1)` (exact), `u` written
 //! as `2^k (1 + f)` with `1 + f` in `[sqrt(1/2), sqrt(2)]`, `ln(1 + f) = 2 atanh(s)`,
-//! `s = f / (2 + f)`, by the classic minimax polynomial in `s^2`, and `c / u` added as the
-//! first-order correction.
+//! `s = f / (2 + f)`, by the classic minimax polynomial in `s^2`, and `c / u` (as `c` times
+//! a rounded `1 / u`, which a caller may share) added as the first-order correction.
+
+use super::lanes::Lanes;
 
 /// Whether the CPU has AVX2 and FMA (the standard library caches the answer).
 #[inline]
@@ -53,8 +56,128 @@ pub fn ln_1p_unit4(x: [f64; 4]) -> [f64; 4] {
     x.map(f64::ln_1p)
 }
 
-/// The vector functions. Each is `#[inline]` with the same target features as the kernels,
-/// so that it is inlined into them.
+/// Whether the CPU has AVX-512F (the standard library caches the answer).
+#[inline]
+pub fn has_avx512f() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// ln 2 = `LN2_HI + LN2_LO`; `LN2_HI` has 32 significant bits, so `k * LN2_HI` is exact.
+const LN2_HI: f64 = 0.6931471803691238;
+const LN2_LO: f64 = 1.9082149292705877e-10;
+
+/// `1 / n!` for `n` in `0..14` (each from the last by one division: the rounding of the
+/// high coefficients is far below that of the sum).
+const INV_FACTORIAL: [f64; 14] = {
+    let mut a = [1.0; 14];
+    let mut n = 1;
+    while n < 14 {
+        a[n] = a[n - 1] / n as f64;
+        n += 1;
+    }
+    a
+};
+
+/// The minimax coefficients of `(ln(1 + f) - f + f^2 / 2 - s f^2 / 2) / s`, in `s^2` (Sun's
+/// fdlibm, public domain): `ln(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2)))`.
+const LG: [f64; 7] = [
+    0.6666666666666735,
+    0.3999999999940942,
+    0.2857142874366239,
+    0.22222198432149784,
+    0.1818357216161805,
+    0.15313837699209373,
+    0.14798198605116586,
+];
+
+/// `e^x` on every lane (see the [module](self) docs for accuracy and special values).
+///
+/// # Safety
+/// The CPU supports `V`'s instructions ([`Lanes`]).
+#[inline(always)]
+pub(crate) unsafe fn exp<V: Lanes>(x: V) -> V {
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    // Clamp so that `k` stays in range; `x` in the second place keeps a NaN (min/max
+    // return their second operand when one is NaN). Past the clamps the result is already
+    // 0 or infinite.
+    let x = V::splat(-746.0).max(V::splat(710.0).min(x));
+    let k = x.mul(V::splat(LOG2E)).round();
+    let r = k.neg_mul_add(V::splat(LN2_HI), x);
+    let r = k.neg_mul_add(V::splat(LN2_LO), r);
+    // P(r) = sum_{n=2}^{13} r^(n-2) / n!, in Estrin's scheme.
+    let r2 = r.mul(r);
+    let r4 = r2.mul(r2);
+    let r8 = r4.mul(r4);
+    let p23 = V::splat(INV_FACTORIAL[3]).mul_add(r, V::splat(INV_FACTORIAL[2]));
+    let p45 = V::splat(INV_FACTORIAL[5]).mul_add(r, V::splat(INV_FACTORIAL[4]));
+    let p67 = V::splat(INV_FACTORIAL[7]).mul_add(r, V::splat(INV_FACTORIAL[6]));
+    let p89 = V::splat(INV_FACTORIAL[9]).mul_add(r, V::splat(INV_FACTORIAL[8]));
+    let p1011 = V::splat(INV_FACTORIAL[11]).mul_add(r, V::splat(INV_FACTORIAL[10]));
+    let p1213 = V::splat(INV_FACTORIAL[13]).mul_add(r, V::splat(INV_FACTORIAL[12]));
+    let q0 = p45.mul_add(r2, p23);
+    let q1 = p89.mul_add(r2, p67);
+    let q2 = p1213.mul_add(r2, p1011);
+    let s0 = q1.mul_add(r4, q0);
+    let p = q2.mul_add(r8, s0);
+    // e^r = 1 + r (1 + r P): the last two steps round least.
+    let one = V::splat(1.0);
+    let er = p.mul_add(r, one).mul_add(r, one);
+    // 2^k as 2^k1 * 2^k2 (k1 = floor(k / 2)): both exact powers in range, and a subnormal
+    // result rounds once, in the last multiplication.
+    let k1 = k.mul(V::splat(0.5)).floor();
+    let k2 = k.sub(k1);
+    er.mul(k1.pow2()).mul(k2.pow2())
+}
+
+/// `ln(1 + x)` on every lane for `x` in `[0, 1]` or NaN (see the [module](self) docs).
+///
+/// # Safety
+/// The CPU supports `V`'s instructions ([`Lanes`]).
+#[inline(always)]
+pub(crate) unsafe fn ln_1p_unit<V: Lanes>(x: V) -> V {
+    let u = V::splat(1.0).add(x);
+    ln_1p_unit_of(x, u, V::splat(1.0).div(u))
+}
+
+/// [`ln_1p_unit`] given `u = 1 + x` and `inv_u = 1 / u` (both rounded), for a caller that
+/// needs `1 / (1 + x)` itself (the log loss's sigmoid): one division fewer.
+///
+/// # Safety
+/// The CPU supports `V`'s instructions ([`Lanes`]).
+#[inline(always)]
+pub(crate) unsafe fn ln_1p_unit_of<V: Lanes>(x: V, u: V, inv_u: V) -> V {
+    let one = V::splat(1.0);
+    // u - 1 is exact (u in [1, 2]), and so is its difference from x; c / u is a correction
+    // far below the result's last place, so c times a rounded 1 / u serves.
+    let c = x.sub(u.sub(one));
+    // u = 2^k (1 + f), k in {0, 1}.
+    let big = u.gt(V::splat(std::f64::consts::SQRT_2));
+    let k = V::keep(big, one);
+    let m = V::select(big, u.mul(V::splat(0.5)), u);
+    let f = m.sub(one);
+    let s = f.div(V::splat(2.0).add(f));
+    let z = s.mul(s);
+    let w = z.mul(z);
+    // R = z (LG0 + z (LG1 + ...)), in two interleaved halves (as fdlibm) for a short chain.
+    let t1 = w.mul(w.mul_add(w.mul_add(V::splat(LG[5]), V::splat(LG[3])), V::splat(LG[1])));
+    let t2 = z.mul(w.mul_add(
+        w.mul_add(w.mul_add(V::splat(LG[6]), V::splat(LG[4])), V::splat(LG[2])),
+        V::splat(LG[0]),
+    ));
+    let r = t1.add(t2);
+    let hfsq = V::splat(0.5).mul(f.mul(f));
+    let lo = k.mul_add(V::splat(LN2_LO), c.mul(inv_u));
+    let tail = s.mul_add(hfsq.add(r), lo);
+    let lnf = f.sub(hfsq.sub(tail));
+    k.mul_add(V::splat(LN2_HI), lnf)
+}
+
+/// [`exp`] and [`ln_1p_unit`] on four lanes, compiled for AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
     use std::arch::x86_64::*;
@@ -68,36 +191,6 @@ pub mod avx2 {
         let mut out = [0.0; 4];
         _mm256_storeu_pd(out.as_mut_ptr(), f(_mm256_loadu_pd(x.as_ptr())));
         out
-    }
-
-    /// `1.5 * 2^52`: adding it rounds a value below `2^51` in magnitude to an integer held
-    /// in the low bits of the sum's representation.
-    const ROUNDER: f64 = 6_755_399_441_055_744.0;
-
-    /// ln 2 = `LN2_HI + LN2_LO`; `LN2_HI` has 32 significant bits, so `k * LN2_HI` is exact.
-    const LN2_HI: f64 = 0.6931471803691238;
-    const LN2_LO: f64 = 1.9082149292705877e-10;
-
-    /// `1 / n!` for `n` in `0..14` (each from the last by one division: the rounding of the
-    /// high coefficients is far below that of the sum).
-    const INV_FACTORIAL: [f64; 14] = {
-        let mut a = [1.0; 14];
-        let mut n = 1;
-        while n < 14 {
-            a[n] = a[n - 1] / n as f64;
-            n += 1;
-        }
-        a
-    };
-
-    /// `2^k` for integer-valued `k` in `[-1022, 1023]`, from its bits.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn pow2(k: __m256d) -> __m256d {
-        let bits = _mm256_castpd_si256(_mm256_add_pd(k, _mm256_set1_pd(ROUNDER)));
-        let rounder = _mm256_castpd_si256(_mm256_set1_pd(ROUNDER));
-        let biased = _mm256_add_epi64(_mm256_sub_epi64(bits, rounder), _mm256_set1_epi64x(1023));
-        _mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased))
     }
 
     /// Each constant in all four lanes. (Not `array::map` with a closure: neither inherits
@@ -116,111 +209,70 @@ pub mod avx2 {
         out
     }
 
-    /// `e^x` on four lanes (see the [module](super) docs for accuracy and special values).
+    /// [`super::exp`] on four lanes.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn exp(x: __m256d) -> __m256d {
-        const LOG2E: f64 = std::f64::consts::LOG2_E;
-        // Clamp so that `k` stays in range; `x` in the second place keeps a NaN (min/max
-        // return their second operand when one is NaN). Past the clamps the result is
-        // already 0 or infinite.
-        let x = _mm256_max_pd(
-            _mm256_set1_pd(-746.0),
-            _mm256_min_pd(_mm256_set1_pd(710.0), x),
-        );
-        let k = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-            _mm256_mul_pd(x, _mm256_set1_pd(LOG2E)),
-        );
-        let r = _mm256_fnmadd_pd(k, _mm256_set1_pd(LN2_HI), x);
-        let r = _mm256_fnmadd_pd(k, _mm256_set1_pd(LN2_LO), r);
-        // P(r) = sum_{n=2}^{13} r^(n-2) / n!, in Estrin's scheme.
-        let c = splat(&INV_FACTORIAL);
-        let r2 = _mm256_mul_pd(r, r);
-        let r4 = _mm256_mul_pd(r2, r2);
-        let r8 = _mm256_mul_pd(r4, r4);
-        let p23 = _mm256_fmadd_pd(c[3], r, c[2]);
-        let p45 = _mm256_fmadd_pd(c[5], r, c[4]);
-        let p67 = _mm256_fmadd_pd(c[7], r, c[6]);
-        let p89 = _mm256_fmadd_pd(c[9], r, c[8]);
-        let p1011 = _mm256_fmadd_pd(c[11], r, c[10]);
-        let p1213 = _mm256_fmadd_pd(c[13], r, c[12]);
-        let q0 = _mm256_fmadd_pd(p45, r2, p23);
-        let q1 = _mm256_fmadd_pd(p89, r2, p67);
-        let q2 = _mm256_fmadd_pd(p1213, r2, p1011);
-        let s0 = _mm256_fmadd_pd(q1, r4, q0);
-        let p = _mm256_fmadd_pd(q2, r8, s0);
-        // e^r = 1 + r (1 + r P): the last two steps round least.
-        let er = _mm256_fmadd_pd(
-            _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0)),
-            r,
-            _mm256_set1_pd(1.0),
-        );
-        // 2^k as 2^k1 * 2^k2 (k1 = floor(k / 2)): both exact powers in range, and a
-        // subnormal result rounds once, in the last multiplication.
-        let k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
-        let k2 = _mm256_sub_pd(k, k1);
-        _mm256_mul_pd(_mm256_mul_pd(er, pow2(k1)), pow2(k2))
+        super::exp(x)
     }
 
-    /// `ln(1 + x)` on four lanes for `x` in `[0, 1]` or NaN (see the [module](super) docs).
+    /// [`super::ln_1p_unit`] on four lanes.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn ln_1p_unit(x: __m256d) -> __m256d {
-        // The minimax coefficients of (ln(1 + f) - f + f^2 / 2 - s f^2 / 2) / s, in s^2
-        // (Sun's fdlibm, public domain): `ln(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2)))`.
-        const LG: [f64; 7] = [
-            0.6666666666666735,
-            0.3999999999940942,
-            0.2857142874366239,
-            0.22222198432149784,
-            0.1818357216161805,
-            0.15313837699209373,
-            0.14798198605116586,
-        ];
-        let one = _mm256_set1_pd(1.0);
-        let u = _mm256_add_pd(one, x);
-        // u - 1 is exact (u in [1, 2]), and so is its difference from x.
-        let c = _mm256_sub_pd(x, _mm256_sub_pd(u, one));
-        // u = 2^k (1 + f), k in {0, 1}.
-        let big = _mm256_cmp_pd::<_CMP_GT_OQ>(u, _mm256_set1_pd(std::f64::consts::SQRT_2));
-        let k = _mm256_and_pd(big, one);
-        let m = _mm256_blendv_pd(u, _mm256_mul_pd(u, _mm256_set1_pd(0.5)), big);
-        let f = _mm256_sub_pd(m, one);
-        let s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
-        let z = _mm256_mul_pd(s, s);
-        let w = _mm256_mul_pd(z, z);
-        let lg = splat(&LG);
-        // R = z (LG0 + z (LG1 + ...)), in two interleaved halves (as fdlibm) for a short chain.
-        let t1 = _mm256_mul_pd(
-            w,
-            _mm256_fmadd_pd(w, _mm256_fmadd_pd(w, lg[5], lg[3]), lg[1]),
-        );
-        let t2 = _mm256_mul_pd(
-            z,
-            _mm256_fmadd_pd(
-                w,
-                _mm256_fmadd_pd(w, _mm256_fmadd_pd(w, lg[6], lg[4]), lg[2]),
-                lg[0],
-            ),
-        );
-        let r = _mm256_add_pd(t1, t2);
-        let hfsq = _mm256_mul_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(f, f));
-        let lo = _mm256_fmadd_pd(k, _mm256_set1_pd(LN2_LO), _mm256_div_pd(c, u));
-        let tail = _mm256_fmadd_pd(s, _mm256_add_pd(hfsq, r), lo);
-        let lnf = _mm256_sub_pd(f, _mm256_sub_pd(hfsq, tail));
-        _mm256_fmadd_pd(k, _mm256_set1_pd(LN2_HI), lnf)
+        super::ln_1p_unit(x)
+    }
+}
+
+/// [`exp`] and [`ln_1p_unit`] on eight lanes, compiled for AVX-512F: the same bits as
+/// [`avx2`]'s in every lane.
+#[cfg(target_arch = "x86_64")]
+pub mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// `f(x)` on an array (for tests).
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn on_array(f: unsafe fn(__m512d) -> __m512d, x: [f64; 8]) -> [f64; 8] {
+        let mut out = [0.0; 8];
+        _mm512_storeu_pd(out.as_mut_ptr(), f(_mm512_loadu_pd(x.as_ptr())));
+        out
+    }
+
+    /// [`super::exp`] on eight lanes.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn exp(x: __m512d) -> __m512d {
+        super::exp(x)
+    }
+
+    /// [`super::ln_1p_unit`] on eight lanes.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn ln_1p_unit(x: __m512d) -> __m512d {
+        super::ln_1p_unit(x)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::{__m256d, __m512d};
 
     /// The distance between `a` and `b` in units in the last place of `b` (the reference);
     /// 0 when both are the same NaN-ness or infinity, and subnormals counted in units of the
@@ -291,6 +343,49 @@ mod tests {
             exp4([709.9, 1e300, 0.0, -0.0]),
             [f64::INFINITY, f64::INFINITY, 1.0, 1.0]
         );
+    }
+
+    /// The eight-lane functions against the four-lane ones, bit for bit, where the CPU has
+    /// both (elsewhere only one of them ever runs).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn eight_lanes_give_the_bits_of_four() {
+        if !(has_avx512f() && has_avx2_fma()) {
+            eprintln!("no AVX-512F here: nothing to compare");
+            return;
+        }
+        let mut xs = args(-750.0, 710.0, 100_000);
+        xs.extend(args(0.0, 1.0, 100_000));
+        xs.extend([
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            -745.2,
+            709.9,
+        ]);
+        type Pair = (unsafe fn(__m256d) -> __m256d, unsafe fn(__m512d) -> __m512d);
+        let pairs: [Pair; 2] = [
+            (avx2::exp, avx512::exp),
+            (avx2::ln_1p_unit, avx512::ln_1p_unit),
+        ];
+        for (f4, f8) in pairs {
+            for chunk in xs.chunks(8) {
+                let mut a = [0.5; 8];
+                a[..chunk.len()].copy_from_slice(chunk);
+                // SAFETY: the CPU has AVX2, FMA and AVX-512F (checked above).
+                let (lo, hi, wide) = unsafe {
+                    (
+                        avx2::on_array(f4, [a[0], a[1], a[2], a[3]]),
+                        avx2::on_array(f4, [a[4], a[5], a[6], a[7]]),
+                        avx512::on_array(f8, a),
+                    )
+                };
+                let four: Vec<u64> = lo.iter().chain(&hi).map(|v| v.to_bits()).collect();
+                let eight: Vec<u64> = wide.iter().map(|v| v.to_bits()).collect();
+                assert_eq!(four, eight, "at {a:?}");
+            }
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Observer for Watcher {
         // Reading the clock every step would cost as much as a step of a small function.
         if self.bar.is_none()
             && !self.quiet
-            && info.epoch % 256 == 0
+            && info.epoch.is_multiple_of(256)
             && self.started.elapsed() >= BAR_AFTER
         {
             self.bar = Some(Progress::new(info.max_epochs, false));
