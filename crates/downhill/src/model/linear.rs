@@ -544,14 +544,14 @@ use crate::numeric::vmath::has_avx2_fma;
 /// 20 (two threads): 350 ms to 231 ms an epoch (medians of 5 interleaved runs of
 /// `examples/epoch_bound.rs` on a machine at load 10, so both far above the memory bound).
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
     use crate::numeric::vmath::avx2::splat;
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
     #[inline(always)]
-    unsafe fn mask64(n: usize) -> __m256i {
+    pub(in crate::model) unsafe fn mask64(n: usize) -> __m256i {
         let m = |l: usize| if l < n { -1 } else { 0 };
         _mm256_setr_epi64x(m(0), m(1), m(2), m(3))
     }
@@ -562,7 +562,7 @@ mod avx2 {
     /// # Safety
     /// AVX2; `p..p + n` readable values of type `T`.
     #[inline(always)]
-    unsafe fn load<T: Element>(p: *const T, n: usize) -> __m256d {
+    pub(in crate::model) unsafe fn load<T: Element>(p: *const T, n: usize) -> __m256d {
         // `Element` is sealed: `f64` and `f32` only, told apart by `PRECISION`.
         if T::PRECISION == Precision::F64 {
             let p = p.cast::<f64>();
@@ -584,7 +584,7 @@ mod avx2 {
 
     /// `(l0 + l2) + (l1 + l3)`.
     #[inline(always)]
-    unsafe fn reduce(s: __m256d) -> f64 {
+    pub(in crate::model) unsafe fn reduce(s: __m256d) -> f64 {
         let t = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd::<1>(s));
         _mm_cvtsd_f64(_mm_add_sd(t, _mm_unpackhi_pd(t, t)))
     }

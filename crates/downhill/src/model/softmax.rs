@@ -195,7 +195,13 @@ impl<'a> Softmax<'a> {
         #[cfg(target_arch = "x86_64")]
         if has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { self.kernel_avx2(sw, params, rows, grad) };
+            return unsafe {
+                if self.n_classes <= STACK_CLASSES {
+                    self.rows4::<W, true>(sw, params, rows, grad)
+                } else {
+                    self.kernel_avx2(sw, params, rows, grad)
+                }
+            };
         }
         self.kernel(sw, params, rows, grad)
     }
@@ -277,6 +283,12 @@ impl<'a> Softmax<'a> {
 impl Softmax<'_> {
     /// The loss alone, rows weighted by `sw`.
     fn loss_sum_w<W: RowWeights>(&self, sw: W, params: &[f64], rows: Rows<'_>) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() && self.n_classes <= STACK_CLASSES {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above); no gradient is
+            // written.
+            return unsafe { self.rows4::<W, false>(sw, params, rows, &mut []) };
+        }
         let mut loss = 0.0;
         rows.for_each(|i| {
             let c = self.y[i] as usize;
@@ -284,6 +296,192 @@ impl Softmax<'_> {
             loss += sw.at(i) * (lse - zc);
         });
         loss
+    }
+}
+
+/// The kernel four rows at a time in AVX2 (`K <=` [`STACK_CLASSES`]): the rows are the
+/// lanes. Each class's four scores are dot products summed as [`Linear`](super::Linear)'s
+/// (four lanes of fused multiply-adds, then `(l0 + l2) + (l1 + l3)`); the maximum, `exp`,
+/// the normaliser's `ln` and the probabilities are vector code ([`crate::numeric::vmath`]);
+/// each class's gradient takes the four rows' terms in row order. A row's values do not
+/// depend on the rows beside it (a short group is padded with copies of its last row, whose
+/// results are dropped), so ranges and index lists, split anywhere, add the same terms. The
+/// sums differ from the portable kernel's in the last bits (fused multiply-adds, vector
+/// `exp` and `ln` within an ulp of the scalar ones).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Softmax, STACK_CLASSES};
+    use crate::model::linear::avx2::{load, mask64, reduce};
+    use crate::model::weights::RowWeights;
+    use crate::numeric::vmath;
+    use crate::{FiniteSum, Rows};
+    use std::arch::x86_64::*;
+
+    impl Softmax<'_> {
+        /// The loss over `rows`, and with `GRAD` each row's gradient added into `grad`.
+        ///
+        /// # Safety
+        /// The CPU supports AVX2 and FMA; `n_classes <= STACK_CLASSES`; with `GRAD`,
+        /// `grad.len() == self.dim()`.
+        #[target_feature(enable = "avx2,fma")]
+        pub(super) unsafe fn rows4<W: RowWeights, const GRAD: bool>(
+            &self,
+            sw: W,
+            params: &[f64],
+            rows: Rows<'_>,
+            grad: &mut [f64],
+        ) -> f64 {
+            assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
+            assert!(!GRAD || grad.len() == self.dim());
+            let mut loss = 0.0;
+            let mut ids = [0usize; 4];
+            // Each group's scores, then its exponentials, per class (lanes are rows).
+            let mut z = [[0.0f64; 4]; STACK_CLASSES];
+            match rows {
+                Rows::Range(r) => {
+                    let mut i = r.start;
+                    while i < r.end {
+                        let n = (r.end - i).min(4);
+                        for (k, id) in ids.iter_mut().enumerate() {
+                            *id = i + k.min(n - 1);
+                        }
+                        loss += self.group::<W, GRAD>(sw, params, &ids, n, &mut z, grad);
+                        i += n;
+                    }
+                }
+                Rows::Indices(idx) => {
+                    for chunk in idx.chunks(4) {
+                        let n = chunk.len();
+                        for (k, id) in ids.iter_mut().enumerate() {
+                            *id = chunk[k.min(n - 1)];
+                        }
+                        loss += self.group::<W, GRAD>(sw, params, &ids, n, &mut z, grad);
+                    }
+                }
+            }
+            loss
+        }
+
+        /// Rows `ids[..n]` (the rest copies of the last): their loss, and with `GRAD` their
+        /// gradient terms.
+        #[allow(clippy::too_many_arguments)]
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn group<W: RowWeights, const GRAD: bool>(
+            &self,
+            sw: W,
+            params: &[f64],
+            ids: &[usize; 4],
+            n: usize,
+            z: &mut [[f64; 4]; STACK_CLASSES],
+            grad: &mut [f64],
+        ) -> f64 {
+            let (d, stride, classes) = (self.x.cols(), self.stride(), self.n_classes);
+            let x = self.x.as_slice();
+            let mut rows = [x.as_ptr(); 4];
+            let (mut class, mut weight) = ([0.0f64; 4], [0.0f64; 4]);
+            for r in 0..4 {
+                let i = ids[r];
+                assert!((i + 1) * d <= x.len() && i < self.y.len());
+                rows[r] = x.as_ptr().add(i * d);
+                class[r] = self.y[i];
+                weight[r] = sw.at(i);
+            }
+            // Scores (kept per class as lanes), their running maximum.
+            let mut m = _mm256_set1_pd(f64::NEG_INFINITY);
+            for (k, zk) in z.iter_mut().enumerate().take(classes) {
+                let row = &params[k * stride..(k + 1) * stride];
+                let b = if self.intercept { row[d] } else { 0.0 };
+                let dots = dots4(&row[..d], &rows);
+                let v = _mm256_add_pd(_mm256_loadu_pd(dots.as_ptr()), _mm256_set1_pd(b));
+                _mm256_storeu_pd(zk.as_mut_ptr(), v);
+                // `f64::max`'s choice: a NaN score leaves the maximum as it was.
+                m = _mm256_max_pd(v, m);
+            }
+            let mut zc = [0.0f64; 4];
+            for r in 0..4 {
+                // Targets are class indices below `classes` (checked when the model is made).
+                zc[r] = z[class[r] as usize][r];
+            }
+            // e_k = exp(z_k - m) in place of the scores, and their sum.
+            let mut s = _mm256_setzero_pd();
+            for zk in z.iter_mut().take(classes) {
+                let e = vmath::avx2::exp(_mm256_sub_pd(_mm256_loadu_pd(zk.as_ptr()), m));
+                _mm256_storeu_pd(zk.as_mut_ptr(), e);
+                s = _mm256_add_pd(s, e);
+            }
+            let wv = _mm256_loadu_pd(weight.as_ptr());
+            let lse = _mm256_add_pd(m, vmath::avx2::ln(s));
+            let l = _mm256_mul_pd(wv, _mm256_sub_pd(lse, _mm256_loadu_pd(zc.as_ptr())));
+            let mut lanes = [0.0f64; 4];
+            _mm256_storeu_pd(lanes.as_mut_ptr(), l);
+            let mut loss = 0.0;
+            for v in &lanes[..n] {
+                loss += v;
+            }
+            if GRAD {
+                let inv = _mm256_div_pd(_mm256_set1_pd(1.0), s);
+                let cv = _mm256_loadu_pd(class.as_ptr());
+                let one = _mm256_set1_pd(1.0);
+                for (k, e) in z.iter().enumerate().take(classes) {
+                    let p = _mm256_mul_pd(_mm256_loadu_pd(e.as_ptr()), inv);
+                    let hot = _mm256_and_pd(
+                        _mm256_cmp_pd::<_CMP_EQ_OQ>(cv, _mm256_set1_pd(k as f64)),
+                        one,
+                    );
+                    let coef = _mm256_mul_pd(wv, _mm256_sub_pd(p, hot));
+                    let mut c = [0.0f64; 4];
+                    _mm256_storeu_pd(c.as_mut_ptr(), coef);
+                    let g = &mut grad[k * stride..(k + 1) * stride];
+                    add4(&c, &rows, n, d, g.as_mut_ptr());
+                    if self.intercept {
+                        for cr in &c[..n] {
+                            g[d] += cr;
+                        }
+                    }
+                }
+            }
+            loss
+        }
+    }
+
+    /// Four rows' dot products with `w` (the rows at `rows`, `w.len()` values each).
+    #[inline(always)]
+    unsafe fn dots4(w: &[f64], rows: &[*const f64; 4]) -> [f64; 4] {
+        let d = w.len();
+        let mut s = [_mm256_setzero_pd(); 4];
+        let mut j = 0;
+        while j < d {
+            let n = (d - j).min(4);
+            let wj = load(w.as_ptr().add(j), n);
+            for (sr, row) in s.iter_mut().zip(rows) {
+                *sr = _mm256_fmadd_pd(wj, load(row.add(j), n), *sr);
+            }
+            j += 4;
+        }
+        [reduce(s[0]), reduce(s[1]), reduce(s[2]), reduce(s[3])]
+    }
+
+    /// `g += sum_r c_r x_r` over the first `n` rows, in row order.
+    #[inline(always)]
+    unsafe fn add4(c: &[f64; 4], rows: &[*const f64; 4], n: usize, d: usize, g: *mut f64) {
+        let cv = [
+            _mm256_set1_pd(c[0]),
+            _mm256_set1_pd(c[1]),
+            _mm256_set1_pd(c[2]),
+            _mm256_set1_pd(c[3]),
+        ];
+        let mut j = 0;
+        while j < d {
+            let k = (d - j).min(4);
+            let mask = mask64(k);
+            let mut gj = _mm256_maskload_pd(g.add(j), mask);
+            for r in 0..n {
+                gj = _mm256_fmadd_pd(cv[r], load(rows[r].add(j), k), gj);
+            }
+            _mm256_maskstore_pd(g.add(j), mask, gj);
+            j += 4;
+        }
     }
 }
 
@@ -432,6 +630,76 @@ mod tests {
         for j in 0..3 {
             let s: f64 = (0..3).map(|k| g1[k * 3 + j]).sum();
             assert!(s.abs() < 1e-14);
+        }
+    }
+
+    /// `n x d` features and `k` classes, deterministic.
+    fn grid(n: usize, d: usize, k: usize) -> (Matrix, Vec<f64>) {
+        let x: Vec<f64> = (0..n * d)
+            .map(|v| ((v * 37 % 101) as f64 / 50.0 - 1.0) * 1.7)
+            .collect();
+        let y = (0..n).map(|i| ((i * 7 + i / 3) % k) as f64).collect();
+        (Matrix::from_row_major(n, d, x).unwrap(), y)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_kernel_matches_the_portable_one() {
+        if !has_avx2_fma() {
+            return;
+        }
+        for (d, k) in [(1, 2), (3, 3), (4, 3), (5, 10), (20, 3), (9, 64)] {
+            let (x, y) = grid(37, d, k);
+            let w: Vec<f64> = (0..37).map(|i| 0.5 + (i % 4) as f64).collect();
+            for (intercept, weights) in [(true, None), (false, None), (true, Some(&w[..]))] {
+                let m = Softmax::new(&x, &y, k)
+                    .unwrap()
+                    .intercept(intercept)
+                    .weights(weights);
+                let params: Vec<f64> = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+                let (mut g1, mut g2) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
+                let l1 = m.accumulate(&params, Rows::Range(0..37), &mut g1);
+                let mut buf = [0.0; STACK_CLASSES];
+                let l2 = match weights {
+                    None => m.accumulate_buffered(
+                        Unweighted,
+                        &params,
+                        Rows::Range(0..37),
+                        &mut g2,
+                        &mut buf[..k],
+                    ),
+                    Some(w) => m.accumulate_buffered(
+                        w,
+                        &params,
+                        Rows::Range(0..37),
+                        &mut g2,
+                        &mut buf[..k],
+                    ),
+                };
+                assert!(
+                    (l1 - l2).abs() <= 1e-13 * l2.abs(),
+                    "d {d} k {k}: {l1} vs {l2}"
+                );
+                for (a, b) in g1.iter().zip(&g2) {
+                    assert!((a - b).abs() <= 1e-13, "d {d} k {k}: {a} vs {b}");
+                }
+                // The loss alone is the same kernel: the same bits.
+                assert_eq!(m.loss_sum(&params, Rows::Range(0..37)), l1);
+                // An index list of the same rows, and any row alone (every other weighted
+                // 0): a row's terms do not depend on the rows grouped with it.
+                let idx: Vec<usize> = (0..37).collect();
+                let mut g3 = vec![0.0; m.dim()];
+                assert_eq!(m.accumulate(&params, Rows::Indices(&idx), &mut g3), l1);
+                assert_eq!(g3, g1);
+                for i in [0, 5, 36] {
+                    let only: Vec<f64> = (0..37).map(|r| f64::from(r == i)).collect();
+                    let mo = m.weights(Some(&only));
+                    let (mut ga, mut gb) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
+                    let la = mo.accumulate(&params, Rows::Range(0..37), &mut ga);
+                    let lb = mo.accumulate(&params, Rows::Range(i..i + 1), &mut gb);
+                    assert_eq!((la, &ga), (lb, &gb), "row {i}");
+                }
+            }
         }
     }
 

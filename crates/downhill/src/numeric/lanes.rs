@@ -48,6 +48,10 @@ pub(crate) unsafe trait Lanes: Copy {
     unsafe fn neg(self) -> Self;
     /// `2^k` for integer-valued `k` in `[-1022, 1023]`, from its bits.
     unsafe fn pow2(self) -> Self;
+    /// The unbiased binary exponent of a positive normal value, as a float.
+    unsafe fn exponent(self) -> Self;
+    /// The significand of a positive normal value, in `[1, 2)`.
+    unsafe fn mantissa(self) -> Self;
     unsafe fn gt(self, b: Self) -> Self::Mask;
     unsafe fn ge(self, b: Self) -> Self::Mask;
     /// Not equal, or unordered (NaN).
@@ -61,6 +65,12 @@ pub(crate) unsafe trait Lanes: Copy {
 /// `1.5 * 2^52`: adding it rounds a value below `2^51` in magnitude to an integer held in
 /// the low bits of the sum's representation.
 const ROUNDER: f64 = 6_755_399_441_055_744.0;
+
+/// `2^52`'s bits: or-ed with an integer below `2^52`, a double `2^52 + integer`.
+const TWO52_BITS: i64 = 0x4330_0000_0000_0000;
+/// The significand's bits, and `1.0`'s.
+const MANTISSA_BITS: i64 = 0x000F_FFFF_FFFF_FFFF;
+const ONE_BITS: i64 = 0x3FF0_0000_0000_0000;
 
 #[cfg(target_arch = "x86_64")]
 unsafe impl Lanes for __m256d {
@@ -131,6 +141,17 @@ unsafe impl Lanes for __m256d {
         let rounder = _mm256_castpd_si256(_mm256_set1_pd(ROUNDER));
         let biased = _mm256_add_epi64(_mm256_sub_epi64(bits, rounder), _mm256_set1_epi64x(1023));
         _mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased))
+    }
+    #[inline(always)]
+    unsafe fn exponent(self) -> Self {
+        let e = _mm256_srli_epi64::<52>(_mm256_castpd_si256(self));
+        let v = _mm256_castsi256_pd(_mm256_or_si256(e, _mm256_set1_epi64x(TWO52_BITS)));
+        _mm256_sub_pd(v, _mm256_set1_pd(4_503_599_627_371_519.0))
+    }
+    #[inline(always)]
+    unsafe fn mantissa(self) -> Self {
+        let m = _mm256_and_si256(_mm256_castpd_si256(self), _mm256_set1_epi64x(MANTISSA_BITS));
+        _mm256_castsi256_pd(_mm256_or_si256(m, _mm256_set1_epi64x(ONE_BITS)))
     }
     #[inline(always)]
     unsafe fn gt(self, b: Self) -> Self::Mask {
@@ -225,6 +246,17 @@ unsafe impl Lanes for __m512d {
         let rounder = _mm512_castpd_si512(_mm512_set1_pd(ROUNDER));
         let biased = _mm512_add_epi64(_mm512_sub_epi64(bits, rounder), _mm512_set1_epi64(1023));
         _mm512_castsi512_pd(_mm512_slli_epi64::<52>(biased))
+    }
+    #[inline(always)]
+    unsafe fn exponent(self) -> Self {
+        let e = _mm512_srli_epi64::<52>(_mm512_castpd_si512(self));
+        let v = _mm512_castsi512_pd(_mm512_or_si512(e, _mm512_set1_epi64(TWO52_BITS)));
+        _mm512_sub_pd(v, _mm512_set1_pd(4_503_599_627_371_519.0))
+    }
+    #[inline(always)]
+    unsafe fn mantissa(self) -> Self {
+        let m = _mm512_and_si512(_mm512_castpd_si512(self), _mm512_set1_epi64(MANTISSA_BITS));
+        _mm512_castsi512_pd(_mm512_or_si512(m, _mm512_set1_epi64(ONE_BITS)))
     }
     #[inline(always)]
     unsafe fn gt(self, b: Self) -> Self::Mask {

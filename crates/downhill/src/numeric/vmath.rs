@@ -177,6 +177,20 @@ pub(crate) unsafe fn ln_1p_unit_of<V: Lanes>(x: V, u: V, inv_u: V) -> V {
     k.mul_add(V::splat(LN2_HI), lnf)
 }
 
+/// `ln(x)` on every lane for positive normal `x` (or NaN, which stays NaN): `x = 2^e m` with
+/// `m` in `[1, 2)`, `ln(x) = e ln 2 + ln_1p(m - 1)` (`m - 1` exact), the two parts of `ln 2`
+/// added so that the result is within about an ulp.
+///
+/// # Safety
+/// The CPU supports `V`'s instructions ([`Lanes`]).
+#[inline(always)]
+pub(crate) unsafe fn ln<V: Lanes>(x: V) -> V {
+    let e = x.exponent();
+    let lm = ln_1p_unit(x.mantissa().sub(V::splat(1.0)));
+    let r = e.mul_add(V::splat(LN2_HI), e.mul_add(V::splat(LN2_LO), lm));
+    V::select(x.ne(x), x, r)
+}
+
 /// [`exp`] and [`ln_1p_unit`] on four lanes, compiled for AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
@@ -227,6 +241,16 @@ pub mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn ln_1p_unit(x: __m256d) -> __m256d {
         super::ln_1p_unit(x)
+    }
+
+    /// [`super::ln`] on four lanes (positive normal values).
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and FMA.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn ln(x: __m256d) -> __m256d {
+        super::ln(x)
     }
 }
 
@@ -386,6 +410,29 @@ mod tests {
                 assert_eq!(four, eight, "at {a:?}");
             }
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn ln_is_within_one_ulp_of_the_scalar_ln() {
+        if !has_avx2_fma() {
+            return;
+        }
+        // Softmax's normaliser: sums from 1 up to the class count, and far beyond.
+        let mut xs = args(1.0, 64.0, 200_000);
+        xs.extend((0..1000).map(|e| 2f64.powi(e)));
+        xs.extend((1..1000).map(|e| 1.5f64.powi(e)));
+        xs.extend((-1021..0).map(|e| 3.0 * 2f64.powi(e)));
+        // The domain: positive normal values.
+        xs.retain(|v| *v >= f64::MIN_POSITIVE);
+        let ln4 = |x: [f64; 4]| unsafe { avx2::on_array(avx2::ln, x) };
+        let (e, at) = max_ulps(ln4, f64::ln, &xs);
+        assert!(e <= 1.0, "ln is {e} ulps off at {at}");
+        let sp = ln4([1.0, std::f64::consts::E, f64::NAN, 2.0]);
+        assert_eq!(sp[0], 0.0);
+        assert_eq!(sp[1], 1.0);
+        assert!(sp[2].is_nan());
+        assert_eq!(sp[3], std::f64::consts::LN_2);
     }
 
     #[test]
