@@ -52,11 +52,16 @@ impl Default for Newton {
 }
 
 impl Newton {
-    /// Damped Newton with a default backtracking search and two refinement steps.
+    /// Refinement steps of each solve, and corrections after a full step, by default: each
+    /// correction costs an evaluation, so a default iteration evaluates up to three times.
+    pub const DEFAULT_REFINE: usize = 2;
+
+    /// Damped Newton with a default backtracking search and [`Newton::DEFAULT_REFINE`]
+    /// refinement steps.
     pub fn new() -> Self {
         Newton {
             search: Backtracking::default(),
-            refine: 2,
+            refine: Self::DEFAULT_REFINE,
             dim: 0,
             hess: Vec::new(),
             chol: Vec::new(),
