@@ -753,18 +753,19 @@ mod tests {
         // 20,000 rows, label 1 everywhere, a score of the wrong sign on a pseudo-random share
         // of them: the sampled answer is the exact count's for shares clearly on either side
         // of the allowed 1 in 20, and at the limit itself the full count decides.
+        use rand::{Rng, SeedableRng};
         let n = 20_000;
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut uniform = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
         let y = vec![1.0; n];
         for share in [0.0, 0.01, 0.04, 0.07, 0.2, 0.5] {
             let rows: Vec<[f64; 1]> = (0..n)
-                .map(|_| [if uniform() < share { -1.0 } else { 1.0 }])
+                .map(|_| {
+                    [if rng.random::<f64>() < share {
+                        -1.0
+                    } else {
+                        1.0
+                    }]
+                })
                 .collect();
             let x = Matrix::from_rows(&rows);
             let wrong = rows.iter().filter(|r| r[0] < 0.0).count();
