@@ -455,7 +455,7 @@ const WRONG_SAMPLE: usize = 1024;
 /// `4 * WRONG_SAMPLE` rows it first looks at `WRONG_SAMPLE` rows spread evenly over the
 /// data, and answers no when their share of wrong rows is above twice the allowed share
 /// plus 1%. Counting until the limit alone read a sixth of the data at a 30% error rate,
-/// half as long as the epoch itself on 1M x 20 (`bench/run.sh`). The answer only decides
+/// two thirds as long as the epoch itself on 1M x 20 (`bench/run.sh`). The answer only decides
 /// when the separation probe runs; with at most the allowed share wrong, the sample's mean
 /// sits many standard deviations below its threshold.
 fn few_wrong<'a>(
