@@ -530,11 +530,11 @@ def issue16_targets(per_set, mem, flops=None, floor=None):
             md.append(f"- {verdict(sp >= 5)}: shuffled batch-1 epoch at least 5x faster than SGDRegressor's: "
                       f"{sp:.2f}x")
         if floor is not None:
-            # What the machine allows: no shuffled epoch beats the reshuffle plus a random read
-            # of every row, measured alone.
+            # What the machine allows: no shuffled epoch beats a random read of every row,
+            # measured alone (the next epoch's reshuffle runs on the second thread).
             fl = floor["floor_ms"] / 1e3
-            md.append(f"- (floor) a shuffled epoch cannot take less than the reshuffle plus a random read of "
-                      f"every row: {fmt_time(fl)}, so at best {fl / fo['per_epoch']:.2f}x file order"
+            md.append(f"- (floor) a shuffled epoch cannot take less than a random read of every row (its "
+                      f"reshuffle runs on the second thread meanwhile): {fmt_time(fl)}, so at best {fl / fo['per_epoch']:.2f}x file order"
                       + (f" and {sk['per_epoch'] / fl:.2f}x SGDRegressor" if sk is not None else "")
                       + f"; the shuffled epoch is {sh['per_epoch'] / fl:.2f}x that floor")
     s, lg = row(lambda s: s["classes"] == 2, "downhill", "full")
@@ -939,16 +939,19 @@ def main():
     md.append("")
 
     if floor is not None:
-        fl = floor["shuffle_u32_ms"] + floor["4k_random_read_ms"]
+        # With two threads the trainer shuffles the next epoch's order while this one steps:
+        # the floor is the random read alone (on one thread, the two add).
+        fl = floor["4k_random_read_ms"]
         md.append(f"## The floor of a shuffled batch-1 epoch ({floor['rows']:,} x {floor['features']}, "
                   "`examples/sgd_rows.rs`)\n")
         md.append("| measurement | value |")
         md.append("|---|---:|")
-        md.append(f"| reshuffle of the order (u32 / usize) | {floor['shuffle_u32_ms']:.2f} / "
+        md.append(f"| reshuffle of the order (u32 / usize; on the second thread) | {floor['shuffle_u32_ms']:.2f} / "
                   f"{floor['shuffle_usize_ms']:.2f} ms |")
         md.append(f"| read of every row and target in a random order, prefetched, no arithmetic "
                   f"(4 KiB / huge pages) | {floor['4k_random_read_ms']:.2f} / {floor['huge_random_read_ms']:.2f} ms |")
-        md.append(f"| floor: reshuffle + random read | {fl:.2f} ms |")
+        md.append(f"| floor: the random read (on one thread: + the reshuffle, {fl + floor['shuffle_u32_ms']:.2f} ms) | "
+                  f"{fl:.2f} ms |")
         md.append(f"| epoch through the library, file order / shuffled (4 KiB pages) | "
                   f"{floor['4k_file_order_ms']:.2f} / {floor['4k_shuffled_ms']:.2f} ms |")
         md.append(f"| the same on huge pages | {floor['huge_file_order_ms']:.2f} / {floor['huge_shuffled_ms']:.2f} ms |")

@@ -13,7 +13,9 @@
 //! Two floors of a shuffled epoch, measured alone: the reshuffle of the trainer's order (as
 //! `u32`, as it holds it, and as `usize`), and a read of every row and target in a random
 //! order with the lines asked for ahead and no arithmetic to wait on (the best of 8, 16 and
-//! 32 rows ahead). A shuffled epoch cannot take less than their sum.
+//! 32 rows ahead). On one thread a shuffled epoch cannot take less than their sum; on two
+//! or more (these runs use every core) the trainer shuffles the next epoch's order while an
+//! epoch steps, and the floor is the read alone.
 //!
 //! ```sh
 //! cargo run --release --example sgd_rows -p downhill -- [ROWS] [FEATURES] [EPOCHS] [REPS]

@@ -454,6 +454,47 @@ impl<P: FiniteSum> FiniteSum for Unfused<'_, P> {
     }
 }
 
+/// Orders long enough to be reshuffled on a second thread while an epoch steps (2^16
+/// batches or more, with two threads) give the bits of the in-place shuffle of one thread:
+/// per-sample steps (the fused pass) and batches of two (a rotation drawn after each
+/// shuffle, before the next one starts).
+#[test]
+fn shuffling_ahead_on_a_second_thread_gives_the_bits_of_one_thread() {
+    let n = (1 << 17) + 5;
+    let (x, y, _) = generated(n, 3, 29);
+    let lr = 0.1 / (1.0 + x.as_slice().iter().map(|v| v * v).sum::<f64>() / n as f64);
+    let problem = Linear::new(&x, &y, Squared);
+    for batch in [1, 2] {
+        let run = |threads: usize| {
+            let config = TrainConfig {
+                max_epochs: 3,
+                batch_size: Some(batch),
+                seed: 5,
+                gtol: 0.0,
+                threads,
+                ..TrainConfig::default()
+            };
+            Trainer::new(Box::new(Sgd::new()), lr)
+                .with_config(config)
+                .run(&problem, vec![0.1; problem.dim()], &mut NoObserver)
+                .unwrap()
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(bits(&one.params), bits(&two.params), "batch {batch}");
+        let costs = |r: &Report| -> Vec<u64> {
+            r.history
+                .records()
+                .iter()
+                .map(|e| e.cost.to_bits())
+                .collect()
+        };
+        // Epoch 0 is a full-batch sum (its bits depend on the thread count); the epochs'
+        // costs are sums of per-batch losses in visiting order.
+        assert_eq!(costs(&one)[1..], costs(&two)[1..], "batch {batch}");
+        assert_eq!(one.epochs, 3);
+    }
+}
+
 /// Per-sample SGD through the fused pass and through the trainer's own loop: the same
 /// bits, epoch by epoch.
 #[test]

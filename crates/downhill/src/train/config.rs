@@ -62,7 +62,9 @@ pub struct TrainConfig {
     /// contiguous run per thread and the runs' sums added in thread order, so a given
     /// number of threads gives the same bits on every run; another number changes only the
     /// order of those additions (results agree to rounding, about 1e-15 relative). With 0,
-    /// that number is the machine's core count.
+    /// that number is the machine's core count. With more than one, a shuffled order of
+    /// 2^16 batches or more (per-sample steps on large data) is reshuffled for the next
+    /// epoch on a second thread while an epoch steps: the same order, the same bits.
     pub threads: usize,
 }
 

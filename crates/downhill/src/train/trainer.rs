@@ -1,4 +1,4 @@
-use super::order::Order;
+use super::order::{Order, ShuffleAhead, SHUFFLE_AHEAD_MIN};
 use super::{
     BestState, EpochInfo, EpochRecord, Fingerprint, History, Observer, RngState, StopReason,
     TrainConfig, TrainState,
@@ -226,6 +226,10 @@ impl Trainer {
         // (each epoch shuffles the previous epoch's order).
         let n_batches = cfg.batch_size.map_or(0, |b| n_train.div_ceil(b));
         let mut order = Order::new(n_batches);
+        // Long orders are reshuffled on a second thread while an epoch steps, when the run
+        // has one (the stepping itself is sequential).
+        let mut ahead_shuffle = ShuffleAhead::default();
+        let shuffle_ahead = cfg.shuffle && n_batches >= SHUFFLE_AHEAD_MIN && work.threads() > 1;
         let mut epoch_grad = vec![0.0; if cfg.batch_size.is_some() { dim } else { 0 }];
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let fingerprint = Fingerprint {
@@ -329,7 +333,7 @@ impl Trainer {
                 }
                 Some(batch) => {
                     if cfg.shuffle {
-                        order.shuffle(&mut rng);
+                        ahead_shuffle.shuffle(&mut order, &mut rng);
                     }
                     // Single rows in a random order are already a uniform permutation.
                     let offset = if cfg.shuffle && batch > 1 {
@@ -337,6 +341,9 @@ impl Trainer {
                     } else {
                         0
                     };
+                    if shuffle_ahead && epoch < cfg.max_epochs {
+                        ahead_shuffle.start(&order, &rng);
+                    }
                     epoch_grad.fill(0.0);
                     // Plain SGD on single rows: the problem's fused pass when it has one
                     // (the same bits as the loop below, without its calls per row).
