@@ -620,6 +620,21 @@ pub(super) mod avx2 {
     /// prefetcher stops at page ends, and an epoch is a read of memory.
     const PF_BYTES: usize = 2048;
 
+    /// Asks for the lines of the row of `D` values `PF_BYTES` ahead of `x`, one per 64
+    /// bytes of a row and at least two: consecutive rows then leave no line out (a row of
+    /// `b` bytes starts at most `ceil(b / 64)` lines after the one before). Two a row, as
+    /// before for every width, left every fifth line of 20 doubles (160 bytes) to the CPU's
+    /// prefetcher, which stops at page ends (`examples/epoch_bound 1000000 20 logistic`,
+    /// alternated with the old code: about 2% faster).
+    #[inline(always)]
+    unsafe fn prefetch_row<const D: usize, T: Element>(x: *const T) {
+        let lines = (D * std::mem::size_of::<T>()).div_ceil(64).max(2);
+        let pf = x.cast::<i8>().wrapping_add(PF_BYTES);
+        for l in 0..lines {
+            _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64 * l));
+        }
+    }
+
     /// [`super::fixed_grad`] in AVX2 with fused multiply-adds.
     ///
     /// # Safety
@@ -670,13 +685,7 @@ pub(super) mod avx2 {
                 let k = (rows - i).min(4);
                 let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
                 for r in 0..k {
-                    let pf = x
-                        .as_ptr()
-                        .wrapping_add((i + r) * D)
-                        .cast::<i8>()
-                        .wrapping_add(PF_BYTES);
-                    _mm_prefetch::<_MM_HINT_T0>(pf);
-                    _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+                    prefetch_row::<D, T>(x.as_ptr().wrapping_add((i + r) * D));
                     let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
                     let mut s = _mm256_setzero_pd();
                     for c in 0..C {
@@ -700,13 +709,7 @@ pub(super) mod avx2 {
             }
         } else {
             for (i, &yi) in y.iter().enumerate().take(rows) {
-                let pf = x
-                    .as_ptr()
-                    .wrapping_add(i * D)
-                    .cast::<i8>()
-                    .wrapping_add(PF_BYTES);
-                _mm_prefetch::<_MM_HINT_T0>(pf);
-                _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+                prefetch_row::<D, T>(x.as_ptr().wrapping_add(i * D));
                 let xv = row::<D, C, T>(x.as_ptr().add(i * D));
                 let mut s = _mm256_setzero_pd();
                 for c in 0..C {
@@ -1028,9 +1031,7 @@ pub(super) mod avx2 {
         for (r, zr) in z.iter_mut().enumerate() {
             let xr = x.add(r * D);
             if PREFETCH {
-                let pf = xr.cast::<i8>().wrapping_add(PF_BYTES);
-                _mm_prefetch::<_MM_HINT_T0>(pf);
-                _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(64));
+                prefetch_row::<D, T>(xr);
             }
             let xv = row::<D, C, T>(xr);
             let mut s = _mm256_setzero_pd();
