@@ -1048,14 +1048,27 @@ pub(super) mod avx2 {
     /// apart from `x`), each summed in groups of four by fused multiply-adds as
     /// [`fixed_grad`] does: four independent chains, so that a wide row does not wait on the
     /// latency of one long chain of additions.
+    ///
+    /// Meanwhile it asks for the `4 * stride` values at `pf` (four rows further on), a line
+    /// or two with each group of columns: asked for all at once before the rows were
+    /// summed, the lines of wide rows (hundreds) queued behind the core's few line-fill
+    /// buffers and held up the sums.
     #[inline(always)]
-    unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize) -> [f64; 4] {
+    unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize, pf: *const i8) -> [f64; 4] {
         let d = w.len();
+        let size = std::mem::size_of::<T>();
         let mut s = [_mm256_setzero_pd(); 4];
         // Whole groups of four without masks or branches, then the last group masked: the
         // same products in the same order as one masked loop.
         let mut j = 0;
         while j + 4 <= d {
+            // Group `j / 4` of `d / 4`: its share of the 4 * stride values ahead, 16 values
+            // (128 bytes of f64, 64 of f32).
+            let o = pf.wrapping_add(4 * j * size);
+            _mm_prefetch::<_MM_HINT_T0>(o);
+            if size == 8 {
+                _mm_prefetch::<_MM_HINT_T0>(o.wrapping_add(64));
+            }
             let wj = _mm256_loadu_pd(w.as_ptr().add(j));
             for (r, sr) in s.iter_mut().enumerate() {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), 4), *sr);
@@ -1069,6 +1082,10 @@ pub(super) mod avx2 {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), n), *sr);
             }
         }
+        // What the groups did not reach: a partial group's share, and the last line.
+        let done = 4 * j * size;
+        prefetch_bytes(pf.wrapping_add(done), 4 * stride * size - done);
+        _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(4 * stride * size - 1));
         // (Not `map` with a closure: it would not inherit the target features.)
         [reduce(s[0]), reduce(s[1]), reduce(s[2]), reduce(s[3])]
     }
@@ -1122,6 +1139,7 @@ pub(super) mod avx2 {
     /// The predictions `w . x_r + b` and targets of `k <= 4` rows of `d` values from `x`,
     /// a short group padded with zeros (whose results the callers drop): every row goes
     /// through the same four-lane loss, with the same dot products whatever its group.
+    /// Asks for the rows `ahead` rows on meanwhile (hints: nothing is read there).
     #[inline(always)]
     unsafe fn predict4<T: Element>(
         w: &[f64],
@@ -1130,14 +1148,17 @@ pub(super) mod avx2 {
         d: usize,
         k: usize,
         y: &[f64],
+        ahead: usize,
     ) -> ([f64; 4], [f64; 4]) {
         let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+        let pf = x.wrapping_add(ahead * d).cast::<i8>();
         if k == 4 {
-            let dots = dot4(w, x, d);
+            let dots = dot4(w, x, d, pf);
             for r in 0..4 {
                 z[r] = dots[r] + b;
             }
         } else {
+            prefetch_bytes(pf, k * d * std::mem::size_of::<T>());
             for (r, zr) in z.iter_mut().enumerate().take(k) {
                 *zr = dot1(w, x.add(r * d)) + b;
             }
@@ -1154,10 +1175,12 @@ pub(super) mod avx2 {
         x: *const T,
         d: usize,
         y: &[f64],
+        ahead: usize,
     ) -> ([f64; 16], [f64; 16]) {
         let (mut z, mut t) = ([0.0f64; 16], [0.0f64; 16]);
         for q in 0..4 {
-            let dots = dot4(w, x.add(4 * q * d), d);
+            let xq = x.add(4 * q * d);
+            let dots = dot4(w, xq, d, xq.wrapping_add(ahead * d).cast::<i8>());
             for r in 0..4 {
                 z[4 * q + r] = dots[r] + b;
             }
@@ -1165,6 +1188,11 @@ pub(super) mod avx2 {
         t.copy_from_slice(&y[..16]);
         (z, t)
     }
+
+    /// Rows ahead of a group of four (of sixteen) that [`predict4`] ([`predict16`]) asks
+    /// for: the group after next, far enough ahead to arrive in time, near enough to stay.
+    const AHEAD4: usize = 8;
+    const AHEAD16: usize = 32;
 
     /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
     /// past what the CPU's prefetcher has fetched at every page end.
@@ -1209,8 +1237,7 @@ pub(super) mod avx2 {
             // order, as four rows at a time.
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
-                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 let (lv, dv) = loss.value_deriv16(&z, &t);
                 for q in 0..4 {
                     let mut dl = [0.0f64; 4];
@@ -1229,9 +1256,7 @@ pub(super) mod avx2 {
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
-            // The block after next: far enough ahead to arrive in time, near enough to stay.
-            prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
             let (lv, dv) = loss.value_deriv4(z, t);
             let mut dl = [0.0f64; 4];
             for r in 0..k {
@@ -1275,14 +1300,12 @@ pub(super) mod avx2 {
     ) {
         let d = w.len();
         assert!(d > 0 && rows.end <= y.len() && rows.end * d <= x.len());
-        let row_bytes = d * std::mem::size_of::<T>();
         let mut i = rows.start;
         // Sixteen rows' second derivatives together (as `any_grad`'s losses), then the rest
         // four at a time: a row's value does not depend on which.
         while i + 16 <= rows.end {
             let xi = x.as_ptr().add(i * d);
-            prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
-            let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+            let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
             let h = loss.second_deriv16(&z, &t);
             gram_rows(&h, xi, d, weights.map(|sw| &sw[i..i + 16]), intercept, gram);
             i += 16;
@@ -1290,8 +1313,7 @@ pub(super) mod avx2 {
         while i < rows.end {
             let k = (rows.end - i).min(4);
             let xi = x.as_ptr().add(i * d);
-            prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
             let h = loss.second_deriv4(z, t);
             gram_rows(
                 &h[..k],
@@ -1365,8 +1387,7 @@ pub(super) mod avx2 {
             // Sixteen rows' losses together, as `any_grad` (the same values).
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                prefetch_bytes(xi.cast::<i8>().wrapping_add(32 * row_bytes), 16 * row_bytes);
-                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16]);
+                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 for (r, l) in loss.value16(&z, &t).iter().enumerate() {
                     lsum += sw.at(i + r) * l;
                 }
@@ -1376,8 +1397,7 @@ pub(super) mod avx2 {
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
-            prefetch_bytes(xi.cast::<i8>().wrapping_add(8 * row_bytes), 4 * row_bytes);
-            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k]);
+            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
             let lv = loss.value4(z, t);
             for (r, l) in lv.iter().enumerate().take(k) {
                 lsum += sw.at(i + r) * l;
