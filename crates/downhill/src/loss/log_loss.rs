@@ -227,6 +227,19 @@ mod avx512 {
     use super::Lanes;
     use std::arch::x86_64::*;
 
+    /// Eight values as two 256-bit loads: the kernels write predictions four to a store,
+    /// and a load spanning two stores would wait for both to reach the cache.
+    ///
+    /// # Safety
+    /// AVX-512F; eight readable values at `p`.
+    #[inline(always)]
+    unsafe fn load8(p: *const f64) -> __m512d {
+        _mm512_insertf64x4::<1>(
+            _mm512_castpd256_pd512(_mm256_loadu_pd(p)),
+            _mm256_loadu_pd(p.add(4)),
+        )
+    }
+
     /// `(loss, dloss/dz)` of sixteen rows.
     ///
     /// # Safety
@@ -239,8 +252,8 @@ mod avx512 {
         let mut out = ([0.0; 16], [0.0; 16]);
         for h in [0, 8] {
             let (l, dl) = super::lanes_value_deriv(
-                __m512d::load(pred.as_ptr().add(h)),
-                __m512d::load(target.as_ptr().add(h)),
+                load8(pred.as_ptr().add(h)),
+                load8(target.as_ptr().add(h)),
             );
             l.store(out.0.as_mut_ptr().add(h));
             dl.store(out.1.as_mut_ptr().add(h));
@@ -256,8 +269,7 @@ mod avx512 {
     pub(super) unsafe fn second_deriv16(pred: &[f64; 16]) -> [f64; 16] {
         let mut out = [0.0; 16];
         for h in [0, 8] {
-            super::lanes_second_deriv(__m512d::load(pred.as_ptr().add(h)))
-                .store(out.as_mut_ptr().add(h));
+            super::lanes_second_deriv(load8(pred.as_ptr().add(h))).store(out.as_mut_ptr().add(h));
         }
         out
     }

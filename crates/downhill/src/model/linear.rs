@@ -667,8 +667,10 @@ pub(super) mod avx2 {
             let mut i = 0;
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * D);
-                let (z, t) = fixed_predict16::<D, C, T, true>(&wv, b, xi, &y[i..i + 16]);
-                let (lv, dv) = loss.value_deriv16(&z, &t);
+                let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
+                // SAFETY: `i + 16 <= rows <= y.len()`.
+                let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
+                let (lv, dv) = loss.value_deriv16(&z, t);
                 for r in 0..16 {
                     let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
                     lsum += l;
@@ -979,8 +981,10 @@ pub(super) mod avx2 {
             let mut i = 0;
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * D);
-                let (z, t) = fixed_predict16::<D, C, T, false>(&wv, b, xi, &y[i..i + 16]);
-                let lv = loss.value16(&z, &t);
+                let z = fixed_predict16::<D, C, T, false>(&wv, b, xi);
+                // SAFETY: `i + 16 <= rows <= y.len()`.
+                let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
+                let lv = loss.value16(&z, t);
                 for (r, l) in lv.iter().enumerate() {
                     lsum += sw.at(i + r) * l;
                 }
@@ -1017,31 +1021,53 @@ pub(super) mod avx2 {
         lsum
     }
 
-    /// The predictions `w . x_r + b` and targets of sixteen rows of `D` values from `x`, the
-    /// fixed kernels' dot products; with `PREFETCH`, each row's lines `PF_BYTES` ahead asked
-    /// for as [`fixed_grad`] does row by row.
+    /// The predictions `w . x_r + b` of sixteen rows of `D` values from `x`, the fixed
+    /// kernels' dot products; with `PREFETCH`, each row's lines `PF_BYTES` ahead asked for as
+    /// [`fixed_grad`] does row by row. Written four to a store ([`reduce4`]): the loss reads
+    /// them four or eight at a time, and a load that spans several stores waits for them to
+    /// reach the cache (no store-to-load forwarding).
     #[inline(always)]
     unsafe fn fixed_predict16<const D: usize, const C: usize, T: Element, const PREFETCH: bool>(
         wv: &[__m256d; C],
         b: f64,
         x: *const T,
-        y: &[f64],
-    ) -> ([f64; 16], [f64; 16]) {
-        let (mut z, mut t) = ([0.0f64; 16], [0.0f64; 16]);
-        for (r, zr) in z.iter_mut().enumerate() {
-            let xr = x.add(r * D);
-            if PREFETCH {
-                prefetch_row::<D, T>(xr);
+    ) -> [f64; 16] {
+        let mut z = [0.0f64; 16];
+        let bv = _mm256_set1_pd(b);
+        for q in 0..4 {
+            let mut s = [_mm256_setzero_pd(); 4];
+            for (r, sr) in s.iter_mut().enumerate() {
+                let xr = x.add((4 * q + r) * D);
+                if PREFETCH {
+                    prefetch_row::<D, T>(xr);
+                }
+                let xv = row::<D, C, T>(xr);
+                for c in 0..C {
+                    *sr = _mm256_fmadd_pd(wv[c], xv[c], *sr);
+                }
             }
-            let xv = row::<D, C, T>(xr);
-            let mut s = _mm256_setzero_pd();
-            for c in 0..C {
-                s = _mm256_fmadd_pd(wv[c], xv[c], s);
-            }
-            *zr = reduce(s) + b;
+            _mm256_storeu_pd(z.as_mut_ptr().add(4 * q), _mm256_add_pd(reduce4(s), bv));
         }
-        t.copy_from_slice(&y[..16]);
-        (z, t)
+        z
+    }
+
+    /// `[l0 + l2, l1 + l3]`, [`reduce`]'s first step.
+    #[inline(always)]
+    unsafe fn halves(v: __m256d) -> __m128d {
+        _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v))
+    }
+
+    /// `[reduce(s0), reduce(s1), reduce(s2), reduce(s3)]` in one vector: each the same sum
+    /// `(l0 + l2) + (l1 + l3)`, four rows' at once.
+    #[inline(always)]
+    unsafe fn reduce4(s: [__m256d; 4]) -> __m256d {
+        // [l0 + l2, l1 + l3] of each row (not a closure: it would not inherit the target
+        // features).
+        let (a0, a1, a2, a3) = (halves(s[0]), halves(s[1]), halves(s[2]), halves(s[3]));
+        let u01 = _mm256_insertf128_pd::<1>(_mm256_castpd128_pd256(a0), a1);
+        let u23 = _mm256_insertf128_pd::<1>(_mm256_castpd128_pd256(a2), a3);
+        // [r0, r2, r1, r3], each (l0 + l2) + (l1 + l3); then rows in order.
+        _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_hadd_pd(u01, u23))
     }
 
     /// Four rows' dot products with `w` (`d = w.len()` values each, the rows `stride` values
@@ -1405,6 +1431,53 @@ pub(super) mod avx2 {
             i += k;
         }
         lsum
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn both(v: &[[f64; 4]; 4]) -> ([f64; 4], [f64; 4]) {
+            let s = [0, 1, 2, 3].map(|r| _mm256_loadu_pd(v[r].as_ptr()));
+            let mut four = [0.0; 4];
+            _mm256_storeu_pd(four.as_mut_ptr(), reduce4(s));
+            (
+                four,
+                [reduce(s[0]), reduce(s[1]), reduce(s[2]), reduce(s[3])],
+            )
+        }
+
+        #[test]
+        fn four_reductions_at_once_give_the_bits_of_one_at_a_time() {
+            if !crate::numeric::vmath::has_avx2_fma() {
+                return;
+            }
+            // Lanes where the order of the additions shows: (l0 + l2) + (l1 + l3) is 2 in
+            // the first row, (l0 + l1) + (l2 + l3) would be 0; the rows differ too.
+            let mut v = [
+                [1e16, 1.0, -1e16, 1.0],
+                [1.0, 1e16, 1.0, -1e16],
+                [0.1, 0.2, 0.3, 0.4],
+                [-3.5, 1e-300, f64::MAX, -f64::MAX],
+            ];
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            let (four, one) = unsafe { both(&v) };
+            assert_eq!(four.map(f64::to_bits), one.map(f64::to_bits));
+            assert_eq!((four[0], four[1]), (2.0, 2.0));
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            for _ in 0..1000 {
+                for x in v.iter_mut().flatten() {
+                    let scale = 10f64.powi(rng.random_range(-20..20));
+                    *x = (rng.random::<f64>() - 0.5) * scale;
+                }
+                // SAFETY: as above.
+                let (four, one) = unsafe { both(&v) };
+                assert_eq!(four.map(f64::to_bits), one.map(f64::to_bits), "{v:?}");
+            }
+        }
     }
 }
 
