@@ -274,14 +274,21 @@ impl<'a, L: Loss> Linear<'a, L> {
         #[cfg(target_arch = "x86_64")]
         if let Rows::Range(r) = &rows {
             if d > 0 && has_avx2_fma() {
-                let (loss, y, sw, r) = (&self.loss, self.y, self.weights, r.clone());
+                let pass = avx2::HessianPass {
+                    loss: &self.loss,
+                    w,
+                    b,
+                    x,
+                    y: self.y,
+                    weights: self.weights,
+                    intercept,
+                };
                 // SAFETY: the CPU supports AVX2 and FMA (checked just above); `x` holds whole
                 // rows of `d` values.
                 unsafe {
                     with_fixed_columns!(d, D, C =>
-                        avx2::fixed_hessian_rows::<D, C, T, L>(
-                            loss, w, b, x, y, sw, r, intercept, &mut gram),
-                        avx2::hessian_rows(loss, w, b, x, y, sw, r, intercept, &mut gram))
+                        avx2::fixed_hessian_rows::<D, C, T, L>(&pass, r.clone(), &mut gram),
+                        avx2::hessian_rows(&pass, r.clone(), &mut gram))
                 };
                 gram.finish(out);
                 return;
@@ -680,17 +687,8 @@ pub(super) mod avx2 {
             }
             while i < rows {
                 let k = (rows - i).min(4);
-                let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-                for r in 0..k {
-                    prefetch_row::<D, T>(x.as_ptr().wrapping_add((i + r) * D));
-                    let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
-                    let mut s = _mm256_setzero_pd();
-                    for c in 0..C {
-                        s = _mm256_fmadd_pd(wv[c], xv[c], s);
-                    }
-                    z[r] = reduce(s) + b;
-                    t[r] = y[i + r];
-                }
+                let (z, t) =
+                    fixed_predict4::<D, C, T, true>(&wv, b, x.as_ptr().add(i * D), &y[i..i + k]);
                 let (lv, dv) = loss.value_deriv4(z, t);
                 for r in 0..k {
                     let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
@@ -987,16 +985,8 @@ pub(super) mod avx2 {
             }
             while i < rows {
                 let k = (rows - i).min(4);
-                let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-                for r in 0..k {
-                    let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
-                    let mut s = _mm256_setzero_pd();
-                    for c in 0..C {
-                        s = _mm256_fmadd_pd(wv[c], xv[c], s);
-                    }
-                    z[r] = reduce(s) + b;
-                    t[r] = y[i + r];
-                }
+                let (z, t) =
+                    fixed_predict4::<D, C, T, false>(&wv, b, x.as_ptr().add(i * D), &y[i..i + k]);
                 let lv = loss.value4(z, t);
                 for (r, l) in lv.iter().enumerate().take(k) {
                     lsum += sw.at(i + r) * l;
@@ -1044,6 +1034,34 @@ pub(super) mod avx2 {
             _mm256_storeu_pd(z.as_mut_ptr().add(4 * q), _mm256_add_pd(reduce4(s), bv));
         }
         z
+    }
+
+    /// The predictions `w . x_r + b` and targets of the `k = y.len() <= 4` rows of `D`
+    /// values from `x`, a short group padded with zeros (whose results the callers drop):
+    /// the leftover rows of the fixed kernels, each row's dot product as in
+    /// [`fixed_predict16`]; with `PREFETCH`, each row's lines `PF_BYTES` ahead asked for.
+    #[inline(always)]
+    unsafe fn fixed_predict4<const D: usize, const C: usize, T: Element, const PREFETCH: bool>(
+        wv: &[__m256d; C],
+        b: f64,
+        x: *const T,
+        y: &[f64],
+    ) -> ([f64; 4], [f64; 4]) {
+        let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
+        for (r, &yr) in y.iter().enumerate().take(4) {
+            let xr = x.add(r * D);
+            if PREFETCH {
+                prefetch_row::<D, T>(xr);
+            }
+            let xv = row::<D, C, T>(xr);
+            let mut s = _mm256_setzero_pd();
+            for c in 0..C {
+                s = _mm256_fmadd_pd(wv[c], xv[c], s);
+            }
+            z[r] = reduce(s) + b;
+            t[r] = yr;
+        }
+        (z, t)
     }
 
     /// `[l0 + l2, l1 + l3]`: the first step of [`reduce`] and [`reduce4`].
@@ -1299,6 +1317,19 @@ pub(super) mod avx2 {
         (lsum, dsum)
     }
 
+    /// What a Hessian pass reads: the loss, the weights and intercept `b`, the data, the
+    /// targets, the row weights and whether the model has an intercept (a last column of
+    /// ones in the Gram sum).
+    pub(super) struct HessianPass<'a, T, L> {
+        pub(super) loss: &'a L,
+        pub(super) w: &'a [f64],
+        pub(super) b: f64,
+        pub(super) x: &'a [T],
+        pub(super) y: &'a [f64],
+        pub(super) weights: Option<&'a [f64]>,
+        pub(super) intercept: bool,
+    }
+
     /// [`Linear::hessian_in`](super::Linear) on a range of rows: the predictions four rows
     /// at a time ([`dot4`]), the loss's second derivatives four at a time
     /// ([`Loss::second_deriv4`]: vector `exp` for the log loss), then each row into the
@@ -1307,19 +1338,21 @@ pub(super) mod avx2 {
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty; `x` holds the rows of `rows`.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn hessian_rows<T: Element, L: Loss>(
-        loss: &L,
-        w: &[f64],
-        b: f64,
-        x: &[T],
-        y: &[f64],
-        weights: Option<&[f64]>,
+        pass: &HessianPass<'_, T, L>,
         rows: std::ops::Range<usize>,
-        intercept: bool,
         gram: &mut super::GramSum,
     ) {
+        let &HessianPass {
+            loss,
+            w,
+            b,
+            x,
+            y,
+            weights,
+            intercept,
+        } = pass;
         let d = w.len();
         assert!(d > 0 && rows.end <= y.len() && rows.end * d <= x.len());
         let mut i = rows.start;
@@ -1359,19 +1392,21 @@ pub(super) mod avx2 {
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`; `x` holds the rows of `rows`.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn fixed_hessian_rows<const D: usize, const C: usize, T: Element, L: Loss>(
-        loss: &L,
-        w: &[f64],
-        b: f64,
-        x: &[T],
-        y: &[f64],
-        weights: Option<&[f64]>,
+        pass: &HessianPass<'_, T, L>,
         rows: std::ops::Range<usize>,
-        intercept: bool,
         gram: &mut super::GramSum,
     ) {
+        let &HessianPass {
+            loss,
+            w,
+            b,
+            x,
+            y,
+            weights,
+            intercept,
+        } = pass;
         assert!(w.len() == D && D <= 4 * C && rows.end <= y.len() && rows.end * D <= x.len());
         let wv = self::weights::<D, C>(w);
         let mut i = rows.start;
@@ -1386,18 +1421,9 @@ pub(super) mod avx2 {
         }
         while i < rows.end {
             let k = (rows.end - i).min(4);
-            let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-            for r in 0..k {
-                let xv = row::<D, C, T>(x.as_ptr().add((i + r) * D));
-                let mut s = _mm256_setzero_pd();
-                for c in 0..C {
-                    s = _mm256_fmadd_pd(wv[c], xv[c], s);
-                }
-                z[r] = reduce(s) + b;
-                t[r] = y[i + r];
-            }
-            let h = loss.second_deriv4(z, t);
             let xi = x.as_ptr().add(i * D);
+            let (z, t) = fixed_predict4::<D, C, T, false>(&wv, b, xi, &y[i..i + k]);
+            let h = loss.second_deriv4(z, t);
             fixed_gram_rows::<D, C, T>(
                 &h[..k],
                 xi,
@@ -1751,15 +1777,23 @@ mod tests {
             let (mut h1, mut h2) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
             for (h, fixed) in [(&mut h1, true), (&mut h2, false)] {
                 let mut gram = GramSum::new(dim);
+                let pass = avx2::HessianPass {
+                    loss: &LogLoss,
+                    w: &w,
+                    b: 0.3,
+                    x,
+                    y,
+                    weights: sw,
+                    intercept,
+                };
                 // SAFETY: the caller checked AVX2 and FMA; `x` holds `n` rows of `d` values.
                 unsafe {
                     if fixed {
                         with_fixed_columns!(d, D, C =>
-                            avx2::fixed_hessian_rows::<D, C, T, LogLoss>(
-                                &LogLoss, &w, 0.3, x, y, sw, 1..n, intercept, &mut gram),
+                            avx2::fixed_hessian_rows::<D, C, T, LogLoss>(&pass, 1..n, &mut gram),
                             unreachable!("widths up to 20 are fixed"))
                     } else {
-                        avx2::hessian_rows(&LogLoss, &w, 0.3, x, y, sw, 1..n, intercept, &mut gram)
+                        avx2::hessian_rows(&pass, 1..n, &mut gram)
                     }
                 }
                 gram.finish(h);
