@@ -21,6 +21,8 @@ use std::arch::x86_64::*;
 pub(crate) unsafe trait Lanes: Copy {
     /// A lane-wise condition.
     type Mask: Copy;
+    /// The number of lanes.
+    const LANES: usize;
     /// `v` in every lane.
     unsafe fn splat(v: f64) -> Self;
     /// `N` values from `p` (unaligned).
@@ -75,6 +77,7 @@ const ONE_BITS: i64 = 0x3FF0_0000_0000_0000;
 #[cfg(target_arch = "x86_64")]
 unsafe impl Lanes for __m256d {
     type Mask = __m256d;
+    const LANES: usize = 4;
     #[inline(always)]
     unsafe fn splat(v: f64) -> Self {
         _mm256_set1_pd(v)
@@ -178,6 +181,7 @@ unsafe impl Lanes for __m256d {
 #[cfg(target_arch = "x86_64")]
 unsafe impl Lanes for __m512d {
     type Mask = __mmask8;
+    const LANES: usize = 8;
     #[inline(always)]
     unsafe fn splat(v: f64) -> Self {
         _mm512_set1_pd(v)
@@ -277,5 +281,113 @@ unsafe impl Lanes for __m512d {
     #[inline(always)]
     unsafe fn keep(m: Self::Mask, x: Self) -> Self {
         _mm512_maskz_mov_pd(m, x)
+    }
+}
+
+/// Two vectors as one of twice the lanes: every operation issued on both halves back to
+/// back. A function of [`super::vmath`] on a `Pair` runs two independent chains of
+/// dependent operations side by side (the log loss is a chain of about a hundred cycles:
+/// one vector at a time, the core waits on it), with the same operations, so the same
+/// bits, in every lane. Written out half by half (no closures: a closure does not inherit
+/// the caller's target features, and its intrinsics would not inline).
+#[derive(Clone, Copy)]
+pub(crate) struct Pair<V>(pub V, pub V);
+
+unsafe impl<V: Lanes> Lanes for Pair<V> {
+    type Mask = Pair<V::Mask>;
+    const LANES: usize = 2 * V::LANES;
+    #[inline(always)]
+    unsafe fn splat(v: f64) -> Self {
+        let h = V::splat(v);
+        Pair(h, h)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> Self {
+        Pair(V::load(p), V::load(p.add(V::LANES)))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f64) {
+        self.0.store(p);
+        self.1.store(p.add(V::LANES));
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        Pair(self.0.add(b.0), self.1.add(b.1))
+    }
+    #[inline(always)]
+    unsafe fn sub(self, b: Self) -> Self {
+        Pair(self.0.sub(b.0), self.1.sub(b.1))
+    }
+    #[inline(always)]
+    unsafe fn mul(self, b: Self) -> Self {
+        Pair(self.0.mul(b.0), self.1.mul(b.1))
+    }
+    #[inline(always)]
+    unsafe fn div(self, b: Self) -> Self {
+        Pair(self.0.div(b.0), self.1.div(b.1))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        Pair(self.0.max(b.0), self.1.max(b.1))
+    }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        Pair(self.0.min(b.0), self.1.min(b.1))
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        Pair(self.0.mul_add(b.0, c.0), self.1.mul_add(b.1, c.1))
+    }
+    #[inline(always)]
+    unsafe fn neg_mul_add(self, b: Self, c: Self) -> Self {
+        Pair(self.0.neg_mul_add(b.0, c.0), self.1.neg_mul_add(b.1, c.1))
+    }
+    #[inline(always)]
+    unsafe fn round(self) -> Self {
+        Pair(self.0.round(), self.1.round())
+    }
+    #[inline(always)]
+    unsafe fn floor(self) -> Self {
+        Pair(self.0.floor(), self.1.floor())
+    }
+    #[inline(always)]
+    unsafe fn neg_abs(self) -> Self {
+        Pair(self.0.neg_abs(), self.1.neg_abs())
+    }
+    #[inline(always)]
+    unsafe fn neg(self) -> Self {
+        Pair(self.0.neg(), self.1.neg())
+    }
+    #[inline(always)]
+    unsafe fn pow2(self) -> Self {
+        Pair(self.0.pow2(), self.1.pow2())
+    }
+    #[inline(always)]
+    unsafe fn exponent(self) -> Self {
+        Pair(self.0.exponent(), self.1.exponent())
+    }
+    #[inline(always)]
+    unsafe fn mantissa(self) -> Self {
+        Pair(self.0.mantissa(), self.1.mantissa())
+    }
+    #[inline(always)]
+    unsafe fn gt(self, b: Self) -> Self::Mask {
+        Pair(self.0.gt(b.0), self.1.gt(b.1))
+    }
+    #[inline(always)]
+    unsafe fn ge(self, b: Self) -> Self::Mask {
+        Pair(self.0.ge(b.0), self.1.ge(b.1))
+    }
+    #[inline(always)]
+    unsafe fn ne(self, b: Self) -> Self::Mask {
+        Pair(self.0.ne(b.0), self.1.ne(b.1))
+    }
+    #[inline(always)]
+    unsafe fn select(m: Self::Mask, yes: Self, no: Self) -> Self {
+        Pair(V::select(m.0, yes.0, no.0), V::select(m.1, yes.1, no.1))
+    }
+    #[inline(always)]
+    unsafe fn keep(m: Self::Mask, x: Self) -> Self {
+        Pair(V::keep(m.0, x.0), V::keep(m.1, x.1))
     }
 }
