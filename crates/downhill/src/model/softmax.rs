@@ -299,23 +299,33 @@ impl Softmax<'_> {
     }
 }
 
-/// The kernel four rows at a time in AVX2 (`K <=` [`STACK_CLASSES`]): the rows are the
-/// lanes. Each class's four scores are dot products summed as [`Linear`](super::Linear)'s
-/// (four lanes of fused multiply-adds, then `(l0 + l2) + (l1 + l3)`); the maximum, `exp`,
-/// the normaliser's `ln` and the probabilities are vector code ([`crate::numeric::vmath`]);
-/// each class's gradient takes the four rows' terms in row order. A row's values do not
-/// depend on the rows beside it (a short group is padded with copies of its last row, whose
-/// results are dropped), so ranges and index lists, split anywhere, add the same terms. The
-/// sums differ from the portable kernel's in the last bits (fused multiply-adds, vector
-/// `exp` and `ln` within an ulp of the scalar ones).
+/// The kernel eight rows at a time in AVX2 (`K <=` [`STACK_CLASSES`]), then four: the rows
+/// are the lanes (eight as a [`Pair`] of vectors: every step of the loss is a chain of
+/// dependent operations across the classes, maximum, `exp`, their sum, `ln`, a division,
+/// and twice the rows keep the core busy twice as long on each). Each class's scores are dot
+/// products summed as [`Linear`](super::Linear)'s (four lanes of fused multiply-adds, then
+/// `(l0 + l2) + (l1 + l3)`); the maximum, `exp`, the normaliser's `ln` and the
+/// probabilities are vector code ([`crate::numeric::vmath`]); each class's gradient takes
+/// the rows' terms in row order. A row's values do not depend on the rows beside it (a short
+/// group is padded with copies of its last row, whose results are dropped), so ranges and
+/// index lists, split anywhere, add the same terms. The sums differ from the portable
+/// kernel's in the last bits (fused multiply-adds, vector `exp` and `ln` within an ulp of
+/// the scalar ones).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
     use crate::model::linear::avx2::{load, mask64, reduce4};
     use crate::model::weights::RowWeights;
+    use crate::numeric::lanes::{Lanes, Pair};
     use crate::numeric::vmath;
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
+
+    /// The most rows a group takes.
+    const MAX_ROWS: usize = 8;
+
+    /// Eight rows, as two vectors of four.
+    type Eight = Pair<__m256d>;
 
     impl Softmax<'_> {
         /// The loss over `rows`, and with `GRAD` each row's gradient added into `grad`.
@@ -334,53 +344,56 @@ mod avx2 {
             assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
             assert!(!GRAD || grad.len() == self.dim());
             let mut loss = 0.0;
-            let mut ids = [0usize; 4];
+            let mut ids = [0usize; MAX_ROWS];
             // Each group's scores, then its exponentials, per class (lanes are rows).
-            let mut z = [[0.0f64; 4]; STACK_CLASSES];
-            match rows {
-                Rows::Range(r) => {
-                    let mut i = r.start;
-                    while i < r.end {
-                        let n = (r.end - i).min(4);
-                        for (k, id) in ids.iter_mut().enumerate() {
-                            *id = i + k.min(n - 1);
-                        }
-                        loss += self.group::<W, GRAD>(sw, params, &ids, n, &mut z, grad);
-                        i += n;
-                    }
+            let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
+            // Whole groups of eight, then fours (a last short one padded with copies of its
+            // last row).
+            let mut at = 0;
+            let total = rows.len();
+            while at < total {
+                let n = if total - at >= 8 {
+                    8
+                } else {
+                    (total - at).min(4)
+                };
+                for (k, id) in ids.iter_mut().enumerate() {
+                    *id = match &rows {
+                        Rows::Range(r) => r.start + at + k.min(n - 1),
+                        Rows::Indices(idx) => idx[at + k.min(n - 1)],
+                    };
                 }
-                Rows::Indices(idx) => {
-                    for chunk in idx.chunks(4) {
-                        let n = chunk.len();
-                        for (k, id) in ids.iter_mut().enumerate() {
-                            *id = chunk[k.min(n - 1)];
-                        }
-                        loss += self.group::<W, GRAD>(sw, params, &ids, n, &mut z, grad);
-                    }
+                if n == 8 {
+                    self.group::<Eight, W, GRAD>(sw, params, &ids, n, &mut z, grad, &mut loss);
+                } else {
+                    self.group::<__m256d, W, GRAD>(sw, params, &ids, n, &mut z, grad, &mut loss);
                 }
+                at += n;
             }
             loss
         }
 
-        /// Rows `ids[..n]` (the rest copies of the last): their loss, and with `GRAD` their
-        /// gradient terms.
+        /// Rows `ids[..n]` (the rest, up to `V::LANES`, copies of the last): their loss
+        /// added into `loss`, and with `GRAD` their gradient terms into `grad`.
         #[allow(clippy::too_many_arguments)]
         #[inline]
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn group<W: RowWeights, const GRAD: bool>(
+        unsafe fn group<V: Lanes, W: RowWeights, const GRAD: bool>(
             &self,
             sw: W,
             params: &[f64],
-            ids: &[usize; 4],
+            ids: &[usize; MAX_ROWS],
             n: usize,
-            z: &mut [[f64; 4]; STACK_CLASSES],
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
             grad: &mut [f64],
-        ) -> f64 {
+            loss: &mut f64,
+        ) {
+            let lanes = V::LANES;
             let (d, stride, classes) = (self.x.cols(), self.stride(), self.n_classes);
             let x = self.x.as_slice();
-            let mut rows = [x.as_ptr(); 4];
-            let (mut class, mut weight) = ([0.0f64; 4], [0.0f64; 4]);
-            for r in 0..4 {
+            let mut rows = [x.as_ptr(); MAX_ROWS];
+            let (mut class, mut weight) = ([0.0f64; MAX_ROWS], [0.0f64; MAX_ROWS]);
+            for r in 0..lanes {
                 let i = ids[r];
                 assert!((i + 1) * d <= x.len() && i < self.y.len());
                 rows[r] = x.as_ptr().add(i * d);
@@ -388,51 +401,47 @@ mod avx2 {
                 weight[r] = sw.at(i);
             }
             // Scores (kept per class as lanes), their running maximum.
-            let mut m = _mm256_set1_pd(f64::NEG_INFINITY);
+            let mut m = V::splat(f64::NEG_INFINITY);
             for (k, zk) in z.iter_mut().enumerate().take(classes) {
                 let row = &params[k * stride..(k + 1) * stride];
                 let b = if self.intercept { row[d] } else { 0.0 };
-                let v = _mm256_add_pd(dots4(&row[..d], &rows), _mm256_set1_pd(b));
-                _mm256_storeu_pd(zk.as_mut_ptr(), v);
+                let v = dots::<V>(&row[..d], &rows).add(V::splat(b));
+                v.store(zk.as_mut_ptr());
                 // `f64::max`'s choice: a NaN score leaves the maximum as it was.
-                m = _mm256_max_pd(v, m);
+                m = v.max(m);
             }
-            let mut zc = [0.0f64; 4];
-            for r in 0..4 {
+            let mut zc = [0.0f64; MAX_ROWS];
+            for r in 0..lanes {
                 // Targets are class indices below `classes` (checked when the model is made).
                 zc[r] = z[class[r] as usize][r];
             }
             // e_k = exp(z_k - m) in place of the scores, and their sum.
-            let mut s = _mm256_setzero_pd();
+            let mut s = V::splat(0.0);
             for zk in z.iter_mut().take(classes) {
-                let e = vmath::avx2::exp(_mm256_sub_pd(_mm256_loadu_pd(zk.as_ptr()), m));
-                _mm256_storeu_pd(zk.as_mut_ptr(), e);
-                s = _mm256_add_pd(s, e);
+                let e = vmath::exp(V::load(zk.as_ptr()).sub(m));
+                e.store(zk.as_mut_ptr());
+                s = s.add(e);
             }
-            let wv = _mm256_loadu_pd(weight.as_ptr());
-            let lse = _mm256_add_pd(m, vmath::avx2::ln(s));
-            let l = _mm256_mul_pd(wv, _mm256_sub_pd(lse, _mm256_loadu_pd(zc.as_ptr())));
-            let mut lanes = [0.0f64; 4];
-            _mm256_storeu_pd(lanes.as_mut_ptr(), l);
-            let mut loss = 0.0;
-            for v in &lanes[..n] {
-                loss += v;
+            let wv = V::load(weight.as_ptr());
+            let lse = m.add(vmath::ln(s));
+            let l = wv.mul(lse.sub(V::load(zc.as_ptr())));
+            let mut each = [0.0f64; MAX_ROWS];
+            l.store(each.as_mut_ptr());
+            // Summed four rows at a time into the total, as groups of four were.
+            for four in each[..n].chunks(4) {
+                *loss += four.iter().fold(0.0, |a, v| a + v);
             }
             if GRAD {
-                let inv = _mm256_div_pd(_mm256_set1_pd(1.0), s);
-                let cv = _mm256_loadu_pd(class.as_ptr());
-                let one = _mm256_set1_pd(1.0);
+                let one = V::splat(1.0);
+                let inv = one.div(s);
+                let cv = V::load(class.as_ptr());
                 for (k, e) in z.iter().enumerate().take(classes) {
-                    let p = _mm256_mul_pd(_mm256_loadu_pd(e.as_ptr()), inv);
-                    let hot = _mm256_and_pd(
-                        _mm256_cmp_pd::<_CMP_EQ_OQ>(cv, _mm256_set1_pd(k as f64)),
-                        one,
-                    );
-                    let coef = _mm256_mul_pd(wv, _mm256_sub_pd(p, hot));
-                    let mut c = [0.0f64; 4];
-                    _mm256_storeu_pd(c.as_mut_ptr(), coef);
+                    let p = V::load(e.as_ptr()).mul(inv);
+                    let hot = V::select(cv.ne(V::splat(k as f64)), V::splat(0.0), one);
+                    let mut c = [0.0f64; MAX_ROWS];
+                    wv.mul(p.sub(hot)).store(c.as_mut_ptr());
                     let g = &mut grad[k * stride..(k + 1) * stride];
-                    add4(&c, &rows, n, d, g.as_mut_ptr());
+                    add_rows(&c, &rows, n, d, g.as_mut_ptr());
                     if self.intercept {
                         for cr in &c[..n] {
                             g[d] += cr;
@@ -440,8 +449,21 @@ mod avx2 {
                     }
                 }
             }
-            loss
         }
+    }
+
+    /// `V::LANES` (4 or 8) rows' dot products with `w` (the rows at `rows`, `w.len()`
+    /// values each), one row to a lane, each summed as [`reduce4`] sums four.
+    #[inline(always)]
+    unsafe fn dots<V: Lanes>(w: &[f64], rows: &[*const f64; MAX_ROWS]) -> V {
+        let mut out = [0.0f64; MAX_ROWS];
+        let mut q = 0;
+        while q < V::LANES {
+            let four = [rows[q], rows[q + 1], rows[q + 2], rows[q + 3]];
+            _mm256_storeu_pd(out.as_mut_ptr().add(q), dots4(w, &four));
+            q += 4;
+        }
+        V::load(out.as_ptr())
     }
 
     /// Four rows' dot products with `w` (the rows at `rows`, `w.len()` values each), one
@@ -469,13 +491,17 @@ mod avx2 {
     /// after a masked store it waits for the store to reach the cache (on AMD's Zen 3 that
     /// wait was a fifth of a ten-class epoch). Only a last short group is masked.
     #[inline(always)]
-    unsafe fn add4(c: &[f64; 4], rows: &[*const f64; 4], n: usize, d: usize, g: *mut f64) {
-        let cv = [
-            _mm256_set1_pd(c[0]),
-            _mm256_set1_pd(c[1]),
-            _mm256_set1_pd(c[2]),
-            _mm256_set1_pd(c[3]),
-        ];
+    unsafe fn add_rows(
+        c: &[f64; MAX_ROWS],
+        rows: &[*const f64; MAX_ROWS],
+        n: usize,
+        d: usize,
+        g: *mut f64,
+    ) {
+        let mut cv = [_mm256_setzero_pd(); MAX_ROWS];
+        for (v, c) in cv.iter_mut().zip(c) {
+            *v = _mm256_set1_pd(*c);
+        }
         let mut j = 0;
         while j + 4 <= d {
             let mut gj = _mm256_loadu_pd(g.add(j));
