@@ -930,9 +930,24 @@ pub(super) mod avx2 {
             lsum += l;
             let dv = _mm256_set1_pd(dl);
             let wp = w.as_mut_ptr();
+            // Whole groups of four with plain loads and stores: the next row's dot product
+            // reads the weights stored here, and a load gets a plain store's value
+            // forwarded, where after a masked store it waits for the cache. The last short
+            // group masked.
             let mut j = 0;
-            while j < d {
-                let n = (d - j).min(4);
+            while j + 4 <= d {
+                let mut g = _mm256_fmadd_pd(dv, load(xi.add(j), 4), zero);
+                let ej = _mm256_loadu_pd(ep.add(j));
+                _mm256_storeu_pd(ep.add(j), _mm256_add_pd(ej, g));
+                let wj = _mm256_loadu_pd(wp.add(j));
+                if l2 != 0.0 {
+                    g = _mm256_add_pd(g, _mm256_mul_pd(l2v, wj));
+                }
+                _mm256_storeu_pd(wp.add(j), _mm256_sub_pd(wj, _mm256_mul_pd(lrv, g)));
+                j += 4;
+            }
+            if j < d {
+                let n = d - j;
                 let m = mask64(n);
                 let mut g = _mm256_fmadd_pd(dv, load(xi.add(j), n), zero);
                 let ej = _mm256_maskload_pd(ep.add(j), m);
@@ -942,7 +957,6 @@ pub(super) mod avx2 {
                     g = _mm256_add_pd(g, _mm256_mul_pd(l2v, wj));
                 }
                 _mm256_maskstore_pd(wp.add(j), m, _mm256_sub_pd(wj, _mm256_mul_pd(lrv, g)));
-                j += 4;
             }
             bias.step(dl, lr);
         }
