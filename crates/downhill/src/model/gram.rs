@@ -4,8 +4,10 @@
 //!
 //! A row-by-row update `H += h z z^T` reads and writes every entry of `H` for every row: a
 //! load and a store per multiply-add. Here rows are gathered [`ROWS`] at a time into a
-//! padded copy (`Z`, and `U = diag(h) Z`), and `U^T Z` is summed tile by tile, each tile of
-//! the output in registers while the block's rows stream past from the first-level cache:
+//! padded copy (`Z`, and `U = diag(h) Z`), or `Z` is read in place from the caller's rows of
+//! `f64` (an intercept's column of ones implied), and `U^T Z` is summed tile by tile, each
+//! tile of the output in registers while the block's rows stream past from the first-level
+//! cache:
 //!
 //! - the first `m = 4 * floor(dim / 4)` columns in 4 x 8 tiles (eight multiply-adds for two
 //!   loads and four broadcasts; eight independent chains, as many as two FMA ports with a
@@ -70,25 +72,58 @@ impl GramSum {
         }
     }
 
-    /// The next row's slots in `Z` and `U`, `width` values each (zeros past `dim`, which the
-    /// caller must leave zero), for a caller that writes `z` and `h z` itself with vector
-    /// stores; then [`GramSum::commit`].
+    /// Rows in a block of [`GramSum::block_slots`] at most.
+    pub const BLOCK: usize = ROWS;
+
+    /// Whether [`GramSum::sum_block`] can read a block's `Z` in place from rows of `cols`
+    /// values: the tiles read the first `dim / 4 * 4` columns whole, and a last column past
+    /// `cols` (an intercept's) is taken as ones.
+    pub fn reads_in_place(&self, cols: usize) -> bool {
+        self.dim / 4 * 4 <= cols && self.dim <= cols + 1
+    }
+
+    /// Row `r` of a block's `Z` and `U`, `width` values each (zeros past `dim`, which the
+    /// caller must leave zero), for a caller that writes `z` (unless `Z` is read in place)
+    /// and `h z` itself with vector stores; then [`GramSum::sum_block`]. Not mixed with
+    /// [`GramSum::push`].
     #[inline]
-    pub fn slots(&mut self) -> (&mut [f64], &mut [f64]) {
-        let at = self.rows * self.width;
+    pub fn block_slots(&mut self, r: usize) -> (&mut [f64], &mut [f64]) {
+        let at = r * self.width;
         (
             &mut self.z[at..at + self.width],
             &mut self.u[at..at + self.width],
         )
     }
 
-    /// Counts the row written into [`GramSum::slots`].
-    #[inline]
-    pub fn commit(&mut self) {
-        self.rows += 1;
-        if self.rows == ROWS {
-            self.flush();
+    /// Adds the block of `rows` rows written into [`GramSum::block_slots`]; with `in_place =
+    /// Some((z, cols))`, `Z` is read from `z` (row `i` at `i * cols`, `cols` values, then ones
+    /// if `dim == cols + 1`; [`GramSum::reads_in_place`]) instead of the slots: a copy of
+    /// every row less (stores were the most of a Hessian's work besides the sums).
+    pub fn sum_block(&mut self, rows: usize, in_place: Option<(&[f64], usize)>) {
+        assert!(
+            self.rows == 0 && rows <= ROWS,
+            "a block of at most {ROWS} rows, not mixed with pushed rows"
+        );
+        if rows == 0 {
+            return;
         }
+        let (z, z_stride, z_cols) = match in_place {
+            Some((z, cols)) => {
+                assert!(self.reads_in_place(cols) && z.len() >= rows * cols);
+                (z, cols, cols)
+            }
+            None => (&self.z[..], self.width, self.width),
+        };
+        let block = Block {
+            u: &self.u,
+            z,
+            rows,
+            width: self.width,
+            dim: self.dim,
+            z_stride,
+            z_cols,
+        };
+        block.sum_into(&mut self.acc);
     }
 
     fn flush(&mut self) {
@@ -99,6 +134,8 @@ impl GramSum {
                 rows: self.rows,
                 width: self.width,
                 dim: self.dim,
+                z_stride: self.width,
+                z_cols: self.width,
             };
             block.sum_into(&mut self.acc);
             self.rows = 0;
@@ -121,8 +158,9 @@ impl GramSum {
     }
 }
 
-/// One block of gathered rows: `rows` rows of `width` values in `u` and `z`, the first `dim`
-/// of them data and the rest zeros.
+/// One block of gathered rows: `rows` rows of `width` values in `u`, the first `dim` of them
+/// data and the rest zeros; in `z`, row `i` at `i * z_stride`, its first `z_cols` columns
+/// stored and a column `z_cols` (if `dim` reaches it) of ones.
 #[derive(Clone, Copy)]
 struct Block<'a> {
     u: &'a [f64],
@@ -130,14 +168,22 @@ struct Block<'a> {
     rows: usize,
     width: usize,
     dim: usize,
+    z_stride: usize,
+    z_cols: usize,
 }
 
 impl Block<'_> {
     /// Adds the block's `U^T Z` into the upper triangle of `acc` (`width x width`).
     fn sum_into(self, acc: &mut [f64]) {
+        // The tiles read `Z`'s first `dim / 4 * 4` columns, the last columns one value each
+        // (those below `z_cols`).
+        let z_read = (self.dim / 4 * 4).max(self.dim.min(self.z_cols));
         assert!(
-            self.u.len() >= self.rows * self.width
-                && self.z.len() >= self.rows * self.width
+            self.rows > 0
+                && self.u.len() >= self.rows * self.width
+                && self.z.len() >= (self.rows - 1) * self.z_stride + z_read
+                && self.dim / 4 * 4 <= self.z_cols
+                && self.dim <= self.z_cols + 1
                 && acc.len() >= self.width * self.width
                 && self.width.is_multiple_of(4)
                 && self.dim <= self.width,
@@ -166,10 +212,12 @@ impl Block<'_> {
             rows: n,
             width,
             dim,
+            z_stride,
+            z_cols,
         } = self;
         let main = dim / 4 * 4;
-        let entry =
-            |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z[i * width + k], t);
+        let z_at = |i: usize, k: usize| if k < z_cols { z[i * z_stride + k] } else { 1.0 };
+        let entry = |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z_at(i, k), t);
         for j0 in (0..main).step_by(4) {
             let mut k0 = j0;
             while k0 + 8 <= main {
@@ -250,7 +298,7 @@ mod avx2 {
         let mut t = [_mm256_setzero_pd(); 8];
         for i in 0..b.rows {
             // SAFETY: row i < rows, columns k0 + 8 <= width and j0 + 4 <= width.
-            let zr = unsafe { z.add(i * w + k0) };
+            let zr = unsafe { z.add(i * b.z_stride + k0) };
             let ur = unsafe { u.add(i * w + j0) };
             let (z0, z1) = unsafe { (_mm256_loadu_pd(zr), _mm256_loadu_pd(zr.add(4))) };
             for a in 0..4 {
@@ -286,7 +334,7 @@ mod avx2 {
                     break;
                 }
                 // SAFETY: row i + half < rows, columns k0 + 4 <= width, j0 + 4 <= width.
-                let zr = unsafe { _mm256_loadu_pd(z.add((i + half) * w + k0)) };
+                let zr = unsafe { _mm256_loadu_pd(z.add((i + half) * b.z_stride + k0)) };
                 let ur = unsafe { u.add((i + half) * w + j0) };
                 for (a, t) in t.iter_mut().enumerate() {
                     let s = unsafe { _mm256_broadcast_sd(&*ur.add(a)) };
@@ -314,10 +362,17 @@ mod avx2 {
         let w = b.width;
         let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
         let mut t = [_mm256_setzero_pd(); G];
+        // A column of ones (an intercept's, `Z` read in place): `fma(u, 1, t)` is `u + t`
+        // rounded once, the bits of a stored column of ones.
+        let ones = k >= b.z_cols;
         for i in 0..b.rows {
-            // SAFETY: row i < rows; k < width and 4 * (v0 + G) <= width (the caller's
-            // groups end at the vector holding row k).
-            let s = unsafe { _mm256_broadcast_sd(&*z.add(i * w + k)) };
+            // SAFETY: row i < rows; k < z_cols (or no read) and 4 * (v0 + G) <= width (the
+            // caller's groups end at the vector holding row k).
+            let s = if ones {
+                _mm256_set1_pd(1.0)
+            } else {
+                unsafe { _mm256_broadcast_sd(&*z.add(i * b.z_stride + k)) }
+            };
             let ur = unsafe { u.add(i * w + 4 * v0) };
             for (g, t) in t.iter_mut().enumerate() {
                 *t = _mm256_fmadd_pd(unsafe { _mm256_loadu_pd(ur.add(4 * g)) }, s, *t);
@@ -387,44 +442,124 @@ mod tests {
     #[test]
     fn the_portable_kernel_sums_the_same_in_the_same_order() {
         // The vector kernel and the portable one with fused multiply-adds add the same
-        // products in the same order: the same bits (where the CPU has the vector kernel).
+        // products in the same order: the same bits (where the CPU has the vector kernel),
+        // with `Z` in the block's slots, read in place (a stride of `dim`), or read in place
+        // with a last column of ones implied.
         for dim in [3usize, 5, 8, 12, 21, 35] {
-            let n = 37;
-            let width = dim.div_ceil(4) * 4;
-            let (mut u, mut z) = (vec![0.0; n * width], vec![0.0; n * width]);
-            for i in 0..n {
-                for (j, v) in row(i, dim).into_iter().enumerate() {
-                    z[i * width + j] = v;
-                    u[i * width + j] = h(i) * v;
+            for layout in 0..3 {
+                let n = 37;
+                let width = dim.div_ceil(4) * 4;
+                let ones = layout == 2;
+                let value = |i: usize, j: usize| {
+                    if ones && j == dim - 1 {
+                        1.0
+                    } else {
+                        row(i, dim)[j]
+                    }
+                };
+                let (mut u, mut z) = (vec![0.0; n * width], vec![0.0; n * width]);
+                for i in 0..n {
+                    for j in 0..dim {
+                        z[i * width + j] = value(i, j);
+                        u[i * width + j] = h(i) * value(i, j);
+                    }
+                }
+                let stored = if ones { dim - 1 } else { dim };
+                let rows: Vec<f64> = (0..n)
+                    .flat_map(|i| (0..stored).map(move |j| value(i, j)))
+                    .collect();
+                let (z, z_stride, z_cols) = match layout {
+                    0 => (&z[..], width, width),
+                    _ => (&rows[..], stored, stored),
+                };
+                if dim / 4 * 4 > z_cols {
+                    continue;
+                }
+                let block = Block {
+                    u: &u,
+                    z,
+                    rows: n,
+                    width,
+                    dim,
+                    z_stride,
+                    z_cols,
+                };
+                let (mut fused, mut dispatched) =
+                    (vec![0.0; width * width], vec![0.0; width * width]);
+                block.portable(&mut fused, f64::mul_add);
+                block.sum_into(&mut dispatched);
+                let mut plain = vec![0.0; width * width];
+                block.portable(&mut plain, |a, b, c| a * b + c);
+                for j in 0..dim {
+                    for k in j..dim {
+                        let at = j * width + k;
+                        let want: f64 = (0..n).map(|i| h(i) * value(i, j) * value(i, k)).sum();
+                        assert!((fused[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
+                        assert!((plain[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
+                        #[cfg(target_arch = "x86_64")]
+                        if std::arch::is_x86_feature_detected!("avx2")
+                            && std::arch::is_x86_feature_detected!("fma")
+                        {
+                            assert_eq!(
+                                dispatched[at].to_bits(),
+                                fused[at].to_bits(),
+                                "{dim} {layout} ({j}, {k})"
+                            );
+                        }
+                    }
                 }
             }
-            let block = Block {
-                u: &u,
-                z: &z,
-                rows: n,
-                width,
-                dim,
-            };
-            let (mut fused, mut dispatched) = (vec![0.0; width * width], vec![0.0; width * width]);
-            block.portable(&mut fused, f64::mul_add);
-            block.sum_into(&mut dispatched);
-            let mut plain = vec![0.0; width * width];
-            block.portable(&mut plain, |a, b, c| a * b + c);
-            for j in 0..dim {
-                for k in j..dim {
-                    let at = j * width + k;
-                    let want = want(dim, n, j, k) - 1.0;
-                    assert!((fused[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
-                    assert!((plain[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
-                    #[cfg(target_arch = "x86_64")]
-                    if std::arch::is_x86_feature_detected!("avx2")
-                        && std::arch::is_x86_feature_detected!("fma")
-                    {
-                        assert_eq!(
-                            dispatched[at].to_bits(),
-                            fused[at].to_bits(),
-                            "{dim} ({j}, {k})"
-                        );
+        }
+    }
+
+    #[test]
+    fn rows_read_in_place_give_the_bits_of_rows_copied() {
+        // `Z` read from the caller's rows (an intercept's ones implied past the last column)
+        // sums what the copied rows sum, in the same order; both equal the definition.
+        for cols in [1usize, 2, 3, 4, 5, 8, 9, 13, 20, 21, 22] {
+            for intercept in [false, true] {
+                let dim = cols + usize::from(intercept);
+                let n = 150;
+                let data: Vec<f64> = (0..n).flat_map(|i| row(i, cols)).collect();
+                let (mut copied, mut in_place) = (GramSum::new(dim), GramSum::new(dim));
+                if !in_place.reads_in_place(cols) {
+                    // Only an intercept that completes a vector is refused.
+                    assert!(intercept && dim.is_multiple_of(4), "{cols}");
+                    continue;
+                }
+                let mut start = 0;
+                while start < n {
+                    let rows = (n - start).min(GramSum::BLOCK);
+                    for r in 0..rows {
+                        let i = start + r;
+                        let mut z = row(i, cols);
+                        if intercept {
+                            z.push(1.0);
+                        }
+                        for g in [&mut copied, &mut in_place] {
+                            let (zs, us) = g.block_slots(r);
+                            zs[..dim].copy_from_slice(&z);
+                            for (u, z) in us.iter_mut().zip(&z) {
+                                *u = h(i) * z;
+                            }
+                        }
+                        // Rows read in place: their slots in `Z` must not be read.
+                        in_place.block_slots(r).0.fill(f64::NAN);
+                    }
+                    copied.sum_block(rows, None);
+                    in_place.sum_block(rows, Some((&data[start * cols..], cols)));
+                    start += rows;
+                }
+                let (mut a, mut b) = (vec![1.0; dim * dim], vec![1.0; dim * dim]);
+                copied.finish(&mut a);
+                in_place.finish(&mut b);
+                let z = |i: usize, k: usize| if k < cols { row(i, cols)[k] } else { 1.0 };
+                for j in 0..dim {
+                    for k in 0..dim {
+                        let at = j * dim + k;
+                        assert_eq!(a[at].to_bits(), b[at].to_bits(), "{cols} {intercept}");
+                        let want = 1.0 + (0..n).map(|i| h(i) * z(i, j) * z(i, k)).sum::<f64>();
+                        assert!((a[at] - want).abs() <= 1e-12 * want.abs().max(1.0));
                     }
                 }
             }

@@ -1422,11 +1422,30 @@ pub(super) mod avx2 {
         pub(super) intercept: bool,
     }
 
+    /// `x` as the `f64` values it holds, when it holds `f64`.
+    #[inline(always)]
+    fn as_f64<T: Element>(x: &[T]) -> Option<&[f64]> {
+        // SAFETY: `Element` is sealed: a `T` of precision `F64` is `f64`.
+        (T::PRECISION == Precision::F64)
+            .then(|| unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<f64>(), x.len()) })
+    }
+
+    /// The rows of a Hessian pass whose `Z` the Gram sum reads in place, when it can: `f64`
+    /// rows whose vectors the tiles can read whole (see [`super::GramSum::reads_in_place`]).
+    #[inline(always)]
+    fn in_place<'x, T: Element>(x: &'x [T], d: usize, gram: &super::GramSum) -> Option<&'x [f64]> {
+        as_f64(x).filter(|_| gram.reads_in_place(d))
+    }
+
     /// [`Linear::hessian_in`](super::Linear) on a range of rows: the predictions four rows
     /// at a time ([`dot4`]), the loss's second derivatives four at a time
     /// ([`Loss::second_deriv4`]: vector `exp` for the log loss), then each row into the
     /// blocked Gram sum. Row by row with the portable dot product and the scalar `exp`, that
     /// part cost more than the Gram tiles themselves.
+    ///
+    /// The Gram sum's blocks are the range's rows [`GramSum::BLOCK`](super::GramSum) at a
+    /// time, every row in (a row with `h = 0` adds zeros); `Z` is read in place from `f64`
+    /// rows, copied otherwise (the same bits either way).
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty; `x` holds the rows of `rows`.
@@ -1447,40 +1466,61 @@ pub(super) mod avx2 {
         } = pass;
         let d = w.len();
         assert!(d > 0 && rows.end <= y.len() && rows.end * d <= x.len());
-        let mut i = rows.start;
-        // Sixteen rows' second derivatives together (as `any_grad`'s losses), then the rest
-        // four at a time: a row's value does not depend on which.
-        while i + 16 <= rows.end {
-            let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
-            let h = loss.second_deriv16(&z, &t);
-            gram_rows(&h, xi, d, weights.map(|sw| &sw[i..i + 16]), intercept, gram);
-            i += 16;
-        }
-        while i < rows.end {
-            let k = (rows.end - i).min(4);
-            let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
-            let h = loss.second_deriv4(z, t);
-            gram_rows(
-                &h[..k],
-                xi,
-                d,
-                weights.map(|sw| &sw[i..i + k]),
-                intercept,
-                gram,
-            );
-            i += k;
+        let in_place = in_place(x, d, gram);
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + super::GramSum::BLOCK).min(rows.end);
+            let mut i = start;
+            // Sixteen rows' second derivatives together (as `any_grad`'s losses), then the
+            // rest four at a time: a row's value does not depend on which.
+            while i + 16 <= end {
+                let xi = x.as_ptr().add(i * d);
+                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let h = loss.second_deriv16(&z, &t);
+                let sw = weights.map(|sw| &sw[i..i + 16]);
+                block_rows(
+                    &h,
+                    xi,
+                    d,
+                    sw,
+                    intercept,
+                    in_place.is_none(),
+                    gram,
+                    i - start,
+                );
+                i += 16;
+            }
+            while i < end {
+                let k = (end - i).min(4);
+                let xi = x.as_ptr().add(i * d);
+                let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
+                let h = loss.second_deriv4(z, t);
+                let sw = weights.map(|sw| &sw[i..i + k]);
+                block_rows(
+                    &h[..k],
+                    xi,
+                    d,
+                    sw,
+                    intercept,
+                    in_place.is_none(),
+                    gram,
+                    i - start,
+                );
+                i += k;
+            }
+            gram.sum_block(end - start, in_place.map(|x| (&x[start * d..end * d], d)));
+            start = end;
         }
     }
 
     /// [`hessian_rows`] for exactly `D` features (in `C` groups of four): the fixed
     /// kernels' predictions ([`fixed_predict16`], each row a few whole vectors) and each
     /// row's `C` vectors into the Gram sum without a loop over groups or a branch per group.
-    /// The same predictions, second derivatives and Gram rows as [`hessian_rows`] (sixteen
-    /// rows together, the rest four at a time), so the same bits. At 20 features, in cache on
-    /// one thread, the loop for any width spent as long on its dot products and copies as
-    /// the Gram tiles on their sums; this one takes about a tenth off the whole Hessian.
+    /// The same predictions, second derivatives, blocks and Gram rows as [`hessian_rows`]
+    /// (sixteen rows together, the rest four at a time), so the same bits. At 20 features,
+    /// in cache on one thread, the loop for any width spent as long on its dot products and
+    /// copies as the Gram tiles on their sums; this one takes about a tenth off the whole
+    /// Hessian.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`; `x` holds the rows of `rows`.
@@ -1501,92 +1541,100 @@ pub(super) mod avx2 {
         } = pass;
         assert!(w.len() == D && D <= 4 * C && rows.end <= y.len() && rows.end * D <= x.len());
         let wv = self::weights::<D, C>(w);
-        let mut i = rows.start;
-        while i + 16 <= rows.end {
-            let xi = x.as_ptr().add(i * D);
-            let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
-            // SAFETY: `i + 16 <= rows.end <= y.len()`.
-            let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
-            let h = loss.second_deriv16(&z, t);
-            fixed_gram_rows::<D, C, T>(&h, xi, weights.map(|sw| &sw[i..i + 16]), intercept, gram);
-            i += 16;
-        }
-        while i < rows.end {
-            let k = (rows.end - i).min(4);
-            let xi = x.as_ptr().add(i * D);
-            let (z, t) = fixed_predict4::<D, C, T, false>(&wv, b, xi, &y[i..i + k]);
-            let h = loss.second_deriv4(z, t);
-            fixed_gram_rows::<D, C, T>(
-                &h[..k],
-                xi,
-                weights.map(|sw| &sw[i..i + k]),
-                intercept,
-                gram,
-            );
-            i += k;
+        let in_place = in_place(x, D, gram);
+        let copy = in_place.is_none();
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + super::GramSum::BLOCK).min(rows.end);
+            let mut i = start;
+            while i + 16 <= end {
+                let xi = x.as_ptr().add(i * D);
+                let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
+                // SAFETY: `i + 16 <= rows.end <= y.len()`.
+                let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
+                let h = loss.second_deriv16(&z, t);
+                let sw = weights.map(|sw| &sw[i..i + 16]);
+                fixed_block_rows::<D, C, T>(&h, xi, sw, intercept, copy, gram, i - start);
+                i += 16;
+            }
+            while i < end {
+                let k = (end - i).min(4);
+                let xi = x.as_ptr().add(i * D);
+                let (z, t) = fixed_predict4::<D, C, T, false>(&wv, b, xi, &y[i..i + k]);
+                let h = loss.second_deriv4(z, t);
+                let sw = weights.map(|sw| &sw[i..i + k]);
+                fixed_block_rows::<D, C, T>(&h[..k], xi, sw, intercept, copy, gram, i - start);
+                i += k;
+            }
+            gram.sum_block(end - start, in_place.map(|x| (&x[start * D..end * D], D)));
+            start = end;
         }
     }
 
-    /// [`gram_rows`] for rows of exactly `D` values: each row's `C` vectors and `h` times
+    /// [`block_rows`] for rows of exactly `D` values: each row's `C` vectors and `h` times
     /// them stored whole: no loop over groups and no branch per group.
     #[inline(always)]
-    unsafe fn fixed_gram_rows<const D: usize, const C: usize, T: Element>(
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn fixed_block_rows<const D: usize, const C: usize, T: Element>(
         h: &[f64],
         x: *const T,
         weights: Option<&[f64]>,
         intercept: bool,
+        copy: bool,
         gram: &mut super::GramSum,
+        r0: usize,
     ) {
         for (r, &hr) in h.iter().enumerate() {
             let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
-            if hr == 0.0 {
-                continue;
-            }
             let xv = row::<D, C, T>(x.add(r * D));
             let hv = _mm256_set1_pd(hr);
-            let (zs, us) = gram.slots();
+            let (zs, us) = gram.block_slots(r0 + r);
             // The slots hold `width >= 4 * C` values (the Gram sum's width is `D` plus the
             // intercept rounded up to whole vectors).
             assert!(zs.len() >= 4 * C && us.len() >= 4 * C);
             let (zp, up) = (zs.as_mut_ptr(), us.as_mut_ptr());
             for (c, v) in xv.iter().enumerate() {
-                _mm256_storeu_pd(zp.add(4 * c), *v);
+                if copy {
+                    _mm256_storeu_pd(zp.add(4 * c), *v);
+                }
                 _mm256_storeu_pd(up.add(4 * c), _mm256_mul_pd(hv, *v));
             }
             if intercept {
                 zs[D] = 1.0;
                 us[D] = hr;
             }
-            gram.commit();
         }
     }
 
-    /// Pushes the rows from `x` (`d` values each) with second derivatives `h` (times their
-    /// `weights`) into the Gram sum; a row whose weight is 0 adds nothing and is skipped.
+    /// Writes the rows from `x` (`d` values each) with second derivatives `h` (times their
+    /// `weights`) into the Gram sum's block from its row `r0`: `h z` in `U`, and `z` in `Z`
+    /// when `copy` (not read in place).
     #[inline(always)]
-    unsafe fn gram_rows<T: Element>(
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block_rows<T: Element>(
         h: &[f64],
         x: *const T,
         d: usize,
         weights: Option<&[f64]>,
         intercept: bool,
+        copy: bool,
         gram: &mut super::GramSum,
+        r0: usize,
     ) {
         for (r, &hr) in h.iter().enumerate() {
             let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
-            if hr == 0.0 {
-                continue;
-            }
             // The row and h times it, four values a store; the last group's lanes past `d`
             // are zeros (the slots' padding), then the intercept's 1.
-            let (zs, us) = gram.slots();
+            let (zs, us) = gram.block_slots(r0 + r);
             let (zp, up) = (zs.as_mut_ptr(), us.as_mut_ptr());
             let hv = _mm256_set1_pd(hr);
             let xr = x.add(r * d);
             let mut j = 0;
             while j < d {
                 let v = load(xr.add(j), d - j);
-                _mm256_storeu_pd(zp.add(j), v);
+                if copy {
+                    _mm256_storeu_pd(zp.add(j), v);
+                }
                 _mm256_storeu_pd(up.add(j), _mm256_mul_pd(hv, v));
                 j += 4;
             }
@@ -1594,7 +1642,6 @@ pub(super) mod avx2 {
                 zs[d] = 1.0;
                 us[d] = hr;
             }
-            gram.commit();
         }
     }
 
