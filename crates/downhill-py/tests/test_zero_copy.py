@@ -92,12 +92,21 @@ def _measure(kind: str, dtype: str, frame: bool = False) -> dict:
     ],
 )
 def test_fit_does_not_copy_a_c_contiguous_array(kind, dtype, frame):
-    m = _measure(kind, dtype, frame)
-    assert m["n_iter"] == 3 and np.all(np.isfinite(m["coef"]))
     # The targets, the class indices and the like are a few numbers per row, a tenth of the
     # float64 array each at 10 columns (measured: 10 MB for the regressor, 18 MB for the
     # classifier); a copy of the features would be 80 MB (40 MB in float32).
-    assert m["growth"] < 0.3 * m["nbytes"], m
+    limit = 0.3 * 8 * 1_000_000 * 10
+    # A process's resident size also moves with the kernel's page handling (once in CI, a
+    # float32 fit measured 25 MB here against 10 MB in every other run): a copy shows in
+    # every run, so an excess is measured again, in up to three fresh processes.
+    runs = []
+    for _ in range(3):
+        m = _measure(kind, dtype, frame)
+        assert m["n_iter"] == 3 and np.all(np.isfinite(m["coef"]))
+        runs.append(m)
+        if m["growth"] < limit:
+            break
+    assert min(m["growth"] for m in runs) < limit, runs
     assert m["traced"] < 0.3 * m["nbytes"], m
 
 
