@@ -1255,50 +1255,31 @@ pub(super) mod avx2 {
         (z, t)
     }
 
-    /// [`predict4`] of eight whole rows ([`dot8`]), flat.
+    /// [`predict4`] of `N` whole rows, `N` a multiple of eight ([`dot8`] on each eight), flat.
     #[inline(always)]
-    unsafe fn predict8<T: Element>(
+    unsafe fn predict_rows<const N: usize, T: Element>(
         w: &[f64],
         b: f64,
         x: *const T,
         d: usize,
         y: &[f64],
         ahead: usize,
-    ) -> ([f64; 8], [f64; 8]) {
-        let (mut z, mut t) = ([0.0f64; 8], [0.0f64; 8]);
-        let dots = dot8(w, x, d, x.wrapping_add(ahead * d).cast::<i8>());
+    ) -> ([f64; N], [f64; N]) {
+        let (mut z, mut t) = ([0.0f64; N], [0.0f64; N]);
         let bv = _mm256_set1_pd(b);
-        _mm256_storeu_pd(z.as_mut_ptr(), _mm256_add_pd(dots[0], bv));
-        _mm256_storeu_pd(z.as_mut_ptr().add(4), _mm256_add_pd(dots[1], bv));
-        t.copy_from_slice(&y[..8]);
-        (z, t)
-    }
-
-    /// [`predict4`] of sixteen whole rows ([`dot8`] twice), flat.
-    #[inline(always)]
-    unsafe fn predict16<T: Element>(
-        w: &[f64],
-        b: f64,
-        x: *const T,
-        d: usize,
-        y: &[f64],
-        ahead: usize,
-    ) -> ([f64; 16], [f64; 16]) {
-        let (mut z, mut t) = ([0.0f64; 16], [0.0f64; 16]);
-        let bv = _mm256_set1_pd(b);
-        for h in 0..2 {
+        for h in 0..N / 8 {
             let xh = x.add(8 * h * d);
             let dots = dot8(w, xh, d, xh.wrapping_add(ahead * d).cast::<i8>());
             for (q, v) in dots.iter().enumerate() {
                 _mm256_storeu_pd(z.as_mut_ptr().add(8 * h + 4 * q), _mm256_add_pd(*v, bv));
             }
         }
-        t.copy_from_slice(&y[..16]);
+        t.copy_from_slice(&y[..N]);
         (z, t)
     }
 
-    /// Rows ahead of a group of four (eight, sixteen) that [`predict4`] ([`predict8`],
-    /// [`predict16`]) asks for: the group after next, far enough ahead to arrive in time,
+    /// Rows ahead of a group of four (eight, sixteen) that [`predict4`] ([`predict_rows`] of
+    /// eight or sixteen) asks for: the group after next, far enough ahead to arrive in time,
     /// near enough to stay.
     const AHEAD4: usize = 8;
     const AHEAD8: usize = 16;
@@ -1348,7 +1329,7 @@ pub(super) mod avx2 {
             // order, as four rows at a time.
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 let (lv, dv) = loss.value_deriv16(&z, &t);
                 for h in 0..2 {
                     let mut dl = [0.0f64; 8];
@@ -1364,11 +1345,11 @@ pub(super) mod avx2 {
                 i += 16;
             }
         }
-        // Eight rows at a time ([`predict8`]), each group of four's losses as below: the
+        // Eight rows at a time ([`predict_rows`]), each group of four's losses as below: the
         // same values and sums, in the same order, as four at a time.
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict8(w, b, xi, d, &y[i..i + 8], AHEAD8);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], AHEAD8);
             let mut dl = [0.0f64; 8];
             for q in 0..2 {
                 let (lv, dv) = loss.value_deriv4(
@@ -1475,7 +1456,7 @@ pub(super) mod avx2 {
             // rest four at a time: a row's value does not depend on which.
             while i + 16 <= end {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 let h = loss.second_deriv16(&z, &t);
                 let sw = weights.map(|sw| &sw[i..i + 16]);
                 block_rows(
@@ -1668,7 +1649,7 @@ pub(super) mod avx2 {
             // Sixteen rows' losses together, as `any_grad` (the same values).
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict16(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 for (r, l) in loss.value16(&z, &t).iter().enumerate() {
                     lsum += sw.at(i + r) * l;
                 }
@@ -1678,7 +1659,7 @@ pub(super) mod avx2 {
         // Eight rows' predictions at a time, as `any_grad` (the same values).
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict8(w, b, xi, d, &y[i..i + 8], AHEAD8);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], AHEAD8);
             for q in 0..2 {
                 let lv = loss.value4(
                     [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
