@@ -127,19 +127,8 @@ impl GramSum {
     }
 
     fn flush(&mut self) {
-        if self.rows > 0 {
-            let block = Block {
-                u: &self.u,
-                z: &self.z,
-                rows: self.rows,
-                width: self.width,
-                dim: self.dim,
-                z_stride: self.width,
-                z_cols: self.width,
-            };
-            block.sum_into(&mut self.acc);
-            self.rows = 0;
-        }
+        let rows = std::mem::take(&mut self.rows);
+        self.sum_block(rows, None);
     }
 
     /// Adds the sum into `out` (`dim x dim`, row-major), both triangles.

@@ -1411,11 +1411,26 @@ pub(super) mod avx2 {
             .then(|| unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<f64>(), x.len()) })
     }
 
-    /// The rows of a Hessian pass whose `Z` the Gram sum reads in place, when it can: `f64`
-    /// rows whose vectors the tiles can read whole (see [`super::GramSum::reads_in_place`]).
+    /// A Hessian pass's blocks of [`GramSum::BLOCK`](super::GramSum) rows of `rows`: for each,
+    /// `fill(gram, start, end, copy)` writes rows `start..end` into the block's slots (`Z`
+    /// too when `copy`), then the block is summed, `Z` read in place from `f64` rows whose
+    /// vectors the tiles can read whole ([`super::GramSum::reads_in_place`]).
     #[inline(always)]
-    fn in_place<'x, T: Element>(x: &'x [T], d: usize, gram: &super::GramSum) -> Option<&'x [f64]> {
-        as_f64(x).filter(|_| gram.reads_in_place(d))
+    fn hessian_blocks<T: Element>(
+        x: &[T],
+        d: usize,
+        rows: std::ops::Range<usize>,
+        gram: &mut super::GramSum,
+        mut fill: impl FnMut(&mut super::GramSum, usize, usize, bool),
+    ) {
+        let in_place = as_f64(x).filter(|_| gram.reads_in_place(d));
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + super::GramSum::BLOCK).min(rows.end);
+            fill(gram, start, end, in_place.is_none());
+            gram.sum_block(end - start, in_place.map(|x| (&x[start * d..end * d], d)));
+            start = end;
+        }
     }
 
     /// [`Linear::hessian_in`](super::Linear) on a range of rows: the predictions four rows
@@ -1447,10 +1462,7 @@ pub(super) mod avx2 {
         } = pass;
         let d = w.len();
         assert!(d > 0 && rows.end <= y.len() && rows.end * d <= x.len());
-        let in_place = in_place(x, d, gram);
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = (start + super::GramSum::BLOCK).min(rows.end);
+        hessian_blocks(x, d, rows, gram, |gram, start, end, copy| {
             let mut i = start;
             // Sixteen rows' second derivatives together (as `any_grad`'s losses), then the
             // rest four at a time: a row's value does not depend on which.
@@ -1459,16 +1471,7 @@ pub(super) mod avx2 {
                 let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
                 let h = loss.second_deriv16(&z, &t);
                 let sw = weights.map(|sw| &sw[i..i + 16]);
-                block_rows(
-                    &h,
-                    xi,
-                    d,
-                    sw,
-                    intercept,
-                    in_place.is_none(),
-                    gram,
-                    i - start,
-                );
+                block_rows(&h, xi, d, sw, intercept, copy, gram, i - start);
                 i += 16;
             }
             while i < end {
@@ -1477,21 +1480,10 @@ pub(super) mod avx2 {
                 let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
                 let h = loss.second_deriv4(z, t);
                 let sw = weights.map(|sw| &sw[i..i + k]);
-                block_rows(
-                    &h[..k],
-                    xi,
-                    d,
-                    sw,
-                    intercept,
-                    in_place.is_none(),
-                    gram,
-                    i - start,
-                );
+                block_rows(&h[..k], xi, d, sw, intercept, copy, gram, i - start);
                 i += k;
             }
-            gram.sum_block(end - start, in_place.map(|x| (&x[start * d..end * d], d)));
-            start = end;
-        }
+        });
     }
 
     /// [`hessian_rows`] for exactly `D` features (in `C` groups of four): the fixed
@@ -1522,16 +1514,12 @@ pub(super) mod avx2 {
         } = pass;
         assert!(w.len() == D && D <= 4 * C && rows.end <= y.len() && rows.end * D <= x.len());
         let wv = self::weights::<D, C>(w);
-        let in_place = in_place(x, D, gram);
-        let copy = in_place.is_none();
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = (start + super::GramSum::BLOCK).min(rows.end);
+        hessian_blocks(x, D, rows, gram, |gram, start, end, copy| {
             let mut i = start;
             while i + 16 <= end {
                 let xi = x.as_ptr().add(i * D);
                 let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
-                // SAFETY: `i + 16 <= rows.end <= y.len()`.
+                // SAFETY: `i + 16 <= end <= y.len()`.
                 let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
                 let h = loss.second_deriv16(&z, t);
                 let sw = weights.map(|sw| &sw[i..i + 16]);
@@ -1547,9 +1535,7 @@ pub(super) mod avx2 {
                 fixed_block_rows::<D, C, T>(&h[..k], xi, sw, intercept, copy, gram, i - start);
                 i += k;
             }
-            gram.sum_block(end - start, in_place.map(|x| (&x[start * D..end * D], D)));
-            start = end;
-        }
+        });
     }
 
     /// [`block_rows`] for rows of exactly `D` values: each row's `C` vectors and `h` times
@@ -1581,7 +1567,9 @@ pub(super) mod avx2 {
                 _mm256_storeu_pd(up.add(4 * c), _mm256_mul_pd(hv, *v));
             }
             if intercept {
-                zs[D] = 1.0;
+                if copy {
+                    zs[D] = 1.0;
+                }
                 us[D] = hr;
             }
         }
@@ -1620,7 +1608,9 @@ pub(super) mod avx2 {
                 j += 4;
             }
             if intercept {
-                zs[d] = 1.0;
+                if copy {
+                    zs[d] = 1.0;
+                }
                 us[d] = hr;
             }
         }
