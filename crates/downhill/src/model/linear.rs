@@ -626,9 +626,11 @@ pub(super) mod avx2 {
 
     /// How far ahead of a group of sixteen rows a loss in vector code also asks for a
     /// group's lines: while the group's `exp` and `ln_1p` run, the memory would idle with
-    /// only `PF_BYTES` asked for ahead of each row. Logistic 1M x 20, this and the old code
-    /// alternated in one process: 32, 64, 96, 128, 192 and 256 rows ahead tried, 96 to 128
-    /// best; 12-17 % off an epoch on one thread, 2-16 % on two. In cache it costs ~5 %.
+    /// only `PF_BYTES` asked for ahead of each row. Logistic 1M x 20: 32 to 256 rows ahead
+    /// tried, 96 to 128 best; `examples/epoch_bound 1000000 20 logistic 9 2` against the code
+    /// without it, alternated: median 11.8-14.6 to 11.0-11.4 ms (one thread: 18.2-21.6 to
+    /// 16.0-17.1). In cache it costs a few per cent at most (within the noise of
+    /// `epoch_bound 2048 20 logistic 301 1`).
     const FAR_BYTES: usize = 16 << 10;
 
     /// Asks for the lines of the row of `D` values `PF_BYTES` ahead of `x`, one per 64
@@ -1440,9 +1442,9 @@ pub(super) mod avx2 {
             fill(gram, start, end, in_place.is_none());
             // The next block's rows (past the range too: the next range a thread sums)
             // asked for now arrive while this one is summed, which reads no memory: the
-            // CPU's prefetcher would idle through it (1M x 20, one and two threads,
-            // alternated with the old code in one process: 0-8 % off the Hessian; ~5 % on
-            // it in cache).
+            // CPU's prefetcher would idle through it (`examples/newton_cost 1000000 20 2 9`
+            // against the code without it, alternated: 23.5-25.2 to 22.0-24.6 ms; in cache,
+            // a few per cent at most).
             let next = (end + super::GramSum::BLOCK)
                 .min(x.len() / d)
                 .saturating_sub(end);
