@@ -11,8 +11,8 @@
 //! Defaults: 1,000,000 x 20, logistic, 30 calls each, 2 threads. It prints how much of the
 //! process's memory the kernel gave huge pages (`AnonHugePages`; 0 where the kernel's
 //! `transparent_hugepage` setting is `never`), then the best, first quartile and median of
-//! each; the last line is JSON. The loaders do not ask for huge pages yet: this measures
-//! what they would gain.
+//! each; the last line is JSON. The loaders do not ask for huge pages (the README's Speed
+//! section says what asking did).
 
 use downhill::data::Matrix;
 use downhill::loss::{LogLoss, Squared};
