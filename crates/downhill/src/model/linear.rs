@@ -1341,6 +1341,8 @@ pub(super) mod avx2 {
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
                 let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                // As in `fixed_grad`: memory read while the group's loss computes.
+                prefetch_bytes(xi.cast::<i8>().wrapping_add(FAR_BYTES), 16 * row_bytes);
                 let (lv, dv) = loss.value_deriv16(&z, &t);
                 for h in 0..2 {
                     let mut dl = [0.0f64; 8];
