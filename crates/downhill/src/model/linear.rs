@@ -633,6 +633,13 @@ pub(super) mod avx2 {
     /// `epoch_bound 2048 20 logistic 301 1`).
     const FAR_BYTES: usize = 16 << 10;
 
+    /// Asks for the `values` values `FAR_BYTES` past `x`: a group of rows, before its loss.
+    #[inline(always)]
+    unsafe fn prefetch_far<T>(x: *const T, values: usize) {
+        let bytes = values * std::mem::size_of::<T>();
+        prefetch_bytes(x.cast::<i8>().wrapping_add(FAR_BYTES), bytes);
+    }
+
     /// Asks for the lines of the row of `D` values `PF_BYTES` ahead of `x`, one per 64
     /// bytes of a row and at least two: consecutive rows then leave no line out (a row of
     /// `b` bytes starts at most `ceil(b / 64)` lines after the one before). Two a row, as
@@ -682,8 +689,7 @@ pub(super) mod avx2 {
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * D);
                 let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
-                let pf = xi.cast::<i8>().wrapping_add(FAR_BYTES);
-                prefetch_bytes(pf, 16 * D * std::mem::size_of::<T>());
+                prefetch_far(xi, 16 * D);
                 // SAFETY: `i + 16 <= rows <= y.len()`.
                 let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
                 let (lv, dv) = loss.value_deriv16(&z, t);
@@ -1341,8 +1347,7 @@ pub(super) mod avx2 {
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
                 let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
-                // As in `fixed_grad`: memory read while the group's loss computes.
-                prefetch_bytes(xi.cast::<i8>().wrapping_add(FAR_BYTES), 16 * row_bytes);
+                prefetch_far(xi, 16 * d);
                 let (lv, dv) = loss.value_deriv16(&z, &t);
                 for h in 0..2 {
                     let mut dl = [0.0f64; 8];
