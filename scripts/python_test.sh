@@ -4,7 +4,8 @@
 # binary the CLI-parity tests run, then ruff and pytest.
 #
 # Both are built in cargo's dev profile (PY_PROFILE), whose dependencies `cargo test
-# --workspace` has already built: a clean run then compiles only PyO3, rust-numpy and the
+# --workspace` has already built (with the same features: the pins in
+# crates/downhill-py/Cargo.toml): a clean run then compiles only PyO3, rust-numpy and the
 # module. `pip install crates/downhill-py` without this script builds the `py` profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
