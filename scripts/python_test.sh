@@ -22,6 +22,10 @@ fi
 # pip checks the pins against what is installed and downloads only what is missing.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
 
+# A warning (only) when the module alone would build a shared dependency with other
+# features than the test build did, and so compile it and what stands on it again.
+"$venv/bin/python" "$root/scripts/feature_pins.py"
+
 # maturin's build backend runs the `maturin` the venv installed.
 export PATH="$venv/bin:$PATH"
 profile="${PY_PROFILE:-dev}"
