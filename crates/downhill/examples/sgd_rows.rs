@@ -11,11 +11,14 @@
 //! row is a read from memory at a random place, and its page a TLB miss on 4 KiB pages.
 //!
 //! Two floors of a shuffled epoch, measured alone: the reshuffle of the trainer's order (as
-//! `u32`, as it holds it, and as `usize`), and a read of every row and target in a random
-//! order with the lines asked for ahead and no arithmetic to wait on (the best of 8, 16 and
-//! 32 rows ahead). On one thread a shuffled epoch cannot take less than their sum; on two
-//! or more (these runs use every core) the trainer shuffles the next epoch's order while an
-//! epoch steps, and the floor is the read alone.
+//! `u32`, as it holds it, and as `usize`), and a read of every line of every row and target
+//! in a random order with the lines asked for ahead and no arithmetic to wait on (the best
+//! of 8, 16 and 32 rows ahead, into the first or the second cache level; four independent
+//! sums: a single chain of additions, as this read was first written, took about twice as
+//! long on 1,000,000 x 10 and made the floor look higher than it is). On one thread a
+//! shuffled epoch cannot take less than their sum; on two or more (these runs use every
+//! core) the trainer shuffles the next epoch's order while an epoch steps, and the floor
+//! is the read alone.
 //!
 //! ```sh
 //! cargo run --release --example sgd_rows -p downhill -- [ROWS] [FEATURES] [EPOCHS] [REPS]
@@ -33,19 +36,46 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
 
-/// Asks for the lines of `v`.
-fn prefetch(v: &[f64]) {
+/// Asks for every line of `v` into the cache level of `HINT` (an `_MM_HINT_*`).
+fn prefetch<const HINT: i32>(v: &[f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        use std::arch::x86_64::_mm_prefetch;
         let p = v.as_ptr().cast::<i8>();
+        let bytes = std::mem::size_of_val(v);
         // SAFETY: a prefetch is a hint; it reads nothing into the program.
         unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(std::mem::size_of_val(v) - 1));
+            for at in (0..bytes).step_by(64) {
+                _mm_prefetch::<HINT>(p.wrapping_add(at));
+            }
+            _mm_prefetch::<HINT>(p.wrapping_add(bytes - 1));
         }
     }
 }
+
+/// Reads one value of every line of rows `order` of `x` (`d` values a row) and of `y`,
+/// the lines asked for `ahead` rows on into the cache level of `HINT`: four independent
+/// sums, so that no chain of additions sets the pace.
+fn random_read<const HINT: i32>(x: &[f64], y: &[f64], d: usize, order: &[u32], ahead: usize) {
+    let mut s = [0.0f64; 4];
+    for (at, &i) in order.iter().enumerate() {
+        if let Some(&next) = order.get(at + ahead) {
+            let next = next as usize;
+            prefetch::<HINT>(&x[next * d..next * d + d]);
+            prefetch::<HINT>(&y[next..next + 1]);
+        }
+        let (i, row) = (i as usize, &x[i as usize * d..i as usize * d + d]);
+        for (k, v) in row.iter().step_by(8).enumerate() {
+            s[k % 4] += v;
+        }
+        s[1] += row[d - 1];
+        s[2] += y[i];
+    }
+    std::hint::black_box(s);
+}
+
+/// [`random_read`] with its cache level chosen.
+type RandomRead = fn(&[f64], &[f64], usize, &[u32], usize);
 
 fn arg(i: usize, default: usize) -> usize {
     std::env::args()
@@ -143,26 +173,21 @@ fn main() {
         "\"shuffle_u32_ms\": {shuffle_u32:.3}, \"shuffle_usize_ms\": {shuffle_usize:.3}"
     ));
 
-    // The read alone, no arithmetic to wait on: every row and target summed in a random
-    // order, lines asked for some rows ahead (the best of three distances).
+    // The read alone, no arithmetic to wait on: a value of every line of every row and
+    // target in a random order, the lines asked for some rows ahead into the first or the
+    // second cache level (the best of three distances and both levels).
+    #[cfg(target_arch = "x86_64")]
+    let reads: [RandomRead; 2] = {
+        use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1};
+        [random_read::<_MM_HINT_T0>, random_read::<_MM_HINT_T1>]
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let reads: [RandomRead; 1] = [random_read::<0>];
     for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
-        let ms = [8usize, 16, 32]
+        let ms = reads
             .iter()
-            .map(|&ahead| {
-                best(&mut || {
-                    let mut s = 0.0;
-                    for (at, &i) in narrow.iter().enumerate() {
-                        if let Some(&next) = narrow.get(at + ahead) {
-                            let next = next as usize;
-                            prefetch(&x[next * d..next * d + d]);
-                            prefetch(&y[next..next + 1]);
-                        }
-                        let i = i as usize;
-                        s += x[i * d..i * d + d].iter().sum::<f64>() + y[i];
-                    }
-                    std::hint::black_box(s);
-                })
-            })
+            .flat_map(|read| [8usize, 16, 32].map(|ahead| (read, ahead)))
+            .map(|(read, ahead)| best(&mut || read(x, y, d, &narrow, ahead)))
             .fold(f64::INFINITY, f64::min);
         println!("{pages:>4} pages, random read of every row: {ms:7.2} ms");
         out.push(format!("\"{pages}_random_read_ms\": {ms:.3}"));
