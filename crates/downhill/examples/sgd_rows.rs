@@ -64,7 +64,8 @@ fn random_read<const HINT: i32>(x: &[f64], y: &[f64], d: usize, order: &[u32], a
             prefetch::<HINT>(&x[next * d..next * d + d]);
             prefetch::<HINT>(&y[next..next + 1]);
         }
-        let (i, row) = (i as usize, &x[i as usize * d..i as usize * d + d]);
+        let i = i as usize;
+        let row = &x[i * d..i * d + d];
         for (k, v) in row.iter().step_by(8).enumerate() {
             s[k % 4] += v;
         }

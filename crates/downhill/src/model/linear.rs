@@ -805,12 +805,6 @@ pub(super) mod avx2 {
     /// fused step takes a few nanoseconds, a random row from memory about a hundred.
     const SGD_AHEAD: usize = 16;
 
-    /// The cache level those rows are asked into: the second, for the reason of
-    /// [`WIDE_HINT`] (random rows are all misses to memory). `examples/sgd_rows`, shuffled,
-    /// alternated three times with the first-level hint: 1,000,000 x 10 29.5-30.9 ms an
-    /// epoch -> 28.8-29.7; 108,910 x 100 15.9-18.5 -> 13.4-14.5; file order unchanged.
-    const SGD_HINT: i32 = _MM_HINT_T1;
-
     /// [`Linear::sgd_rows`](super::Linear) for `D <= 20` features: the weights stay in
     /// registers from row to row. Each row's operations are those of [`fixed_grad`] on the
     /// row alone (the gradient terms `dl * x_j + 0`, the four-lane loss on lane 0 when the
@@ -856,9 +850,9 @@ pub(super) mod avx2 {
                 // harmless).
                 let next = next as usize;
                 let p = x.as_ptr().wrapping_add(next * D).cast::<i8>();
-                _mm_prefetch::<SGD_HINT>(p);
-                _mm_prefetch::<SGD_HINT>(p.wrapping_add(row_bytes - 1));
-                _mm_prefetch::<SGD_HINT>(y.as_ptr().wrapping_add(next).cast::<i8>());
+                _mm_prefetch::<FAR_HINT>(p);
+                _mm_prefetch::<FAR_HINT>(p.wrapping_add(row_bytes - 1));
+                _mm_prefetch::<FAR_HINT>(y.as_ptr().wrapping_add(next).cast::<i8>());
             }
             let i = i as usize;
             // Indexing `y` checks `i` (and so the row of `x`).
@@ -939,9 +933,9 @@ pub(super) mod avx2 {
         for (at, &i) in rows.iter().enumerate() {
             if let Some(&next) = rows.get(at + SGD_AHEAD) {
                 let p = x.as_ptr().wrapping_add(next as usize * d).cast::<i8>();
-                prefetch_bytes_to::<SGD_HINT>(p, row_bytes);
-                _mm_prefetch::<SGD_HINT>(p.wrapping_add(row_bytes - 1));
-                _mm_prefetch::<SGD_HINT>(y.as_ptr().wrapping_add(next as usize).cast::<i8>());
+                prefetch_bytes_to::<FAR_HINT>(p, row_bytes);
+                _mm_prefetch::<FAR_HINT>(p.wrapping_add(row_bytes - 1));
+                _mm_prefetch::<FAR_HINT>(y.as_ptr().wrapping_add(next as usize).cast::<i8>());
             }
             // Indexing `y` checks `i` (and so the row of `x`).
             let i = i as usize;
@@ -1178,7 +1172,7 @@ pub(super) mod avx2 {
             let o = pf.wrapping_add(R * j * size);
             let mut l = 0;
             while l < 4 * R * size {
-                _mm_prefetch::<WIDE_HINT>(o.wrapping_add(l));
+                _mm_prefetch::<FAR_HINT>(o.wrapping_add(l));
                 l += 64;
             }
             let wj = _mm256_loadu_pd(w.as_ptr().add(j));
@@ -1196,19 +1190,24 @@ pub(super) mod avx2 {
         }
         // What the groups did not reach: a partial group's share, and the last line.
         let done = R * j * size;
-        prefetch_bytes_to::<WIDE_HINT>(pf.wrapping_add(done), R * stride * size - done);
-        _mm_prefetch::<WIDE_HINT>(pf.wrapping_add(R * stride * size - 1));
+        prefetch_bytes_to::<FAR_HINT>(pf.wrapping_add(done), R * stride * size - done);
+        _mm_prefetch::<FAR_HINT>(pf.wrapping_add(R * stride * size - 1));
         s
     }
 
-    /// The cache level wide rows are asked into ahead of their dot products: the second
-    /// level. Into the first, each request holds one of the core's few line-fill buffers
-    /// until its line arrives from memory, so few are in flight; the rows reach the first
-    /// level when the sums load them (`examples/epoch_bound 50000 1000 linear 41 2`,
-    /// alternated with the first-level hint four times on a 32 KiB-L1, 1 MiB-L2 core:
-    /// 12.1-13.3 ms an epoch before, 9.4-10.4 after; 200,000 x 100 5.0-5.4 -> 4.8-4.9).
-    /// Narrow rows keep the first-level hint: there the same change was slower.
-    const WIDE_HINT: i32 = _MM_HINT_T1;
+    /// The cache level asked for when many lines are in flight from memory: wide rows
+    /// ahead of their dot products, the Hessian's next block, the rows a shuffled SGD pass
+    /// visits next. Into the first level each request holds one of the core's few
+    /// line-fill buffers until its line arrives, so few are in flight; the lines reach the
+    /// first level when the sums load them. Alternated with the first-level hint, 3-4 times
+    /// each, on a 32 KiB-L1, 1 MiB-L2 core: `examples/epoch_bound 50000 1000 linear 41 2`
+    /// 12.1-13.3 ms an epoch -> 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9);
+    /// `examples/newton_cost 1000000 20 2 15` 13.6-14.5 ms a Hessian -> 12.9-13.2;
+    /// `examples/sgd_rows`, shuffled, 1,000,000 x 10 29.5-30.9 ms -> 28.8-29.7 and
+    /// 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order unchanged). Narrow rows read in
+    /// order ([`prefetch_row`]) keep the first level: there the second made 1,000,000 x 10
+    /// slower (1.71-1.92 ms -> 1.97-2.11) and the Hessian too (12.95-13.1 -> 13.9-14.2).
+    const FAR_HINT: i32 = _MM_HINT_T1;
 
     /// One row's dot product with `w`, as one of [`dot4`]'s.
     #[inline(always)]
@@ -1476,11 +1475,9 @@ pub(super) mod avx2 {
             let next = (end + super::GramSum::BLOCK)
                 .min(x.len() / d)
                 .saturating_sub(end);
-            // Into the second level, for the reason of `WIDE_HINT`: a block is many lines
-            // (`examples/newton_cost 1000000 20 2 15`: 13.6-14.5 ms a Hessian -> 12.9-13.2).
             // SAFETY: a prefetch reads no memory and cannot fault.
             unsafe {
-                prefetch_bytes_to::<_MM_HINT_T1>(
+                prefetch_bytes_to::<FAR_HINT>(
                     x.as_ptr().wrapping_add(end * d).cast(),
                     next * d * size,
                 )
