@@ -53,11 +53,44 @@ fn prefetch<const HINT: i32>(v: &[f64]) {
     }
 }
 
+/// Pairs of a multiplication and an addition a row in [`link`], each waiting on the one
+/// before: about as long a chain as a fused step's on 1,000,000 x 10.
+const CHAIN: usize = 6;
+
+/// One row's link of a dependent chain that stands in for a step: `c * a + b`, [`CHAIN`]
+/// times (plain operations: `mul_add` would call the C library's `fma` here, compiled
+/// without the CPU's FMA).
+#[inline(always)]
+fn link(mut c: f64) -> f64 {
+    for _ in 0..CHAIN {
+        c = c * 0.999_999 + 1e-9;
+    }
+    c
+}
+
+/// The chain alone, `n` rows of it, no memory read.
+fn step_chain(n: usize) {
+    let mut c = 1.0;
+    for _ in 0..n {
+        c = link(std::hint::black_box(c));
+    }
+    std::hint::black_box(c);
+}
+
 /// Reads one value of every line of rows `order` of `x` (`d` values a row) and of `y`,
 /// the lines asked for `ahead` rows on into the cache level of `HINT`: four independent
-/// sums, so that no chain of additions sets the pace.
-fn random_read<const HINT: i32>(x: &[f64], y: &[f64], d: usize, order: &[u32], ahead: usize) {
+/// sums, so that no chain of additions sets the pace. With `STEP`, each row also runs
+/// [`link`] of a chain that waits on the row's first value and target, as a step waits on
+/// its row and on the step before: what that dependence does to the same reads.
+fn random_read<const HINT: i32, const STEP: bool>(
+    x: &[f64],
+    y: &[f64],
+    d: usize,
+    order: &[u32],
+    ahead: usize,
+) {
     let mut s = [0.0f64; 4];
+    let mut c = 1.0;
     for (at, &i) in order.iter().enumerate() {
         if let Some(&next) = order.get(at + ahead) {
             let next = next as usize;
@@ -71,8 +104,11 @@ fn random_read<const HINT: i32>(x: &[f64], y: &[f64], d: usize, order: &[u32], a
         }
         s[1] += row[d - 1];
         s[2] += y[i];
+        if STEP {
+            c = link(c + 1e-30 * (row[0] + y[i]));
+        }
     }
-    std::hint::black_box(s);
+    std::hint::black_box((s, c));
 }
 
 /// [`random_read`] with its cache level chosen.
@@ -176,23 +212,48 @@ fn main() {
 
     // The read alone, no arithmetic to wait on: a value of every line of every row and
     // target in a random order, the lines asked for some rows ahead into the first or the
-    // second cache level (the best of three distances and both levels).
+    // second cache level (the best of three distances and both levels). Then the same read
+    // beside a dependent chain that waits on the rows, and the chain alone: a core that
+    // overlaps the misses with the chain takes the longer of the two, one that does not
+    // their sum.
     #[cfg(target_arch = "x86_64")]
-    let reads: [RandomRead; 2] = {
+    let (reads, chained): ([RandomRead; 2], [RandomRead; 2]) = {
         use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1};
-        [random_read::<_MM_HINT_T0>, random_read::<_MM_HINT_T1>]
+        (
+            [
+                random_read::<_MM_HINT_T0, false>,
+                random_read::<_MM_HINT_T1, false>,
+            ],
+            [
+                random_read::<_MM_HINT_T0, true>,
+                random_read::<_MM_HINT_T1, true>,
+            ],
+        )
     };
     #[cfg(not(target_arch = "x86_64"))]
-    let reads: [RandomRead; 1] = [random_read::<0>];
-    for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
-        let ms = reads
+    let (reads, chained): ([RandomRead; 1], [RandomRead; 1]) =
+        ([random_read::<0, false>], [random_read::<0, true>]);
+    let fastest = |reads: &[RandomRead], x: &[f64], y: &[f64]| {
+        reads
             .iter()
             .flat_map(|read| [8usize, 16, 32].map(|ahead| (read, ahead)))
             .map(|(read, ahead)| best(&mut || read(x, y, d, &narrow, ahead)))
-            .fold(f64::INFINITY, f64::min);
+            .fold(f64::INFINITY, f64::min)
+    };
+    for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
+        let ms = fastest(&reads, x, y);
         println!("{pages:>4} pages, random read of every row: {ms:7.2} ms");
         out.push(format!("\"{pages}_random_read_ms\": {ms:.3}"));
     }
+    let chain = best(&mut || step_chain(n));
+    let both = fastest(&chained, &x, &y);
+    println!(
+        "a chain of {CHAIN} multiply-and-add pairs a row alone: {chain:7.2} ms; \
+         beside the 4k read: {both:7.2} ms"
+    );
+    out.push(format!(
+        "\"chain_ms\": {chain:.3}, \"4k_random_read_with_chain_ms\": {both:.3}"
+    ));
     for (pages, x, y) in [("4k", &x[..], &y[..]), ("huge", hx, hy)] {
         for shuffle in [false, true] {
             let base = run(x, y, d, 0, shuffle, reps);
