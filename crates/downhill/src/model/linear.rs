@@ -564,7 +564,12 @@ pub(super) mod avx2 {
     }
 
     /// Loads `n` (1 to 4) values from `p` as `f64` lanes, zeros above `n`. Reads only the
-    /// `n` values (masked loads do not touch the others).
+    /// `n` values, with narrower plain loads: a masked load (`vmaskmovpd`) also waits for
+    /// the line its masked-out lanes fall in, a line past the row nobody asked for. With
+    /// masked loads a shuffled SGD epoch on 1,000,000 x 10 (`examples/sgd_rows`) took
+    /// 30.3-31.7 ms, 15.3-16.3 with them and the extra line prefetched, 14.6-15.4 with
+    /// these loads; a full-batch epoch (`examples/epoch_bound 1000000 10 linear 41 2`)
+    /// 3.70-3.84 ms median, 3.20-3.54 with these.
     ///
     /// # Safety
     /// AVX2; `p..p + n` readable values of type `T`.
@@ -573,19 +578,27 @@ pub(super) mod avx2 {
         // `Element` is sealed: `f64` and `f32` only, told apart by `PRECISION`.
         if T::PRECISION == Precision::F64 {
             let p = p.cast::<f64>();
-            if n >= 4 {
-                _mm256_loadu_pd(p)
-            } else {
-                _mm256_maskload_pd(p, mask64(n))
+            match n {
+                1 => _mm256_zextpd128_pd256(_mm_load_sd(p)),
+                2 => _mm256_zextpd128_pd256(_mm_loadu_pd(p)),
+                3 => _mm256_insertf128_pd::<1>(
+                    _mm256_zextpd128_pd256(_mm_loadu_pd(p)),
+                    _mm_load_sd(p.add(2)),
+                ),
+                _ => _mm256_loadu_pd(p),
             }
         } else {
             let p = p.cast::<f32>();
-            if n >= 4 {
-                _mm256_cvtps_pd(_mm_loadu_ps(p))
-            } else {
-                let m = |l: usize| if l < n { -1 } else { 0 };
-                _mm256_cvtps_pd(_mm_maskload_ps(p, _mm_setr_epi32(m(0), m(1), m(2), m(3))))
-            }
+            _mm256_cvtps_pd(match n {
+                1 => _mm_load_ss(p),
+                // Two `f32`s as one unaligned 64-bit load (`p` is only 4-aligned).
+                2 => _mm_castsi128_ps(_mm_loadu_si64(p.cast())),
+                3 => _mm_movelh_ps(
+                    _mm_castsi128_ps(_mm_loadu_si64(p.cast())),
+                    _mm_load_ss(p.add(2)),
+                ),
+                _ => _mm_loadu_ps(p),
+            })
         }
     }
 
@@ -802,8 +815,11 @@ pub(super) mod avx2 {
     }
 
     /// Rows ahead of the one stepped on whose lines are asked for in a fused SGD pass: a
-    /// fused step takes a few nanoseconds, a random row from memory about a hundred.
-    const SGD_AHEAD: usize = 16;
+    /// fused step takes about 12 ns (a chain of some 42 cycles), a random row from memory
+    /// with its page walk well over a hundred. Shuffled 1,000,000 x 10
+    /// (`examples/sgd_rows`, three alternations): 8 rows ahead 23.1-23.8 ms an epoch, 16
+    /// 17.0-17.7, 32 15.6-16.7, 64 15.2-15.9, 128 15.6-16.7.
+    const SGD_AHEAD: usize = 32;
 
     /// [`Linear::sgd_rows`](super::Linear) for `D <= 20` features: the weights stay in
     /// registers from row to row. Each row's operations are those of [`fixed_grad`] on the
