@@ -991,6 +991,12 @@ def main():
                   f"({nt['newton_iterations']}) |")
         md.append(f"| L-BFGS fit: ms per iteration (iterations) | {nt['lbfgs_ms_per_iteration']:.2f} "
                   f"({nt['lbfgs_iterations']}) |")
+        md.append(f"| Newton fit without its corrections (`refine(0)`: one Hessian and one evaluation an "
+                  f"iteration, the textbook step): ms per iteration (iterations) | "
+                  f"{nt['newton_refine0_ms_per_iteration']:.2f} ({nt['newton_refine0_iterations']}), "
+                  f"{nt['newton_refine0_ms_per_iteration'] / nt['lbfgs_ms_per_iteration']:.2f}x an L-BFGS iteration |")
+        md.append(f"| whole fits to `gtol = 1e-10`: Newton / Newton `refine(0)` / L-BFGS | "
+                  f"{nt['newton_ms']:.1f} / {nt['newton_refine0_ms']:.1f} / {nt['lbfgs_ms']:.1f} ms |")
         md.append("")
 
     # Targets of the issue, on the headline set (the first).
