@@ -1220,9 +1220,11 @@ pub(super) mod avx2 {
     /// 12.1-13.3 ms an epoch -> 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9);
     /// `examples/newton_cost 1000000 20 2 15` 13.6-14.5 ms a Hessian -> 12.9-13.2;
     /// `examples/sgd_rows`, shuffled, 1,000,000 x 10 29.5-30.9 ms -> 28.8-29.7 and
-    /// 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order unchanged). Narrow rows read in
-    /// order ([`prefetch_row`]) keep the first level: there the second made 1,000,000 x 10
-    /// slower (1.71-1.92 ms -> 1.97-2.11) and the Hessian too (12.95-13.1 -> 13.9-14.2).
+    /// 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order unchanged); since row tails load
+    /// without masks ([`load`]), 1,000,000 x 10 27.6-27.7 ms -> 17.0-17.7 (16 rows ahead).
+    /// Narrow rows read in order ([`prefetch_row`]) keep the first level: there the second
+    /// made 1,000,000 x 10 slower (1.71-1.92 ms -> 1.97-2.11) and the Hessian too
+    /// (12.95-13.1 -> 13.9-14.2).
     const FAR_HINT: i32 = _MM_HINT_T1;
 
     /// One row's dot product with `w`, as one of [`dot4`]'s.
