@@ -79,27 +79,34 @@ const NEAR_BYTES: usize = 1024;
 pub fn prefetch<T>(values: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
-        const LINE: usize = 64;
+        use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1};
         let bytes = std::mem::size_of_val(values).min(PREFETCH_BYTES);
         let start = values.as_ptr().cast::<i8>();
-        let far = bytes > NEAR_BYTES;
-        let mut at = 0;
-        while at < bytes {
-            // SAFETY: a prefetch never faults, and the address lies inside `values`.
-            #[allow(unused_unsafe)]
-            unsafe {
-                if far {
-                    _mm_prefetch::<_MM_HINT_T1>(start.add(at));
-                } else {
-                    _mm_prefetch::<_MM_HINT_T0>(start.add(at));
-                }
-            }
-            at += LINE;
+        if bytes > NEAR_BYTES {
+            prefetch_lines::<_MM_HINT_T1>(start, bytes);
+        } else {
+            prefetch_lines::<_MM_HINT_T0>(start, bytes);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = values;
+}
+
+/// Asks for every 64-byte line of the `bytes` bytes from `p` into the cache level of `HINT`
+/// (an `_MM_HINT_*`): a hint, so any address is harmless.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn prefetch_lines<const HINT: i32>(p: *const i8, bytes: usize) {
+    use std::arch::x86_64::_mm_prefetch;
+    let mut at = 0;
+    while at < bytes {
+        // SAFETY: a prefetch never faults and reads nothing into the program.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<HINT>(p.wrapping_add(at));
+        }
+        at += 64;
+    }
 }
 
 /// Neumaier's compensated sum: the error does not grow with the number of terms.

@@ -553,6 +553,7 @@ use crate::numeric::vmath::has_avx2_fma;
 #[cfg(target_arch = "x86_64")]
 pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
+    use crate::numeric::prefetch_lines;
     use crate::numeric::vmath::avx2::splat;
     use std::arch::x86_64::*;
 
@@ -949,7 +950,7 @@ pub(super) mod avx2 {
         for (at, &i) in rows.iter().enumerate() {
             if let Some(&next) = rows.get(at + SGD_AHEAD) {
                 let p = x.as_ptr().wrapping_add(next as usize * d).cast::<i8>();
-                prefetch_bytes_to::<FAR_HINT>(p, row_bytes);
+                prefetch_lines::<FAR_HINT>(p, row_bytes);
                 _mm_prefetch::<FAR_HINT>(p.wrapping_add(row_bytes - 1));
                 _mm_prefetch::<FAR_HINT>(y.as_ptr().wrapping_add(next as usize).cast::<i8>());
             }
@@ -1206,7 +1207,7 @@ pub(super) mod avx2 {
         }
         // What the groups did not reach: a partial group's share, and the last line.
         let done = R * j * size;
-        prefetch_bytes_to::<FAR_HINT>(pf.wrapping_add(done), R * stride * size - done);
+        prefetch_lines::<FAR_HINT>(pf.wrapping_add(done), R * stride * size - done);
         _mm_prefetch::<FAR_HINT>(pf.wrapping_add(R * stride * size - 1));
         s
     }
@@ -1334,21 +1335,12 @@ pub(super) mod avx2 {
     const AHEAD8: usize = 16;
     const AHEAD16: usize = 32;
 
-    /// Asks for the `bytes` bytes at `p` a line at a time: rows wider than a few lines run
-    /// past what the CPU's prefetcher has fetched at every page end.
+    /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
+    /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
+    /// end.
     #[inline(always)]
-    unsafe fn prefetch_bytes(p: *const i8, bytes: usize) {
-        prefetch_bytes_to::<_MM_HINT_T0>(p, bytes);
-    }
-
-    /// [`prefetch_bytes`] into the cache level of `HINT` (an `_MM_HINT_*`).
-    #[inline(always)]
-    unsafe fn prefetch_bytes_to<const HINT: i32>(p: *const i8, bytes: usize) {
-        let mut o = 0;
-        while o < bytes {
-            _mm_prefetch::<HINT>(p.wrapping_add(o));
-            o += 64;
-        }
+    fn prefetch_bytes(p: *const i8, bytes: usize) {
+        prefetch_lines::<_MM_HINT_T0>(p, bytes);
     }
 
     /// [`super::any_grad`] in AVX2 with fused multiply-adds, eight rows at a time: their
@@ -1493,13 +1485,7 @@ pub(super) mod avx2 {
             let next = (end + super::GramSum::BLOCK)
                 .min(x.len() / d)
                 .saturating_sub(end);
-            // SAFETY: a prefetch reads no memory and cannot fault.
-            unsafe {
-                prefetch_bytes_to::<FAR_HINT>(
-                    x.as_ptr().wrapping_add(end * d).cast(),
-                    next * d * size,
-                )
-            };
+            prefetch_lines::<FAR_HINT>(x.as_ptr().wrapping_add(end * d).cast(), next * d * size);
             gram.sum_block(end - start, in_place.map(|x| (&x[start * d..end * d], d)));
             start = end;
         }
