@@ -1477,16 +1477,19 @@ pub(super) mod avx2 {
         while start < rows.end {
             let end = (start + super::GramSum::BLOCK).min(rows.end);
             fill(gram, start, end, in_place.is_none());
-            // The next block's rows (past the range too: the next range a thread sums)
-            // asked for now arrive while this one is summed, which reads no memory: the
-            // CPU's prefetcher would idle through it (`examples/newton_cost 1000000 20 2 9`
-            // against the code without it, alternated: 23.5-25.2 to 22.0-24.6 ms; in cache,
-            // a few per cent at most).
+            // The next block's rows (past the range too: the next range a thread sums),
+            // asked for while this one is summed (a line with each row of its tiles), which
+            // reads no memory: the CPU's prefetcher would idle through it
+            // (`examples/newton_cost 1000000 20 2 9` against the code without it,
+            // alternated: 23.5-25.2 to 22.0-24.6 ms; in cache, a few per cent at most).
             let next = (end + super::GramSum::BLOCK)
                 .min(x.len() / d)
                 .saturating_sub(end);
-            prefetch_lines::<FAR_HINT>(x.as_ptr().wrapping_add(end * d).cast(), next * d * size);
-            gram.sum_block(end - start, in_place.map(|x| (&x[start * d..end * d], d)));
+            gram.sum_block_ahead(
+                end - start,
+                in_place.map(|x| (&x[start * d..end * d], d)),
+                (x.as_ptr().wrapping_add(end * d).cast(), next * d * size),
+            );
             start = end;
         }
     }
