@@ -638,8 +638,9 @@ pub(super) mod avx2 {
     /// prefetcher stops at page ends, and an epoch is a read of memory.
     const PF_BYTES: usize = 2048;
 
-    /// How far ahead of a group of sixteen rows a loss in vector code also asks for a
-    /// group's lines: while the group's `exp` and `ln_1p` run, the memory would idle with
+    /// How far ahead of a group of sixteen rows narrower than [`WIDE_ROW_BYTES`] a loss in
+    /// vector code also asks for a group's lines: while the group's `exp` and `ln_1p` run,
+    /// the memory would idle with
     /// only `PF_BYTES` asked for ahead of each row. Logistic 1M x 20: 32 to 256 rows ahead
     /// tried, 96 to 128 best; `examples/epoch_bound 1000000 20 logistic 9 2` against the code
     /// without it, alternated: median 11.8-14.6 to 11.0-11.4 ms (one thread: 18.2-21.6 to
@@ -652,6 +653,36 @@ pub(super) mod avx2 {
     unsafe fn prefetch_far<T>(x: *const T, values: usize) {
         let bytes = values * std::mem::size_of::<T>();
         prefetch_bytes(x.cast::<i8>().wrapping_add(FAR_BYTES), bytes);
+    }
+
+    /// Rows of at least this many bytes have their group's lines asked for
+    /// [`SPREAD_BYTES`] ahead into the second-level cache, a share before each few rows'
+    /// gradient terms ([`prefetch_share`]), instead of all at once into the first level
+    /// before the loss ([`prefetch_far`]). Into the first level each request holds one of
+    /// the core's few miss buffers until its line arrives, which caps what one core has in
+    /// flight below what memory can deliver (as [`FAR_HINT`] says); asked for all at once,
+    /// the second-level requests queued behind those buffers too. Logistic loss, 2 threads,
+    /// the old and the new code alternated call by call in one process (100 calls each,
+    /// medians): 1,000,000 x 20 5.05-5.37 ms -> 3.99-4.86, one thread 10.3 -> 8.2;
+    /// 1,250,000 x 16 6.1 -> 4.7; 833,333 x 24 6.5 -> 5.1; 400,000 x 50 6.3 -> 5.0;
+    /// 200,000 x 100 6.0 -> 5.8. In cache (50,000 rows) it costs 3-6 % (16 to 32 features:
+    /// the requests are issued where the gradient's loads want the same ports). Narrower
+    /// rows lost with it (2,000,000 x 10 6.2 -> 7.3 ms, 4,000,000 x 5 11.0 -> 11.7), with
+    /// either hint or distance.
+    const WIDE_ROW_BYTES: usize = 128;
+
+    /// How far ahead of a group of sixteen wide rows ([`WIDE_ROW_BYTES`]) its lines are
+    /// asked for: at 20 features 4 KiB was too near (5.4 ms an epoch), 8 KiB best (4.2-4.6),
+    /// 16 KiB (4.5-4.8) and 32 KiB (4.9-5.3) too far to stay.
+    const SPREAD_BYTES: usize = 8 << 10;
+
+    /// Asks for share `k` of `parts` of the `values` values [`SPREAD_BYTES`] past `x` into
+    /// the second-level cache (a group of wide rows, [`WIDE_ROW_BYTES`]).
+    #[inline(always)]
+    unsafe fn prefetch_share<T>(x: *const T, values: usize, k: usize, parts: usize) {
+        let share = (values * std::mem::size_of::<T>()).div_ceil(64 * parts) * 64;
+        let at = x.cast::<i8>().wrapping_add(SPREAD_BYTES + k * share);
+        prefetch_lines::<FAR_HINT>(at, share);
     }
 
     /// Asks for the lines of the row of `D` values `PF_BYTES` ahead of `x`, one per 64
@@ -699,22 +730,30 @@ pub(super) mod avx2 {
             // A loss in vector code: sixteen rows' predictions, their losses together (as
             // in `any_grad`), then their gradient terms in row order (the same sums as row
             // by row); the rest four at a time.
+            let wide = D * std::mem::size_of::<T>() >= WIDE_ROW_BYTES;
             let mut i = 0;
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * D);
                 let z = fixed_predict16::<D, C, T, true>(&wv, b, xi);
-                prefetch_far(xi, 16 * D);
+                if !wide {
+                    prefetch_far(xi, 16 * D);
+                }
                 // SAFETY: `i + 16 <= rows <= y.len()`.
                 let t = &*y.as_ptr().add(i).cast::<[f64; 16]>();
                 let (lv, dv) = loss.value_deriv16(&z, t);
-                for r in 0..16 {
-                    let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
-                    lsum += l;
-                    dsum += dl;
-                    let xv = row::<D, C, T>(xi.add(r * D));
-                    let dv = _mm256_set1_pd(dl);
-                    for c in 0..C {
-                        acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+                for q in 0..4 {
+                    if wide {
+                        prefetch_share(xi, 16 * D, q, 4);
+                    }
+                    for r in 4 * q..4 * q + 4 {
+                        let (l, dl) = scaled(sw.at(i + r), (lv[r], dv[r]));
+                        lsum += l;
+                        dsum += dl;
+                        let xv = row::<D, C, T>(xi.add(r * D));
+                        let dv = _mm256_set1_pd(dl);
+                        for c in 0..C {
+                            acc[c] = _mm256_fmadd_pd(dv, xv[c], acc[c]);
+                        }
                     }
                 }
                 i += 16;
@@ -1214,7 +1253,7 @@ pub(super) mod avx2 {
 
     /// The cache level asked for when many lines are in flight from memory: wide rows
     /// ahead of their dot products, the Hessian's next block, the rows a shuffled SGD pass
-    /// visits next. Into the first level each request holds one of the core's few
+    /// visits next, a vector loss's groups of wide rows ([`WIDE_ROW_BYTES`]). Into the first level each request holds one of the core's few
     /// line-fill buffers until its line arrives, so few are in flight; the lines reach the
     /// first level when the sums load them. Alternated with the first-level hint, 3-4 times
     /// each, on a 32 KiB-L1, 1 MiB-L2 core: `examples/epoch_bound 50000 1000 linear 41 2`
@@ -1377,9 +1416,15 @@ pub(super) mod avx2 {
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
                 let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
-                prefetch_far(xi, 16 * d);
+                let wide = row_bytes >= WIDE_ROW_BYTES;
+                if !wide {
+                    prefetch_far(xi, 16 * d);
+                }
                 let (lv, dv) = loss.value_deriv16(&z, &t);
                 for h in 0..2 {
+                    if wide {
+                        prefetch_share(xi, 16 * d, h, 2);
+                    }
                     let mut dl = [0.0f64; 8];
                     for (r, dl) in dl.iter_mut().enumerate() {
                         let at = 8 * h + r;
