@@ -640,11 +640,11 @@ pub(super) mod avx2 {
 
     /// How far ahead of a group of sixteen rows narrower than [`WIDE_ROW_BYTES`] a loss in
     /// vector code also asks for a group's lines: while the group's `exp` and `ln_1p` run,
-    /// the memory would idle with
-    /// only `PF_BYTES` asked for ahead of each row. Logistic 1M x 20: 32 to 256 rows ahead
-    /// tried, 96 to 128 best; `examples/epoch_bound 1000000 20 logistic 9 2` against the code
-    /// without it, alternated: median 11.8-14.6 to 11.0-11.4 ms (one thread: 18.2-21.6 to
-    /// 16.0-17.1). In cache it costs a few per cent at most (within the noise of
+    /// the memory would idle with only `PF_BYTES` asked for ahead of each row. Logistic
+    /// 1M x 20 (before it took the wide rows' way): 32 to 256 rows ahead tried, 96 to 128
+    /// best; `examples/epoch_bound 1000000 20 logistic 9 2` against the code without it,
+    /// alternated: median 11.8-14.6 to 11.0-11.4 ms (one thread: 18.2-21.6 to 16.0-17.1). In
+    /// cache it costs a few per cent at most (within the noise of
     /// `epoch_bound 2048 20 logistic 301 1`).
     const FAR_BYTES: usize = 16 << 10;
 
@@ -661,9 +661,12 @@ pub(super) mod avx2 {
     /// before the loss ([`prefetch_far`]). Into the first level each request holds one of
     /// the core's few miss buffers until its line arrives, which caps what one core has in
     /// flight below what memory can deliver (as [`FAR_HINT`] says); asked for all at once,
-    /// the second-level requests queued behind those buffers too. Logistic loss, 2 threads,
-    /// the old and the new code alternated call by call in one process (100 calls each,
-    /// medians): 1,000,000 x 20 5.05-5.37 ms -> 3.99-4.86, one thread 10.3 -> 8.2;
+    /// the second-level requests queued behind those buffers too.
+    /// `examples/epoch_bound 1000000 20 logistic 31 2`, alternated three times with the code
+    /// before: median 5.50-5.62 ms -> 4.07-5.31, 1.25-1.70x its probe -> 1.05-1.15x. The
+    /// variants were chosen with the old and the new code alternated call by call in one
+    /// process (a harness not kept; 100 calls each, medians, logistic loss, 2 threads):
+    /// 1,000,000 x 20 5.05-5.37 ms -> 3.99-4.86, one thread 10.3 -> 8.2;
     /// 1,250,000 x 16 6.1 -> 4.7; 833,333 x 24 6.5 -> 5.1; 400,000 x 50 6.3 -> 5.0;
     /// 200,000 x 100 6.0 -> 5.8. In cache (50,000 rows) it costs 3-6 % (16 to 32 features:
     /// the requests are issued where the gradient's loads want the same ports). Narrower
@@ -1253,11 +1256,11 @@ pub(super) mod avx2 {
 
     /// The cache level asked for when many lines are in flight from memory: wide rows
     /// ahead of their dot products, the Hessian's next block, the rows a shuffled SGD pass
-    /// visits next, a vector loss's groups of wide rows ([`WIDE_ROW_BYTES`]). Into the first level each request holds one of the core's few
-    /// line-fill buffers until its line arrives, so few are in flight; the lines reach the
-    /// first level when the sums load them. Alternated with the first-level hint, 3-4 times
-    /// each, on a 32 KiB-L1, 1 MiB-L2 core: `examples/epoch_bound 50000 1000 linear 41 2`
-    /// 12.1-13.3 ms an epoch -> 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9);
+    /// visits next, a vector loss's groups of wide rows ([`WIDE_ROW_BYTES`]). Into the first
+    /// level each request holds one of the core's few line-fill buffers until its line
+    /// arrives, so few are in flight; the lines reach the first level when the sums load
+    /// them. Alternated with the first-level hint, 3-4 times each, on a 32 KiB-L1, 1 MiB-L2
+    /// core: `examples/epoch_bound 50000 1000 linear 41 2` 12.1-13.3 ms an epoch -> 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9);
     /// `examples/newton_cost 1000000 20 2 15` 13.6-14.5 ms a Hessian -> 12.9-13.2;
     /// `examples/sgd_rows`, shuffled, 1,000,000 x 10 29.5-30.9 ms -> 28.8-29.7 and
     /// 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order unchanged); since row tails load
