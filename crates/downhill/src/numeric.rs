@@ -79,11 +79,11 @@ const NEAR_BYTES: usize = 1024;
 pub fn prefetch<T>(values: &[T]) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T1};
+        use std::arch::x86_64::_MM_HINT_T0;
         let bytes = std::mem::size_of_val(values).min(PREFETCH_BYTES);
         let start = values.as_ptr().cast::<i8>();
         if bytes > NEAR_BYTES {
-            prefetch_lines::<_MM_HINT_T1>(start, bytes);
+            prefetch_lines::<FAR_HINT>(start, bytes);
         } else {
             prefetch_lines::<_MM_HINT_T0>(start, bytes);
         }
@@ -91,6 +91,23 @@ pub fn prefetch<T>(values: &[T]) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = values;
 }
+
+/// The cache level asked for when many lines are in flight from memory (the second): a
+/// mini-batch's rows past [`NEAR_BYTES`], the Hessian's next block, wide rows ahead of their
+/// dot products, the rows a shuffled SGD pass visits next, a vector loss's groups of wide
+/// rows. Into the first level each request holds one of the core's few line-fill buffers
+/// until its line arrives, so few are in flight; the lines reach the first level when the
+/// sums load them. Alternated with the first-level hint, 3-4 times each, on a 32 KiB-L1,
+/// 1 MiB-L2 core: `examples/epoch_bound 50000 1000 linear 41 2` 12.1-13.3 ms an epoch ->
+/// 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9); `examples/newton_cost 1000000 20 2 15`
+/// 13.6-14.5 ms a Hessian -> 12.9-13.2; `examples/sgd_rows`, shuffled, 1,000,000 x 10
+/// 29.5-30.9 ms -> 28.8-29.7 and 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order
+/// unchanged); since row tails load without masks, 1,000,000 x 10 27.6-27.7 ms -> 17.0-17.7
+/// (16 rows ahead). Narrow rows read in order keep the first level: there the second made
+/// 1,000,000 x 10 slower (1.71-1.92 ms -> 1.97-2.11) and the Hessian's rows too
+/// (12.95-13.1 -> 13.9-14.2).
+#[cfg(target_arch = "x86_64")]
+pub(crate) const FAR_HINT: i32 = std::arch::x86_64::_MM_HINT_T1;
 
 /// Asks for every 64-byte line of the `bytes` bytes from `p` into the cache level of `HINT`
 /// (an `_MM_HINT_*`): a hint, so any address is harmless.

@@ -104,7 +104,8 @@ impl GramSum {
     }
 
     /// [`GramSum::sum_block`], asking meanwhile for the `ahead.1` bytes at `ahead.0` (the
-    /// next block's rows, a hint: never read) into the second-level cache, a line with each
+    /// next block's rows, a hint: never read) into the second-level cache
+    /// ([`FAR_HINT`](crate::numeric::FAR_HINT)), a line with each
     /// row of the tiles' loops. Asked for all at once before the block, the requests queued
     /// behind the core's few miss buffers while the tiles waited behind them
     /// (`examples/newton_cost 1000000 20 2 7`, three alternations: a Hessian 11.6 ms ->
@@ -260,6 +261,7 @@ impl Block<'_> {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Block, TAIL_GROUP};
+    use crate::numeric::FAR_HINT;
     use std::arch::x86_64::*;
 
     /// [`Block::sum_into`] with AVX2 vectors and fused multiply-adds.
@@ -279,7 +281,7 @@ mod avx2 {
             .sum::<usize>()
             * b.rows;
         let spread = bytes.div_ceil(64).min(rows_4x8);
-        crate::numeric::prefetch_lines::<_MM_HINT_T1>(
+        crate::numeric::prefetch_lines::<FAR_HINT>(
             at.wrapping_add(64 * spread),
             bytes.saturating_sub(64 * spread),
         );
@@ -331,7 +333,7 @@ mod avx2 {
         let mut t = [_mm256_setzero_pd(); 8];
         for i in 0..b.rows {
             if i < ahead.1 {
-                _mm_prefetch::<_MM_HINT_T1>(ahead.0.wrapping_add(64 * i));
+                _mm_prefetch::<FAR_HINT>(ahead.0.wrapping_add(64 * i));
             }
             // SAFETY: row i < rows, columns k0 + 8 <= width and j0 + 4 <= width.
             let zr = unsafe { z.add(i * b.z_stride + k0) };

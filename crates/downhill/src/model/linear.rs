@@ -553,8 +553,8 @@ use crate::numeric::vmath::has_avx2_fma;
 #[cfg(target_arch = "x86_64")]
 pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
-    use crate::numeric::prefetch_lines;
     use crate::numeric::vmath::avx2::splat;
+    use crate::numeric::{prefetch_lines, FAR_HINT};
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
@@ -1254,22 +1254,6 @@ pub(super) mod avx2 {
         s
     }
 
-    /// The cache level asked for when many lines are in flight from memory: wide rows
-    /// ahead of their dot products, the Hessian's next block, the rows a shuffled SGD pass
-    /// visits next, a vector loss's groups of wide rows ([`WIDE_ROW_BYTES`]). Into the first
-    /// level each request holds one of the core's few line-fill buffers until its line
-    /// arrives, so few are in flight; the lines reach the first level when the sums load
-    /// them. Alternated with the first-level hint, 3-4 times each, on a 32 KiB-L1, 1 MiB-L2
-    /// core: `examples/epoch_bound 50000 1000 linear 41 2` 12.1-13.3 ms an epoch -> 9.4-10.4 (200,000 x 100: 5.0-5.4 -> 4.8-4.9);
-    /// `examples/newton_cost 1000000 20 2 15` 13.6-14.5 ms a Hessian -> 12.9-13.2;
-    /// `examples/sgd_rows`, shuffled, 1,000,000 x 10 29.5-30.9 ms -> 28.8-29.7 and
-    /// 108,910 x 100 15.9-18.5 -> 13.4-14.5 (file order unchanged); since row tails load
-    /// without masks ([`load`]), 1,000,000 x 10 27.6-27.7 ms -> 17.0-17.7 (16 rows ahead).
-    /// Narrow rows read in order ([`prefetch_row`]) keep the first level: there the second
-    /// made 1,000,000 x 10 slower (1.71-1.92 ms -> 1.97-2.11) and the Hessian too
-    /// (12.95-13.1 -> 13.9-14.2).
-    const FAR_HINT: i32 = _MM_HINT_T1;
-
     /// One row's dot product with `w`, as one of [`dot4`]'s.
     #[inline(always)]
     unsafe fn dot1<T: Element>(w: &[f64], x: *const T) -> f64 {
@@ -1409,6 +1393,8 @@ pub(super) mod avx2 {
         let rows = y.len().min(x.len() / d);
         let gp = g.as_mut_ptr();
         let row_bytes = d * std::mem::size_of::<T>();
+        // Wide rows ask for their groups ahead in shares ([`WIDE_ROW_BYTES`]).
+        let wide = row_bytes >= WIDE_ROW_BYTES;
         let mut i = 0;
         if L::VECTOR4 && 16 * row_bytes <= GROUP_BYTES {
             // A loss in vector code is a long chain of dependent operations (exp, ln_1p,
@@ -1419,7 +1405,6 @@ pub(super) mod avx2 {
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
                 let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
-                let wide = row_bytes >= WIDE_ROW_BYTES;
                 if !wide {
                     prefetch_far(xi, 16 * d);
                 }
