@@ -9,18 +9,26 @@
 //! tile of the output in registers while the block's rows stream past from the first-level
 //! cache:
 //!
-//! - the first `m = 4 * floor(dim / 4)` columns in 4 x 8 tiles (eight multiply-adds for two
-//!   loads and four broadcasts; eight independent chains, as many as two FMA ports with a
-//!   latency of four cycles keep busy), a 4 x 4 tile where eight columns do not fit (rows
-//!   alternating between two sets of accumulators, again eight chains); only the tiles that
-//!   touch the upper triangle, each starting on the diagonal;
+//! - the first `m = 4 * floor(dim / 4)` columns four rows of the output at a time, each such
+//!   row band from the diagonal on in tiles of up to five vectors of four columns (20
+//!   accumulators, five loads and four broadcasts a row, in AVX-512VL's 32 registers; two
+//!   vectors, eight accumulators, where the CPU has AVX2 only); a band of one vector (the
+//!   last, on the diagonal) alternates rows between two sets of accumulators, so that eight
+//!   chains keep two FMA ports with a latency of four cycles busy;
 //! - the last `dim - m` columns (at most three) as columns of `U^T z_k`, four rows of the
-//!   output per vector, up to eight vectors at a time.
+//!   output per vector, up to eight vectors at a time; with AVX-512VL the last of them (an
+//!   intercept's column of ones, say) is summed inside the first tile of two to four
+//!   vectors: there its few vectors a row cost next to nothing beside the tile's
+//!   multiply-adds, while alone, a handful of chains waiting on their latency, they took
+//!   about a fifth of the sums' time at 21 parameters.
 //!
-//! For 21 parameters (20 features and an intercept) that is 264 multiply-adds per row for
-//! the 231 the triangle needs (row by row it would be 231 loads and stores of the output as
-//! well). The AVX2 kernel is written with intrinsics, chosen once per block; a portable one
-//! computes the same sums in the same order with `mul_add` or `a * b + c`.
+//! Every entry adds the block's rows in order in one chain, except those of a one-vector
+//! band (even rows and odd rows apart, then added): the order does not depend on the tiles,
+//! so the kernels of either instruction set give the same bits. For 21 parameters (20
+//! features and an intercept) that is 264 multiply-adds per row for the 231 the triangle
+//! needs (row by row it would be 231 loads and stores of the output as well). The vector
+//! kernels are written with intrinsics, chosen once per block; a portable one computes the
+//! same sums in the same order with `mul_add` or `a * b + c`.
 
 /// The buffers of a sum's [`GramSum::new`] larger than this are not kept for the next sum
 /// ([`SPARE`]): past it, allocating costs little against the sums themselves (a 64-row
@@ -240,9 +248,12 @@ impl Block<'_> {
             if std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
             {
-                // SAFETY: the CPU has AVX2 and FMA (checked just above), and the buffers
-                // hold the rows the kernel reads and the tiles it writes (asserted above).
-                unsafe { avx2::sum_into(self, acc) };
+                let wide = std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl");
+                // SAFETY: the CPU has AVX2 and FMA (checked just above), and AVX-512F and
+                // AVX-512VL if `wide`; the buffers hold the rows the kernel reads and the
+                // tiles it writes (asserted above).
+                unsafe { avx2::sum_into(self, acc, wide) };
                 return;
             }
         }
@@ -266,23 +277,16 @@ impl Block<'_> {
         let z_at = |i: usize, k: usize| if k < z_cols { z[i * z_stride + k] } else { 1.0 };
         let entry = |i: usize, j: usize, k: usize, t: f64| fma(u[i * width + j], z_at(i, k), t);
         for j0 in (0..main).step_by(4) {
-            let mut k0 = j0;
-            while k0 + 8 <= main {
-                for j in j0..j0 + 4 {
-                    for k in k0..k0 + 8 {
-                        acc[j * width + k] += (0..n).fold(0.0, |t, i| entry(i, j, k, t));
-                    }
-                }
-                k0 += 8;
-            }
-            if k0 < main {
-                for j in j0..j0 + 4 {
-                    for k in k0..k0 + 4 {
-                        // Even rows and odd rows apart, as the vector kernel.
+            for j in j0..j0 + 4 {
+                for k in j0..main {
+                    acc[j * width + k] += if j0 + 4 == main {
+                        // A band of one vector: even rows and odd rows apart.
                         let even = (0..n).step_by(2).fold(0.0, |t, i| entry(i, j, k, t));
                         let odd = (1..n).step_by(2).fold(0.0, |t, i| entry(i, j, k, t));
-                        acc[j * width + k] += even + odd;
-                    }
+                        even + odd
+                    } else {
+                        (0..n).fold(0.0, |t, i| entry(i, j, k, t))
+                    };
                 }
             }
         }
@@ -300,41 +304,75 @@ mod avx2 {
     use crate::numeric::FAR_HINT;
     use std::arch::x86_64::*;
 
-    /// [`Block::sum_into`] with AVX2 vectors and fused multiply-adds.
+    /// Vectors of four columns in a tile with AVX-512VL (20 accumulators, 5 loads and a
+    /// broadcast: 26 of its 32 registers), and with AVX2 alone (8 of 16 registers: a third
+    /// vector spilled one).
+    const WIDE_TILE: usize = 5;
+    const NARROW_TILE: usize = 2;
+
+    /// Vectors of a last column summed within a tile of at most [`FUSED_TILE`] vectors (4 x 4
+    /// accumulators, 4 loads, a broadcast and these: 27 registers).
+    const FUSED_VECTORS: usize = 6;
+    const FUSED_TILE: usize = 4;
+
+    /// [`Block::sum_into`] with AVX2 vectors and fused multiply-adds, in AVX-512VL's 32
+    /// registers if `wide` (the same sums in the same order either way).
     ///
     /// # Safety
-    /// The CPU has AVX2 and FMA; `u` and `z` hold `rows * width` values, `acc` holds
-    /// `width * width`, `width` is a multiple of 4 and `dim <= width`.
+    /// The CPU has AVX2 and FMA, and AVX-512F and AVX-512VL if `wide`; `u` and `z` hold
+    /// `rows * width` values, `acc` holds `width * width`, `width` is a multiple of 4 and
+    /// `dim <= width`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn sum_into(b: Block<'_>, acc: &mut [f64]) {
+    pub(super) unsafe fn sum_into(b: Block<'_>, acc: &mut [f64], wide: bool) {
         let main = b.dim / 4 * 4;
-        // The lines asked for ahead: one with each row of the 4 x 8 tiles, from the first
-        // tile on; those more than the tiles have rows for, at once now.
+        let most = if wide { WIDE_TILE } else { NARROW_TILE };
+        // The last column, to be summed in the first tile of 2 to FUSED_TILE vectors.
+        let mut fuse = (wide && b.dim > main)
+            .then_some(b.dim - 1)
+            .filter(|k| k / 4 < FUSED_VECTORS);
+        // The lines asked for ahead: one with each row of the tiles, from the first tile on;
+        // those more than the tiles have rows for, at once now.
         let (at, bytes) = b.ahead;
-        let rows_4x8: usize = (0..main)
+        let tiles: usize = (0..main)
             .step_by(4)
-            .map(|j0| (main - j0) / 8)
-            .sum::<usize>()
-            * b.rows;
-        let spread = bytes.div_ceil(64).min(rows_4x8);
+            .map(|j0| ((main - j0) / 4).div_ceil(most))
+            .sum();
+        let spread = bytes.div_ceil(64).min(tiles * b.rows);
         crate::numeric::prefetch_lines::<FAR_HINT>(
             at.wrapping_add(64 * spread),
             bytes.saturating_sub(64 * spread),
         );
-        let mut asked = 0;
+        let (mut asked, mut fused) = (0, false);
         for j0 in (0..main).step_by(4) {
-            let mut k0 = j0;
-            while k0 + 8 <= main {
-                let n = (spread - asked).min(b.rows);
-                tile_4x8(b, j0, k0, acc, (at.wrapping_add(64 * asked), n));
-                asked += n;
-                k0 += 8;
-            }
-            if k0 < main {
-                tile_4x4(b, j0, k0, acc);
+            let vectors = (main - j0) / 4;
+            let mut v = 0;
+            while v < vectors {
+                let n = (vectors - v).min(most);
+                let k0 = j0 + 4 * v;
+                let m = (spread - asked).min(b.rows);
+                let ahead = (at.wrapping_add(64 * asked), m);
+                asked += m;
+                v += n;
+                let tail = fuse.filter(|_| (2..=FUSED_TILE).contains(&n));
+                if let Some(k) = tail {
+                    (fuse, fused) = (None, true);
+                    let ones = k >= b.z_cols;
+                    fused_tile(b, j0, k0, n, k, ones, acc, ahead);
+                    continue;
+                }
+                match (n, wide) {
+                    (1, _) if vectors == 1 => tile_4x4(b, j0, k0, acc, ahead),
+                    (1, true) => wide_tile::<1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (2, true) => wide_tile::<2, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (3, true) => wide_tile::<3, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (4, true) => wide_tile::<4, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (_, true) => wide_tile::<WIDE_TILE, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (1, false) => narrow_tile::<1>(b, j0, k0, acc, ahead),
+                    (_, false) => narrow_tile::<NARROW_TILE>(b, j0, k0, acc, ahead),
+                }
             }
         }
-        for k in main..b.dim {
+        for k in main..b.dim - usize::from(fused) {
             // Rows 0..=k of column k, in vectors of four rows, up to eight vectors at once.
             let vectors = k / 4 + 1;
             let mut v0 = 0;
@@ -354,10 +392,149 @@ mod avx2 {
         }
     }
 
-    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 8`; row `i < ahead.1` also asks for the
-    /// line `i` after `ahead.0` (a hint: never read).
+    /// A tile of `n` vectors (2 to [`FUSED_TILE`]) with column `k`'s `k / 4 + 1` vectors
+    /// (at most [`FUSED_VECTORS`]) summed alongside: [`wide_tile`] for the pair.
+    ///
+    /// # Safety
+    /// As [`wide_tile`]; the CPU has AVX-512F and AVX-512VL.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn fused_tile(
+        b: Block<'_>,
+        j0: usize,
+        k0: usize,
+        n: usize,
+        k: usize,
+        ones: bool,
+        acc: &mut [f64],
+        ahead: (*const i8, usize),
+    ) {
+        macro_rules! by_vectors {
+            ($g:expr) => {
+                match (n, ones) {
+                    (2, true) => wide_tile::<2, { $g }, true>(b, j0, k0, acc, ahead, k),
+                    (3, true) => wide_tile::<3, { $g }, true>(b, j0, k0, acc, ahead, k),
+                    (_, true) => wide_tile::<FUSED_TILE, { $g }, true>(b, j0, k0, acc, ahead, k),
+                    (2, false) => wide_tile::<2, { $g }, false>(b, j0, k0, acc, ahead, k),
+                    (3, false) => wide_tile::<3, { $g }, false>(b, j0, k0, acc, ahead, k),
+                    (_, false) => wide_tile::<FUSED_TILE, { $g }, false>(b, j0, k0, acc, ahead, k),
+                }
+            };
+        }
+        match k / 4 + 1 {
+            1 => by_vectors!(1),
+            2 => by_vectors!(2),
+            3 => by_vectors!(3),
+            4 => by_vectors!(4),
+            5 => by_vectors!(5),
+            _ => by_vectors!(FUSED_VECTORS),
+        }
+    }
+
+    /// [`tile`] compiled for AVX-512VL's 32 registers.
+    ///
+    /// # Safety
+    /// As [`tile`]; the CPU has AVX-512F and AVX-512VL.
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+    unsafe fn wide_tile<const V: usize, const G: usize, const ONES: bool>(
+        b: Block<'_>,
+        j0: usize,
+        k0: usize,
+        acc: &mut [f64],
+        ahead: (*const i8, usize),
+        k: usize,
+    ) {
+        tile::<V, G, ONES>(b, j0, k0, acc, ahead, k)
+    }
+
+    /// [`tile`] without a last column, in AVX2's 16 registers.
+    ///
+    /// # Safety
+    /// As [`tile`].
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn tile_4x8(
+    unsafe fn narrow_tile<const V: usize>(
+        b: Block<'_>,
+        j0: usize,
+        k0: usize,
+        acc: &mut [f64],
+        ahead: (*const i8, usize),
+    ) {
+        tile::<V, 0, false>(b, j0, k0, acc, ahead, 0)
+    }
+
+    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 4 V`, each entry one chain over the
+    /// block's rows; with `G > 0` also rows `0..4 G` (those at most `k`) of column `k`,
+    /// whose values are ones (`ONES`: added) or read from `Z`. Row `i < ahead.1` also asks
+    /// for the line `i` after `ahead.0` (a hint: never read).
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA (and the registers the caller's features give); rows
+    /// `0..rows` hold columns `k0 + 4 V <= width`, `j0 + 4 <= width` and `4 G <= width`.
+    #[inline(always)]
+    unsafe fn tile<const V: usize, const G: usize, const ONES: bool>(
+        b: Block<'_>,
+        j0: usize,
+        k0: usize,
+        acc: &mut [f64],
+        ahead: (*const i8, usize),
+        k: usize,
+    ) {
+        let w = b.width;
+        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
+        let mut t = [[_mm256_setzero_pd(); V]; 4];
+        let mut c = [_mm256_setzero_pd(); G];
+        for i in 0..b.rows {
+            if i < ahead.1 {
+                _mm_prefetch::<FAR_HINT>(ahead.0.wrapping_add(64 * i));
+            }
+            // SAFETY: row i < rows; the columns are within the row (the caller's contract).
+            let zr = unsafe { z.add(i * b.z_stride) };
+            let ur = unsafe { u.add(i * w) };
+            let mut zv = [_mm256_setzero_pd(); V];
+            for (v, zv) in zv.iter_mut().enumerate() {
+                *zv = unsafe { _mm256_loadu_pd(zr.add(k0 + 4 * v)) };
+            }
+            for (a, t) in t.iter_mut().enumerate() {
+                let s = unsafe { _mm256_broadcast_sd(&*ur.add(j0 + a)) };
+                for (t, zv) in t.iter_mut().zip(&zv) {
+                    *t = _mm256_fmadd_pd(s, *zv, *t);
+                }
+            }
+            if G > 0 {
+                // `u + t` is `fma(u, 1, t)` rounded once: the bits of a stored one.
+                let s = if ONES {
+                    _mm256_set1_pd(1.0)
+                } else {
+                    unsafe { _mm256_broadcast_sd(&*zr.add(k)) }
+                };
+                for (g, c) in c.iter_mut().enumerate() {
+                    let uv = unsafe { _mm256_loadu_pd(ur.add(4 * g)) };
+                    *c = if ONES {
+                        _mm256_add_pd(uv, *c)
+                    } else {
+                        _mm256_fmadd_pd(uv, s, *c)
+                    };
+                }
+            }
+        }
+        for (a, t) in t.iter().enumerate() {
+            let o = (j0 + a) * w + k0;
+            let out = &mut acc[o..o + 4 * V];
+            for (v, t) in t.iter().enumerate() {
+                // SAFETY: `out` holds 4 V values.
+                unsafe {
+                    let p = out.as_mut_ptr().add(4 * v);
+                    _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), *t));
+                }
+            }
+        }
+        add_column(&c, 0, k, w, acc);
+    }
+
+    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 4` (a band of one vector, on the
+    /// diagonal): even and odd rows in separate accumulators (eight chains), added at the
+    /// end; row `i < ahead.1` asks for a line as [`tile`].
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_4x4(
         b: Block<'_>,
         j0: usize,
         k0: usize,
@@ -367,45 +544,14 @@ mod avx2 {
         let w = b.width;
         let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
         let mut t = [_mm256_setzero_pd(); 8];
-        for i in 0..b.rows {
-            if i < ahead.1 {
-                _mm_prefetch::<FAR_HINT>(ahead.0.wrapping_add(64 * i));
-            }
-            // SAFETY: row i < rows, columns k0 + 8 <= width and j0 + 4 <= width.
-            let zr = unsafe { z.add(i * b.z_stride + k0) };
-            let ur = unsafe { u.add(i * w + j0) };
-            let (z0, z1) = unsafe { (_mm256_loadu_pd(zr), _mm256_loadu_pd(zr.add(4))) };
-            for a in 0..4 {
-                let s = unsafe { _mm256_broadcast_sd(&*ur.add(a)) };
-                t[2 * a] = _mm256_fmadd_pd(s, z0, t[2 * a]);
-                t[2 * a + 1] = _mm256_fmadd_pd(s, z1, t[2 * a + 1]);
-            }
-        }
-        for a in 0..4 {
-            let o = (j0 + a) * w + k0;
-            let out = &mut acc[o..o + 8];
-            // SAFETY: `out` holds 8 values.
-            unsafe {
-                let p = out.as_mut_ptr();
-                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), t[2 * a]));
-                let p = p.add(4);
-                _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), t[2 * a + 1]));
-            }
-        }
-    }
-
-    /// Output rows `j0..j0 + 4`, columns `k0..k0 + 4`: even and odd rows in separate
-    /// accumulators (eight chains), added at the end.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn tile_4x4(b: Block<'_>, j0: usize, k0: usize, acc: &mut [f64]) {
-        let w = b.width;
-        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
-        let mut t = [_mm256_setzero_pd(); 8];
         let mut i = 0;
         while i < b.rows {
             for (half, t) in t.chunks_exact_mut(4).enumerate() {
                 if i + half >= b.rows {
                     break;
+                }
+                if i + half < ahead.1 {
+                    _mm_prefetch::<FAR_HINT>(ahead.0.wrapping_add(64 * (i + half)));
                 }
                 // SAFETY: row i + half < rows, columns k0 + 4 <= width, j0 + 4 <= width.
                 let zr = unsafe { _mm256_loadu_pd(z.add((i + half) * b.z_stride + k0)) };
@@ -452,6 +598,12 @@ mod avx2 {
                 *t = _mm256_fmadd_pd(unsafe { _mm256_loadu_pd(ur.add(4 * g)) }, s, *t);
             }
         }
+        add_column(&t, v0, k, w, acc);
+    }
+
+    /// Adds vectors `t` (output rows `4 * v0 ..`, column `k`) into `acc`, rows at most `k`.
+    #[inline(always)]
+    unsafe fn add_column(t: &[__m256d], v0: usize, k: usize, w: usize, acc: &mut [f64]) {
         for (g, t) in t.iter().enumerate() {
             let mut lanes = [0.0; 4];
             // SAFETY: `lanes` holds 4 values.
@@ -557,7 +709,9 @@ mod tests {
         // products in the same order: the same bits (where the CPU has the vector kernel),
         // with `Z` in the block's slots, read in place (a stride of `dim`), or read in place
         // with a last column of ones implied.
-        for dim in [3usize, 5, 8, 12, 21, 35] {
+        // Widths with no last column, with one summed inside a tile of 2, 3 or 4 vectors or
+        // alone, with bands of five vectors and of more.
+        for dim in [3usize, 5, 8, 9, 12, 13, 17, 21, 22, 24, 35, 47] {
             for layout in 0..3 {
                 let n = 37;
                 let width = dim.div_ceil(4) * 4;
@@ -601,6 +755,15 @@ mod tests {
                     (vec![0.0; width * width], vec![0.0; width * width]);
                 block.portable(&mut fused, f64::mul_add);
                 block.sum_into(&mut dispatched);
+                // The AVX2 kernel's 16 registers where the CPU has more (its own tiles).
+                let mut narrow = vec![0.0; width * width];
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU has AVX2 and FMA; the block's buffers hold its rows.
+                    unsafe { avx2::sum_into(block, &mut narrow, false) };
+                }
                 let mut plain = vec![0.0; width * width];
                 block.portable(&mut plain, |a, b, c| a * b + c);
                 for j in 0..dim {
@@ -617,6 +780,11 @@ mod tests {
                                 dispatched[at].to_bits(),
                                 fused[at].to_bits(),
                                 "{dim} {layout} ({j}, {k})"
+                            );
+                            assert_eq!(
+                                narrow[at].to_bits(),
+                                fused[at].to_bits(),
+                                "AVX2 alone: {dim} {layout} ({j}, {k})"
                             );
                         }
                     }
