@@ -57,7 +57,8 @@ const TAIL_GROUP: usize = 8;
 /// row-major matrix (both triangles) on [`GramSum::finish`].
 pub(crate) struct GramSum {
     dim: usize,
-    /// `dim` rounded up to a multiple of 4 (the vector width): padding columns are zeros.
+    /// `dim` rounded up to a multiple of 4 (the vector width): columns past `dim` are
+    /// padding (zeros when new; read only into entries that are dropped).
     width: usize,
     z: Vec<f64>,
     u: Vec<f64>,
@@ -73,16 +74,8 @@ impl GramSum {
         if let Some(mut spare) = SPARE.take().filter(|g| g.dim == dim) {
             spare.rows = 0;
             spare.acc.fill(0.0);
-            // Columns past `dim` must be zeros; a caller of `block_slots` may have left others
-            // (`Z`'s slots, unread when read in place).
-            let (d, w) = (dim, spare.width);
-            for row in spare
-                .z
-                .chunks_exact_mut(w)
-                .chain(spare.u.chunks_exact_mut(w))
-            {
-                row[d..].fill(0.0);
-            }
+            // Columns past `dim` are never summed into kept entries: what the last sum left
+            // there (a caller of `block_slots` may leave anything) stays.
             return spare;
         }
         let width = dim.div_ceil(4) * 4;
@@ -122,8 +115,8 @@ impl GramSum {
         self.dim / 4 * 4 <= cols && self.dim <= cols + 1
     }
 
-    /// Row `r` of a block's `Z` and `U`, `width` values each (zeros past `dim`, which the
-    /// caller must leave zero), for a caller that writes `z` (unless `Z` is read in place)
+    /// Row `r` of a block's `Z` and `U`, `width` values each (those past `dim` are read only
+    /// into entries below the diagonal or past `dim`, which are dropped), for a caller that writes `z` (unless `Z` is read in place)
     /// and `h z` itself with vector stores; then [`GramSum::sum_block`]. Not mixed with
     /// [`GramSum::push`].
     #[inline]
@@ -210,8 +203,9 @@ impl GramSum {
 }
 
 /// One block of gathered rows: `rows` rows of `width` values in `u`, the first `dim` of them
-/// data and the rest zeros; in `z`, row `i` at `i * z_stride`, its first `z_cols` columns
-/// stored and a column `z_cols` (if `dim` reaches it) of ones.
+/// data and the rest padding (read only into dropped entries); in `z`, row `i` at
+/// `i * z_stride`, its first `z_cols` columns stored and a column `z_cols` (if `dim` reaches
+/// it) of ones.
 #[derive(Clone, Copy)]
 struct Block<'a> {
     u: &'a [f64],
@@ -667,8 +661,9 @@ mod tests {
 
     #[test]
     fn a_sum_on_the_buffers_of_the_last_one_starts_from_nothing() {
-        // The first sum leaves its total in the buffers and NaN in `Z`'s slots (read in
-        // place, so never read); the next of the same size on this thread takes them.
+        // The first sum leaves its total in the buffers, NaN in `Z`'s slots (read in place,
+        // so never read) and in `U`'s padding; the next of the same size on this thread
+        // takes them as they are.
         for (dim, cols) in [(21, 20), (7, 7)] {
             let mut first = GramSum::new(dim);
             let data = vec![2.0; 5 * cols];
@@ -676,6 +671,8 @@ mod tests {
                 let (z, u) = first.block_slots(r);
                 z.fill(f64::NAN);
                 u[..dim].fill(3.0);
+                // Padding is read only into entries that are dropped.
+                u[dim..].fill(f64::NAN);
             }
             first.sum_block(5, Some((&data, cols)));
             let mut sink = vec![0.0; dim * dim];
