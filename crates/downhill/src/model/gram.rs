@@ -639,22 +639,27 @@ mod tests {
         // vectors in a last column), row counts across block boundaries.
         for dim in [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 20, 21, 23, 33, 35] {
             for n in [0, 1, 2, 63, 64, 65, 200] {
-                let mut g = GramSum::new(dim);
-                for i in 0..n {
-                    let r = row(i, dim);
-                    g.push(h(i), |z| z.copy_from_slice(&r));
-                }
-                let mut out = vec![1.0; dim * dim];
-                g.finish(&mut out);
-                for j in 0..dim {
-                    for k in 0..dim {
-                        let (got, want) = (out[j * dim + k], want(dim, n, j, k));
-                        assert!(
-                            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
-                            "dim {dim}, n {n}, ({j}, {k}): {got} vs {want}"
-                        );
-                    }
-                }
+                check_pushed(GramSum::new(dim), dim, n);
+            }
+        }
+    }
+
+    /// Pushes rows `0..n` into `g`, adds its sum onto ones and checks every entry against
+    /// the definition.
+    fn check_pushed(mut g: GramSum, dim: usize, n: usize) {
+        for i in 0..n {
+            let r = row(i, dim);
+            g.push(h(i), |z| z.copy_from_slice(&r));
+        }
+        let mut out = vec![1.0; dim * dim];
+        g.finish(&mut out);
+        for j in 0..dim {
+            for k in 0..dim {
+                let (got, want) = (out[j * dim + k], want(dim, n, j, k));
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "dim {dim}, n {n}, ({j}, {k}): {got} vs {want}"
+                );
             }
         }
     }
@@ -679,24 +684,9 @@ mod tests {
             first.finish(&mut sink);
             assert!(sink.iter().all(|&v| v == 30.0 || v == 15.0), "{dim}");
 
-            let n = 70;
-            let mut second = GramSum::new(dim);
+            let second = GramSum::new(dim);
             assert!(second.acc.iter().all(|&v| v == 0.0) && second.rows == 0);
-            for i in 0..n {
-                let r = row(i, dim);
-                second.push(h(i), |z| z.copy_from_slice(&r));
-            }
-            let mut out = vec![1.0; dim * dim];
-            second.finish(&mut out);
-            for j in 0..dim {
-                for k in 0..dim {
-                    let (got, want) = (out[j * dim + k], want(dim, n, j, k));
-                    assert!(
-                        (got - want).abs() <= 1e-12 * want.abs().max(1.0),
-                        "{dim} ({j}, {k})"
-                    );
-                }
-            }
+            check_pushed(second, dim, 70);
         }
     }
 
