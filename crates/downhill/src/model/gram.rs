@@ -361,8 +361,9 @@ mod avx2 {
                     (3, true) => wide_tile::<3, 0, false>(b, j0, k0, acc, ahead, 0),
                     (4, true) => wide_tile::<4, 0, false>(b, j0, k0, acc, ahead, 0),
                     (_, true) => wide_tile::<WIDE_TILE, 0, false>(b, j0, k0, acc, ahead, 0),
-                    (1, false) => narrow_tile::<1>(b, j0, k0, acc, ahead),
-                    (_, false) => narrow_tile::<NARROW_TILE>(b, j0, k0, acc, ahead),
+                    // AVX2 alone: inlined here, in this function's 16 registers.
+                    (1, false) => tile::<1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (_, false) => tile::<NARROW_TILE, 0, false>(b, j0, k0, acc, ahead, 0),
                 }
             }
         }
@@ -438,21 +439,6 @@ mod avx2 {
         k: usize,
     ) {
         tile::<V, G, ONES>(b, j0, k0, acc, ahead, k)
-    }
-
-    /// [`tile`] without a last column, in AVX2's 16 registers.
-    ///
-    /// # Safety
-    /// As [`tile`].
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn narrow_tile<const V: usize>(
-        b: Block<'_>,
-        j0: usize,
-        k0: usize,
-        acc: &mut [f64],
-        ahead: (*const i8, usize),
-    ) {
-        tile::<V, 0, false>(b, j0, k0, acc, ahead, 0)
     }
 
     /// Output rows `j0..j0 + 4`, columns `k0..k0 + 4 V`, each entry one chain over the
