@@ -28,7 +28,18 @@ use downhill::solver::{self, Newton, Problem, SolverOptions};
 use downhill::train::{NoObserver, TrainConfig};
 use downhill::Objective;
 use std::hint::black_box;
+use std::io::Write;
 use std::time::Instant;
+
+/// `println!` that ends the program quietly when standard output is closed (`| head -1`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    };
+}
 
 /// Standardised features (uniform, scaled to unit variance) and 0/1 labels drawn with
 /// probability `sigmoid(w . x - 0.3)`, `w_j` spread over [-1, 1] / sqrt(d).
@@ -100,7 +111,7 @@ fn main() {
     let t_epoch = median(reps, || {
         black_box(objective.cost_grad(black_box(&params), &mut g));
     });
-    println!(
+    say!(
         "{n} x {d} (+ intercept), {threads} thread(s): Hessian {:.2} ms ({gflops:.2} Gflop/s), \
          cost and gradient {:.2} ms",
         t_hess * 1e3,
@@ -138,7 +149,7 @@ fn main() {
         let out = out.expect("at least one run");
         let iters = out.report.epochs.max(1);
         per_iteration.push(t / iters as f64);
-        println!(
+        say!(
             "{name}: {:.1} ms, {} iterations ({:.2} ms each), {} evaluations, {} Hessians, \
              cost {:.15}, stop {:?}",
             t * 1e3,
@@ -158,8 +169,8 @@ fn main() {
         ));
     }
     let ratio = per_iteration[0] / per_iteration[1];
-    println!("Newton iteration / L-BFGS iteration: {ratio:.2}x");
-    println!(
+    say!("Newton iteration / L-BFGS iteration: {ratio:.2}x");
+    say!(
         "{{\"rows\": {n}, \"features\": {d}, \"threads\": {threads}, \"hessian_ms\": {:.3}, \
          \"hessian_gflops\": {gflops:.3}, \"epoch_ms\": {:.3}{json}, \"iteration_ratio\": {ratio:.3}}}",
         t_hess * 1e3,
