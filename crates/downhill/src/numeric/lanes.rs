@@ -50,6 +50,16 @@ pub(crate) unsafe trait Lanes: Copy {
     unsafe fn neg(self) -> Self;
     /// `2^k` for integer-valued `k` in `[-1022, 1023]`, from its bits.
     unsafe fn pow2(self) -> Self;
+    /// `self * 2^k` for `self` in `[0.5, 2]` (or NaN) and integer-valued `k` in
+    /// `[-1076, 1025]` (or NaN), rounded once: by two exact powers `2^floor(k / 2)` and
+    /// `2^(k - floor(k / 2))`, the first product exact and normal, the second the only
+    /// rounding (to a subnormal, zero or infinity at the ends).
+    #[inline(always)]
+    unsafe fn scale2(self, k: Self) -> Self {
+        let k1 = k.mul(Self::splat(0.5)).floor();
+        let k2 = k.sub(k1);
+        self.mul(k1.pow2()).mul(k2.pow2())
+    }
     /// The unbiased binary exponent of a positive normal value, as a float.
     unsafe fn exponent(self) -> Self;
     /// The significand of a positive normal value, in `[1, 2)`.
@@ -251,6 +261,11 @@ unsafe impl Lanes for __m512d {
         let biased = _mm512_add_epi64(_mm512_sub_epi64(bits, rounder), _mm512_set1_epi64(1023));
         _mm512_castsi512_pd(_mm512_slli_epi64::<52>(biased))
     }
+    /// One `vscalefpd`: the same single rounding as the default's two products.
+    #[inline(always)]
+    unsafe fn scale2(self, k: Self) -> Self {
+        _mm512_scalef_pd(self, k)
+    }
     #[inline(always)]
     unsafe fn exponent(self) -> Self {
         let e = _mm512_srli_epi64::<52>(_mm512_castpd_si512(self));
@@ -361,6 +376,10 @@ unsafe impl<V: Lanes> Lanes for Pair<V> {
     #[inline(always)]
     unsafe fn pow2(self) -> Self {
         Pair(self.0.pow2(), self.1.pow2())
+    }
+    #[inline(always)]
+    unsafe fn scale2(self, k: Self) -> Self {
+        Pair(self.0.scale2(k.0), self.1.scale2(k.1))
     }
     #[inline(always)]
     unsafe fn exponent(self) -> Self {

@@ -127,11 +127,8 @@ pub(crate) unsafe fn exp<V: Lanes>(x: V) -> V {
     // e^r = 1 + r (1 + r P): the last two steps round least.
     let one = V::splat(1.0);
     let er = p.mul_add(r, one).mul_add(r, one);
-    // 2^k as 2^k1 * 2^k2 (k1 = floor(k / 2)): both exact powers in range, and a subnormal
-    // result rounds once, in the last multiplication.
-    let k1 = k.mul(V::splat(0.5)).floor();
-    let k2 = k.sub(k1);
-    er.mul(k1.pow2()).mul(k2.pow2())
+    // er * 2^k, rounded once (a subnormal result too).
+    er.scale2(k)
 }
 
 /// `ln(1 + x)` on every lane for `x` in `[0, 1]` or NaN (see the [module](self) docs).
