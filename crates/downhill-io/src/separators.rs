@@ -13,9 +13,11 @@
 pub(crate) unsafe fn find(text: &[u8], from: usize, to: usize, out: &mut Vec<u32>) -> usize {
     use std::arch::x86_64::*;
     out.clear();
-    // At most 64 offsets per chunk, written four at a time before the count is known.
-    out.reserve((to - from) + 4);
-    let dst = out.as_mut_ptr();
+    // At most 64 offsets per chunk, written four at a time before the count is known: room
+    // for a chunk is checked before each. Numbers take several bytes, so a first guess of a
+    // separator every four bytes rarely grows.
+    out.reserve((to - from) / 4 + 68);
+    let mut dst = out.as_mut_ptr();
     let base = text[..to].as_ptr();
     let comma = _mm256_set1_epi8(b',' as i8);
     let newline = _mm256_set1_epi8(b'\n' as i8);
@@ -35,6 +37,11 @@ pub(crate) unsafe fn find(text: &[u8], from: usize, to: usize, out: &mut Vec<u32
         let mut bits = (_mm256_movemask_epi8(sa) as u32 as u64)
             | ((_mm256_movemask_epi8(sb) as u32 as u64) << 32);
         let count = bits.count_ones() as usize;
+        if n + 68 > out.capacity() {
+            out.set_len(n);
+            out.reserve(68 + (to - at) / 4);
+            dst = out.as_mut_ptr();
+        }
         let offset = (at - from) as u32;
         // Four offsets unconditionally (a chunk of numbers mostly holds three or four), so
         // that the loop below is rarely entered and its branch rarely mispredicted. Slots past
@@ -118,6 +125,25 @@ mod tests {
             let (want, want_stop) = reference(&text, from, len);
             assert_eq!(stop, want_stop, "case {case}");
             assert_eq!(out, want, "case {case}");
+        }
+    }
+
+    #[test]
+    fn grows_its_room_for_text_made_of_separators() {
+        if !crate::decimal::avx2::available() {
+            return;
+        }
+        // Far more separators than the first guess of one every four bytes leaves room for,
+        // after a stretch of plain digits, and a buffer that held fewer before.
+        let mut text = vec![b'7'; 100];
+        text.extend((0..3000).map(|i| if i % 7 == 0 { b'\n' } else { b',' }));
+        let mut out = vec![1, 2, 3];
+        for from in [0, 5, 100] {
+            // SAFETY: the features are checked above.
+            let stop = unsafe { find(&text, from, text.len(), &mut out) };
+            let (want, want_stop) = reference(&text, from, text.len());
+            assert_eq!((stop, &out), (want_stop, &want), "from {from}");
+            assert_eq!(out.len(), 3000);
         }
     }
 }

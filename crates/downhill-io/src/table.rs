@@ -91,8 +91,23 @@ pub fn header(path: &Path) -> Result<Header> {
 
 /// The `features` columns (row-major) and the target of every row.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
-    match Format::of(path) {
+    let loaded = match Format::of(path) {
         Format::Csv => super::csv::load(path, header, features, target),
         Format::Parquet => super::parquet::load(path, header, features, target),
+    };
+    return_free_memory();
+    loaded
+}
+
+/// Hands the memory the allocator holds free back to the system. The loaders' threads parse
+/// into buffers of their own, which the C library keeps in per-thread arenas once they are
+/// freed: without this, about a megabyte more stayed in the process beside the table for the
+/// whole fit, where a fit of 1,000,000 x 10 then peaked (96.0-96.5 MB resident against
+/// 95.2-95.5 with it, the peak moving back to the end of the load; `/proc/self/status`).
+fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns pages that no allocation holds.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
