@@ -37,10 +37,10 @@ const PIECE_BYTES: usize = 1 << 19;
 /// take another (page faults and interrupts make equal pieces take unequal times), so that a
 /// block ends with both threads busy almost to the end. Two, not four: the pieces' buffers,
 /// still held when the last block is appended (where a CSV fit peaks), weigh half as much,
-/// which kept a fit of 1,000,000 x 10 at 95.2-95.6 MB resident against 97.4-97.6 with four
-/// (its limit, 1.25x the design matrix, is 97.7), for loads 1-5 % slower (medians of 10 to
-/// 25 alternated runs against four pieces of 512 KiB: +2 to +9 ms on 165-175; four pieces of
-/// 256 KiB were no quicker).
+/// which kept a fit of 1,000,000 x 10 at 95,240-95,620 KiB resident against 97,360-97,620
+/// with four (its limit, 1.25x the design matrix, is 97,656), for loads 1-5 % slower
+/// (medians of 10 to 25 alternated runs against four pieces of 512 KiB: +2 to +9 ms on
+/// 165-175; four pieces of 256 KiB were no quicker).
 const PIECES_PER_THREAD: usize = 2;
 
 /// Bytes of rows read by each pass of the two-pass parse before the next stretch: the text and
