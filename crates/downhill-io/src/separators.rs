@@ -2,6 +2,11 @@
 //! bytes at a time with vector compares (the first half of a two-pass parse, as in simdjson:
 //! once every cell's extent is known, the cells can be read independently of each other).
 
+/// Room left in the output before each 64-byte chunk: at most 64 offsets (at least four are
+/// written before the count is known), and four to spare.
+#[cfg(target_arch = "x86_64")]
+const CHUNK_ROOM: usize = 68;
+
 /// Offsets from `from` of the commas and newlines in `text[from..to]`, into `out`; stops
 /// early (before the 64-byte chunk that holds it) at a double quote, which plain CSV lacks.
 /// Returns where it stopped: `to`, or earlier at a quote.
@@ -16,7 +21,7 @@ pub(crate) unsafe fn find(text: &[u8], from: usize, to: usize, out: &mut Vec<u32
     // At most 64 offsets per chunk, written four at a time before the count is known: room
     // for a chunk is checked before each. Numbers take several bytes, so a first guess of a
     // separator every four bytes rarely grows.
-    out.reserve((to - from) / 4 + 68);
+    out.reserve(CHUNK_ROOM + (to - from) / 4);
     let mut dst = out.as_mut_ptr();
     let base = text[..to].as_ptr();
     let comma = _mm256_set1_epi8(b',' as i8);
@@ -37,9 +42,9 @@ pub(crate) unsafe fn find(text: &[u8], from: usize, to: usize, out: &mut Vec<u32
         let mut bits = (_mm256_movemask_epi8(sa) as u32 as u64)
             | ((_mm256_movemask_epi8(sb) as u32 as u64) << 32);
         let count = bits.count_ones() as usize;
-        if n + 68 > out.capacity() {
+        if n + CHUNK_ROOM > out.capacity() {
             out.set_len(n);
-            out.reserve(68 + (to - at) / 4);
+            out.reserve(CHUNK_ROOM + (to - at) / 4);
             dst = out.as_mut_ptr();
         }
         let offset = (at - from) as u32;
