@@ -11,6 +11,7 @@ the ratio to the memory-bandwidth bound of an epoch (bytes of the data set / rea
 and downhill's speed-up over each peer. Writes bench/out/results.md (the Markdown printed at
 the end) and bench/out/results.json (every number). Every random choice is seeded.
 """
+
 import argparse
 import datetime
 import gc
@@ -34,14 +35,22 @@ TARGET_NAME = "y"
 # 0/1), more a softmax one. The first set is the headline; the 1k x 1 set shows per-epoch
 # overhead.
 FULL_SETS = [
-    ("1M x 10", 1_000_000, 10, 0), ("200k x 100", 200_000, 100, 0), ("50k x 1000", 50_000, 1000, 0),
-    ("logistic 1M x 20", 1_000_000, 20, 2), ("softmax 3 classes 1M x 20", 1_000_000, 20, 3),
-    ("softmax 10 classes 1M x 20", 1_000_000, 20, 10), ("1k x 1", 1_000, 1, 0),
+    ("1M x 10", 1_000_000, 10, 0),
+    ("200k x 100", 200_000, 100, 0),
+    ("50k x 1000", 50_000, 1000, 0),
+    ("logistic 1M x 20", 1_000_000, 20, 2),
+    ("softmax 3 classes 1M x 20", 1_000_000, 20, 3),
+    ("softmax 10 classes 1M x 20", 1_000_000, 20, 10),
+    ("1k x 1", 1_000, 1, 0),
 ]
 QUICK_SETS = [
-    ("100k x 10", 100_000, 10, 0), ("20k x 100", 20_000, 100, 0), ("2k x 1000", 2_000, 1000, 0),
-    ("logistic 100k x 20", 100_000, 20, 2), ("softmax 3 classes 100k x 20", 100_000, 20, 3),
-    ("softmax 10 classes 100k x 20", 100_000, 20, 10), ("1k x 1", 1_000, 1, 0),
+    ("100k x 10", 100_000, 10, 0),
+    ("20k x 100", 20_000, 100, 0),
+    ("2k x 1000", 2_000, 1000, 0),
+    ("logistic 100k x 20", 100_000, 20, 2),
+    ("softmax 3 classes 100k x 20", 100_000, 20, 3),
+    ("softmax 10 classes 100k x 20", 100_000, 20, 10),
+    ("1k x 1", 1_000, 1, 0),
 ]
 
 LR_GD = 0.1  # full batch, features ~ N(0, 1): stable for every set here
@@ -165,32 +174,37 @@ class Timer:
 class Downhill:
     def __init__(self, exe):
         self.exe = exe
-        helptext = subprocess.run(
-            [exe, "fit", "--help"], capture_output=True, text=True, check=True
-        ).stdout
+        helptext = subprocess.run([exe, "fit", "--help"], capture_output=True, text=True, check=True).stdout
         self.has_threads = "--threads" in helptext
         self.has_precision = "--precision" in helptext
-        self.version = subprocess.run(
-            [exe, "--version"], capture_output=True, text=True
-        ).stdout.strip()
+        self.version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
 
     def fit(self, path, flags, epochs, strict=True):
         """`fit --json` for `epochs` epochs; `strict`: it must run all of them (a solver that
         converges first may stop earlier when not strict)."""
         cmd = [
-            self.exe, "fit", path, "--target", TARGET_NAME, "--json", "--quiet",
-            "--no-standardize", "--gtol", "0", "--epochs", str(epochs),
+            self.exe,
+            "fit",
+            path,
+            "--target",
+            TARGET_NAME,
+            "--json",
+            "--quiet",
+            "--no-standardize",
+            "--gtol",
+            "0",
+            "--epochs",
+            str(epochs),
             # Mini-batches default to --tol 1e-4: a patience longer than the run turns it off.
-            "--patience", str(epochs + 10),
+            "--patience",
+            str(epochs + 10),
         ] + flags
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr.strip()}")
         j = json.loads(p.stdout)
         if strict and (j["epochs"] != epochs or j["stop_reason"] != "max_epochs"):
-            raise RuntimeError(
-                f"{' '.join(cmd)}: ran {j['epochs']} epochs ({j['stop_reason']}), wanted {epochs}"
-            )
+            raise RuntimeError(f"{' '.join(cmd)}: ran {j['epochs']} epochs ({j['stop_reason']}), wanted {epochs}")
         return j
 
 
@@ -282,12 +296,14 @@ def numpy_classifier_gd(x, y, lr, classes):
     scores, probabilities, log-loss, gradient."""
     n, d = x.shape
     if classes == 2:
+
         def epoch(w, b):
             z = x @ w + b
             p = 1.0 / (1.0 + np.exp(-z))
             cost = np.mean(np.logaddexp(0.0, z) - y * z)
             r = p - y
             return cost, x.T @ r / n, r.sum() / n
+
         shape = (d,)
     else:
         onehot = np.zeros((n, classes))
@@ -301,6 +317,7 @@ def numpy_classifier_gd(x, y, lr, classes):
             cost = np.mean(np.log(s[:, 0]) - (z * onehot).sum(axis=1))
             r = e / s - onehot
             return cost, x.T @ r / n, r.sum(axis=0) / n
+
         shape = (d, classes)
 
     def run(epochs):
@@ -377,8 +394,14 @@ def sklearn_sgd(x, y, lr):
 
     def run(epochs):
         m = SGDRegressor(
-            loss="squared_error", penalty=None, learning_rate="constant", eta0=lr,
-            max_iter=1, tol=None, shuffle=True, random_state=SEED,
+            loss="squared_error",
+            penalty=None,
+            learning_rate="constant",
+            eta0=lr,
+            max_iter=1,
+            tol=None,
+            shuffle=True,
+            random_state=SEED,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -458,10 +481,12 @@ def verdict(ok):
 def summary(per_set):
     """One table of the headline rows (what the README shows): downhill's time per epoch (or
     iteration) with its spread and both bounds, and each peer's time on the same data set."""
-    md = ["## Summary\n",
-          "| data set, run | downhill best (median-worst) | x bound: own size / DRAM | NumPy | PyTorch by hand "
-          "| PyTorch autograd | scikit-learn |",
-          "|---|---:|---:|---:|---:|---:|---:|"]
+    md = [
+        "## Summary\n",
+        "| data set, run | downhill best (median-worst) | x bound: own size / DRAM | NumPy | PyTorch by hand "
+        "| PyTorch autograd | scikit-learn |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
 
     def peer(ms, who, kind):
         m = next((m for m in ms if m.get("who") == who and m["kind"] == kind), None)
@@ -474,23 +499,33 @@ def summary(per_set):
         rows = [("full", "gd, full batch", "full", None)]
         if s["classes"] == 0:
             rows.append(("mini", "sgd, mini-batch 32", None, "sgd"))
-        rows += [("batch1-shuffled", "sgd, batch 1, shuffled", None, "sgd"),
-                 ("batch1-file", "sgd, batch 1, file order", None, "sgd"),
-                 ("lbfgs", "L-BFGS, per iteration", None, "lbfgs"),
-                 ("newton", "Newton, per iteration", None, "lbfgs")]
+        rows += [
+            ("batch1-shuffled", "sgd, batch 1, shuffled", None, "sgd"),
+            ("batch1-file", "sgd, batch 1, file order", None, "sgd"),
+            ("lbfgs", "L-BFGS, per iteration", None, "lbfgs"),
+            ("newton", "Newton, per iteration", None, "lbfgs"),
+        ]
         for kind, label, peer_kind, sk_kind in rows:
-            dh = next((m for m in ms if m.get("who") == "downhill" and m["kind"] == kind
-                       and m.get("precision") in (None, "f64")), None)
+            dh = next(
+                (
+                    m
+                    for m in ms
+                    if m.get("who") == "downhill" and m["kind"] == kind and m.get("precision") in (None, "f64")
+                ),
+                None,
+            )
             if dh is None or "own_bound_ratio" not in dh:
                 continue
             # scikit-learn has no full-batch epoch: its SGDRegressor epoch (per sample) faces
             # the SGD rows, its LogisticRegression iteration the solvers'.
             sk = "–" if kind == "full" else peer(ms, "sklearn", sk_kind)
-            md.append(f"| {s['name']}, {label} | {fmt_time(dh['per_epoch'])} ({fmt_time(dh['median'])}-"
-                      f"{fmt_time(dh['worst'])}) | {dh['own_bound_ratio']:.2f} / {dh['bound_ratio']:.2f} | "
-                      f"{peer(ms, 'numpy', peer_kind) if peer_kind else '–'} | "
-                      f"{peer(ms, 'torch', peer_kind) if peer_kind else '–'} | "
-                      f"{peer(ms, 'torch-autograd', peer_kind) if peer_kind else '–'} | {sk} |")
+            md.append(
+                f"| {s['name']}, {label} | {fmt_time(dh['per_epoch'])} ({fmt_time(dh['median'])}-"
+                f"{fmt_time(dh['worst'])}) | {dh['own_bound_ratio']:.2f} / {dh['bound_ratio']:.2f} | "
+                f"{peer(ms, 'numpy', peer_kind) if peer_kind else '–'} | "
+                f"{peer(ms, 'torch', peer_kind) if peer_kind else '–'} | "
+                f"{peer(ms, 'torch-autograd', peer_kind) if peer_kind else '–'} | {sk} |"
+            )
     md.append("")
     return md
 
@@ -511,62 +546,89 @@ def issue16_targets(per_set, mem, flops=None, floor=None):
         s, dh = row(lambda s, c=cols: s["classes"] == 0 and s["cols"] == c, "downhill", "full")
         if dh is None:
             continue
-        md.append(f"- {verdict(dh['own_bound_ratio'] <= 1.3)}: {s['name']} full-batch epoch within 1.3x the "
-                  f"bound of a probe its size: {fmt_time(dh['per_epoch'])}, {dh['own_bound_ratio']:.2f}x "
-                  f"(each round against that round's probe)")
+        md.append(
+            f"- {verdict(dh['own_bound_ratio'] <= 1.3)}: {s['name']} full-batch epoch within 1.3x the "
+            f"bound of a probe its size: {fmt_time(dh['per_epoch'])}, {dh['own_bound_ratio']:.2f}x "
+            f"(each round against that round's probe)"
+        )
         _, pt = row(lambda x, c=cols: x["classes"] == 0 and x["cols"] == c, "torch", "full")
         if pt is not None:
             sp = pt["per_epoch"] / dh["per_epoch"]
-            md.append(f"- {verdict(sp >= 2)}: {s['name']} at least 2x faster than PyTorch's hand-written epoch: "
-                      f"{sp:.2f}x")
+            md.append(
+                f"- {verdict(sp >= 2)}: {s['name']} at least 2x faster than PyTorch's hand-written epoch: {sp:.2f}x"
+            )
     _, sh = row(lambda s: True, "downhill", "batch1-shuffled")
     _, fo = row(lambda s: True, "downhill", "batch1-file")
     _, sk = row(lambda s: True, "sklearn", "sgd")
     if sh is not None and fo is not None:
         r = sh["per_epoch"] / fo["per_epoch"]
-        md.append(f"- {verdict(r <= 1.5)}: shuffled batch-1 epoch within 1.5x of file order: "
-                  f"{fmt_time(sh['per_epoch'])} vs {fmt_time(fo['per_epoch'])} = {r:.2f}x")
+        md.append(
+            f"- {verdict(r <= 1.5)}: shuffled batch-1 epoch within 1.5x of file order: "
+            f"{fmt_time(sh['per_epoch'])} vs {fmt_time(fo['per_epoch'])} = {r:.2f}x"
+        )
         if sk is not None:
             sp = sk["per_epoch"] / sh["per_epoch"]
-            md.append(f"- {verdict(sp >= 5)}: shuffled batch-1 epoch at least 5x faster than SGDRegressor's: "
-                      f"{sp:.2f}x")
+            md.append(f"- {verdict(sp >= 5)}: shuffled batch-1 epoch at least 5x faster than SGDRegressor's: {sp:.2f}x")
         if floor is not None:
             # What the machine allows: no shuffled epoch beats a random read of every row,
             # measured alone (the next epoch's reshuffle runs on the second thread).
             fl = floor["floor_ms"] / 1e3
-            md.append(f"- (floor) a shuffled epoch cannot take less than a random read of every row (its "
-                      f"reshuffle runs on the second thread meanwhile): {fmt_time(fl)}, so at best {fl / fo['per_epoch']:.2f}x file order"
-                      + (f" and {sk['per_epoch'] / fl:.2f}x SGDRegressor" if sk is not None else "")
-                      + f"; the shuffled epoch is {sh['per_epoch'] / fl:.2f}x that floor")
+            md.append(
+                f"- (floor) a shuffled epoch cannot take less than a random read of every row (its "
+                f"reshuffle runs on the second thread meanwhile): {fmt_time(fl)}, "
+                f"so at best {fl / fo['per_epoch']:.2f}x file order"
+                + (f" and {sk['per_epoch'] / fl:.2f}x SGDRegressor" if sk is not None else "")
+                + f"; the shuffled epoch is {sh['per_epoch'] / fl:.2f}x that floor"
+            )
     s, lg = row(lambda s: s["classes"] == 2, "downhill", "full")
     if lg is not None:
-        md.append(f"- {verdict(lg['own_bound_ratio'] <= 1.5)}: {s['name']} full-batch logistic epoch within 1.5x "
-                  f"the bound: {fmt_time(lg['per_epoch'])}, {lg['own_bound_ratio']:.2f}x (each round against that round's probe)")
+        md.append(
+            f"- {verdict(lg['own_bound_ratio'] <= 1.5)}: {s['name']} full-batch logistic epoch within 1.5x "
+            f"the bound: {fmt_time(lg['per_epoch'])}, {lg['own_bound_ratio']:.2f}x "
+            "(each round against that round's probe)"
+        )
         _, nt = row(lambda s: s["classes"] == 2, "downhill", "newton")
         _, lb = row(lambda s: s["classes"] == 2, "downhill", "lbfgs")
         if nt is not None and lb is not None:
             r = nt["per_epoch"] / lb["per_epoch"]
-            md.append(f"- {verdict(r <= 3)}: a Newton iteration at most 3x an L-BFGS iteration: "
-                      f"{fmt_time(nt['per_epoch'])} vs {fmt_time(lb['per_epoch'])} = {r:.2f}x")
+            md.append(
+                f"- {verdict(r <= 3)}: a Newton iteration at most 3x an L-BFGS iteration: "
+                f"{fmt_time(nt['per_epoch'])} vs {fmt_time(lb['per_epoch'])} = {r:.2f}x"
+            )
     if flops is not None:
-        md.append(f"- {verdict(flops['share'] >= 0.5)}: Newton's Hessian sums at half the multiply-add peak or "
-                  f"more: {flops['newton']['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the machine's "
-                  f"peak ({flops['peak_gflops']:.1f}), {flops['share_avx2']:.2f} of the AVX2 peak; one read of the "
-                  f"data caps this shape at {flops['ceiling_gflops']:.1f} Gflop/s")
+        md.append(
+            f"- {verdict(flops['share'] >= 0.5)}: Newton's Hessian sums at half the multiply-add peak or "
+            f"more: {flops['newton']['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the machine's "
+            f"peak ({flops['peak_gflops']:.1f}), {flops['share_avx2']:.2f} of the AVX2 peak; one read of the "
+            f"data caps this shape at {flops['ceiling_gflops']:.1f} Gflop/s"
+        )
         wd = flops["wide"]
-        md.append(f"- (measured) the same sums on {wd['rows']:,} x {wd['features']}: {wd['hessian_gflops']:.1f} Gflop/s = "
-                  f"{flops['share_wide']:.2f} of the peak")
+        md.append(
+            f"- (measured) the same sums on {wd['rows']:,} x {wd['features']}: {wd['hessian_gflops']:.1f} Gflop/s = "
+            f"{flops['share_wide']:.2f} of the peak"
+        )
     for s in per_set:
         if s["classes"] > 2:
             dh = next((m for m in s["measurements"] if m.get("who") == "downhill" and m["kind"] == "full"), None)
             if dh is not None:
-                md.append(f"- (measured) {s['name']} softmax epoch: {fmt_time(dh['per_epoch'])} = "
-                          f"{dh['own_bound_ratio']:.2f}x the bound")
-    worst = max((m for m in mem if "design_ratio" in m and m["label"].split(": ")[1].startswith(
-        ("linear", "logistic", "softmax"))), key=lambda m: m["design_ratio"], default=None)
+                md.append(
+                    f"- (measured) {s['name']} softmax epoch: {fmt_time(dh['per_epoch'])} = "
+                    f"{dh['own_bound_ratio']:.2f}x the bound"
+                )
+    worst = max(
+        (
+            m
+            for m in mem
+            if "design_ratio" in m and m["label"].split(": ")[1].startswith(("linear", "logistic", "softmax"))
+        ),
+        key=lambda m: m["design_ratio"],
+        default=None,
+    )
     if worst is not None:
-        md.append(f"- {verdict(worst['design_ratio'] <= 1.25)}: every fit peaks at most 1.25x its float64 design "
-                  f"matrix: the largest is {worst['design_ratio']:.2f}x ({worst['label']})")
+        md.append(
+            f"- {verdict(worst['design_ratio'] <= 1.25)}: every fit peaks at most 1.25x its float64 design "
+            f"matrix: the largest is {worst['design_ratio']:.2f}x ({worst['label']})"
+        )
     return md
 
 
@@ -578,14 +640,29 @@ def main():
     ap.add_argument("--newton-cost", help="the release newton_cost example binary (Hessian Gflop/s)")
     ap.add_argument("--sgd-rows", help="the release sgd_rows example binary (the floor of a shuffled epoch)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
-    ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "1.0")),
-                    help="length of one timing measurement (default 1.0 s)")
-    ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "3")),
-                    help="measurements per row, the best is kept (default 3)")
-    ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
-                    help="small data sets: checks the script, not the targets")
-    ap.add_argument("--torch-skip", default=os.environ.get("BENCH_TORCH_SKIP", ""),
-                    help="reason PyTorch was not installed (empty: try to import it)")
+    ap.add_argument(
+        "--seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_SECONDS", "1.0")),
+        help="length of one timing measurement (default 1.0 s)",
+    )
+    ap.add_argument(
+        "--reps",
+        type=int,
+        default=int(os.environ.get("BENCH_REPS", "3")),
+        help="measurements per row, the best is kept (default 3)",
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_QUICK") == "1",
+        help="small data sets: checks the script, not the targets",
+    )
+    ap.add_argument(
+        "--torch-skip",
+        default=os.environ.get("BENCH_TORCH_SKIP", ""),
+        help="reason PyTorch was not installed (empty: try to import it)",
+    )
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
@@ -667,100 +744,181 @@ def main():
         own = bandwidth(own_mib)
         log(f"  probe of {fmt_bytes(bytes_epoch)}: {own['gbps_best']:.2f} GB/s")
 
-        def probe_run(_epochs):
-            p = bandwidth(own_mib)
-            return bytes_epoch / (p["gbps_best"] * 1e9), {}
+        # (Each closure below is called within its own iteration; the defaults bind its values.)
+        def probe_run(_epochs, mib=own_mib, nbytes=bytes_epoch):
+            p = bandwidth(mib)
+            return nbytes / (p["gbps_best"] * 1e9), {}
 
         # The DRAM probe the same way, second in every round: taken only before and after
         # all the sets, one fast minute (65 GB/s, while the probes of the 1M x 10 set's size in its
         # rounds read 43-46, at 7b969a0) put its epoch at 1.44x the DRAM bound.
-        def dram_run(_epochs):
+        def dram_run(_epochs, nbytes=bytes_epoch):
             p = bandwidth()
-            return bytes_epoch / (p["gbps_best"] * 1e9), {}
+            return nbytes / (p["gbps_best"] * 1e9), {}
+
         # downhill reads the Parquet file when there is one: the same doubles, loaded faster,
         # so the calibration runs cost less. The epoch does not depend on the file format.
         dh_path = pq_path or csv_path
         start = 2 if rows * cols >= 1_000_000 else 1000
         peer_start = 3 if rows * cols >= 1_000_000 else 1000
         timed, skipped = [], []
-        timed.append({"label": "(probe) a read of the data set's size", "who": "probe", "kind": "probe",
-                      "precision": None, "start": 1, "run": probe_run, "fixed": 1})
-        timed.append({"label": "(probe) a 512 MiB read (DRAM)", "who": "probe-dram", "kind": "probe",
-                      "precision": None, "start": 1, "run": dram_run, "fixed": 1})
+        timed.append(
+            {
+                "label": "(probe) a read of the data set's size",
+                "who": "probe",
+                "kind": "probe",
+                "precision": None,
+                "start": 1,
+                "run": probe_run,
+                "fixed": 1,
+            }
+        )
+        timed.append(
+            {
+                "label": "(probe) a 512 MiB read (DRAM)",
+                "who": "probe-dram",
+                "kind": "probe",
+                "precision": None,
+                "start": 1,
+                "run": dram_run,
+                "fixed": 1,
+            }
+        )
         # Classifiers get a vanishing ridge: an unpenalised fit first runs a one-time
         # separability probe (a fixed cost of the fit, not of an epoch).
         model = {0: [], 2: ["--model", "logistic"]}.get(classes, ["--model", "softmax"])
         model += ["--l2", "1e-12"] if classes else []
 
-        def dh_run(flags, strict=True):
+        def dh_run(flags, strict=True, path=dh_path, model=model):
             def run(epochs):
-                j = dh.fit(dh_path, model + flags, epochs, strict)
-                return j["train_seconds"], {"load_seconds": j["load_seconds"], "cost": j["cost"],
-                                            "epochs": j["epochs"]}
+                j = dh.fit(path, model + flags, epochs, strict)
+                return j["train_seconds"], {"load_seconds": j["load_seconds"], "cost": j["cost"], "epochs": j["epochs"]}
 
             return run
 
-        def add(label, who, kind, run, precision=None, **extra):
-            timed.append({"label": label, "who": who, "kind": kind, "precision": precision,
-                          "start": peer_start, "run": run, **extra})
+        def add(label, who, kind, run, precision=None, timed=timed, peer_start=peer_start, **extra):
+            timed.append(
+                {
+                    "label": label,
+                    "who": who,
+                    "kind": kind,
+                    "precision": precision,
+                    "start": peer_start,
+                    "run": run,
+                    **extra,
+                }
+            )
 
         for prec in precisions if classes == 0 else ["f64"]:
             pflags = ["--precision", prec] if dh.has_precision else []
             label = f"downhill gd, full batch, {prec}" + (f", {threads} threads" if dh.has_threads else "")
-            add(label, "downhill", "full", dh_run(["--optimizer", "gd", "--lr", str(LR_GD)] + dh_common + pflags),
-                prec, start=start)
+            add(
+                label,
+                "downhill",
+                "full",
+                dh_run(["--optimizer", "gd", "--lr", str(LR_GD)] + dh_common + pflags),
+                prec,
+                start=start,
+            )
         if classes == 0:
             for prec in precisions:
                 pflags = ["--precision", prec] if dh.has_precision else []
-                add(f"downhill sgd, mini-batch {BATCH}, {prec}", "downhill", "mini",
-                    dh_run(["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", str(BATCH)] + dh_common + pflags),
-                    prec, start=start)
+                add(
+                    f"downhill sgd, mini-batch {BATCH}, {prec}",
+                    "downhill",
+                    "mini",
+                    dh_run(
+                        ["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", str(BATCH)] + dh_common + pflags
+                    ),
+                    prec,
+                    start=start,
+                )
             if si == 0:
                 # Per-sample steps: shuffled (rows visited in a random order) against file order.
                 for order, flag in (("shuffled", []), ("file order", ["--no-shuffle"])):
-                    add(f"downhill sgd, batch 1, {order}, f64", "downhill", "batch1-" + order.split()[0],
+                    add(
+                        f"downhill sgd, batch 1, {order}, f64",
+                        "downhill",
+                        "batch1-" + order.split()[0],
                         dh_run(["--optimizer", "sgd", "--lr", str(LR_SGD), "--batch-size", "1"] + flag + dh_common),
-                        "f64", start=1)
+                        "f64",
+                        start=1,
+                    )
         elif classes == 2:
             # Iterations of the two solvers `auto` chooses between (they may converge before
             # the fixed count: the time is divided by the iterations run).
             for method in ("lbfgs", "newton"):
-                add(f"downhill {method}, seconds per iteration, f64", "downhill", method,
-                    dh_run(["--optimizer", method] + dh_common, strict=False), "f64", fixed=8)
+                add(
+                    f"downhill {method}, seconds per iteration, f64",
+                    "downhill",
+                    method,
+                    dh_run(["--optimizer", method] + dh_common, strict=False),
+                    "f64",
+                    fixed=8,
+                )
         if classes == 0 and not dh.has_precision:
-            skipped.append({"label": "downhill gd / sgd, f32", "who": "downhill", "kind": "skip",
-                            "skip": "`--precision` is not in `downhill fit --help` yet"})
+            skipped.append(
+                {
+                    "label": "downhill gd / sgd, f32",
+                    "who": "downhill",
+                    "kind": "skip",
+                    "skip": "`--precision` is not in `downhill fit --help` yet",
+                }
+            )
 
         x, y = load_arrays(csv_path, pq_path)
         if classes == 0:
-            add(f"NumPy {np.__version__} gd, full batch (X @ w, X.T @ r), f64", "numpy", "full",
-                numpy_gd(x, y, LR_GD))
+            add(f"NumPy {np.__version__} gd, full batch (X @ w, X.T @ r), f64", "numpy", "full", numpy_gd(x, y, LR_GD))
             if have_threadpoolctl:
                 add("(info) NumPy gd as above, 1 BLAS thread", "numpy-1t", "full", numpy_gd(x, y, LR_GD, 1))
         else:
-            add(f"NumPy {np.__version__} gd by hand, full batch, f64", "numpy", "full",
-                numpy_classifier_gd(x, y, LR_GD, classes))
+            add(
+                f"NumPy {np.__version__} gd by hand, full batch, f64",
+                "numpy",
+                "full",
+                numpy_classifier_gd(x, y, LR_GD, classes),
+            )
         if torch is not None:
             if classes == 0:
-                add(f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads", "torch", "full",
-                    torch_gd(torch, x, y, LR_GD))
-                add("(info) PyTorch gd by hand as above, 1 thread", "torch-1t", "full",
-                    torch_gd(torch, x, y, LR_GD, 1))
+                add(
+                    f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads",
+                    "torch",
+                    "full",
+                    torch_gd(torch, x, y, LR_GD),
+                )
+                add("(info) PyTorch gd by hand as above, 1 thread", "torch-1t", "full", torch_gd(torch, x, y, LR_GD, 1))
             else:
-                add(f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads", "torch", "full",
-                    torch_classifier_gd(torch, x, y, LR_GD, classes))
+                add(
+                    f"PyTorch {torch.__version__} gd by hand, full batch, f64, 2 threads",
+                    "torch",
+                    "full",
+                    torch_classifier_gd(torch, x, y, LR_GD, classes),
+                )
             if classes in (0, 2):
-                add("PyTorch gd with autograd (`loss.backward()`), f64, 2 threads", "torch-autograd", "full",
-                    torch_autograd(torch, x, y, LR_GD, classes=classes))
+                add(
+                    "PyTorch gd with autograd (`loss.backward()`), f64, 2 threads",
+                    "torch-autograd",
+                    "full",
+                    torch_autograd(torch, x, y, LR_GD, classes=classes),
+                )
         else:
-            skipped.append({"label": "PyTorch gd, full batch, f64", "who": "torch", "kind": "skip",
-                            "skip": torch_skip})
+            skipped.append({"label": "PyTorch gd, full batch, f64", "who": "torch", "kind": "skip", "skip": torch_skip})
         if sklearn_version and classes == 0:
-            add(f"scikit-learn {sklearn_version} SGDRegressor epoch (batch 1), f64", "sklearn", "sgd",
-                sklearn_sgd(x, y, LR_SGD), start=1 if rows * cols >= 1_000_000 else 100)
+            add(
+                f"scikit-learn {sklearn_version} SGDRegressor epoch (batch 1), f64",
+                "sklearn",
+                "sgd",
+                sklearn_sgd(x, y, LR_SGD),
+                start=1 if rows * cols >= 1_000_000 else 100,
+            )
         if sklearn_version and classes == 2:
-            add(f"scikit-learn {sklearn_version} LogisticRegression(lbfgs), seconds per iteration", "sklearn",
-                "lbfgs", sklearn_logistic(x, y, classes), fixed=1)
+            add(
+                f"scikit-learn {sklearn_version} LogisticRegression(lbfgs), seconds per iteration",
+                "sklearn",
+                "lbfgs",
+                sklearn_logistic(x, y, classes),
+                fixed=1,
+            )
         load_before = os.getloadavg()[0]
         rows_out = timer.measure_all(timed) + skipped
         load_after = os.getloadavg()[0]
@@ -775,12 +933,26 @@ def main():
         log(f"  DRAM probe in turn with the rows: {dram_in_turn[0]:.2f}-{dram_in_turn[-1]:.2f} GB/s")
         del x, y
         gc.collect()
-        per_set.append({"name": name, "rows": rows, "cols": cols, "classes": classes, "bytes": bytes_epoch,
-                        "own_gbps": in_turn[-1], "own_probe": own, "own_gbps_in_turn": in_turn,
-                        "own_bound_rounds": own_rounds, "dram_gbps_in_turn": dram_in_turn,
-                        "dram_bound_rounds": dram_rounds,
-                        "csv": csv_path, "parquet": pq_path, "downhill_input": dh_path,
-                        "load_average": [load_before, load_after], "measurements": rows_out})
+        per_set.append(
+            {
+                "name": name,
+                "rows": rows,
+                "cols": cols,
+                "classes": classes,
+                "bytes": bytes_epoch,
+                "own_gbps": in_turn[-1],
+                "own_probe": own,
+                "own_gbps_in_turn": in_turn,
+                "own_bound_rounds": own_rounds,
+                "dram_gbps_in_turn": dram_in_turn,
+                "dram_bound_rounds": dram_rounds,
+                "csv": csv_path,
+                "parquet": pq_path,
+                "downhill_input": dh_path,
+                "load_average": [load_before, load_after],
+                "measurements": rows_out,
+            }
+        )
 
     # CSV parse, on the largest-row set.
     name, rows, cols, _, csv_path, pq_path = data[0]
@@ -798,7 +970,9 @@ def main():
     parse.append({"label": f"pandas.read_csv, C engine (pandas {pd.__version__})", "who": "pandas", "seconds": t})
     if have_pyarrow:
         t = best_of(lambda: pd.read_csv(csv_path, engine="pyarrow"), args.reps, 30)
-        parse.append({"label": "pandas.read_csv, engine=\"pyarrow\" (multi-threaded)", "who": "pandas-pyarrow", "seconds": t})
+        parse.append(
+            {"label": 'pandas.read_csv, engine="pyarrow" (multi-threaded)', "who": "pandas-pyarrow", "seconds": t}
+        )
 
     # Peak memory of in-memory fits: the headline set, and one logistic and one softmax set
     # (labels are the data's only difference), each against the bytes of its float64 design
@@ -811,15 +985,29 @@ def main():
         if set_name != name and classes not in (2, 3):
             continue
         model = {0: "linear", 2: "logistic"}.get(classes, "softmax")
-        base = [dh.exe, "fit", set_csv, "--target", TARGET_NAME, "--json", "--quiet", "--model", model,
-                "--optimizer", "gd", "--epochs", "10", "--gtol", "0"] + dh_common
+        base = [
+            dh.exe,
+            "fit",
+            set_csv,
+            "--target",
+            TARGET_NAME,
+            "--json",
+            "--quiet",
+            "--model",
+            model,
+            "--optimizer",
+            "gd",
+            "--epochs",
+            "10",
+            "--gtol",
+            "0",
+        ] + dh_common
         sizes = (set_rows * set_cols * 8, set_rows * (set_cols + 1) * 8)
         mem_runs.append((f"{set_name}: {model} fit CSV, gd, 10 epochs (standardised: the default)", base, sizes))
         if classes == 0:
             mem_runs.append((f"{set_name}: {model} fit CSV, --no-standardize", base + ["--no-standardize"], sizes))
             if dh.has_precision:
-                mem_runs.append((f"{set_name}: {model} fit CSV, --precision f32", base + ["--precision", "f32"],
-                                 sizes))
+                mem_runs.append((f"{set_name}: {model} fit CSV, --precision f32", base + ["--precision", "f32"], sizes))
         if set_pq:
             pq_cmd = [a if a != set_csv else set_pq for a in base]
             mem_runs.append((f"{set_name}: {model} fit Parquet, gd, 10 epochs (standardised)", pq_cmd, sizes))
@@ -831,11 +1019,16 @@ def main():
         except Exception as e:
             mem.append({"label": label, "error": str(e)})
     try:
-        code = (f"import pandas as pd; df = pd.read_csv({csv_path!r}); "
-                f"y = df.pop('y').to_numpy(); x = df.to_numpy()")
+        code = f"import pandas as pd; df = pd.read_csv({csv_path!r}); y = df.pop('y').to_numpy(); x = df.to_numpy()"
         rss, _ = peak_rss([sys.executable, "-c", code])
-        mem.append({"label": f"{name}: reference, Python + pandas.read_csv + to_numpy", "bytes": rss,
-                    "ratio": rss / stored, "design_ratio": rss / (rows * cols * 8)})
+        mem.append(
+            {
+                "label": f"{name}: reference, Python + pandas.read_csv + to_numpy",
+                "bytes": rss,
+                "ratio": rss / stored,
+                "design_ratio": rss / (rows * cols * 8),
+            }
+        )
     except Exception as e:
         notes.append(f"pandas peak-memory reference failed: {e}")
 
@@ -845,6 +1038,7 @@ def main():
     if args.fma_peak and args.newton_cost and not args.quick:
         log("multiply-add peak and Newton's Hessian rate ...")
         try:
+
             def last_json(cmd):
                 p = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
                 return json.loads(p.stdout.strip().splitlines()[-1])
@@ -864,8 +1058,13 @@ def main():
     if args.sgd_rows and not args.quick:
         log("the floor of a shuffled batch-1 epoch ...")
         try:
-            p = subprocess.run([args.sgd_rows, str(data[0][1]), str(data[0][2]), "3", str(args.reps)],
-                               capture_output=True, text=True, check=True, timeout=900)
+            p = subprocess.run(
+                [args.sgd_rows, str(data[0][1]), str(data[0][2]), "3", str(args.reps)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=900,
+            )
             floor = json.loads(p.stdout.strip().splitlines()[-1])
         except Exception as e:
             notes.append(f"sgd_rows failed: {e}")
@@ -892,26 +1091,41 @@ def main():
         load1 = os.getloadavg()[0]
     except OSError:
         load1 = float("nan")
-    md.append(f"- machine: {cpu}, {threads} cores, {platform.system()} {platform.release()}; "
-              f"load average {load_start:.2f} at the start, {load1:.2f} at the end; {results['started']}, {elapsed / 60:.1f} min")
+    md.append(
+        f"- machine: {cpu}, {threads} cores, {platform.system()} {platform.release()}; "
+        f"load average {load_start:.2f} at the start, {load1:.2f} at the end; "
+        f"{results['started']}, {elapsed / 60:.1f} min"
+    )
     try:
-        rev = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always",
-                              "--dirty"], capture_output=True, text=True, timeout=30).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", os.path.dirname(os.path.abspath(__file__)), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
     except Exception:
         rev = ""
-    md.append(f"- {dh.version}" + (f" (git {rev})" if rev else "") + f"; Python {platform.python_version()}, NumPy {np.__version__}, pandas {pd.__version__}, "
-              f"scikit-learn {sklearn_version or 'missing'}, "
-              f"PyTorch {torch.__version__ if torch is not None else 'skipped'}")
-    md.append(f"- memory read bandwidth (streaming sum, `crates/downhill/examples/bandwidth.rs`, 512 MiB): "
-              f"before {bw_before['gbps_1_thread']:.2f} / {bw_before['gbps_2_threads']:.2f} GB/s, "
-              f"after {bw_after['gbps_1_thread']:.2f} / {bw_after['gbps_2_threads']:.2f} GB/s (1 / 2 threads); "
-              f"bound of an epoch = rows x (features + 1) x 8 bytes / a read rate: each round's own "
-              f"probes (one the size of the data set, one of 512 MiB), taken in turn with the rows; "
-              f"these two only for the Hessian's ceiling ({bw / 1e9:.2f} GB/s, the best)")
-    md.append(f"- each time: the best of {args.reps} measurements (taken round-robin over a table's rows) "
-              f"of about {args.seconds:g} s each, divided by its epochs; "
-              f"downhill's is `train_seconds / epochs` (which also counts the starting evaluation), "
-              f"lr {LR_GD} full batch, {LR_SGD} mini-batch, `--no-standardize --gtol 0`")
+    md.append(
+        f"- {dh.version}"
+        + (f" (git {rev})" if rev else "")
+        + f"; Python {platform.python_version()}, NumPy {np.__version__}, pandas {pd.__version__}, "
+        f"scikit-learn {sklearn_version or 'missing'}, "
+        f"PyTorch {torch.__version__ if torch is not None else 'skipped'}"
+    )
+    md.append(
+        f"- memory read bandwidth (streaming sum, `crates/downhill/examples/bandwidth.rs`, 512 MiB): "
+        f"before {bw_before['gbps_1_thread']:.2f} / {bw_before['gbps_2_threads']:.2f} GB/s, "
+        f"after {bw_after['gbps_1_thread']:.2f} / {bw_after['gbps_2_threads']:.2f} GB/s (1 / 2 threads); "
+        f"bound of an epoch = rows x (features + 1) x 8 bytes / a read rate: each round's own "
+        f"probes (one the size of the data set, one of 512 MiB), taken in turn with the rows; "
+        f"these two only for the Hessian's ceiling ({bw / 1e9:.2f} GB/s, the best)"
+    )
+    md.append(
+        f"- each time: the best of {args.reps} measurements (taken round-robin over a table's rows) "
+        f"of about {args.seconds:g} s each, divided by its epochs; "
+        f"downhill's is `train_seconds / epochs` (which also counts the starting evaluation), "
+        f"lr {LR_GD} full batch, {LR_SGD} mini-batch, `--no-standardize --gtol 0`"
+    )
     md.append("")
 
     def speedup_cell(m, ref_rows):
@@ -923,19 +1137,22 @@ def main():
     for s in per_set:
         bound = s["bytes"] / (s["dram_gbps_in_turn"][-1] * 1e9)
         own_bound = s["bytes"] / (s["own_gbps"] * 1e9)
-        md.append(f"## {s['name']}: {s['rows']:,} rows x {s['cols']} features + target, "
-                  f"{fmt_bytes(s['bytes'])}; bound per epoch {fmt_time(own_bound)} from a probe of its size "
-                  f"(the best of {len(s['own_gbps_in_turn'])} taken in turn with the rows, one a round, which "
-                  f"read {s['own_gbps_in_turn'][0]:.2f}-{s['own_gbps_in_turn'][-1]:.2f} GB/s; "
-                  f"{s['own_probe']['gbps_best']:.2f} before them), {fmt_time(bound)} from a 512 MiB (DRAM) "
-                  f"probe (the best of {len(s['dram_gbps_in_turn'])}, taken the same way, which read "
-                  f"{s['dram_gbps_in_turn'][0]:.2f}-{s['dram_gbps_in_turn'][-1]:.2f} GB/s)\n")
-        md.append("x bound is a row's best ratio over the rounds of its time to that round's probe "
-                  "(own size, DRAM).\n")
-        md.append(f"Load average {s['load_average'][0]:.1f} before, {s['load_average'][1]:.1f} after "
-                  f"(on {threads} cores).\n")
-        md.append("| measurement | epochs | best | median | worst | x bound (own size) | x bound (DRAM) "
-                  "| downhill speed-up |")
+        md.append(
+            f"## {s['name']}: {s['rows']:,} rows x {s['cols']} features + target, "
+            f"{fmt_bytes(s['bytes'])}; bound per epoch {fmt_time(own_bound)} from a probe of its size "
+            f"(the best of {len(s['own_gbps_in_turn'])} taken in turn with the rows, one a round, which "
+            f"read {s['own_gbps_in_turn'][0]:.2f}-{s['own_gbps_in_turn'][-1]:.2f} GB/s; "
+            f"{s['own_probe']['gbps_best']:.2f} before them), {fmt_time(bound)} from a 512 MiB (DRAM) "
+            f"probe (the best of {len(s['dram_gbps_in_turn'])}, taken the same way, which read "
+            f"{s['dram_gbps_in_turn'][0]:.2f}-{s['dram_gbps_in_turn'][-1]:.2f} GB/s)\n"
+        )
+        md.append("x bound is a row's best ratio over the rounds of its time to that round's probe (own size, DRAM).\n")
+        md.append(
+            f"Load average {s['load_average'][0]:.1f} before, {s['load_average'][1]:.1f} after (on {threads} cores).\n"
+        )
+        md.append(
+            "| measurement | epochs | best | median | worst | x bound (own size) | x bound (DRAM) | downhill speed-up |"
+        )
         md.append("|---|---:|---:|---:|---:|---:|---:|---|")
         ms = s["measurements"]
         dh_full = [m for m in ms if m.get("who") == "downhill" and m["kind"] == "full"]
@@ -961,9 +1178,11 @@ def main():
                 cell = f"downhill {m['per_epoch'] / dh_by_kind[m['kind']]['per_epoch']:.1f}x faster per iteration"
             else:
                 cell = "–"
-            md.append(f"| {m['label']} | {m.get('info', {}).get('epochs', m['epochs']):,} | "
-                      f"{fmt_time(m['per_epoch'])} | {fmt_time(m['median'])} | {fmt_time(m['worst'])} | "
-                      f"{m['own_bound_ratio']:.2f} | {m['bound_ratio']:.2f} | {cell} |")
+            md.append(
+                f"| {m['label']} | {m.get('info', {}).get('epochs', m['epochs']):,} | "
+                f"{fmt_time(m['per_epoch'])} | {fmt_time(m['median'])} | {fmt_time(m['worst'])} | "
+                f"{m['own_bound_ratio']:.2f} | {m['bound_ratio']:.2f} | {cell} |"
+            )
         md.append("")
 
     md.append(f"## CSV parse: {data[0][0]} ({fmt_bytes(os.path.getsize(data[0][4]))} of text)\n")
@@ -974,8 +1193,10 @@ def main():
         cell = "–" if p["who"] == "downhill" else f"{p['seconds'] / dh_parse:.1f}x"
         md.append(f"| {p['label']} | {fmt_time(p['seconds'])} | {cell} |")
     md.append("")
-    md.append(f"## Peak memory (max RSS by {mem_tool or 'n/a'}), against the float64 design matrix "
-              f"(rows x features x 8 B) and the data as stored (the target too)\n")
+    md.append(
+        f"## Peak memory (max RSS by {mem_tool or 'n/a'}), against the float64 design matrix "
+        f"(rows x features x 8 B) and the data as stored (the target too)\n"
+    )
     md.append("| run | max RSS | / design matrix | / data as stored |")
     md.append("|---|---:|---:|---:|")
     for m in mem:
@@ -989,19 +1210,31 @@ def main():
         # With two threads the trainer shuffles the next epoch's order while this one steps:
         # the floor is the random read alone (on one thread, the two add).
         fl = floor["4k_random_read_ms"]
-        md.append(f"## The floor of a shuffled batch-1 epoch ({floor['rows']:,} x {floor['features']}, "
-                  "`examples/sgd_rows.rs`)\n")
+        md.append(
+            f"## The floor of a shuffled batch-1 epoch ({floor['rows']:,} x {floor['features']}, "
+            "`examples/sgd_rows.rs`)\n"
+        )
         md.append("| measurement | value |")
         md.append("|---|---:|")
-        md.append(f"| reshuffle of the order (u32 / usize; on the second thread) | {floor['shuffle_u32_ms']:.2f} / "
-                  f"{floor['shuffle_usize_ms']:.2f} ms |")
-        md.append(f"| read of every row and target in a random order, prefetched, no arithmetic "
-                  f"(4 KiB / huge pages) | {floor['4k_random_read_ms']:.2f} / {floor['huge_random_read_ms']:.2f} ms |")
-        md.append(f"| floor: the random read (on one thread: + the reshuffle, {fl + floor['shuffle_u32_ms']:.2f} ms) | "
-                  f"{fl:.2f} ms |")
-        md.append(f"| epoch through the library, file order / shuffled (4 KiB pages) | "
-                  f"{floor['4k_file_order_ms']:.2f} / {floor['4k_shuffled_ms']:.2f} ms |")
-        md.append(f"| the same on huge pages | {floor['huge_file_order_ms']:.2f} / {floor['huge_shuffled_ms']:.2f} ms |")
+        md.append(
+            f"| reshuffle of the order (u32 / usize; on the second thread) | {floor['shuffle_u32_ms']:.2f} / "
+            f"{floor['shuffle_usize_ms']:.2f} ms |"
+        )
+        md.append(
+            f"| read of every row and target in a random order, prefetched, no arithmetic "
+            f"(4 KiB / huge pages) | {floor['4k_random_read_ms']:.2f} / {floor['huge_random_read_ms']:.2f} ms |"
+        )
+        md.append(
+            f"| floor: the random read (on one thread: + the reshuffle, {fl + floor['shuffle_u32_ms']:.2f} ms) | "
+            f"{fl:.2f} ms |"
+        )
+        md.append(
+            f"| epoch through the library, file order / shuffled (4 KiB pages) | "
+            f"{floor['4k_file_order_ms']:.2f} / {floor['4k_shuffled_ms']:.2f} ms |"
+        )
+        md.append(
+            f"| the same on huge pages | {floor['huge_file_order_ms']:.2f} / {floor['huge_shuffled_ms']:.2f} ms |"
+        )
         md.append("")
         floor["floor_ms"] = fl
 
@@ -1019,35 +1252,55 @@ def main():
         hess_flops = nt["rows"] * dim * (dim + 1)
         read_s = nt["rows"] * dim * 8 / bw
         flops["ceiling_gflops"] = hess_flops / read_s / 1e9
-        md.append(f"## Newton's Hessian against the multiply-add peak ({nt['rows']:,} x {nt['features']}, "
-                  f"{nt['threads']} threads)\n")
+        md.append(
+            f"## Newton's Hessian against the multiply-add peak ({nt['rows']:,} x {nt['features']}, "
+            f"{nt['threads']} threads)\n"
+        )
         md.append("| measurement | value |")
         md.append("|---|---:|")
-        md.append(f"| multiply-add peak, AVX2 FMA (`examples/fma_peak.rs`), 1 / 2 threads | "
-                  f"{pk['gflops_avx2_1_thread']:.1f} / {pk['gflops_avx2_2_threads']:.1f} Gflop/s |")
+        md.append(
+            f"| multiply-add peak, AVX2 FMA (`examples/fma_peak.rs`), 1 / 2 threads | "
+            f"{pk['gflops_avx2_1_thread']:.1f} / {pk['gflops_avx2_2_threads']:.1f} Gflop/s |"
+        )
         if avx512:
-            md.append(f"| multiply-add peak, AVX-512 (the machine's), 1 / 2 threads | "
-                      f"{pk['gflops_avx512_1_thread']:.1f} / {pk['gflops_avx512_2_threads']:.1f} Gflop/s |")
-        md.append(f"| ceiling from one read of the data at the DRAM probe's rate | "
-                  f"{fmt_time(read_s)}, {flops['ceiling_gflops']:.1f} Gflop/s |")
-        md.append(f"| Hessian `X^T D X` (`examples/newton_cost.rs`) | {nt['hessian_ms']:.2f} ms, "
-                  f"{nt['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the machine's peak, "
-                  f"{flops['share_avx2']:.2f} of the AVX2 peak |")
+            md.append(
+                f"| multiply-add peak, AVX-512 (the machine's), 1 / 2 threads | "
+                f"{pk['gflops_avx512_1_thread']:.1f} / {pk['gflops_avx512_2_threads']:.1f} Gflop/s |"
+            )
+        md.append(
+            f"| ceiling from one read of the data at the DRAM probe's rate | "
+            f"{fmt_time(read_s)}, {flops['ceiling_gflops']:.1f} Gflop/s |"
+        )
+        md.append(
+            f"| Hessian `X^T D X` (`examples/newton_cost.rs`) | {nt['hessian_ms']:.2f} ms, "
+            f"{nt['hessian_gflops']:.1f} Gflop/s = {flops['share']:.2f} of the machine's peak, "
+            f"{flops['share_avx2']:.2f} of the AVX2 peak |"
+        )
         wd = flops["wide"]
         flops["share_wide"] = wd["hessian_gflops"] / flops["peak_gflops"]
-        md.append(f"| Hessian on {wd['rows']:,} x {wd['features']} (a wider set) | {wd['hessian_ms']:.2f} ms, "
-                  f"{wd['hessian_gflops']:.1f} Gflop/s = {flops['share_wide']:.2f} of the machine's peak |")
+        md.append(
+            f"| Hessian on {wd['rows']:,} x {wd['features']} (a wider set) | {wd['hessian_ms']:.2f} ms, "
+            f"{wd['hessian_gflops']:.1f} Gflop/s = {flops['share_wide']:.2f} of the machine's peak |"
+        )
         md.append(f"| one cost and gradient (an epoch) | {nt['epoch_ms']:.2f} ms |")
-        md.append(f"| Newton fit: ms per iteration (iterations) | {nt['newton_ms_per_iteration']:.2f} "
-                  f"({nt['newton_iterations']}) |")
-        md.append(f"| L-BFGS fit: ms per iteration (iterations) | {nt['lbfgs_ms_per_iteration']:.2f} "
-                  f"({nt['lbfgs_iterations']}) |")
-        md.append(f"| Newton fit without its corrections (`refine(0)`: one Hessian and one evaluation an "
-                  f"iteration, the textbook step): ms per iteration (iterations) | "
-                  f"{nt['newton_refine0_ms_per_iteration']:.2f} ({nt['newton_refine0_iterations']}), "
-                  f"{nt['newton_refine0_ms_per_iteration'] / nt['lbfgs_ms_per_iteration']:.2f}x an L-BFGS iteration |")
-        md.append(f"| whole fits to `gtol = 1e-10`: Newton / Newton `refine(0)` / L-BFGS | "
-                  f"{nt['newton_ms']:.1f} / {nt['newton_refine0_ms']:.1f} / {nt['lbfgs_ms']:.1f} ms |")
+        md.append(
+            f"| Newton fit: ms per iteration (iterations) | {nt['newton_ms_per_iteration']:.2f} "
+            f"({nt['newton_iterations']}) |"
+        )
+        md.append(
+            f"| L-BFGS fit: ms per iteration (iterations) | {nt['lbfgs_ms_per_iteration']:.2f} "
+            f"({nt['lbfgs_iterations']}) |"
+        )
+        md.append(
+            f"| Newton fit without its corrections (`refine(0)`: one Hessian and one evaluation an "
+            f"iteration, the textbook step): ms per iteration (iterations) | "
+            f"{nt['newton_refine0_ms_per_iteration']:.2f} ({nt['newton_refine0_iterations']}), "
+            f"{nt['newton_refine0_ms_per_iteration'] / nt['lbfgs_ms_per_iteration']:.2f}x an L-BFGS iteration |"
+        )
+        md.append(
+            f"| whole fits to `gtol = 1e-10`: Newton / Newton `refine(0)` / L-BFGS | "
+            f"{nt['newton_ms']:.1f} / {nt['newton_refine0_ms']:.1f} / {nt['lbfgs_ms']:.1f} ms |"
+        )
         md.append("")
 
     # Targets of the issue, on the headline set (the first).
@@ -1063,9 +1316,11 @@ def main():
     md.append(f"## Targets of issue 6 (on {head['name']})\n")
     full64 = find("downhill", "full", "f64")
     r = full64["bound_ratio"]
-    md.append(f"- {verdict(r <= 1.3)}: full batch f64 within 1.3x of the bandwidth bound: "
-              f"{fmt_time(full64['per_epoch'])} per epoch = {r:.2f}x the bound (each round against that "
-              f"round's 512 MiB probe; the best of them {fmt_time(head['bytes'] / (head['dram_gbps_in_turn'][-1] * 1e9))})")
+    md.append(
+        f"- {verdict(r <= 1.3)}: full batch f64 within 1.3x of the bandwidth bound: "
+        f"{fmt_time(full64['per_epoch'])} per epoch = {r:.2f}x the bound (each round against that "
+        f"round's 512 MiB probe; the best of them {fmt_time(head['bytes'] / (head['dram_gbps_in_turn'][-1] * 1e9))})"
+    )
     for who, title in (("numpy", "NumPy"), ("torch", "PyTorch")):
         peer = next((m for m in hm if m.get("who") == who), None)
         if peer is None or peer["kind"] == "skip":
@@ -1074,42 +1329,56 @@ def main():
             continue
         sp = peer["per_epoch"] / full64["per_epoch"]
         one = find(who + "-1t", "full")
-        extra = (f" (against its 1-thread row: {one['per_epoch'] / full64['per_epoch']:.2f}x)"
-                 if one is not None else "")
-        md.append(f"- {verdict(sp >= 3)}: full batch f64 >= 3x faster than {title}'s epoch: "
-                  f"{fmt_time(full64['per_epoch'])} vs {fmt_time(peer['per_epoch'])} = {sp:.2f}x{extra}")
+        extra = f" (against its 1-thread row: {one['per_epoch'] / full64['per_epoch']:.2f}x)" if one is not None else ""
+        md.append(
+            f"- {verdict(sp >= 3)}: full batch f64 >= 3x faster than {title}'s epoch: "
+            f"{fmt_time(full64['per_epoch'])} vs {fmt_time(peer['per_epoch'])} = {sp:.2f}x{extra}"
+        )
     mini64 = find("downhill", "mini", "f64")
     sk = find("sklearn", "sgd")
     if sk is not None:
         sp = sk["per_epoch"] / mini64["per_epoch"]
-        md.append(f"- {verdict(sp >= 3)}: mini-batch 32 f64 >= 3x faster than SGDRegressor's epoch "
-                  f"(per-sample, batch 1): {fmt_time(mini64['per_epoch'])} vs {fmt_time(sk['per_epoch'])} = {sp:.2f}x")
+        md.append(
+            f"- {verdict(sp >= 3)}: mini-batch 32 f64 >= 3x faster than SGDRegressor's epoch "
+            f"(per-sample, batch 1): {fmt_time(mini64['per_epoch'])} vs {fmt_time(sk['per_epoch'])} = {sp:.2f}x"
+        )
     else:
         md.append("- SKIPPED: mini-batch vs SGDRegressor: scikit-learn missing")
     pandas_c = next(p for p in parse if p["who"] == "pandas")
     sp = pandas_c["seconds"] / dh_parse
-    md.append(f"- {verdict(sp >= 2)}: CSV parse >= 2x faster than pandas.read_csv: "
-              f"{fmt_time(dh_parse)} vs {fmt_time(pandas_c['seconds'])} = {sp:.2f}x")
+    md.append(
+        f"- {verdict(sp >= 2)}: CSV parse >= 2x faster than pandas.read_csv: "
+        f"{fmt_time(dh_parse)} vs {fmt_time(pandas_c['seconds'])} = {sp:.2f}x"
+    )
     m0 = mem[0]
     m0["ratio"] = m0.get("ratio", 0.0)
     if "error" in m0:
         md.append(f"- FAIL: peak memory: the run failed: {m0['error'][:200]}")
     else:
-        md.append(f"- {verdict(m0['ratio'] <= 1.3)}: peak memory <= 1.3x the data size ({m0['label']}): "
-                  f"{fmt_bytes(m0['bytes'])} / {fmt_bytes(stored)} = {m0['ratio']:.2f}x")
+        md.append(
+            f"- {verdict(m0['ratio'] <= 1.3)}: peak memory <= 1.3x the data size ({m0['label']}): "
+            f"{fmt_bytes(m0['bytes'])} / {fmt_bytes(stored)} = {m0['ratio']:.2f}x"
+        )
     md.append("")
     md += issue16_targets(per_set, mem, flops, floor)
     md.append("")
     md += summary(per_set)
     md.append("")
     md.append("Notes:")
-    md.append("- scikit-learn's SGDRegressor steps once per sample (batch 1): it is compared with downhill's "
-              "mini-batch 32 row, as the issue asks; the two do different amounts of arithmetic per epoch.")
+    md.append(
+        "- scikit-learn's SGDRegressor steps once per sample (batch 1): it is compared with downhill's "
+        "mini-batch 32 row, as the issue asks; the two do different amounts of arithmetic per epoch."
+    )
     md.append("- The bound is the f64 data set's bytes for every row, so an f32 row (half the bytes) can go below 1.")
-    md.append("- downhill reads " + ("Parquet" if head["parquet"] else "CSV") +
-              " for the epoch timings (same doubles, quicker to load); the CSV section times the CSV.")
-    md.append("- (info) rows: the same peer with one thread. Under load (a load average above the cores), "
-              "threaded BLAS and OpenMP lose more than one thread does; the targets use the rows the issue names.")
+    md.append(
+        "- downhill reads "
+        + ("Parquet" if head["parquet"] else "CSV")
+        + " for the epoch timings (same doubles, quicker to load); the CSV section times the CSV."
+    )
+    md.append(
+        "- (info) rows: the same peer with one thread. Under load (a load average above the cores), "
+        "threaded BLAS and OpenMP lose more than one thread does; the targets use the rows the issue names."
+    )
     md.append("- Shared, noisy machine: compare the ratios within this run, not with numbers from another day.")
     for n in notes:
         md.append(f"- {n}")
@@ -1117,8 +1386,16 @@ def main():
 
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text)
-    results.update(bandwidth={"before": bw_before, "after": bw_after, "bound_gbps": bw / 1e9},
-                   sets=per_set, parse=parse, memory=mem, flops=flops, sgd_floor=floor, notes=notes, seconds=elapsed)
+    results.update(
+        bandwidth={"before": bw_before, "after": bw_after, "bound_gbps": bw / 1e9},
+        sets=per_set,
+        parse=parse,
+        memory=mem,
+        flops=flops,
+        sgd_floor=floor,
+        notes=notes,
+        seconds=elapsed,
+    )
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(text)

@@ -57,11 +57,7 @@ def main() -> int:
     stale = {}
     for (workspace, module), differs in ((target, set.__ne__), (every, lambda a, b: not a <= b)):
         for package, sets in module.items():
-            if (
-                not OWN.match(package)
-                and package in workspace
-                and differs(sets, workspace[package])
-            ):
+            if not OWN.match(package) and package in workspace and differs(sets, workspace[package]):
                 stale[package] = (sets, workspace[package])
     if stale:
         print(
@@ -71,8 +67,7 @@ def main() -> int:
         )
         for package, (mine, theirs) in sorted(stale.items()):
             print(
-                f"  {package}: [{' / '.join(sorted(mine))}], "
-                f"the test build [{' / '.join(sorted(theirs))}]",
+                f"  {package}: [{' / '.join(sorted(mine))}], the test build [{' / '.join(sorted(theirs))}]",
                 file=sys.stderr,
             )
     return 0

@@ -12,6 +12,7 @@ LRE = -log10(|estimate - certified| / |certified|), capped at 15 (the certified 
 carry 15 digits); where the certified value is 0, -log10|estimate|. The NumPy column is
 filled when numpy can be imported (e.g. in bench/.venv), else left out.
 """
+
 import argparse
 import json
 import math
@@ -20,10 +21,32 @@ import subprocess
 import sys
 import time
 
-SETS = ["Norris", "Pontius", "NoInt1", "NoInt2", "Filip", "Longley",
-        "Wampler1", "Wampler2", "Wampler3", "Wampler4", "Wampler5"]
-THRESHOLD = {"Norris": 9, "Pontius": 9, "NoInt1": 9, "NoInt2": 9, "Filip": 5, "Longley": 7,
-             "Wampler1": 7, "Wampler2": 7, "Wampler3": 7, "Wampler4": 7, "Wampler5": 7}
+SETS = [
+    "Norris",
+    "Pontius",
+    "NoInt1",
+    "NoInt2",
+    "Filip",
+    "Longley",
+    "Wampler1",
+    "Wampler2",
+    "Wampler3",
+    "Wampler4",
+    "Wampler5",
+]
+THRESHOLD = {
+    "Norris": 9,
+    "Pontius": 9,
+    "NoInt1": 9,
+    "NoInt2": 9,
+    "Filip": 5,
+    "Longley": 7,
+    "Wampler1": 7,
+    "Wampler2": 7,
+    "Wampler3": 7,
+    "Wampler4": 7,
+    "Wampler5": 7,
+}
 
 
 def lre(est, cert):
@@ -78,7 +101,8 @@ def statistics(rows, coef, spec):
         else:
             terms = [x[0] ** k for k in range(1, spec["degree"] + 1)]
         pred = (coef[0] if spec["intercept"] else 0.0) + sum(
-            c * t for c, t in zip(coef[1:] if spec["intercept"] else coef, terms))
+            c * t for c, t in zip(coef[1:] if spec["intercept"] else coef, terms)
+        )
         sse += (y - pred) ** 2
         ys.append(y)
     p = len(coef)
@@ -116,14 +140,21 @@ def main():
     if not exe:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "downhill-cli"], cwd=root, check=True)
         exe = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target")), "release", "downhill")
-    print(f"| data set | difficulty | coefficients LRE | residual SD LRE | R^2 LRE | auto coefficients LRE | NumPy lstsq coefficients LRE | time | target |")
+    print(
+        "| data set | difficulty | coefficients LRE | residual SD LRE | R^2 LRE | auto coefficients LRE | NumPy "
+        "lstsq coefficients LRE | time | target |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     failed = []
     for name in SETS:
         with open(os.path.join(root, "data", "nist", f"{name}.json")) as f:
             spec = json.load(f)
         n_coef = len(spec["certified"])
-        cert = [float(spec["certified"][f"B{i}"]) for i in range(n_coef)] if spec["intercept"] else [float(spec["certified"]["B1"])]
+        cert = (
+            [float(spec["certified"][f"B{i}"]) for i in range(n_coef)]
+            if spec["intercept"]
+            else [float(spec["certified"]["B1"])]
+        )
         header, rows = read_csv(os.path.join(root, "data", "nist", f"{name}.csv"))
         fit, err, wall = downhill_fit(exe, root, name, spec, args.optimizer)
         npl = numpy_lre(rows, spec, cert)
@@ -138,7 +169,10 @@ def main():
             if auto_lre < THRESHOLD[name] or auto_wall >= 1.0:
                 failed.append(f"{name} (auto)")
         if fit is None:
-            print(f"| {name} | {spec['difficulty']} | failed: {err} | | | {auto_cell} | {np_cell} | {wall:.2f} s | {THRESHOLD[name]} |")
+            print(
+                f"| {name} | {spec['difficulty']} | failed: {err} | | | {auto_cell} | {np_cell} | {wall:.2f} s | "
+                f"{THRESHOLD[name]} |"
+            )
             failed.append(name)
             continue
         coef = coefficients(fit, spec)
@@ -149,11 +183,17 @@ def main():
         ok = c_lre >= THRESHOLD[name] and wall < 1.0
         if not ok:
             failed.append(name)
-        print(f"| {name} | {spec['difficulty']} | {c_lre:.1f} | {sd_lre:.1f} | {r2_lre:.1f} | {auto_cell} | {np_cell} | {wall:.2f} s | {THRESHOLD[name]}{'' if ok else ' (missed)'} |")
+        print(
+            f"| {name} | {spec['difficulty']} | {c_lre:.1f} | {sd_lre:.1f} | {r2_lre:.1f} | {auto_cell} | {np_cell} "
+            f"| {wall:.2f} s | {THRESHOLD[name]}{'' if ok else ' (missed)'} |"
+        )
     print()
     missed = [f for f in failed if not f.endswith("(auto)")]
-    print(f"optimizer: {args.optimizer}; {len(SETS) - len(missed)} of {len(SETS)} data sets reach their target; "
-          f"auto: {len(SETS) - (len(failed) - len(missed))} of {len(SETS)}" + (f" (missed: {', '.join(failed)})" if failed else ""))
+    print(
+        f"optimizer: {args.optimizer}; {len(SETS) - len(missed)} of {len(SETS)} data sets reach their target; "
+        f"auto: {len(SETS) - (len(failed) - len(missed))} of {len(SETS)}"
+        + (f" (missed: {', '.join(failed)})" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -11,6 +11,7 @@ Standard library only. The optimum is Newton's answer on the same data. Learning
 the ones the optimizer catalog documents for stackloss (`downhill optimizers`), the same on
 both sets (both are standardised inside the fit).
 """
+
 import argparse
 import csv
 import json
@@ -90,8 +91,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         synth = os.path.join(tmp, "synthetic.csv")
         synthetic(synth)
-        sets = [("stackloss (21 x 3)", os.path.join(root, "data", "stackloss.csv"), "STACKLOSS"),
-                ("synthetic (100,000 x 5)", synth, "y")]
+        sets = [
+            ("stackloss (21 x 3)", os.path.join(root, "data", "stackloss.csv"), "STACKLOSS"),
+            ("synthetic (100,000 x 5)", synth, "y"),
+        ]
         results = {}
         for label, data, target in sets:
             best, err = fit(downhill, data, target, ["--optimizer", "newton"], 100)
@@ -103,7 +106,9 @@ def main():
                 hist = os.path.join(tmp, "h.csv")
                 # Tuned settings, then the defaults where there are settings to leave out.
                 for tuned, settings in [(True, flags)] + ([(False, [])] if flags else []):
-                    run, err = fit(downhill, data, target, ["--optimizer"] + parts + settings + ["-q"], args.epochs, hist)
+                    run, err = fit(
+                        downhill, data, target, ["--optimizer"] + parts + settings + ["-q"], args.epochs, hist
+                    )
                     if run is None:
                         cell = "diverged" if "diverged" in (err or "") else "error"
                     else:
@@ -111,7 +116,10 @@ def main():
                         cell = f"{e:,}" if e is not None else f"> {args.epochs:,}"
                     results.setdefault((name, tuned), []).append(cell)
                     print(f"{label:>24}  {name:<24} {' '.join(settings) or 'defaults':<28} {cell}", file=sys.stderr)
-    print("| optimizer | settings | stackloss (21 x 3) | synthetic (100,000 x 5) | stackloss, defaults | synthetic, defaults |")
+    print(
+        "| optimizer | settings | stackloss (21 x 3) | synthetic (100,000 x 5) | stackloss, defaults | synthetic, "
+        "defaults |"
+    )
     print("|---|---|---|---|---|---|")
     for name, flags in OPTIMIZERS:
         tuned = results[(name, True)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's tests: a venv in target/py-venv (git-ignored) with the pinned test
 # requirements, the package built from crates/downhill-py by pip (maturin), the `downhill`
-# binary the CLI-parity tests run, then ruff and pytest.
+# binary the CLI-parity tests run, then ruff (the package, bench/ and scripts/) and pytest.
 #
 # Both are built in cargo's dev profile (PY_PROFILE), whose dependencies `cargo test
 # --workspace` has already built (with the same features: the pins in
@@ -46,5 +46,7 @@ cd "$root/crates/downhill-py"
 echo "== ruff check, ruff format --check"
 "$venv/bin/ruff" check python tests
 "$venv/bin/ruff" format --check python tests
+# The scripts beside the package, with the root's ruff.toml.
+(cd "$root" && "$venv/bin/ruff" check bench scripts && "$venv/bin/ruff" format --check bench scripts)
 echo "== pytest"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests

@@ -120,7 +120,8 @@ def iris_softmax():
         "classes": classes,
         "class_index": "classes sorted by name, index 0..K-1",
         "preprocessing": "each feature standardised with its mean and population standard deviation (ddof=0)",
-        "objective": "mean cross-entropy + (lambda/2)*||W||^2 over all class weights (intercepts not penalised), lambda = 1/(C*N)",
+        "objective": "mean cross-entropy + (lambda/2)*||W||^2 over all class weights (intercepts not penalised), "
+        "lambda = 1/(C*N)",
         "C": c,
         "n": n,
         "lambda": lam,
@@ -128,13 +129,16 @@ def iris_softmax():
         "feature_scale": scale.tolist(),
         "weights": w.tolist(),
         "intercepts": b.tolist(),
-        "intercepts_note": "softmax is invariant to a common shift of the intercepts; compare them after subtracting their mean",
+        "intercepts_note": "softmax is invariant to a common shift of the intercepts; compare them after subtracting "
+        "their mean",
         "probabilities": proba.tolist(),
         "mean_cross_entropy": mean_ce,
         "cost": cost,
         "max_abs_gradient": grad_max,
         "max_abs_difference_from_sklearn": sklearn_diff,
-        "reference": f"scikit-learn {sklearn.__version__} LogisticRegression(C={c}, tol=1e-12, max_iter=100000, lbfgs; multinomial), then 5 Newton steps on the same objective (numpy) to bring the gradient from ~1e-8 to rounding level",
+        "reference": f"scikit-learn {sklearn.__version__} LogisticRegression(C={c}, tol=1e-12, max_iter=100000, "
+        "lbfgs; multinomial), then 5 Newton steps on the same objective (numpy) to bring the gradient from ~1e-8 to "
+        "rounding level",
     }
 
 
@@ -155,10 +159,7 @@ def stackloss_lasso():
     # g = -Z^T r / N; g_j = -alpha sign(w_j) where w_j != 0, |g_j| <= alpha where w_j = 0.
     r = y - z @ w - b
     g = -z.T @ r / n
-    kkt = [
-        abs(g[j] + alpha * np.sign(w[j])) if w[j] != 0.0 else max(0.0, abs(g[j]) - alpha)
-        for j in range(len(w))
-    ]
+    kkt = [abs(g[j] + alpha * np.sign(w[j])) if w[j] != 0.0 else max(0.0, abs(g[j]) - alpha) for j in range(len(w))]
     kkt_max = float(max(max(kkt), abs(r.mean())))
     assert kkt_max < 1e-10, kkt_max
     mse = float((r**2).mean())
@@ -167,7 +168,8 @@ def stackloss_lasso():
         "dataset": "stackloss.csv",
         "target": header[0],
         "features": header[1:],
-        "preprocessing": "each feature standardised with its mean and population standard deviation (ddof=0); target not transformed",
+        "preprocessing": "each feature standardised with its mean and population standard deviation (ddof=0); target "
+        "not transformed",
         "objective_sklearn": "1/(2N)*||y - Zw - b||^2 + alpha*||w||_1",
         "objective_downhill": "1/N*||y - Zw - b||^2 + l1*||w||_1 with l1 = 2*alpha (same minimiser)",
         "alpha": alpha,
@@ -228,7 +230,8 @@ def breast_cancer_polished():
         "shipped_reference_max_abs_gradient": float(np.abs(gradient(shipped)).max()),
         "shipped_reference_max_abs_difference": float(diff.max()),
         "shipped_reference_worst_coefficient": (names + ["intercept"])[worst],
-        "reference": "5 Newton steps (numpy) on the objective above, from the solution in data/breast_cancer.reference.json",
+        "reference": "5 Newton steps (numpy) on the objective above, from the solution in "
+        "data/breast_cancer.reference.json",
     }
 
 
