@@ -120,8 +120,10 @@ def iris_softmax():
         "classes": classes,
         "class_index": "classes sorted by name, index 0..K-1",
         "preprocessing": "each feature standardised with its mean and population standard deviation (ddof=0)",
-        "objective": "mean cross-entropy + (lambda/2)*||W||^2 over all class weights (intercepts not penalised), "
-        "lambda = 1/(C*N)",
+        "objective": (
+            "mean cross-entropy + (lambda/2)*||W||^2 over all class weights (intercepts not penalised), "
+            "lambda = 1/(C*N)"
+        ),
         "C": c,
         "n": n,
         "lambda": lam,
@@ -129,16 +131,19 @@ def iris_softmax():
         "feature_scale": scale.tolist(),
         "weights": w.tolist(),
         "intercepts": b.tolist(),
-        "intercepts_note": "softmax is invariant to a common shift of the intercepts; compare them after subtracting "
-        "their mean",
+        "intercepts_note": (
+            "softmax is invariant to a common shift of the intercepts; compare them after subtracting their mean"
+        ),
         "probabilities": proba.tolist(),
         "mean_cross_entropy": mean_ce,
         "cost": cost,
         "max_abs_gradient": grad_max,
         "max_abs_difference_from_sklearn": sklearn_diff,
-        "reference": f"scikit-learn {sklearn.__version__} LogisticRegression(C={c}, tol=1e-12, max_iter=100000, "
-        "lbfgs; multinomial), then 5 Newton steps on the same objective (numpy) to bring the gradient from ~1e-8 to "
-        "rounding level",
+        "reference": (
+            f"scikit-learn {sklearn.__version__} LogisticRegression(C={c}, tol=1e-12, max_iter=100000, "
+            "lbfgs; multinomial), then 5 Newton steps on the same objective (numpy) to bring the gradient "
+            "from ~1e-8 to rounding level"
+        ),
     }
 
 
@@ -168,8 +173,9 @@ def stackloss_lasso():
         "dataset": "stackloss.csv",
         "target": header[0],
         "features": header[1:],
-        "preprocessing": "each feature standardised with its mean and population standard deviation (ddof=0); target "
-        "not transformed",
+        "preprocessing": (
+            "each feature standardised with its mean and population standard deviation (ddof=0); target not transformed"
+        ),
         "objective_sklearn": "1/(2N)*||y - Zw - b||^2 + alpha*||w||_1",
         "objective_downhill": "1/N*||y - Zw - b||^2 + l1*||w||_1 with l1 = 2*alpha (same minimiser)",
         "alpha": alpha,
@@ -230,8 +236,9 @@ def breast_cancer_polished():
         "shipped_reference_max_abs_gradient": float(np.abs(gradient(shipped)).max()),
         "shipped_reference_max_abs_difference": float(diff.max()),
         "shipped_reference_worst_coefficient": (names + ["intercept"])[worst],
-        "reference": "5 Newton steps (numpy) on the objective above, from the solution in "
-        "data/breast_cancer.reference.json",
+        "reference": (
+            "5 Newton steps (numpy) on the objective above, from the solution in data/breast_cancer.reference.json"
+        ),
     }
 
 
