@@ -745,45 +745,30 @@ def main():
         log(f"  probe of {fmt_bytes(bytes_epoch)}: {own['gbps_best']:.2f} GB/s")
 
         # (Each closure below is called within its own iteration; the defaults bind its values.)
-        def probe_run(_epochs, mib=own_mib, nbytes=bytes_epoch):
-            p = bandwidth(mib)
-            return nbytes / (p["gbps_best"] * 1e9), {}
+        # A probe of `mib` as a row: the bound of an epoch in that round. The DRAM probe
+        # (512 MiB) is taken the same way, second in every round: taken only before and after
+        # all the sets, one fast minute (65 GB/s, while the probes of the 1M x 10 set's size in
+        # its rounds read 43-46, at 7b969a0) put its epoch at 1.44x the DRAM bound.
+        def probe_run(mib, nbytes=bytes_epoch):
+            def run(_epochs):
+                return nbytes / (bandwidth(mib)["gbps_best"] * 1e9), {}
 
-        # The DRAM probe the same way, second in every round: taken only before and after
-        # all the sets, one fast minute (65 GB/s, while the probes of the 1M x 10 set's size in its
-        # rounds read 43-46, at 7b969a0) put its epoch at 1.44x the DRAM bound.
-        def dram_run(_epochs, nbytes=bytes_epoch):
-            p = bandwidth()
-            return nbytes / (p["gbps_best"] * 1e9), {}
+            return run
 
         # downhill reads the Parquet file when there is one: the same doubles, loaded faster,
         # so the calibration runs cost less. The epoch does not depend on the file format.
         dh_path = pq_path or csv_path
         start = 2 if rows * cols >= 1_000_000 else 1000
         peer_start = 3 if rows * cols >= 1_000_000 else 1000
-        timed, skipped = [], []
-        timed.append(
-            {
-                "label": "(probe) a read of the data set's size",
-                "who": "probe",
-                "kind": "probe",
-                "precision": None,
-                "start": 1,
-                "run": probe_run,
-                "fixed": 1,
-            }
-        )
-        timed.append(
-            {
-                "label": "(probe) a 512 MiB read (DRAM)",
-                "who": "probe-dram",
-                "kind": "probe",
-                "precision": None,
-                "start": 1,
-                "run": dram_run,
-                "fixed": 1,
-            }
-        )
+        # The probes first in every round: the set's size, then DRAM.
+        timed = [
+            {"label": label, "who": who, "kind": "probe", "precision": None, "start": 1, "run": probe, "fixed": 1}
+            for label, who, probe in (
+                ("(probe) a read of the data set's size", "probe", probe_run(own_mib)),
+                ("(probe) a 512 MiB read (DRAM)", "probe-dram", probe_run(512)),
+            )
+        ]
+        skipped = []
         # Classifiers get a vanishing ridge: an unpenalised fit first runs a one-time
         # separability probe (a fixed cost of the fit, not of an epoch).
         model = {0: [], 2: ["--model", "logistic"]}.get(classes, ["--model", "softmax"])
@@ -1135,7 +1120,7 @@ def main():
         return "downhill " + ", ".join(parts) + " faster" if parts else "–"
 
     for s in per_set:
-        bound = s["bytes"] / (s["dram_gbps_in_turn"][-1] * 1e9)
+        bound = min(s["dram_bound_rounds"])
         own_bound = s["bytes"] / (s["own_gbps"] * 1e9)
         md.append(
             f"## {s['name']}: {s['rows']:,} rows x {s['cols']} features + target, "
@@ -1319,7 +1304,7 @@ def main():
     md.append(
         f"- {verdict(r <= 1.3)}: full batch f64 within 1.3x of the bandwidth bound: "
         f"{fmt_time(full64['per_epoch'])} per epoch = {r:.2f}x the bound (each round against that "
-        f"round's 512 MiB probe; the best of them {fmt_time(head['bytes'] / (head['dram_gbps_in_turn'][-1] * 1e9))})"
+        f"round's 512 MiB probe; the best of them {fmt_time(min(head['dram_bound_rounds']))})"
     )
     for who, title in (("numpy", "NumPy"), ("torch", "PyTorch")):
         peer = next((m for m in hm if m.get("who") == who), None)
