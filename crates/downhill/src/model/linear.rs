@@ -1502,7 +1502,8 @@ pub(super) mod avx2 {
     /// `exp`s (two vectors of eight a group) are in flight together: a group at a time,
     /// between its dot products and its rows, each `exp`'s long chain of dependent
     /// operations waited alone (a Hessian of 20,000 x 20 in cache on one thread 0.336 ->
-    /// 0.316 ms, of 1,000,000 x 20 on one thread 17.0-17.1 -> 16.5 ms; the same bits).
+    /// 0.313-0.319 ms, of 1,000,000 x 20 on one thread 17.0-17.1 -> 16.2-16.5 ms; the same
+    /// bits).
     #[inline(always)]
     fn second_derivs16<L: Loss>(
         (start, end): (usize, usize),
