@@ -7,9 +7,23 @@ use std::sync::Arc;
 /// Rows per block in full-batch sums.
 pub const BLOCK_ROWS: usize = 512;
 
-/// Blocks of rows each thread must get before a sum is split over threads: below that,
-/// waking the threads costs more than the rows do.
-pub const MIN_BLOCKS_PER_THREAD: usize = 4;
+/// Blocks of rows each thread must get before a loss or gradient sum is split over threads:
+/// below that, waking the threads costs more than the rows do. On this project's 2-core
+/// virtual machine a sleeping thread takes about 50 us to wake (two 20 us halves of a job
+/// took 85-95 us, median, on two pool threads), and with 4 blocks a thread (2,048 rows) the
+/// full-batch fits of 8,192 to 16,384 rows measured ran no faster on two threads than on
+/// one, most of them slower (`downhill fit --optimizer gd --threads 1|2` on seeded Parquet
+/// sets, microseconds an epoch: linear 8,192 x 20 29-37 against 42-66, 16,384 x 10 38-43
+/// against 48-62; logistic 8,192 x 20 58-61 against 59-76, 16,384 x 20 117-122 against
+/// 104-145). From 32 blocks a thread (32,768 rows on two) logistic fits gain (x 20: 243-261
+/// against 161-260, most runs under 225); linear ones on up to 20 features still lose a
+/// little below about 100,000 rows, their epochs bound by the caches rather than by
+/// arithmetic.
+pub const MIN_BLOCKS_PER_THREAD: usize = 32;
+
+/// [`MIN_BLOCKS_PER_THREAD`] for Hessian sums, which cost about `dim / 2` times a gradient's
+/// multiply-adds a row and so pay for the threads' waking with fewer rows.
+pub const MIN_HESSIAN_BLOCKS_PER_THREAD: usize = 4;
 
 /// The number of threads a setting of `threads` means: itself, or every core the system
 /// reports for 0 (1 when it cannot tell).
@@ -26,7 +40,8 @@ pub fn resolve_threads(threads: usize) -> usize {
 /// one buffer of `dim` values, allocated once.
 ///
 /// With threads ([`BlockSum::with_threads`]), a sum over enough rows (at least
-/// [`MIN_BLOCKS_PER_THREAD`] blocks per thread) of a problem that can be shared
+/// [`MIN_BLOCKS_PER_THREAD`] blocks per thread, [`MIN_HESSIAN_BLOCKS_PER_THREAD`] for a
+/// Hessian) of a problem that can be shared
 /// ([`FiniteSum::as_sync`]) is split into `T` contiguous runs of whole blocks, one per
 /// thread; each thread sums its run block by block into a buffer of its own, and the
 /// buffers are added in thread order. The blocks are those of the one-thread sum, and the
@@ -101,7 +116,7 @@ impl BlockSum {
         rows: Range<usize>,
         grad: &mut [f64],
     ) -> f64 {
-        if self.pays(rows.len()) && grad.len() == self.block.len() {
+        if self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) && grad.len() == self.block.len() {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     return par.add(shared, params, rows, grad);
@@ -118,7 +133,7 @@ impl BlockSum {
         params: &[f64],
         rows: Range<usize>,
     ) -> f64 {
-        if self.pays(rows.len()) {
+        if self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     return par.loss_sum(shared, params, rows);
@@ -133,7 +148,7 @@ impl BlockSum {
     /// the threads as [`BlockSum::sum`] splits the gradient (the same blocks, the threads'
     /// totals added in thread order: the same bits for the same thread count). The
     /// Hessian sums cost `dim / 2` times a gradient's multiply-adds per row, so they pay
-    /// for threads sooner; the same threshold keeps one rule.
+    /// for threads sooner ([`MIN_HESSIAN_BLOCKS_PER_THREAD`]).
     pub fn hessian<P: FiniteSum + ?Sized>(
         &mut self,
         problem: &P,
@@ -142,7 +157,7 @@ impl BlockSum {
         out: &mut [f64],
     ) {
         let dim = self.block.len();
-        if self.pays(rows.len()) && out.len() == dim * dim {
+        if self.pays(rows.len(), MIN_HESSIAN_BLOCKS_PER_THREAD) && out.len() == dim * dim {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     par.hessian(shared, params, rows, out);
@@ -154,11 +169,9 @@ impl BlockSum {
         hessian_blocks(problem, params, rows, &mut block, out);
     }
 
-    /// Whether `n` rows are enough to split over the threads.
-    fn pays(&self, n: usize) -> bool {
-        self.threads > 1
-            && !self.block.is_empty()
-            && n >= MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * self.threads
+    /// Whether `n` rows are enough to split over the threads, at `min_blocks` blocks a thread.
+    fn pays(&self, n: usize, min_blocks: usize) -> bool {
+        self.threads > 1 && !self.block.is_empty() && n >= min_blocks * BLOCK_ROWS * self.threads
     }
 
     /// The pool and buffers, made on first use; `None` (and one thread from then on) when
@@ -399,6 +412,40 @@ mod tests {
                     "{got} {want}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_gradient_sum_splits_over_threads_from_its_threshold_on() {
+        use crate::data::Matrix;
+        use crate::loss::LogLoss;
+        use crate::model::Linear;
+        let (d, dim) = (3, 4);
+        let params = [0.3, -0.2, 0.1, 0.05];
+        let at = MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 2;
+        for n in [at - 1, at, at + 77] {
+            let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
+            let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
+            let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+            let model = Linear::new(&x, &y, LogLoss);
+            let mut two = vec![0.0; dim];
+            let loss = BlockSum::with_threads(dim, 2).sum(&model, &params, 0..n, &mut two);
+            // Below the threshold the calling thread sums every block in order; from it
+            // on, each half is summed alone and the halves added, thread 0's first.
+            let mut want = vec![0.0; dim];
+            let want_loss = if n < at {
+                BlockSum::new(dim).sum(&model, &params, 0..n, &mut want)
+            } else {
+                let mut sum = 0.0;
+                for k in 0..2 {
+                    let mut half = vec![0.0; dim];
+                    sum += BlockSum::new(dim).sum(&model, &params, part(&(0..n), 2, k), &mut half);
+                    want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
+                }
+                sum
+            };
+            assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
+            assert_eq!(two, want, "{n} rows");
         }
     }
 
