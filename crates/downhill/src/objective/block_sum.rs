@@ -12,13 +12,13 @@ pub const BLOCK_ROWS: usize = 512;
 /// virtual machine a sleeping thread takes about 50 us to wake (two 20 us halves of a job
 /// took 85-95 us, median, on two pool threads), and with 4 blocks a thread (2,048 rows) the
 /// full-batch fits of 8,192 to 16,384 rows measured ran about as fast on two threads as on
-/// one or slower (`downhill fit --optimizer gd --threads 1|2` on seeded Parquet
-/// sets, microseconds an epoch: linear 8,192 x 20 29-37 against 42-66, 16,384 x 10 38-48
-/// against 48-62; logistic 8,192 x 20 58-61 against 59-76, 16,384 x 20 117-124 against
-/// 104-145). From 32 blocks a thread (32,768 rows on two) logistic fits gain (x 20: 243-261
-/// against 161-260, most runs under 225); linear ones on up to 20 features still lose a
-/// little below about 100,000 rows, their epochs bound by the caches rather than by
-/// arithmetic.
+/// one or slower (`downhill fit --optimizer gd --threads 1|2` on seeded Parquet sets, as
+/// `bench/threads.py` times them; microseconds an epoch: linear 8,192 x 20 29-37 against
+/// 42-66, 16,384 x 10 38-48 against 48-62; logistic 8,192 x 20 58-61 against 59-76, 16,384
+/// x 20 117-124 against 104-145). From 32 blocks a thread (32,768 rows on two) logistic fits
+/// gain (x 20: 243-261 against 161-260, most runs under 225); linear ones gain or lose with
+/// the hour up to about 100,000 rows (32,768 x 20: 112-123 against 72-142), their epochs
+/// bound by the caches rather than by arithmetic.
 pub const MIN_BLOCKS_PER_THREAD: usize = 32;
 
 /// [`MIN_BLOCKS_PER_THREAD`] for Hessian sums, which cost about `dim / 2` times a gradient's
