@@ -59,8 +59,9 @@ pub struct TrainConfig {
     /// the models on data) with at least
     /// [`MIN_BLOCKS_PER_THREAD`](crate::objective::MIN_BLOCKS_PER_THREAD) blocks of rows
     /// per thread (Hessian sums:
-    /// [`MIN_HESSIAN_BLOCKS_PER_THREAD`](crate::objective::MIN_HESSIAN_BLOCKS_PER_THREAD)),
-    /// which includes mini-batches that large. The rows are split into one
+    /// [`MIN_HESSIAN_BLOCKS_PER_THREAD`](crate::objective::MIN_HESSIAN_BLOCKS_PER_THREAD) and
+    /// [`MIN_HESSIAN_WORK_PER_THREAD`](crate::objective::MIN_HESSIAN_WORK_PER_THREAD)), which
+    /// includes mini-batches that large. The rows are split into one
     /// contiguous run per thread and the runs' sums added in thread order, so a given
     /// number of threads gives the same bits on every run; another number changes only the
     /// order of those additions (results agree to rounding, about 1e-15 relative). With 0,
