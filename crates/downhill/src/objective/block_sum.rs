@@ -10,15 +10,15 @@ pub const BLOCK_ROWS: usize = 512;
 /// Blocks of rows each thread must get before a loss or gradient sum is split over threads:
 /// below that, waking the threads costs more than the rows do. On this project's 2-core
 /// virtual machine a sleeping thread takes about 50 us to wake (two 20 us halves of a job
-/// took 85-95 us, median, on two pool threads), and with 4 blocks a thread (2,048 rows) the
-/// full-batch fits of 8,192 to 16,384 rows measured ran about as fast on two threads as on
-/// one or slower (`downhill fit --optimizer gd --threads 1|2` on seeded Parquet sets, as
-/// `bench/threads.py` times them; microseconds an epoch: linear 8,192 x 20 29-37 against
-/// 42-66, 16,384 x 10 38-48 against 48-62; logistic 8,192 x 20 58-61 against 59-76, 16,384
-/// x 20 117-124 against 104-145). From 32 blocks a thread (32,768 rows on two) logistic fits
-/// gain (x 20: 243-261 against 161-260, most runs under 225); linear ones gain or lose with
-/// the hour up to about 100,000 rows (32,768 x 20: 112-123 against 72-142), their epochs
-/// bound by the caches rather than by arithmetic.
+/// took 85-95 us, median, on two pool threads, in a harness not kept), and with 4 blocks a
+/// thread (2,048 rows) the full-batch fits of 8,192 to 16,384 rows measured ran about as
+/// fast on two threads as on one or slower (`downhill fit --optimizer gd --threads 1|2` on
+/// seeded Parquet sets, as `bench/threads.py` times them; microseconds an epoch: linear
+/// 8,192 x 20 29-37 against 42-66, 16,384 x 10 38-48 against 48-62; logistic 8,192 x 20
+/// 58-61 against 59-76, 16,384 x 20 117-124 against 104-145). From 32 blocks a thread
+/// (32,768 rows on two) logistic fits gain (x 20: 243-261 against 161-260, most runs under
+/// 225); linear ones gain or lose with the hour up to about 100,000 rows (32,768 x 20:
+/// 112-123 against 72-142), their epochs bound by the caches rather than by arithmetic.
 pub const MIN_BLOCKS_PER_THREAD: usize = 32;
 
 /// [`MIN_BLOCKS_PER_THREAD`] for Hessian sums, which cost about `dim / 2` times a gradient's
@@ -371,6 +371,14 @@ fn loss_blocks<P: FiniteSum + ?Sized>(problem: &P, params: &[f64], rows: Range<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Matrix;
+
+    /// `n` rows of `d` features spread over [-1.6, 1.8] and 0/1 labels, every third a 1.
+    fn rows_and_labels(n: usize, d: usize) -> (Matrix, Vec<f64>) {
+        let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
+        let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
+        (x, (0..n).map(|i| f64::from(i % 3 == 0)).collect())
+    }
 
     #[test]
     fn parts_are_whole_blocks_covering_the_rows_in_order() {
@@ -390,16 +398,13 @@ mod tests {
 
     #[test]
     fn threaded_hessian_is_the_definition_and_repeats_bit_for_bit() {
-        use crate::data::Matrix;
         use crate::loss::{sigmoid, LogLoss};
         use crate::model::Linear;
         let (d, dim) = (20, 21);
         // Enough rows for three threads, and a part block at the end.
         let n = (MIN_HESSIAN_WORK_PER_THREAD * 3).div_ceil(dim * dim) + 77;
         assert!(n >= MIN_HESSIAN_BLOCKS_PER_THREAD * BLOCK_ROWS * 3);
-        let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
-        let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
-        let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+        let (x, y) = rows_and_labels(n, d);
         let model = Linear::new(&x, &y, LogLoss);
         let params: Vec<f64> = (0..dim)
             .map(|j| [0.1, -0.2, 0.05, 0.3, -0.1][j % 5])
@@ -433,33 +438,25 @@ mod tests {
 
     #[test]
     fn a_gradient_sum_splits_over_threads_from_its_threshold_on() {
-        use crate::data::Matrix;
         use crate::loss::LogLoss;
         use crate::model::Linear;
         let (d, dim) = (3, 4);
         let params = [0.3, -0.2, 0.1, 0.05];
         let at = MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 2;
         for n in [at - 1, at, at + 77] {
-            let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
-            let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
-            let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+            let (x, y) = rows_and_labels(n, d);
             let model = Linear::new(&x, &y, LogLoss);
             let mut two = vec![0.0; dim];
             let loss = BlockSum::with_threads(dim, 2).sum(&model, &params, 0..n, &mut two);
             // Below the threshold the calling thread sums every block in order; from it
             // on, each half is summed alone and the halves added, thread 0's first.
-            let mut want = vec![0.0; dim];
-            let want_loss = if n < at {
-                BlockSum::new(dim).sum(&model, &params, 0..n, &mut want)
-            } else {
-                let mut sum = 0.0;
-                for k in 0..2 {
-                    let mut half = vec![0.0; dim];
-                    sum += BlockSum::new(dim).sum(&model, &params, part(&(0..n), 2, k), &mut half);
-                    want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
-                }
-                sum
-            };
+            let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
+            let parts = if n < at { 1 } else { 2 };
+            for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {
+                let mut half = vec![0.0; dim];
+                want_loss += BlockSum::new(dim).sum(&model, &params, rows, &mut half);
+                want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
+            }
             assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
             assert_eq!(two, want, "{n} rows");
         }
@@ -467,16 +464,13 @@ mod tests {
 
     #[test]
     fn a_hessian_splits_over_threads_from_its_work_on() {
-        use crate::data::Matrix;
         use crate::loss::LogLoss;
         use crate::model::Linear;
         let (d, dim) = (20, 21);
         let params: Vec<f64> = (0..dim).map(|j| 0.05 - 0.01 * j as f64).collect();
         let at = (MIN_HESSIAN_WORK_PER_THREAD * 2).div_ceil(dim * dim);
         for n in [at - 1, at] {
-            let values = (0..n * d).map(|k| ((k * 37) % 101) as f64 / 30.0 - 1.6);
-            let x = Matrix::from_row_major(n, d, values.collect()).unwrap();
-            let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+            let (x, y) = rows_and_labels(n, d);
             let model = Linear::new(&x, &y, LogLoss);
             let mut two = vec![0.0; dim * dim];
             BlockSum::with_threads(dim, 2).hessian(&model, &params, 0..n, &mut two);
