@@ -346,6 +346,17 @@ fn folded_model_equals_the_model_on_the_standardised_copy() {
                         assert!((a - b).abs() <= 1e-13 * a.abs().max(1.0), "{a} vs {b}");
                     }
                 }
+                // Runs of rows (the full batch's blocks): the folded model folds their total
+                // once; both overwrite what `out` held.
+                let (mut h1, mut h2) = (vec![7.0; dim * dim], vec![-7.0; dim * dim]);
+                copy.hessian_runs(&p, 2..35, 8, &mut h1);
+                folded.hessian_runs(&p, 2..35, 8, &mut h2);
+                let mut h3 = vec![0.0; dim * dim];
+                copy.hessian_sum(&p, Rows::Range(2..35), &mut h3);
+                for ((a, b), c) in h1.iter().zip(&h2).zip(&h3) {
+                    assert!((a - b).abs() <= 1e-13 * a.abs().max(1.0), "{a} vs {b}");
+                    assert!((a - c).abs() <= 1e-14 * a.abs().max(1.0), "{a} vs {c}");
+                }
                 let (mut g1, mut g2) = (vec![0.0; dim], vec![0.0; dim]);
                 assert_eq!(copy.penalty(&p, &mut g1), folded.penalty(&p, &mut g2));
                 assert_eq!(g1, g2);

@@ -37,7 +37,6 @@ struct Work {
     message: Vec<f64>,
     /// `[hessian.., count]`.
     hessian: Vec<f64>,
-    block: Vec<f64>,
 }
 
 impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
@@ -54,7 +53,6 @@ impl<'a, P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'a, P, C> {
                 sum: BlockSum::with_threads(dim, threads),
                 message: vec![0.0; dim + 2],
                 hessian: Vec::new(),
-                block: Vec::new(),
             }),
         }
     }
@@ -200,23 +198,12 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'_, P, C> {
     fn hessian_part(&self, params: &[f64], part: usize, out: &mut [f64]) {
         let range = self.part(part);
         let mut work = self.work.borrow_mut();
-        let Work { hessian, block, .. } = &mut *work;
+        let Work { hessian, .. } = &mut *work;
         let len = out.len();
-        hessian.clear();
         hessian.resize(len + 1, 0.0);
-        block.resize(len, 0.0);
         // Blocked as one process's full-batch Hessian.
-        let (mut start, n) = (range.start, range.end);
-        while start < n {
-            let end = (start + BLOCK_ROWS).min(n);
-            block.fill(0.0);
-            self.local
-                .hessian_sum(params, Rows::Range(start..end), block);
-            for (h, b) in hessian.iter_mut().zip(block.iter()) {
-                *h += b;
-            }
-            start = end;
-        }
+        self.local
+            .hessian_runs(params, range.clone(), BLOCK_ROWS, &mut hessian[..len]);
         hessian[len] = range.len() as f64;
         self.comm.sum(hessian);
         if !(hessian[len] > 0.0) {

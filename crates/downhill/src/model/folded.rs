@@ -81,6 +81,44 @@ impl<'s, P: FiniteSum> Folded<'s, P> {
         }
     }
 
+    /// Adds the raw parameters' Hessian `h` (`dim x dim`) seen in the standardised ones,
+    /// `J^T h J`, into `out`.
+    fn fold_hessian(&self, h: &[f64], out: &mut [f64]) {
+        let dim = self.inner.dim();
+        // J maps the standardised parameters to the raw ones: column k of J is the raw
+        // parameters' change per unit of parameter k. H_s = J^T H J, J sparse (a diagonal
+        // and, with an intercept, the row of the intercept).
+        let d = self.d();
+        let jac = |p: usize, k: usize| -> f64 {
+            match (p < d, k < d) {
+                (true, true) if p == k => 1.0 / self.scale[k],
+                (true, _) => 0.0,
+                (false, true) => -self.mean[k] / self.scale[k],
+                (false, false) => 1.0,
+            }
+        };
+        // HJ first (dim^2 entries, each a sum over the two non-zeros of J's column).
+        let mut hj = vec![0.0; dim * dim];
+        for p in 0..dim {
+            for k in 0..dim {
+                let mut v = h[p * dim + k] * jac(k, k);
+                if self.intercept && k < d {
+                    v += h[p * dim + d] * jac(d, k);
+                }
+                hj[p * dim + k] = v;
+            }
+        }
+        for a in 0..dim {
+            for k in 0..dim {
+                let mut v = jac(a, a) * hj[a * dim + k];
+                if self.intercept && a < d {
+                    v += jac(d, a) * hj[d * dim + k];
+                }
+                out[a * dim + k] += v;
+            }
+        }
+    }
+
     /// Adds the standardised coordinates' gradient for the raw one `g` into `grad`.
     fn chain(&self, g: &[f64], grad: &mut [f64]) {
         let d = self.d();
@@ -161,38 +199,20 @@ impl<P: FiniteSum + Sync> FiniteSum for Folded<'_, P> {
         self.to_raw(params, &mut raw);
         let mut h = vec![0.0; dim * dim];
         self.inner.hessian_sum(&raw, rows, &mut h);
-        // J maps the standardised parameters to the raw ones: column k of J is the raw
-        // parameters' change per unit of parameter k. H_s = J^T H J, J sparse (a diagonal
-        // and, with an intercept, the row of the intercept).
-        let d = self.d();
-        let jac = |p: usize, k: usize| -> f64 {
-            match (p < d, k < d) {
-                (true, true) if p == k => 1.0 / self.scale[k],
-                (true, _) => 0.0,
-                (false, true) => -self.mean[k] / self.scale[k],
-                (false, false) => 1.0,
-            }
-        };
-        // HJ first (dim^2 entries, each a sum over the two non-zeros of J's column).
-        let mut hj = vec![0.0; dim * dim];
-        for p in 0..dim {
-            for k in 0..dim {
-                let mut v = h[p * dim + k] * jac(k, k);
-                if self.intercept && k < d {
-                    v += h[p * dim + d] * jac(d, k);
-                }
-                hj[p * dim + k] = v;
-            }
-        }
-        for a in 0..dim {
-            for k in 0..dim {
-                let mut v = jac(a, a) * hj[a * dim + k];
-                if self.intercept && a < d {
-                    v += jac(d, a) * hj[d * dim + k];
-                }
-                out[a * dim + k] += v;
-            }
-        }
+        self.fold_hessian(&h, out);
+    }
+
+    /// The inner model's runs, folded once: `J^T (sum_k H_k) J` rather than the default's
+    /// `sum_k J^T H_k J` (the same matrix, rounded once instead of once a run, with one
+    /// parameter mapping and two scratch matrices a call instead of a run).
+    fn hessian_runs(&self, params: &[f64], rows: Range<usize>, run: usize, out: &mut [f64]) {
+        let dim = self.dim();
+        let mut raw = vec![0.0; dim];
+        self.to_raw(params, &mut raw);
+        let mut h = vec![0.0; dim * dim];
+        self.inner.hessian_runs(&raw, rows, run, &mut h);
+        out.fill(0.0);
+        self.fold_hessian(&h, out);
     }
 
     fn penalty_hessian(&self, _params: &[f64], out: &mut [f64]) {

@@ -75,10 +75,8 @@ struct Parallel {
     blocks: Vec<f64>,
     /// Each thread's loss.
     losses: Vec<f64>,
-    /// Each thread's Hessian total and block scratch, `threads * dim^2` values each, made
-    /// on the first Hessian.
+    /// Each thread's Hessian total, `threads * dim^2` values, made on the first Hessian.
     hess_totals: Vec<f64>,
-    hess_blocks: Vec<f64>,
 }
 
 impl BlockSum {
@@ -152,12 +150,13 @@ impl BlockSum {
         loss_blocks(problem, params, rows)
     }
 
-    /// Adds the sum of the rows' Hessians (`dim x dim`, row-major) into `out`: each block of
-    /// [`BLOCK_ROWS`] rows summed into a scratch matrix, then added to the total, split over
-    /// the threads as [`BlockSum::sum`] splits the gradient (the same blocks, the threads'
-    /// totals added in thread order: the same bits for the same thread count). The
-    /// Hessian sums cost `dim / 2` times a gradient's multiply-adds per row, so they pay
-    /// for threads sooner ([`MIN_HESSIAN_BLOCKS_PER_THREAD`], [`MIN_HESSIAN_WORK_PER_THREAD`]).
+    /// Overwrites `out` with the sum of the rows' Hessians (`dim x dim`, row-major): each
+    /// block of [`BLOCK_ROWS`] rows summed alone, then added to the total
+    /// ([`FiniteSum::hessian_runs`]), split over the threads as [`BlockSum::sum`] splits the
+    /// gradient (the same blocks, the threads' totals added in thread order: the same bits
+    /// for the same thread count). The Hessian sums cost `dim / 2` times a gradient's
+    /// multiply-adds per row, so they pay for threads sooner
+    /// ([`MIN_HESSIAN_BLOCKS_PER_THREAD`], [`MIN_HESSIAN_WORK_PER_THREAD`]).
     pub fn hessian<P: FiniteSum + ?Sized>(
         &mut self,
         problem: &P,
@@ -178,8 +177,7 @@ impl BlockSum {
                 }
             }
         }
-        let mut block = vec![0.0; out.len()];
-        hessian_blocks(problem, params, rows, &mut block, out);
+        problem.hessian_runs(params, rows, BLOCK_ROWS, out);
     }
 
     /// Whether `n` rows are enough to split over the threads, at `min_blocks` blocks a thread.
@@ -205,7 +203,6 @@ impl BlockSum {
                         blocks: vec![0.0; t * dim],
                         losses: vec![0.0; t],
                         hess_totals: Vec::new(),
-                        hess_blocks: Vec::new(),
                     });
                 }
                 Err(_) => self.threads = 1,
@@ -264,24 +261,19 @@ impl Parallel {
     ) {
         let (t, len) = (self.threads(), out.len());
         self.hess_totals.resize(t * len, 0.0);
-        self.hess_blocks.resize(t * len, 0.0);
         let Parallel {
-            pool,
-            hess_totals,
-            hess_blocks,
-            ..
+            pool, hess_totals, ..
         } = self;
         pool.install(|| {
             hess_totals
                 .par_chunks_mut(len)
-                .zip(hess_blocks.par_chunks_mut(len))
                 .enumerate()
-                .for_each(|(k, (total, block))| {
-                    total.fill(0.0);
-                    hessian_blocks(problem, params, part(&rows, t, k), block, total);
+                .for_each(|(k, total)| {
+                    problem.hessian_runs(params, part(&rows, t, k), BLOCK_ROWS, total);
                 });
         });
         // The fixed order: thread 0's total first.
+        out.fill(0.0);
         for total in hess_totals.chunks_exact(len) {
             for (o, v) in out.iter_mut().zip(total) {
                 *o += v;
@@ -334,26 +326,6 @@ fn add_blocks<P: FiniteSum + ?Sized>(
         start = end;
     }
     loss
-}
-
-/// The one-thread two-level Hessian sum: each block into `block`, then into `out`.
-fn hessian_blocks<P: FiniteSum + ?Sized>(
-    problem: &P,
-    params: &[f64],
-    rows: Range<usize>,
-    block: &mut [f64],
-    out: &mut [f64],
-) {
-    let mut start = rows.start;
-    while start < rows.end {
-        let end = (start + BLOCK_ROWS).min(rows.end);
-        block.fill(0.0);
-        problem.hessian_sum(params, Rows::Range(start..end), block);
-        for (o, b) in out.iter_mut().zip(block.iter()) {
-            *o += b;
-        }
-        start = end;
-    }
 }
 
 /// The one-thread blocked loss sum.
@@ -423,7 +395,8 @@ mod tests {
         }
         for t in [1, 2, 3] {
             let mut work = BlockSum::with_threads(dim, t);
-            let (mut a, mut b) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
+            // What `out` held is overwritten.
+            let (mut a, mut b) = (vec![0.0; dim * dim], vec![5.0; dim * dim]);
             work.hessian(&model, &params, 0..n, &mut a);
             work.hessian(&model, &params, 0..n, &mut b);
             assert_eq!(a, b, "{t} threads, twice");

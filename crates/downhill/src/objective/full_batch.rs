@@ -57,7 +57,6 @@ impl<P: FiniteSum + ?Sized> FullBatch<'_, P> {
 
 impl<P: FiniteSum + ?Sized> Hessian for FullBatch<'_, P> {
     fn hessian(&self, params: &[f64], out: &mut [f64]) {
-        out.fill(0.0);
         let n = self.problem.n_rows();
         // Blocked like the gradient (rounding grows with the block, not with N), and over
         // the same threads.

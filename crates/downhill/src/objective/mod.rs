@@ -121,6 +121,27 @@ pub trait FiniteSum {
     /// `dim x dim`). Only called when [`FiniteSum::has_hessian`] is true.
     fn hessian_sum(&self, _params: &[f64], _rows: Rows<'_>, _out: &mut [f64]) {}
 
+    /// Overwrites `out` with `sum_{i in rows}` of the per-row loss Hessians summed in two
+    /// levels, as the blocked sums ([`BlockSum`]) add gradients: each run of `run` rows
+    /// (counted from `rows.start`, the last one shorter) summed alone by
+    /// [`FiniteSum::hessian_sum`] from zeros, and the runs' sums added in order into `out`
+    /// from zeros. A problem may override it to do the same sums with less bookkeeping
+    /// between the runs; only called when [`FiniteSum::has_hessian`] is true.
+    fn hessian_runs(&self, params: &[f64], rows: Range<usize>, run: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        let mut block = vec![0.0; out.len()];
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = start.saturating_add(run.max(1)).min(rows.end);
+            block.fill(0.0);
+            self.hessian_sum(params, Rows::Range(start..end), &mut block);
+            for (o, b) in out.iter_mut().zip(&block) {
+                *o += b;
+            }
+            start = end;
+        }
+    }
+
     /// Adds the Hessian of the smooth part of the penalty into `out`.
     fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
 
