@@ -162,10 +162,13 @@ fn main() {
         );
         let name = name.replace('-', "_");
         json.push_str(&format!(
-            ", \"{name}_ms\": {:.3}, \"{name}_iterations\": {}, \"{name}_ms_per_iteration\": {:.3}",
+            ", \"{name}_ms\": {:.3}, \"{name}_iterations\": {}, \"{name}_ms_per_iteration\": {:.3}, \
+             \"{name}_evaluations\": {}, \"{name}_hessians\": {}",
             t * 1e3,
             out.report.epochs,
-            t / iters as f64 * 1e3
+            t / iters as f64 * 1e3,
+            out.evaluations,
+            out.hessians
         ));
     }
     let ratio = per_iteration[0] / per_iteration[1];
