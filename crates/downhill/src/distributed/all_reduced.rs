@@ -1,5 +1,5 @@
 use super::Communicator;
-use crate::objective::{BlockSum, BLOCK_ROWS};
+use crate::objective::BlockSum;
 use crate::{FiniteSum, Rows};
 use std::cell::RefCell;
 
@@ -11,8 +11,8 @@ use std::cell::RefCell;
 /// message and divides by the count. Wrapped in [`FullBatch`](crate::objective::FullBatch)
 /// (as the trainer and the solvers do), it is exactly the full-batch objective of all the
 /// rows: the sums differ from one process's only in the order of additions. The Hessian
-/// sum is all-reduced the same way, so Newton's method runs on it too; the penalty needs no
-/// communication (every rank holds the same parameters).
+/// sum (blocked and threaded as well) is all-reduced the same way, so Newton's method runs
+/// on it too; the penalty needs no communication (every rank holds the same parameters).
 ///
 /// One row cannot be cut into mini-batches (see
 /// [`train_data_parallel`](super::train_data_parallel) for those). Held-out rows are a
@@ -198,12 +198,11 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'_, P, C> {
     fn hessian_part(&self, params: &[f64], part: usize, out: &mut [f64]) {
         let range = self.part(part);
         let mut work = self.work.borrow_mut();
-        let Work { hessian, .. } = &mut *work;
+        let Work { sum, hessian, .. } = &mut *work;
         let len = out.len();
         hessian.resize(len + 1, 0.0);
-        // Blocked as one process's full-batch Hessian.
-        self.local
-            .hessian_runs(params, range.clone(), BLOCK_ROWS, &mut hessian[..len]);
+        // Blocked and threaded as one process's full-batch Hessian.
+        sum.hessian(self.local, params, range.clone(), &mut hessian[..len]);
         hessian[len] = range.len() as f64;
         self.comm.sum(hessian);
         if !(hessian[len] > 0.0) {

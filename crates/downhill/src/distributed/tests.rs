@@ -150,6 +150,53 @@ fn the_all_reduced_objective_is_the_full_batch() {
     }
 }
 
+#[test]
+fn the_all_reduced_hessian_is_the_full_batchs() {
+    use crate::loss::LogLoss;
+    use crate::objective::{Hessian, MIN_HESSIAN_WORK_PER_THREAD};
+    // Over ranks: the one-process Hessian up to the order of additions.
+    let (x, y) = data(2000);
+    let y: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+    let model = Linear::new(&x, &y, LogLoss);
+    let p = [0.01, -0.02, 0.3];
+    let mut want = [0.0; 9];
+    FullBatch::new(&model).hessian(&p, &mut want);
+    for parts in [&[2000][..], &[1, 999, 1000], &[700, 0, 1300]] {
+        for h in on_ranks(&x, &y, parts, |c, x, y| {
+            let local = Linear::new(&x, &y, LogLoss);
+            let mut h = [0.0; 9];
+            FullBatch::new(&AllReduced::new(&local, c, 1)).hessian(&p, &mut h);
+            h
+        }) {
+            for (a, b) in h.iter().zip(&want) {
+                assert!((a - b).abs() <= 1e-13 * b.abs().max(1e-300), "{a} vs {b}");
+            }
+        }
+    }
+    // One rank with the rows to split over two threads: the bits of one process's Hessian
+    // on two threads (the rank's sum split as the process's is).
+    let (d, dim) = (20, 21);
+    let n = (MIN_HESSIAN_WORK_PER_THREAD * 2).div_ceil(dim * dim) + 33;
+    let values: Vec<f64> = (0..n * d)
+        .map(|k| ((k * 7919 + 13) % 2003) as f64 / 1001.5 - 1.0)
+        .collect();
+    let x = Matrix::from_row_major(n, d, values).unwrap();
+    let y: Vec<f64> = (0..n).map(|i| f64::from(i % 3 == 0)).collect();
+    let p: Vec<f64> = (0..dim).map(|j| 0.05 - 0.01 * j as f64).collect();
+    let model = Linear::new(&x, &y, LogLoss);
+    let (mut one, mut two) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
+    FullBatch::with_threads(&model, 1).hessian(&p, &mut one);
+    FullBatch::with_threads(&model, 2).hessian(&p, &mut two);
+    assert_ne!(one, two, "two threads add in another order");
+    let h = on_ranks(&x, &y, &[n], |c, x, y| {
+        let local = Linear::new(&x, &y, LogLoss);
+        let mut h = vec![0.0; dim * dim];
+        FullBatch::new(&AllReduced::new(&local, c, 2)).hessian(&p, &mut h);
+        h
+    });
+    assert_eq!(h[0], two);
+}
+
 /// A linear model's powers over ranks (both stages of its basis combined across ranks) give
 /// the one-process fit: weights of every term in original units, intercept, cost.
 #[test]
