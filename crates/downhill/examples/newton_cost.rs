@@ -6,6 +6,7 @@
 //! - the full-batch Hessian `X^T D X / N` ([`FullBatch`]'s [`Hessian`]) and its rate in
 //!   Gflop/s, counting the `dim (dim + 1) / 2` multiply-adds per row that the upper triangle
 //!   needs (2 flops each; padding and the computation of `D` not counted);
+//! - the same Hessian as one rank of a distributed fit ([`AllReduced`] over [`Solo`]);
 //! - one full-batch cost and gradient (an epoch);
 //! - a Newton fit and an L-BFGS fit to `gtol = 1e-10` (relative), each timed whole: seconds
 //!   per iteration, iterations, evaluations and Hessians; and Newton without its
@@ -20,6 +21,7 @@
 //! Defaults: 1,000,000 rows, 20 features, 1 thread, 5 runs. The last line printed is JSON.
 
 use downhill::data::Matrix;
+use downhill::distributed::{AllReduced, Solo};
 use downhill::loss::LogLoss;
 use downhill::model::Linear;
 use downhill::objective::{FullBatch, Hessian};
@@ -111,10 +113,17 @@ fn main() {
     let t_epoch = median(reps, || {
         black_box(objective.cost_grad(black_box(&params), &mut g));
     });
+    // The same Hessian as one rank of a distributed fit (a communicator of one process):
+    // summed over the rank's threads like one process's.
+    let rank = AllReduced::new(&model, &Solo, threads);
+    let rank = FullBatch::new(&rank);
+    rank.hessian(&params, &mut h);
+    let t_rank = median(reps, || rank.hessian(black_box(&params), &mut h));
     say!(
-        "{n} x {d} (+ intercept), {threads} thread(s): Hessian {:.2} ms ({gflops:.2} Gflop/s), \
-         cost and gradient {:.2} ms",
+        "{n} x {d} (+ intercept), {threads} thread(s): Hessian {:.2} ms ({gflops:.2} Gflop/s; \
+         as one rank of a distributed fit {:.2} ms), cost and gradient {:.2} ms",
         t_hess * 1e3,
+        t_rank * 1e3,
         t_epoch * 1e3
     );
 
@@ -175,8 +184,10 @@ fn main() {
     say!("Newton iteration / L-BFGS iteration: {ratio:.2}x");
     say!(
         "{{\"rows\": {n}, \"features\": {d}, \"threads\": {threads}, \"hessian_ms\": {:.3}, \
-         \"hessian_gflops\": {gflops:.3}, \"epoch_ms\": {:.3}{json}, \"iteration_ratio\": {ratio:.3}}}",
+         \"rank_hessian_ms\": {:.3}, \"hessian_gflops\": {gflops:.3}, \"epoch_ms\": {:.3}{json}, \
+         \"iteration_ratio\": {ratio:.3}}}",
         t_hess * 1e3,
+        t_rank * 1e3,
         t_epoch * 1e3
     );
 }
