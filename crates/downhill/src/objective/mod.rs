@@ -125,8 +125,9 @@ pub trait FiniteSum {
     /// levels, as the blocked sums ([`BlockSum`]) add gradients: each run of `run` rows
     /// (counted from `rows.start`, the last one shorter) summed alone by
     /// [`FiniteSum::hessian_sum`] from zeros, and the runs' sums added in order into `out`
-    /// from zeros. A problem may override it to do the same sums with less bookkeeping
-    /// between the runs; only called when [`FiniteSum::has_hessian`] is true.
+    /// from zeros. A problem may override it where less work between the runs gives the
+    /// same matrix (the folded model maps the runs' total once instead of each run); only
+    /// called when [`FiniteSum::has_hessian`] is true.
     fn hessian_runs(&self, params: &[f64], rows: Range<usize>, run: usize, out: &mut [f64]) {
         out.fill(0.0);
         let mut block = vec![0.0; out.len()];
