@@ -3,7 +3,7 @@
 //! The `parquet` and `arrow` crates still panic on some damaged files instead of returning
 //! an error (upstream knows: apache/arrow-rs#9742 asks for a fuzzer for exactly this, and our
 //! own fuzz target keeps finding such paths). A damaged file is normal input here, so every
-//! call into their decoders runs inside [`contain`], which turns a panic into an error naming
+//! call into their decoders runs inside `contain`, which turns a panic into an error naming
 //! the file. [`quiet_contained_panics`] keeps the panic hook from printing what is about to be
 //! reported as that one-line error.
 
@@ -32,7 +32,7 @@ pub(crate) fn contain<T>(
     })
 }
 
-/// Wraps the current panic hook so that it stays silent for panics that [`contain`] turns into
+/// Wraps the current panic hook so that it stays silent for panics that `contain` turns into
 /// errors, and runs as before for every other panic. Call once, early (the CLI's `main`; a fuzz
 /// target, after libFuzzer's own hook).
 pub fn quiet_contained_panics() {

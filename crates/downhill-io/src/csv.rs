@@ -181,7 +181,7 @@ fn header_from<R: Read>(path: &Path, mut reader: csv::Reader<LineEnds<R>>) -> Re
 }
 
 /// Reads the `features` columns and the target of every row: the quick parallel way
-/// ([`super::fast_csv`]) when the file is plain, else record by record with the `csv` crate.
+/// (`fast_csv`) when the file is plain, else record by record with the `csv` crate.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
     let mut reader = open(path)?;
     reader

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 pub(crate) struct Grid {
     pub x: Vec<f64>,
     pub y: Vec<f64>,
-    /// Row-major: `values[j * x.len() + i]` is f(x[i], y[j]).
+    /// Row-major: `values[j * x.len() + i]` is `f(x[i], y[j])`.
     pub values: Vec<f64>,
 }
 

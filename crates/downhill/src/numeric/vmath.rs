@@ -1,4 +1,4 @@
-//! `exp` and `ln(1 + x)` on vectors of `f64` lanes ([`Lanes`]: four with AVX2 and FMA, eight
+//! `exp` and `ln(1 + x)` on vectors of `f64` lanes (`Lanes`: four with AVX2 and FMA, eight
 //! with AVX-512F), for kernels that have rows in flight (the log loss's `softplus` and
 //! `sigmoid`). Written once for both widths, with the same operations in every lane: a value
 //! gets the same bits whichever lane and width computes it, whatever its neighbours are.
@@ -188,7 +188,7 @@ pub(crate) unsafe fn ln<V: Lanes>(x: V) -> V {
     V::select(x.ne(x), x, r)
 }
 
-/// [`exp`] and [`ln_1p_unit`] on four lanes, compiled for AVX2 and FMA.
+/// `exp` and `ln_1p_unit` on four lanes, compiled for AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
     use std::arch::x86_64::*;
@@ -220,7 +220,7 @@ pub mod avx2 {
         out
     }
 
-    /// [`super::exp`] on four lanes.
+    /// `super::exp` on four lanes.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA.
@@ -230,7 +230,7 @@ pub mod avx2 {
         super::exp(x)
     }
 
-    /// [`super::ln_1p_unit`] on four lanes.
+    /// `super::ln_1p_unit` on four lanes.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA.
@@ -240,7 +240,7 @@ pub mod avx2 {
         super::ln_1p_unit(x)
     }
 
-    /// [`super::ln`] on four lanes (positive normal values).
+    /// `super::ln` on four lanes (positive normal values).
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA.
@@ -251,7 +251,7 @@ pub mod avx2 {
     }
 }
 
-/// [`exp`] and [`ln_1p_unit`] on eight lanes, compiled for AVX-512F: the same bits as
+/// `exp` and `ln_1p_unit` on eight lanes, compiled for AVX-512F: the same bits as
 /// [`avx2`]'s in every lane.
 #[cfg(target_arch = "x86_64")]
 pub mod avx512 {
@@ -268,7 +268,7 @@ pub mod avx512 {
         out
     }
 
-    /// [`super::exp`] on eight lanes.
+    /// `super::exp` on eight lanes.
     ///
     /// # Safety
     /// The CPU supports AVX-512F.
@@ -278,7 +278,7 @@ pub mod avx512 {
         super::exp(x)
     }
 
-    /// [`super::ln_1p_unit`] on eight lanes.
+    /// `super::ln_1p_unit` on eight lanes.
     ///
     /// # Safety
     /// The CPU supports AVX-512F.
