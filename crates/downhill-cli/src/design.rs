@@ -85,10 +85,11 @@ impl Design {
             match header.names.iter().position(|n| n == name) {
                 Some(j) => columns.push(j),
                 None => bail!(
-                    "{}: no column '{name}', which the model needs (features: {}); the columns are: {}",
+                    "{}: no column '{name}', which the model needs (features: {}); the columns are: {}{}",
                     path.display(),
                     model.features.join(", "),
-                    header.names.join(", ")
+                    header.names.join(", "),
+                    header.separator_hint()
                 ),
             }
         }

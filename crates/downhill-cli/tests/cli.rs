@@ -201,6 +201,14 @@ fn fit_writes_model_and_history_then_predict_uses_the_model() {
     std::fs::write(&input, "id,other\na,1\n").unwrap();
     let err = fails(downhill().arg("predict").arg(&model).arg(&input), 1);
     assert!(err.contains("'income'"), "{err}");
+    assert!(!err.contains("separated by"), "{err}");
+    // And a file separated by semicolons, read as one column, is named as such.
+    std::fs::write(&input, "id;income\na;100\n").unwrap();
+    let err = fails(downhill().arg("predict").arg(&model).arg(&input), 1);
+    assert!(
+        err.contains("'income'") && err.contains("separated by ';'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -269,6 +277,22 @@ fn bad_csv_inputs_get_one_line_errors_with_positions() {
         "x,z\n1,2\n",
         &[],
         &["no target column 'y'", "the columns are: x, z"],
+    );
+    // A file separated by something else reads as one column: the error says so.
+    bad_fit(
+        "x;y\n1;2\n2;3\n",
+        &[],
+        &[
+            "no target column 'y'",
+            "x;y",
+            "separated by ';'",
+            "comma-separated",
+        ],
+    );
+    bad_fit(
+        "x\ty\n1\t2\n2\t3\n",
+        &[],
+        &["no target column 'y'", "separated by tabs"],
     );
     bad_fit(
         "x,y\n1,2\n2,3\n",

@@ -49,11 +49,31 @@ impl Header {
     pub fn index(&self, path: &Path, name: &str, role: &str) -> Result<usize> {
         self.names.iter().position(|n| n == name).with_context(|| {
             format!(
-                "{}: no {role} column '{name}'; the columns are: {}",
+                "{}: no {role} column '{name}'; the columns are: {}{}",
                 path.display(),
-                self.names.join(", ")
+                self.names.join(", "),
+                self.separator_hint()
             )
         })
+    }
+
+    /// For an error about a missing column: what to do when the header is one name holding
+    /// another separator (a file separated by semicolons or tabs reads as one column, since
+    /// CSV here is comma-separated); empty otherwise.
+    pub fn separator_hint(&self) -> String {
+        let [one] = self.names.as_slice() else {
+            return String::new();
+        };
+        let found = [(';', "';'"), ('\t', "tabs"), ('|', "'|'")]
+            .into_iter()
+            .find(|(c, _)| one.contains(*c));
+        match found {
+            Some((_, name)) => format!(
+                " (one column: the file looks separated by {name}, and CSV here is \
+                 comma-separated: save it with commas, or as Parquet)"
+            ),
+            None => String::new(),
+        }
     }
 }
 
