@@ -273,6 +273,15 @@ fn bad_csv_inputs_get_one_line_errors_with_positions() {
         &["in.csv:3", "column 'y'", "'inf'"],
     );
     bad_fit("x,y\n1,2\n,3\n", &[], &["in.csv:3", "column 'x'", "empty"]);
+    // Finite values whose squares overflow: named as too large, not as constant.
+    bad_fit(
+        "x,y\n1e300,2\n2e300,3\n3e300,5\n",
+        &[],
+        &[
+            "in.csv: feature 'x' is too large to standardise",
+            "power of ten",
+        ],
+    );
     bad_fit(
         "x,z\n1,2\n",
         &[],

@@ -26,6 +26,10 @@ pub enum Error {
     /// A feature has (numerically) zero spread, so it cannot be standardised.
     #[error("feature {column} is constant (standard deviation 0), so it cannot be standardised: drop it or turn standardisation off")]
     ConstantFeature { column: usize },
+    /// A feature's values are so large that the squares of their spread overflow, so it
+    /// cannot be standardised (its spread is not a finite double).
+    #[error("feature {column} is too large to standardise: the squares of its values overflow a double; rescale it (divide it by a power of ten)")]
+    FeatureOverflow { column: usize },
     /// A setting is out of its range. `setting` is the name a user knows it by.
     #[error("invalid {setting}: {message}")]
     InvalidSetting {

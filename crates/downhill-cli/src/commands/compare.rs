@@ -595,6 +595,11 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
             data_path.display(),
             feature_names.get(column).map_or("?", String::as_str)
         ),
+        Error::FeatureOverflow { column } => anyhow::anyhow!(
+            "{}: feature '{}' is too large to standardise (the squares of its values overflow a double): divide the column by a power of ten",
+            data_path.display(),
+            feature_names.get(column).map_or("?", String::as_str)
+        ),
         e => method::flagged(e),
     }
     };

@@ -199,6 +199,11 @@ pub(crate) fn explain(e: Error, data: &Path, terms: &[String], spec: &RunSpec) -
             data.display(),
             terms.get(column).map_or("?", String::as_str)
         ),
+        Error::FeatureOverflow { column } => anyhow::anyhow!(
+            "{}: feature '{}' is too large to standardise (the squares of its values overflow a double): divide the column by a power of ten",
+            data.display(),
+            terms.get(column).map_or("?", String::as_str)
+        ),
         Error::Diverged { epoch, cost, lr, .. } => anyhow::anyhow!(
             "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
             if spec.standardize { "" } else { ", or drop --no-standardize" }

@@ -16,7 +16,7 @@ use crate::method::flagged;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
 use downhill::data::Precision;
-use downhill::data::{Standardizer, StandardizerBuilder, TargetScale};
+use downhill::data::{check_spread, Standardizer, StandardizerBuilder, TargetScale};
 use downhill::distributed::{Communicator, Solo};
 use downhill::estimator::RegressionLoss;
 use downhill::metrics::Scores;
@@ -607,9 +607,7 @@ fn stats_across(
     let standardizer = if !m.standardize {
         None
     } else {
-        if let Some(column) = (0..d).find(|&j| !varies(j)) {
-            return Err(Error::ConstantFeature { column });
-        }
+        check_spread(&scale[..d], varies)?;
         Some(Standardizer {
             mean: mean[..d].to_vec(),
             scale: scale[..d].to_vec(),

@@ -12,5 +12,5 @@ mod target;
 pub use dataset::{weights_to_mean_one, Data, Dataset, DatasetRef};
 pub use matrix::{Element, Matrix, MatrixF32, MatrixRef, MatrixView, Precision};
 pub use polynomial::{PolynomialFeatures, PowerTerm};
-pub use standardize::{Standardizer, StandardizerBuilder};
+pub use standardize::{check_spread, Standardizer, StandardizerBuilder};
 pub use target::TargetScale;

@@ -69,6 +69,23 @@ impl ColumnSums {
     }
 }
 
+/// The first column that cannot be standardised: a spread that overflowed (squares of
+/// values beyond about `1e154`) is an [`Error::FeatureOverflow`], one for which `varies`
+/// is false (zero, or lost in rounding) an [`Error::ConstantFeature`].
+pub fn check_spread(scale: &[f64], varies: impl Fn(usize) -> bool) -> Result<()> {
+    for (j, s) in scale.iter().enumerate() {
+        // The values are finite (checked where they are read), so a spread that is not
+        // finite overflowed; it fails `varies` too, so this comes first.
+        if !s.is_finite() {
+            return Err(Error::FeatureOverflow { column: j });
+        }
+        if !varies(j) {
+            return Err(Error::ConstantFeature { column: j });
+        }
+    }
+    Ok(())
+}
+
 impl Standardizer {
     /// Means and standard deviations of each column, with two-pass sums (compensated over blocks of rows) so that
     /// a large mean does not swallow a small spread. A column whose spread is zero, or lost in
@@ -140,12 +157,8 @@ impl Standardizer {
         });
         let sq = sq.values();
         let scale: Vec<f64> = sq.iter().map(|s| (s / total).sqrt()).collect();
-        for j in 0..d {
-            // Below this, the spread is rounding error of the values themselves.
-            if !(scale[j] > 64.0 * f64::EPSILON * abs_max[j]) {
-                return Err(Error::ConstantFeature { column: j });
-            }
-        }
+        // Below this, the spread is rounding error of the values themselves.
+        check_spread(&scale, |j| scale[j] > 64.0 * f64::EPSILON * abs_max[j])?;
         Ok(Standardizer { mean, scale })
     }
 
@@ -160,9 +173,7 @@ impl Standardizer {
         });
         let n = weights.map_or(x.rows() as f64, |w| w.iter().sum());
         let scale: Vec<f64> = sq.values().iter().map(|s| (s / n).sqrt()).collect();
-        if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
-            return Err(Error::ConstantFeature { column: j });
-        }
+        check_spread(&scale, |j| scale[j] > 0.0)?;
         Ok(Standardizer {
             mean: vec![0.0; x.cols()],
             scale,
@@ -366,9 +377,7 @@ impl StandardizerBuilder {
                 .iter()
                 .map(|s| (s / n).sqrt())
                 .collect();
-            if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
-                return Err(Error::ConstantFeature { column: j });
-            }
+            check_spread(&scale, |j| scale[j] > 0.0)?;
             return Ok(Standardizer {
                 mean: vec![0.0; self.cols],
                 scale,
@@ -376,12 +385,8 @@ impl StandardizerBuilder {
         }
         let mean: Vec<f64> = self.sums.values().iter().map(|s| s / n).collect();
         let scale: Vec<f64> = self.m2.iter().map(|s| (s.value() / n).sqrt()).collect();
-        for j in 0..self.cols {
-            // As in `fit`: below this, the spread is rounding error of the values.
-            if !(scale[j] > 64.0 * f64::EPSILON * self.abs_max[j]) {
-                return Err(Error::ConstantFeature { column: j });
-            }
-        }
+        // As in `fit`: below this, the spread is rounding error of the values.
+        check_spread(&scale, |j| scale[j] > 64.0 * f64::EPSILON * self.abs_max[j])?;
         Ok(Standardizer { mean, scale })
     }
 }
@@ -446,6 +451,31 @@ mod tests {
             Standardizer::fit(&x),
             Err(Error::ConstantFeature { column: 1 })
         );
+    }
+
+    #[test]
+    fn a_spread_whose_squares_overflow_is_named_as_such_not_as_constant() {
+        // Values of 1e300 are finite, their squared deviations are not: every way of
+        // standardising says which column overflowed (not "constant"), and a constant
+        // column before it is still named first.
+        let x = Matrix::from_rows(&[[1.0, 1e300], [2.0, 2e300], [3.0, 3e300]]);
+        let over = Err(Error::FeatureOverflow { column: 1 });
+        assert_eq!(Standardizer::fit(&x), over);
+        assert_eq!(Standardizer::fit_scale_only(&x), over);
+        for center in [true, false] {
+            let mut b = StandardizerBuilder::new(2, center);
+            b.add_rows(x.as_slice());
+            assert_eq!(b.finish(), over, "center {center}");
+        }
+        let x = Matrix::from_rows(&[[1.0, 1e300], [1.0, 2e300], [1.0, 3e300]]);
+        assert_eq!(
+            Standardizer::fit(&x),
+            Err(Error::ConstantFeature { column: 0 })
+        );
+        // 1e150 squares to 1e300: still a double, and standardised.
+        let x = Matrix::from_rows(&[[1.0, 1e150], [2.0, 2e150], [3.0, 3e150]]);
+        let s = Standardizer::fit(&x).unwrap();
+        assert!((s.scale[1] / 1e150 - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! it differs from that only in the order of additions (about one rounding).
 
 use super::Communicator;
-use crate::data::{Matrix, Standardizer, TargetScale};
+use crate::data::{check_spread, Matrix, Standardizer, TargetScale};
 use crate::numeric::CompensatedSum;
 use crate::{Error, Result};
 
@@ -42,9 +42,7 @@ pub fn standardizer<C: Communicator + ?Sized>(
             return Err(Error::NoRows);
         }
         let scale: Vec<f64> = sq.iter().map(|s| (s / n).sqrt()).collect();
-        if let Some(j) = scale.iter().position(|s| !(*s > 0.0)) {
-            return Err(Error::ConstantFeature { column: j });
-        }
+        check_spread(&scale, |j| scale[j] > 0.0)?;
         return Ok(Standardizer {
             mean: vec![0.0; d],
             scale,
@@ -64,12 +62,8 @@ pub fn standardizer<C: Communicator + ?Sized>(
     }
     comm.max(&mut abs_max);
     let scale: Vec<f64> = sq.iter().map(|s| (s / n).sqrt()).collect();
-    for j in 0..d {
-        // As in `Standardizer::fit`: below this, the spread is rounding error.
-        if !(scale[j] > 64.0 * f64::EPSILON * abs_max[j]) {
-            return Err(Error::ConstantFeature { column: j });
-        }
-    }
+    // As in `Standardizer::fit`: below this, the spread is rounding error.
+    check_spread(&scale, |j| scale[j] > 64.0 * f64::EPSILON * abs_max[j])?;
     Ok(Standardizer { mean, scale })
 }
 
