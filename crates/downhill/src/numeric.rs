@@ -8,9 +8,17 @@ pub use dd::DoubleDouble;
 
 use crate::data::Element;
 
-/// Euclidean norm.
+/// Euclidean norm: the plain sum of squares, unless the squares overflow while the entries
+/// are finite (entries past about `1e154`): then scaled by the largest entry, so that a
+/// finite vector has a finite norm.
 pub fn norm(v: &[f64]) -> f64 {
-    dot(v, v).sqrt()
+    let squares = dot(v, v);
+    if squares != f64::INFINITY || v.iter().any(|x| !x.is_finite()) {
+        return squares.sqrt();
+    }
+    let max = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let scaled: f64 = v.iter().map(|x| (x / max) * (x / max)).sum();
+    max * scaled.sqrt()
 }
 
 /// Dot product with four accumulators, so that the loop vectorises and rounding error
@@ -179,6 +187,11 @@ mod tests {
         let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot(&a, &b) - plain).abs() < 1e-12);
         assert_eq!(norm(&[3.0, 4.0]), 5.0);
+        // Squares that overflow: the norm of finite entries is still finite and right.
+        assert_eq!(norm(&[3e300, 4e300]), 5e300);
+        assert_eq!(norm(&[-1e200, 0.0]), 1e200);
+        assert_eq!(norm(&[f64::INFINITY, 1.0]), f64::INFINITY);
+        assert!(norm(&[f64::NAN, 1e300]).is_nan());
         // f32 storage: the same sums of the widened values.
         let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
         assert_eq!(dot_wide(&a, &b32), dot(&a, &b));
