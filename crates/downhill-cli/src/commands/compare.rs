@@ -589,19 +589,8 @@ fn compare_data(args: &CompareArgs, entries: Vec<Entry>) -> Result<()> {
     let data = || Dataset::new(x.clone(), y.clone()).map_err(anyhow::Error::new);
     let standardize = !args.no_standardize;
     let explain = |e: Error| {
-        match e {
-        Error::ConstantFeature { column } => anyhow::anyhow!(
-            "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
-            data_path.display(),
-            feature_names.get(column).map_or("?", String::as_str)
-        ),
-        Error::FeatureOverflow { column } => anyhow::anyhow!(
-            "{}: feature '{}' is too large to standardise (the squares of its values overflow a double): divide the column by a power of ten",
-            data_path.display(),
-            feature_names.get(column).map_or("?", String::as_str)
-        ),
-        e => method::flagged(e),
-    }
+        super::fit::unstandardisable(&e, &data_path, &feature_names)
+            .unwrap_or_else(|| method::flagged(e))
     };
     // The steps of a run that diverged are only known in the optimizer's coordinates.
     let standardizer = if standardize {

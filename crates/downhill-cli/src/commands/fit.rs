@@ -191,19 +191,33 @@ fn history_names(terms: &[String], classes: Option<&[String]>, intercept: bool) 
     }
 }
 
+/// A column that cannot be standardised, named as the user named it (`names`, in the
+/// design's order); `None` for every other error. Shared with `compare`.
+pub(crate) fn unstandardisable(e: &Error, data: &Path, names: &[String]) -> Option<anyhow::Error> {
+    let (column, why) = match *e {
+        Error::ConstantFeature { column } => (
+            column,
+            "is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
+        ),
+        Error::FeatureOverflow { column } => (
+            column,
+            "is too large to standardise (the squares of its values overflow a double): divide the column by a power of ten",
+        ),
+        _ => return None,
+    };
+    let name = names.get(column).map_or("?", String::as_str);
+    Some(anyhow::anyhow!(
+        "{}: feature '{name}' {why}",
+        data.display()
+    ))
+}
+
 /// Library errors, reworded with the user's names and flags (shared with the streamed fit).
 pub(crate) fn explain(e: Error, data: &Path, terms: &[String], spec: &RunSpec) -> anyhow::Error {
+    if let Some(named) = unstandardisable(&e, data, terms) {
+        return named;
+    }
     match e {
-        Error::ConstantFeature { column } => anyhow::anyhow!(
-            "{}: feature '{}' is constant, so it cannot be standardised: leave it out of --features, or use --no-standardize",
-            data.display(),
-            terms.get(column).map_or("?", String::as_str)
-        ),
-        Error::FeatureOverflow { column } => anyhow::anyhow!(
-            "{}: feature '{}' is too large to standardise (the squares of its values overflow a double): divide the column by a power of ten",
-            data.display(),
-            terms.get(column).map_or("?", String::as_str)
-        ),
         Error::Diverged { epoch, cost, lr, .. } => anyhow::anyhow!(
             "the run diverged at epoch {epoch} (cost {cost:e}) with learning rate {lr:e}: try a smaller --lr{}; no model was written",
             if spec.standardize { "" } else { ", or drop --no-standardize" }

@@ -75,7 +75,8 @@ impl ColumnSums {
 pub fn check_spread(scale: &[f64], varies: impl Fn(usize) -> bool) -> Result<()> {
     for (j, s) in scale.iter().enumerate() {
         // The values are finite (checked where they are read), so a spread that is not
-        // finite overflowed; it fails `varies` too, so this comes first.
+        // finite overflowed (to infinity, or to NaN in a compensated sum, which would fail
+        // `varies` and read as constant): checked first.
         if !s.is_finite() {
             return Err(Error::FeatureOverflow { column: j });
         }
