@@ -357,6 +357,17 @@ fn folded_model_equals_the_model_on_the_standardised_copy() {
                     assert!((a - b).abs() <= 1e-13 * a.abs().max(1.0), "{a} vs {b}");
                     assert!((a - c).abs() <= 1e-14 * a.abs().max(1.0), "{a} vs {c}");
                 }
+                // Loss, gradient and Hessian in one pass: the bits of the folded model's
+                // own runs (the log loss's fused kernel; the squared loss's two passes).
+                let (mut g1, mut g2) = (vec![f64::NAN; dim], vec![f64::NAN; dim]);
+                let (mut h1, mut h2) = (vec![f64::NAN; dim * dim], vec![0.5; dim * dim]);
+                let l1 = folded.cost_grad_hessian_runs(&p, 2..35, 8, &mut g1, &mut h1);
+                let l2 =
+                    downhill::objective::separate_runs(&*folded, &p, 2..35, 8, &mut g2, &mut h2);
+                assert_eq!(l1.to_bits(), l2.to_bits());
+                assert_eq!(g1, g2);
+                assert_eq!(h1, h2);
+                assert_eq!(folded.fuses_hessian(), copy.fuses_hessian());
                 let (mut g1, mut g2) = (vec![0.0; dim], vec![0.0; dim]);
                 assert_eq!(copy.penalty(&p, &mut g1), folded.penalty(&p, &mut g2));
                 assert_eq!(g1, g2);

@@ -147,6 +147,21 @@ impl Loss for LogLoss {
     }
 
     #[inline(always)]
+    fn all_derivs16(
+        &self,
+        pred: &[f64; 16],
+        target: &[f64; 16],
+    ) -> ([f64; 16], [f64; 16], [f64; 16]) {
+        #[cfg(target_arch = "x86_64")]
+        if vmath::has_avx512f() {
+            // SAFETY: as in `value_deriv16`.
+            return unsafe { avx512::all_derivs16(pred, target) };
+        }
+        let (l, dl) = self.value_deriv16(pred, target);
+        (l, dl, self.second_deriv16(pred, target))
+    }
+
+    #[inline(always)]
     fn second_deriv4(&self, pred: [f64; 4], target: [f64; 4]) -> [f64; 4] {
         #[cfg(target_arch = "x86_64")]
         if vmath::has_avx2_fma() {
@@ -168,6 +183,17 @@ impl Loss for LogLoss {
 /// The CPU supports `V`'s instructions ([`Lanes`]).
 #[inline(always)]
 unsafe fn lanes_value_deriv<V: Lanes>(z: V, t: V) -> (V, V) {
+    let (l, dl, _) = lanes_all_derivs(z, t);
+    (l, dl)
+}
+
+/// [`lanes_value_deriv`] and [`lanes_second_deriv`] from one `e^-|z|` (the same
+/// operations, so the same bits; what is not used compiles away).
+///
+/// # Safety
+/// The CPU supports `V`'s instructions ([`Lanes`]).
+#[inline(always)]
+unsafe fn lanes_all_derivs<V: Lanes>(z: V, t: V) -> (V, V, V) {
     let (zero, one) = (V::splat(0.0), V::splat(1.0));
     // e = exp(-|z|), shared by softplus(z), softplus(-z) and sigmoid(z).
     let e = vmath::exp(z.neg_abs());
@@ -186,7 +212,8 @@ unsafe fn lanes_value_deriv<V: Lanes>(z: V, t: V) -> (V, V) {
     let l = zero.add(a).add(b);
     // sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) otherwise (and for NaN).
     let num = V::select(z.ge(zero), one, e);
-    (l, num.mul(inv_u).sub(t))
+    // The second derivative e / (1 + e)^2, as `lanes_second_deriv` divides.
+    (l, num.mul(inv_u).sub(t), e.div(u.mul(u)))
 }
 
 /// `e / (1 + e)^2` with `e = exp(-|z|)` on every lane, the scalar code's operations.
@@ -320,6 +347,26 @@ mod avx512 {
             );
             l.store(out.0.as_mut_ptr().add(h));
             dl.store(out.1.as_mut_ptr().add(h));
+        }
+        out
+    }
+
+    /// `(loss, dloss/dz, d2loss/dz2)` of sixteen rows, one `exp` for the three.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn all_derivs16(
+        pred: &[f64; 16],
+        target: &[f64; 16],
+    ) -> ([f64; 16], [f64; 16], [f64; 16]) {
+        let mut out = ([0.0; 16], [0.0; 16], [0.0; 16]);
+        for h in [0, 8] {
+            let (l, dl, d2) =
+                super::lanes_all_derivs(load8(pred.as_ptr().add(h)), load8(target.as_ptr().add(h)));
+            l.store(out.0.as_mut_ptr().add(h));
+            dl.store(out.1.as_mut_ptr().add(h));
+            d2.store(out.2.as_mut_ptr().add(h));
         }
         out
     }

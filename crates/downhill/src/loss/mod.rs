@@ -30,6 +30,12 @@ pub trait Loss: Copy + Send + Sync + std::fmt::Debug {
     /// `d2l/dpred2` (0 where the loss is piecewise linear): Newton's method uses it.
     fn second_deriv(&self, pred: f64, target: f64) -> f64;
 
+    /// Whether the loss is quadratic in the prediction, its second derivative a constant
+    /// (least squares): the Hessian of a linear model then does not depend on the
+    /// parameters, and Newton's method corrects its step with one factorisation instead of
+    /// asking for the Hessian at every point it reaches.
+    const QUADRATIC: bool = false;
+
     /// Whether [`Loss::value_deriv4`] and [`Loss::value4`] are vector code worth grouping
     /// rows for (a kernel that otherwise goes row by row keeps its loop when not).
     const VECTOR4: bool = false;
@@ -80,6 +86,18 @@ pub trait Loss: Copy + Send + Sync + std::fmt::Debug {
     #[inline(always)]
     fn second_deriv16(&self, pred: &[f64; 16], target: &[f64; 16]) -> [f64; 16] {
         second_deriv16_by_fours(self, pred, target)
+    }
+
+    /// [`Loss::value_deriv16`] and [`Loss::second_deriv16`] at once, the same values (the
+    /// default calls both; [`LogLoss`] shares their `exp`), for a pass that needs all three.
+    #[inline(always)]
+    fn all_derivs16(
+        &self,
+        pred: &[f64; 16],
+        target: &[f64; 16],
+    ) -> ([f64; 16], [f64; 16], [f64; 16]) {
+        let (l, dl) = self.value_deriv16(pred, target);
+        (l, dl, self.second_deriv16(pred, target))
     }
 
     /// [`Loss::value`] on four rows, the same values as [`Loss::value_deriv4`]'s first.

@@ -5,6 +5,8 @@ use super::Loss;
 pub struct Squared;
 
 impl Loss for Squared {
+    const QUADRATIC: bool = true;
+
     #[inline]
     fn value(&self, pred: f64, target: f64) -> f64 {
         let r = pred - target;

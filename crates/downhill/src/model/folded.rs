@@ -215,6 +215,49 @@ impl<P: FiniteSum + Sync> FiniteSum for Folded<'_, P> {
         self.fold_hessian(&h, out);
     }
 
+    fn fuses_hessian(&self) -> bool {
+        self.inner.fuses_hessian()
+    }
+
+    /// The inner model's pass run by run, each run's gradient chained back as
+    /// [`FiniteSum::accumulate`] chains it and the runs' Hessians folded once as
+    /// [`FiniteSum::hessian_runs`] folds them: the bits of those two.
+    fn cost_grad_hessian_runs(
+        &self,
+        params: &[f64],
+        rows: Range<usize>,
+        run: usize,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> f64 {
+        let dim = self.dim();
+        let (mut raw, mut g, mut block) = (vec![0.0; dim], vec![0.0; dim], vec![0.0; dim]);
+        self.to_raw(params, &mut raw);
+        let (mut h, mut total) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
+        grad.fill(0.0);
+        let mut loss = 0.0;
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = start.saturating_add(run.max(1)).min(rows.end);
+            let l =
+                self.inner
+                    .cost_grad_hessian_runs(&raw, start..end, end - start, &mut g, &mut h);
+            block.fill(0.0);
+            self.chain(&g, &mut block);
+            loss += l;
+            for (a, b) in grad.iter_mut().zip(&block) {
+                *a += b;
+            }
+            for (a, b) in total.iter_mut().zip(&h) {
+                *a += b;
+            }
+            start = end;
+        }
+        out.fill(0.0);
+        self.fold_hessian(&total, out);
+        loss
+    }
+
     fn penalty_hessian(&self, _params: &[f64], out: &mut [f64]) {
         let dim = self.dim();
         for j in 0..self.d() {

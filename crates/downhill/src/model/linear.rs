@@ -3,6 +3,7 @@ use super::weights::{scaled, RowWeights, Unweighted};
 use crate::data::{Element, MatrixRef, Precision};
 use crate::loss::Loss;
 use crate::numeric::{axpy_wide, prefetch};
+use crate::objective::separate_runs;
 use crate::penalty::Penalty;
 use crate::{FiniteSum, Rows};
 use std::ops::Range;
@@ -264,6 +265,80 @@ impl<'a, L: Loss> Linear<'a, L> {
         }
     }
 
+    /// [`FiniteSum::cost_grad_hessian_runs`] on values stored as `T`, in one pass with the
+    /// fused kernel ([`avx2::fixed_hessian_rows`] with its first-order sums); `None`, with
+    /// nothing written, where there is none (past 20 features, or without AVX2 and FMA).
+    /// Each run as [`FiniteSum::accumulate`] and [`Linear::hessian_in`] sum it, its
+    /// gradient and Hessian added as `separate_runs` adds them: the same bits.
+    fn fused_runs_in<T: Element>(
+        &self,
+        x: &[T],
+        params: &[f64],
+        rows: Range<usize>,
+        run: usize,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> Option<f64> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let d = self.x.cols();
+            if !((1..=20).contains(&d) && has_avx2_fma()) {
+                return None;
+            }
+            let (w, b) = self.split(params);
+            let pass = avx2::HessianPass {
+                loss: &self.loss,
+                w,
+                b,
+                x,
+                y: self.y,
+                weights: self.weights,
+                intercept: self.intercept,
+            };
+            let dim = self.dim();
+            let (mut hess, mut block) = (vec![0.0; dim * dim], vec![0.0; dim]);
+            out.fill(0.0);
+            grad.fill(0.0);
+            let mut loss = 0.0;
+            let mut start = rows.start;
+            while start < rows.end {
+                let end = start.saturating_add(run.max(1)).min(rows.end);
+                let mut gram = GramSum::new(dim);
+                block.fill(0.0);
+                // SAFETY: the CPU supports AVX2 and FMA and `1 <= d <= 20` (checked above);
+                // `x` holds whole rows of `d` values.
+                let (lsum, dsum) = unsafe {
+                    with_fixed_columns!(d, D, C => {
+                        let mut first = avx2::FirstOrder::<C>::new();
+                        avx2::fixed_hessian_rows::<D, C, T, L, true>(
+                            &pass, start..end, &mut gram, &mut first);
+                        first.add_into::<D>(&mut block);
+                        (first.lsum, first.dsum)
+                    }, return None)
+                };
+                if self.intercept {
+                    block[d] += dsum;
+                }
+                loss += lsum;
+                for (g, v) in grad.iter_mut().zip(&block) {
+                    *g += v;
+                }
+                hess.fill(0.0);
+                gram.finish(&mut hess);
+                for (o, v) in out.iter_mut().zip(&hess) {
+                    *o += v;
+                }
+                start = end;
+            }
+            Some(loss)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (x, params, rows, run, grad, out);
+            None
+        }
+    }
+
     /// `sum_{i in rows} l''(pred_i) [x_i, 1] [x_i, 1]^T` on values stored as `T`, summed in
     /// blocks of rows ([`GramSum`]).
     fn hessian_in<T: Element>(&self, x: &[T], params: &[f64], rows: Rows<'_>, out: &mut [f64]) {
@@ -287,7 +362,12 @@ impl<'a, L: Loss> Linear<'a, L> {
                 // rows of `d` values.
                 unsafe {
                     with_fixed_columns!(d, D, C =>
-                        avx2::fixed_hessian_rows::<D, C, T, L>(&pass, r.clone(), &mut gram),
+                        avx2::fixed_hessian_rows::<D, C, T, L, false>(
+                            &pass,
+                            r.clone(),
+                            &mut gram,
+                            &mut avx2::FirstOrder::new()
+                        ),
                         avx2::hessian_rows(&pass, r.clone(), &mut gram))
                 };
                 gram.finish(out);
@@ -1495,9 +1575,14 @@ pub(super) mod avx2 {
     /// Groups of sixteen rows in a Hessian block.
     const GROUPS_OF_16: usize = super::GramSum::BLOCK / 16;
 
+    /// A value for each row of a Hessian block's groups of sixteen.
+    type Groups = [[f64; 16]; GROUPS_OF_16];
+
     /// Writes into `h` the second derivatives of the whole groups of sixteen rows from
     /// `start` (at most [`GROUPS_OF_16`], none past `end`), `predict(i)` giving the
-    /// predictions of rows `i..i + 16`; returns the number of groups. Every group's
+    /// predictions of rows `i..i + 16`, and with `first` their losses and derivatives too
+    /// ([`Loss::all_derivs16`]: the same values, one `exp`); returns the number of groups.
+    /// Every group's
     /// predictions come first, then every group's second derivatives, so that a block's
     /// `exp`s (two vectors of eight a group) are in flight together: a group at a time,
     /// between its dot products and its rows, each `exp`'s long chain of dependent
@@ -1509,7 +1594,8 @@ pub(super) mod avx2 {
         (start, end): (usize, usize),
         loss: &L,
         y: &[f64],
-        h: &mut [[f64; 16]; GROUPS_OF_16],
+        h: &mut Groups,
+        mut first: Option<(&mut Groups, &mut Groups)>,
         mut predict: impl FnMut(usize) -> [f64; 16],
     ) -> usize {
         let groups = ((end - start) / 16).min(GROUPS_OF_16);
@@ -1520,7 +1606,10 @@ pub(super) mod avx2 {
         for (g, (h, z)) in h.iter_mut().zip(&z).enumerate().take(groups) {
             let i = start + 16 * g;
             let t: &[f64; 16] = y[i..i + 16].try_into().expect("sixteen targets");
-            *h = loss.second_deriv16(z, t);
+            match first.as_mut() {
+                Some((l, dl)) => (l[g], dl[g], *h) = loss.all_derivs16(z, t),
+                None => *h = loss.second_deriv16(z, t),
+            }
         }
         groups
     }
@@ -1600,7 +1689,7 @@ pub(super) mod avx2 {
             // groups of sixteen one after another ([`second_derivs16`]), then the rest four
             // at a time: a row's value does not depend on which.
             let mut h = [[0.0; 16]; GROUPS_OF_16];
-            let groups = second_derivs16((start, end), loss, y, &mut h, |i| {
+            let groups = second_derivs16((start, end), loss, y, &mut h, None, |i| {
                 predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16).0
             });
             for (g, h) in h[..groups].iter().enumerate() {
@@ -1621,6 +1710,40 @@ pub(super) mod avx2 {
         });
     }
 
+    /// A fused pass's sums over one run of rows besides its Hessian: the losses, their
+    /// derivatives (the intercept's gradient) and the weights' gradient in `C` vectors,
+    /// each added row after row from zeros as [`fixed_grad`] adds them, for its bits.
+    pub(super) struct FirstOrder<const C: usize> {
+        pub(super) lsum: f64,
+        pub(super) dsum: f64,
+        pub(super) acc: [__m256d; C],
+    }
+
+    impl<const C: usize> FirstOrder<C> {
+        /// Zeros.
+        #[inline(always)]
+        pub(super) fn new() -> Self {
+            FirstOrder {
+                lsum: 0.0,
+                dsum: 0.0,
+                // SAFETY: all-zero bits are a vector of zeros.
+                acc: [unsafe { std::mem::zeroed() }; C],
+            }
+        }
+
+        /// Adds the weights' gradient into `g` (`D` values), lane by lane as [`fixed_grad`].
+        #[inline(always)]
+        pub(super) fn add_into<const D: usize>(&self, g: &mut [f64]) {
+            for (c, a) in self.acc.iter().enumerate() {
+                // SAFETY: a vector of four `f64` has their layout.
+                let lanes: [f64; 4] = unsafe { std::mem::transmute(*a) };
+                for (k, v) in lanes.iter().enumerate().take(D - 4 * c) {
+                    g[4 * c + k] += v;
+                }
+            }
+        }
+    }
+
     /// [`hessian_rows`] for exactly `D` features (in `C` groups of four): the fixed
     /// kernels' predictions ([`fixed_predict16`], each row a few whole vectors) and each
     /// row's `C` vectors into the Gram sum without a loop over groups or a branch per group.
@@ -1630,13 +1753,26 @@ pub(super) mod avx2 {
     /// copies as the Gram tiles on their sums; this one takes about a tenth off the whole
     /// Hessian.
     ///
+    /// With `FIRST`, the same pass adds the rows' losses and gradient into `first` (a run
+    /// of [`fixed_grad`]'s, with its bits: the same predictions, the loss's
+    /// [`Loss::value_deriv16`] and `value_deriv4`, which give [`Loss::value_deriv`]'s
+    /// values, and the same sums row after row): a Newton step's cost, gradient and
+    /// Hessian for about the Hessian's time, where apart they took an epoch more.
+    ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w.len() == D <= 4 * C`; `x` holds the rows of `rows`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn fixed_hessian_rows<const D: usize, const C: usize, T: Element, L: Loss>(
+    pub(super) unsafe fn fixed_hessian_rows<
+        const D: usize,
+        const C: usize,
+        T: Element,
+        L: Loss,
+        const FIRST: bool,
+    >(
         pass: &HessianPass<'_, T, L>,
         rows: std::ops::Range<usize>,
         gram: &mut super::GramSum,
+        first: &mut FirstOrder<C>,
     ) {
         let &HessianPass {
             loss,
@@ -1651,13 +1787,26 @@ pub(super) mod avx2 {
         let wv = self::weights::<D, C>(w);
         hessian_blocks(x, D, rows, gram, |gram, start, end, copy| {
             let mut h = [[0.0; 16]; GROUPS_OF_16];
-            let groups = second_derivs16((start, end), loss, y, &mut h, |i| {
+            let (mut lv, mut dv) = ([[0.0; 16]; GROUPS_OF_16], [[0.0; 16]; GROUPS_OF_16]);
+            let both = FIRST.then_some((&mut lv, &mut dv));
+            let groups = second_derivs16((start, end), loss, y, &mut h, both, |i| {
                 fixed_predict16::<D, C, T, true>(&wv, b, x.as_ptr().add(i * D))
             });
             for (g, h) in h[..groups].iter().enumerate() {
                 let i = start + 16 * g;
                 let (xi, sw) = (x.as_ptr().add(i * D), weights.map(|sw| &sw[i..i + 16]));
-                fixed_block_rows::<D, C, T>(h, xi, sw, intercept, copy, gram, i - start);
+                let ld = FIRST.then_some((&lv[g][..], &dv[g][..]));
+                fixed_block_rows::<D, C, T, FIRST>(
+                    h,
+                    xi,
+                    sw,
+                    intercept,
+                    copy,
+                    gram,
+                    i - start,
+                    ld,
+                    first,
+                );
             }
             let mut i = start + 16 * groups;
             while i < end {
@@ -1666,17 +1815,30 @@ pub(super) mod avx2 {
                 let (z, t) = fixed_predict4::<D, C, T, false>(&wv, b, xi, &y[i..i + k]);
                 let h = loss.second_deriv4(z, t);
                 let sw = weights.map(|sw| &sw[i..i + k]);
-                fixed_block_rows::<D, C, T>(&h[..k], xi, sw, intercept, copy, gram, i - start);
+                let ld = FIRST.then(|| loss.value_deriv4(z, t));
+                let ld = ld.as_ref().map(|(l, d)| (&l[..k], &d[..k]));
+                fixed_block_rows::<D, C, T, FIRST>(
+                    &h[..k],
+                    xi,
+                    sw,
+                    intercept,
+                    copy,
+                    gram,
+                    i - start,
+                    ld,
+                    first,
+                );
                 i += k;
             }
         });
     }
 
     /// [`block_rows`] for rows of exactly `D` values: each row's `C` vectors and `h` times
-    /// them stored whole: no loop over groups and no branch per group.
+    /// them stored whole: no loop over groups and no branch per group. With `FIRST` and
+    /// the rows' losses and derivatives `ld`, each row's share of them added into `first`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn fixed_block_rows<const D: usize, const C: usize, T: Element>(
+    unsafe fn fixed_block_rows<const D: usize, const C: usize, T: Element, const FIRST: bool>(
         h: &[f64],
         x: *const T,
         weights: Option<&[f64]>,
@@ -1684,10 +1846,24 @@ pub(super) mod avx2 {
         copy: bool,
         gram: &mut super::GramSum,
         r0: usize,
+        ld: Option<(&[f64], &[f64])>,
+        first: &mut FirstOrder<C>,
     ) {
         for (r, &hr) in h.iter().enumerate() {
-            let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
+            let s = weights.map_or(1.0, |sw| sw[r]);
+            let hr = s * hr;
             let xv = row::<D, C, T>(x.add(r * D));
+            if FIRST {
+                if let Some((lv, dv)) = ld {
+                    let (l, dl) = scaled(s, (lv[r], dv[r]));
+                    first.lsum += l;
+                    first.dsum += dl;
+                    let dv = _mm256_set1_pd(dl);
+                    for (a, v) in first.acc.iter_mut().zip(&xv) {
+                        *a = _mm256_fmadd_pd(dv, *v, *a);
+                    }
+                }
+            }
             let hv = _mm256_set1_pd(hr);
             let (zs, us) = gram.block_slots(r0 + r);
             // The slots hold `width >= 4 * C` values (the Gram sum's width is `D` plus the
@@ -2007,6 +2183,32 @@ impl<L: Loss> FiniteSum for Linear<'_, L> {
         }
     }
 
+    /// Where the fused kernel runs ([`Linear::fused_runs_in`]: up to 20 features, AVX2
+    /// and FMA), for a loss whose second derivative varies: a quadratic one's Hessian is
+    /// the same at every point.
+    fn fuses_hessian(&self) -> bool {
+        !L::QUADRATIC && (1..=20).contains(&self.x.cols()) && has_avx2_fma()
+    }
+
+    fn cost_grad_hessian_runs(
+        &self,
+        params: &[f64],
+        rows: Range<usize>,
+        run: usize,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> f64 {
+        let fused = match self.x {
+            MatrixRef::F64(m) => {
+                self.fused_runs_in(m.as_slice(), params, rows.clone(), run, grad, out)
+            }
+            MatrixRef::F32(m) => {
+                self.fused_runs_in(m.as_slice(), params, rows.clone(), run, grad, out)
+            }
+        };
+        fused.unwrap_or_else(|| separate_runs(self, params, rows, run, grad, out))
+    }
+
     fn penalty_hessian(&self, _params: &[f64], out: &mut [f64]) {
         let dim = self.dim();
         for j in 0..self.x.cols() {
@@ -2127,7 +2329,8 @@ mod tests {
                 unsafe {
                     if fixed {
                         with_fixed_columns!(d, D, C =>
-                            avx2::fixed_hessian_rows::<D, C, T, LogLoss>(&pass, 1..n, &mut gram),
+                            avx2::fixed_hessian_rows::<D, C, T, LogLoss, false>(
+                                &pass, 1..n, &mut gram, &mut avx2::FirstOrder::new()),
                             unreachable!("widths up to 20 are fixed"))
                     } else {
                         avx2::hessian_rows(&pass, 1..n, &mut gram)
@@ -2327,5 +2530,54 @@ mod tests {
         model.prefetch(8..40);
         model.prefetch(50..60);
         assert!(model.as_sync().is_some());
+    }
+
+    #[test]
+    fn the_fused_pass_gives_the_bits_of_separate_ones() {
+        // Loss, gradient and Hessian in one pass against the loss and gradient run by run
+        // (`accumulate`) and the Hessian apart (`hessian_runs`): the same bits, for widths
+        // with and without a fixed kernel, runs that leave groups of sixteen, of four and
+        // fewer, a range not from row 0, weights (zeros among them), f32 storage, a smooth
+        // and a kinked loss and logits in the exp's tails.
+        fn check<L: Loss>(model: &Linear<'_, L>, d: usize, scale: f64) {
+            let dim = model.dim();
+            let params: Vec<f64> = (0..dim).map(|j| scale * (0.3 - 0.07 * j as f64)).collect();
+            let n = model.n_rows();
+            for (rows, run) in [(0..n, 512), (3..n, 100), (5..n - 2, 7), (0..n, n)] {
+                let (mut g1, mut g2) = (vec![f64::NAN; dim], vec![f64::NAN; dim]);
+                let (mut h1, mut h2) = (vec![f64::NAN; dim * dim], vec![f64::NAN; dim * dim]);
+                let l1 = model.cost_grad_hessian_runs(&params, rows.clone(), run, &mut g1, &mut h1);
+                let l2 = separate_runs(model, &params, rows.clone(), run, &mut g2, &mut h2);
+                let what = format!("d {d}, rows {rows:?}, run {run}");
+                assert_eq!(l1.to_bits(), l2.to_bits(), "loss, {what}");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&g1), bits(&g2), "gradient, {what}");
+                assert_eq!(bits(&h1), bits(&h2), "Hessian, {what}");
+                assert!(l1.is_finite() && g1.iter().chain(&h1).all(|v| v.is_finite()));
+            }
+        }
+        for d in [1, 3, 4, 5, 8, 13, 17, 20, 23] {
+            let (x, y) = grid(1203, d);
+            let x32 = MatrixF32::from_f64(&x).unwrap();
+            let yb: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+            let sw: Vec<f64> = (0..1203).map(|i| (i % 5) as f64 * 0.5).collect();
+            for intercept in [true, false] {
+                let m = Linear::new(&x, &yb, LogLoss).intercept(intercept);
+                check(&m, d, 1.0);
+                check(&m, d, 60.0);
+                check(&m.weights(Some(&sw)), d, 1.0);
+                check(
+                    &Linear::new(&x32, &yb, LogLoss).intercept(intercept),
+                    d,
+                    1.0,
+                );
+                let huber = Linear::new(&x, &y, crate::loss::Huber::new(0.3));
+                check(&huber.intercept(intercept).weights(Some(&sw)), d, 1.0);
+            }
+            // Newton is told to fuse only where the kernel runs and the Hessian varies.
+            let fused = d <= 20 && crate::numeric::vmath::has_avx2_fma();
+            assert_eq!(Linear::new(&x, &yb, LogLoss).fuses_hessian(), fused);
+            assert!(!Linear::new(&x, &y, Squared).fuses_hessian());
+        }
     }
 }

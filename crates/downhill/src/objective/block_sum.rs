@@ -180,6 +180,36 @@ impl BlockSum {
         problem.hessian_runs(params, rows, BLOCK_ROWS, out);
     }
 
+    /// [`BlockSum::sum`] and [`BlockSum::hessian`] at once, in one pass over the rows where
+    /// the problem has one ([`FiniteSum::cost_grad_hessian_runs`]): overwrites `grad` and
+    /// `out` and returns the loss sum, the bits of those two calls. `None`, with nothing
+    /// written, when the two would not split the rows over the same threads (a Hessian
+    /// pays for threads with fewer rows): the caller then makes them apart.
+    pub fn cost_grad_hessian<P: FiniteSum + ?Sized>(
+        &mut self,
+        problem: &P,
+        params: &[f64],
+        rows: Range<usize>,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> Option<f64> {
+        let dim = self.block.len();
+        let shared = problem.as_sync();
+        let work = rows.len().saturating_mul(dim * dim);
+        let by_grad = self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) && shared.is_some();
+        let by_hessian = self.pays(rows.len(), MIN_HESSIAN_BLOCKS_PER_THREAD)
+            && work >= MIN_HESSIAN_WORK_PER_THREAD * self.threads
+            && shared.is_some();
+        if by_grad != by_hessian || grad.len() != dim || out.len() != dim * dim {
+            return None;
+        }
+        if let (true, Some(shared)) = (by_grad, shared) {
+            let par = self.parallel()?;
+            return Some(par.cost_grad_hessian(shared, params, rows, grad, out));
+        }
+        Some(problem.cost_grad_hessian_runs(params, rows, BLOCK_ROWS, grad, out))
+    }
+
     /// Whether `n` rows are enough to split over the threads, at `min_blocks` blocks a thread.
     fn pays(&self, n: usize, min_blocks: usize) -> bool {
         self.threads > 1 && !self.block.is_empty() && n >= min_blocks * BLOCK_ROWS * self.threads
@@ -279,6 +309,50 @@ impl Parallel {
                 *o += v;
             }
         }
+    }
+
+    fn cost_grad_hessian(
+        &mut self,
+        problem: &(dyn FiniteSum + Sync),
+        params: &[f64],
+        rows: Range<usize>,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> f64 {
+        let (t, dim, len) = (self.threads(), grad.len(), out.len());
+        self.hess_totals.resize(t * len, 0.0);
+        let Parallel {
+            pool,
+            totals,
+            losses,
+            hess_totals,
+            ..
+        } = self;
+        pool.install(|| {
+            totals
+                .par_chunks_mut(dim)
+                .zip(hess_totals.par_chunks_mut(len))
+                .zip(losses.par_iter_mut())
+                .enumerate()
+                .for_each(|(k, ((total, hess), loss))| {
+                    let part = part(&rows, t, k);
+                    *loss = problem.cost_grad_hessian_runs(params, part, BLOCK_ROWS, total, hess);
+                });
+        });
+        // The orders of `add` and `hessian`: thread 0's totals first.
+        grad.fill(0.0);
+        for total in totals.chunks_exact(dim) {
+            for (g, v) in grad.iter_mut().zip(total) {
+                *g += v;
+            }
+        }
+        out.fill(0.0);
+        for total in hess_totals.chunks_exact(len) {
+            for (o, v) in out.iter_mut().zip(total) {
+                *o += v;
+            }
+        }
+        losses.iter().sum()
     }
 
     fn loss_sum(
@@ -457,6 +531,40 @@ mod tests {
                 want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
             }
             assert_eq!(two, want, "{n} rows");
+        }
+    }
+
+    #[test]
+    fn cost_gradient_and_hessian_in_one_pass_are_those_of_two() {
+        use crate::loss::LogLoss;
+        use crate::model::Linear;
+        use crate::objective::{FullBatch, Hessian};
+        use crate::Objective;
+        // 40,000 x 20 on two threads: the gradient and the Hessian both split; 25,000 x 20:
+        // only the Hessian would, so there is no pass for both (and nothing is written).
+        for (n, threads, fused) in [(40_000, 2, true), (40_000, 1, true), (25_000, 2, false)] {
+            let (x, y) = rows_and_labels(n, 20);
+            let model = Linear::new(&x, &y, LogLoss);
+            let objective = FullBatch::with_threads(&model, threads);
+            let p: Vec<f64> = (0..21).map(|j| 0.02 * j as f64 - 0.2).collect();
+            let (mut g1, mut g2) = (vec![f64::NAN; 21], vec![f64::NAN; 21]);
+            let (mut h1, mut h2) = (vec![f64::NAN; 441], vec![f64::NAN; 441]);
+            let c1 = objective.cost_grad_hessian(&p, &mut g1, &mut h1);
+            if !fused || !crate::numeric::vmath::has_avx2_fma() {
+                assert_eq!(c1, None);
+                assert!(g1.iter().chain(&h1).all(|v| v.is_nan()), "nothing written");
+                continue;
+            }
+            let c2 = objective.cost_grad(&p, &mut g2);
+            objective.hessian(&p, &mut h2);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                c1.map(f64::to_bits),
+                Some(c2.to_bits()),
+                "{n} rows, {threads} threads"
+            );
+            assert_eq!(bits(&g1), bits(&g2));
+            assert_eq!(bits(&h1), bits(&h2));
         }
     }
 

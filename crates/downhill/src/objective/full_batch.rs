@@ -67,4 +67,23 @@ impl<P: FiniteSum + ?Sized> Hessian for FullBatch<'_, P> {
         out.iter_mut().for_each(|o| *o *= inv);
         self.problem.penalty_hessian(params, out);
     }
+
+    /// Where the problem [fuses](FiniteSum::fuses_hessian) its Hessian with its loss and
+    /// gradient, and the threads split them alike ([`BlockSum::cost_grad_hessian`]).
+    fn cost_grad_hessian(&self, params: &[f64], grad: &mut [f64], out: &mut [f64]) -> Option<f64> {
+        if !(self.problem.has_hessian() && self.problem.fuses_hessian()) {
+            return None;
+        }
+        let n = self.problem.n_rows();
+        let loss =
+            self.work
+                .borrow_mut()
+                .cost_grad_hessian(self.problem, params, 0..n, grad, out)?;
+        // As `cost_grad` and `hessian` finish theirs.
+        let inv = 1.0 / n as f64;
+        grad.iter_mut().for_each(|g| *g *= inv);
+        out.iter_mut().for_each(|o| *o *= inv);
+        self.problem.penalty_hessian(params, out);
+        Some(loss * inv + self.problem.penalty(params, grad))
+    }
 }

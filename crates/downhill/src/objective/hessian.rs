@@ -14,4 +14,18 @@ pub trait Hessian {
     /// `d2f / dparams_i dparams_j`, with `dim = params.len()` and `out.len() == dim * dim`.
     /// Every entry is overwritten.
     fn hessian(&self, params: &[f64], out: &mut [f64]);
+
+    /// The cost at `params`, its gradient written into `grad` and the Hessian into `out`,
+    /// in one pass over the data, with the bits of the objective's `cost_grad` beside this
+    /// Hessian and of [`Hessian::hessian`]; `None` (the default), with nothing written,
+    /// where the type has no such pass. A pass costs about what the Hessian alone does, so
+    /// Newton's method asks for the Hessian with the cost at each point it tries first.
+    fn cost_grad_hessian(
+        &self,
+        _params: &[f64],
+        _grad: &mut [f64],
+        _out: &mut [f64],
+    ) -> Option<f64> {
+        None
+    }
 }

@@ -143,6 +143,32 @@ pub trait FiniteSum {
         }
     }
 
+    /// Whether [`FiniteSum::cost_grad_hessian_runs`] reads the rows once for all three sums
+    /// (Newton's method then asks for the Hessian with the cost at each point it reaches).
+    /// False by default.
+    fn fuses_hessian(&self) -> bool {
+        false
+    }
+
+    /// Overwrites `grad` with `sum_{i in rows}` of the rows' gradients and `out` with their
+    /// Hessians, and returns the sum of their losses, all in runs of `run` rows as
+    /// [`BlockSum`] sums them: the loss and gradient with the bits of its
+    /// [`BlockSum::sum`] over one thread's rows (each run by [`FiniteSum::accumulate`] into
+    /// zeros, then added in order), the Hessian with those of
+    /// [`FiniteSum::hessian_runs`]. The default makes those two passes
+    /// ([`separate_runs`]); a problem that [`fuses_hessian`](FiniteSum::fuses_hessian)
+    /// makes one, with the same bits. Only called when [`FiniteSum::has_hessian`] is true.
+    fn cost_grad_hessian_runs(
+        &self,
+        params: &[f64],
+        rows: Range<usize>,
+        run: usize,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> f64 {
+        separate_runs(self, params, rows, run, grad, out)
+    }
+
     /// Adds the Hessian of the smooth part of the penalty into `out`.
     fn penalty_hessian(&self, _params: &[f64], _out: &mut [f64]) {}
 
@@ -178,4 +204,31 @@ pub trait FiniteSum {
     fn as_sync(&self) -> Option<&(dyn FiniteSum + Sync)> {
         None
     }
+}
+
+/// [`FiniteSum::cost_grad_hessian_runs`] in two passes: [`FiniteSum::hessian_runs`], then
+/// the loss and gradient run by run.
+pub fn separate_runs<P: FiniteSum + ?Sized>(
+    problem: &P,
+    params: &[f64],
+    rows: Range<usize>,
+    run: usize,
+    grad: &mut [f64],
+    out: &mut [f64],
+) -> f64 {
+    problem.hessian_runs(params, rows.clone(), run, out);
+    grad.fill(0.0);
+    let mut block = vec![0.0; grad.len()];
+    let mut loss = 0.0;
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = start.saturating_add(run.max(1)).min(rows.end);
+        block.fill(0.0);
+        loss += problem.accumulate(params, Rows::Range(start..end), &mut block);
+        for (g, b) in grad.iter_mut().zip(&block) {
+            *g += b;
+        }
+        start = end;
+    }
+    loss
 }
