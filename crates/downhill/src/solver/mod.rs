@@ -139,6 +139,10 @@ pub struct Iterate<'a> {
     pub x_new: &'a mut [f64],
     /// Receives the gradient at `x_new`.
     pub grad_new: &'a mut [f64],
+    /// The gradient norm at or below which the run stops (0: never by the gradient).
+    pub gtol: f64,
+    /// No iteration follows this one (the run's limit).
+    pub last: bool,
 }
 
 /// What one iteration did.
@@ -190,6 +194,13 @@ pub trait Solver: Send + fmt::Debug {
 
     /// Sizes the state for `dim` parameters and forgets earlier runs.
     fn init(&mut self, dim: usize);
+
+    /// The start's cost, its gradient written into `grad`, after [`Solver::init`]; returns
+    /// the cost and the Hessians computed with it. The default evaluates the objective
+    /// (no Hessian); [`Newton`] takes the Hessian along where one pass gives both.
+    fn start(&mut self, problem: &Problem<'_>, x: &[f64], grad: &mut [f64]) -> (f64, usize) {
+        (problem.objective.cost_grad(x, grad), 0)
+    }
 
     /// One iteration from `it.x`.
     fn iterate(&mut self, problem: &Problem<'_>, it: Iterate<'_>) -> Outcome;
@@ -315,9 +326,8 @@ pub fn solve<S: Solver + ?Sized>(
     let mut grad_new = vec![0.0; dim];
     let mut history = History::new(if config.record_params { dim } else { 0 });
 
-    let mut cost = problem.objective.cost_grad(&x, &mut grad);
+    let (mut cost, mut hessians) = solver.start(&problem, &x, &mut grad);
     let mut evaluations = 1;
-    let mut hessians = 0;
     let mut grad_norm = norm(&grad);
     if let Some(what) = non_finite(cost, grad_norm) {
         return Err(Error::NonFinite { what });
@@ -348,6 +358,8 @@ pub fn solve<S: Solver + ?Sized>(
                 grad: &grad,
                 x_new: &mut x_new,
                 grad_new: &mut grad_new,
+                gtol,
+                last: iteration + 1 >= config.max_epochs,
             },
         );
         let step = match outcome {
