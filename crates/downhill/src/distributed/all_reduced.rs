@@ -2,6 +2,7 @@ use super::Communicator;
 use crate::objective::BlockSum;
 use crate::{FiniteSum, Rows};
 use std::cell::RefCell;
+use std::ops::Range;
 
 /// A model on one rank's share of the rows, seen as the whole data set: a [`FiniteSum`] of
 /// **one row** whose loss is the mean loss over every rank's rows.
@@ -169,6 +170,50 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
     fn penalty_hessian(&self, params: &[f64], out: &mut [f64]) {
         self.local.penalty_hessian(params, out)
     }
+
+    fn fuses_hessian(&self) -> bool {
+        self.local.fuses_hessian()
+    }
+
+    /// Each part's rows in one pass where the rank's model has one, then the part's two
+    /// all-reduces of `separate_runs` (the Hessian's, then the loss's and gradient's), so
+    /// that a distributed Newton fit takes the one-process fit's steps.
+    fn cost_grad_hessian_runs(
+        &self,
+        params: &[f64],
+        rows: Range<usize>,
+        run: usize,
+        grad: &mut [f64],
+        out: &mut [f64],
+    ) -> f64 {
+        // The runs and parts as `separate_runs` adds them (its Hessian's runs, then its
+        // gradient's, each from zeros).
+        let (mut g, mut h) = (vec![0.0; grad.len()], vec![0.0; out.len()]);
+        grad.fill(0.0);
+        out.fill(0.0);
+        let mut loss = 0.0;
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = start.saturating_add(run.max(1)).min(rows.end);
+            g.fill(0.0);
+            h.fill(0.0);
+            let mut l = 0.0;
+            for (part, asked) in self.parts(&Rows::Range(start..end)).into_iter().enumerate() {
+                if asked {
+                    l += self.fused_part(params, part, &mut g, &mut h);
+                }
+            }
+            loss += l;
+            for (a, b) in grad.iter_mut().zip(&g) {
+                *a += b;
+            }
+            for (a, b) in out.iter_mut().zip(&h) {
+                *a += b;
+            }
+            start = end;
+        }
+        loss
+    }
 }
 
 impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'_, P, C> {
@@ -187,6 +232,48 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> AllReduced<'_, P, C> {
             return 0.0;
         }
         // The same arithmetic as one process's full batch: the sum times 1/N.
+        let inv = 1.0 / message[d + 1];
+        for (g, m) in grad.iter_mut().zip(&message[1..=d]) {
+            *g += m * inv;
+        }
+        message[0] * inv
+    }
+
+    /// [`AllReduced::hessian_part`] and [`AllReduced::accumulate_part`] with the rank's
+    /// sums in one pass ([`BlockSum::cost_grad_hessian`]; apart where it has none) and the
+    /// same two all-reduces in the same order: adds the mean gradient and Hessian, returns
+    /// the mean loss.
+    fn fused_part(&self, params: &[f64], part: usize, grad: &mut [f64], out: &mut [f64]) -> f64 {
+        let range = self.part(part);
+        let mut work = self.work.borrow_mut();
+        let Work {
+            sum,
+            message,
+            hessian,
+        } = &mut *work;
+        let (d, len, n) = (grad.len(), out.len(), range.len() as f64);
+        hessian.resize(len + 1, 0.0);
+        let (head, rest) = message.split_at_mut(1);
+        let (g, h) = (&mut rest[..d], &mut hessian[..len]);
+        head[0] = match sum.cost_grad_hessian(self.local, params, range.clone(), g, h) {
+            Some(loss) => loss,
+            None => {
+                sum.hessian(self.local, params, range.clone(), h);
+                sum.sum(self.local, params, range, g)
+            }
+        };
+        (rest[d], hessian[len]) = (n, n);
+        self.comm.sum(hessian);
+        self.comm.sum(message);
+        if hessian[len] > 0.0 {
+            let inv = 1.0 / hessian[len];
+            for (o, h) in out.iter_mut().zip(hessian.iter()) {
+                *o += h * inv;
+            }
+        }
+        if !(message[d + 1] > 0.0) {
+            return 0.0;
+        }
         let inv = 1.0 / message[d + 1];
         for (g, m) in grad.iter_mut().zip(&message[1..=d]) {
             *g += m * inv;

@@ -258,3 +258,35 @@ fn a_linear_polynomial_fit_over_ranks_is_the_one_process_fit() {
         }
     }
 }
+
+#[test]
+fn the_all_reduced_pass_gives_the_bits_of_its_separate_sums() {
+    use crate::loss::LogLoss;
+    use crate::objective::Hessian;
+    // Over 1 to 3 simulated ranks (one without rows): cost, gradient and Hessian in one
+    // pass are those of `cost_grad` and `hessian`, bit for bit, on every rank.
+    let (x, y) = data(2000);
+    let y: Vec<f64> = y.iter().map(|v| f64::from(*v > 0.0)).collect();
+    let p = [0.01, -0.02, 0.3];
+    for parts in [&[2000][..], &[1, 999, 1000], &[700, 0, 1300]] {
+        for (c1, c2, g1, g2, h1, h2) in on_ranks(&x, &y, parts, |c, x, y| {
+            let local = Linear::new(&x, &y, LogLoss);
+            let all = AllReduced::new(&local, c, 1);
+            let fit = FullBatch::new(&all);
+            let (mut g1, mut g2, mut h1, mut h2) = ([0.0; 3], [0.0; 3], [0.0; 9], [0.0; 9]);
+            let c1 = fit.cost_grad_hessian(&p, &mut g1, &mut h1);
+            let c2 = fit.cost_grad(&p, &mut g2);
+            fit.hessian(&p, &mut h2);
+            (c1, c2, g1, g2, h1, h2)
+        }) {
+            if !crate::numeric::vmath::has_avx2_fma() {
+                assert_eq!(c1, None);
+                continue;
+            }
+            assert_eq!(c1.map(f64::to_bits), Some(c2.to_bits()), "{parts:?}");
+            assert_eq!(g1.map(f64::to_bits), g2.map(f64::to_bits));
+            assert_eq!(h1.map(f64::to_bits), h2.map(f64::to_bits));
+        }
+    }
+}
+
