@@ -106,6 +106,7 @@ fn unsupported(args: &FitArgs) -> Option<String> {
 const STREAMED: MethodFacts = MethodFacts {
     exact_hessian: None,
     quadratic: false,
+    one_pass: false,
     rows: None,
     l1: false,
     first_order_only: true,

@@ -289,4 +289,3 @@ fn the_all_reduced_pass_gives_the_bits_of_its_separate_sums() {
         }
     }
 }
-

@@ -18,6 +18,13 @@
 //! threads: the rule gives 5.3 epochs; a Newton iteration of the fit took 75.9 ms, 6.3
 //! epochs of 12.0 ms, its first evaluation and the solves included.)
 //!
+//! Where the Hessian comes with the cost in one pass ([`AutoProblem::one_pass`]: a linear
+//! model whose loss is not quadratic, up to 20 features), an iteration is that pass alone:
+//! the Hessian's sums and a quarter of an epoch for the loss and gradient besides, one epoch
+//! at least ([`one_pass_epochs`]; `newton_cost` on 1,000,000 x 20: the pass 7.3-9.3 ms, the
+//! Hessian 6.1-7.7, an epoch 4.2-5.4). It makes no corrections, and so takes about
+//! [`ONE_PASS_ITERATIONS`] iterations.
+//!
 //! Newton needs about [`NEWTON_ITERATIONS`] iterations where L-BFGS needs about
 //! [`LBFGS_ITERATIONS`] to the same tolerance (one for a quadratic loss, whose Newton step
 //! lands on the minimum). `auto` picks Newton when
@@ -41,6 +48,14 @@ pub const CORRECTIONS: f64 = Newton::DEFAULT_REFINE as f64;
 /// estimators' start takes 2 to 8 to `gtol = 1e-10`; an estimate, not a bound).
 pub const NEWTON_ITERATIONS: f64 = 6.0;
 
+/// Newton iterations of the same fits where each Hessian comes with its step's cost
+/// ([`AutoProblem::one_pass`]): one Newton step an iteration where the corrections made a
+/// step and two chord steps (4 against 2 on `newton_cost`'s data).
+pub const ONE_PASS_ITERATIONS: f64 = 2.0 * NEWTON_ITERATIONS;
+
+/// The loss and gradient's share of a pass that sums them with the Hessian, in epochs.
+pub const ONE_PASS_EXTRA: f64 = 0.25;
+
 /// L-BFGS iterations of the same fits: 8 on `newton_cost`'s well-conditioned data, many
 /// more on ill-conditioned data (an estimate, on the side of L-BFGS at this size).
 pub const LBFGS_ITERATIONS: f64 = 60.0;
@@ -56,6 +71,13 @@ pub fn newton_epochs(params: usize, rows: Option<usize>) -> f64 {
     1.0 + CORRECTIONS + (p / 2.0 + cholesky) / HESSIAN_SPEEDUP
 }
 
+/// The cost in epochs of a Newton iteration that reads the data once
+/// ([`AutoProblem::one_pass`]): the Hessian's sums, its Cholesky factorisation and
+/// [`ONE_PASS_EXTRA`], and at least the one epoch that reading the data takes.
+pub fn one_pass_epochs(params: usize, rows: Option<usize>) -> f64 {
+    (newton_epochs(params, rows) - 1.0 - CORRECTIONS + ONE_PASS_EXTRA).max(1.0)
+}
+
 /// The problem as `auto` sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AutoProblem {
@@ -66,6 +88,10 @@ pub struct AutoProblem {
     pub exact_hessian: bool,
     /// The loss is quadratic in the parameters (least squares): one Newton step solves it.
     pub quadratic: bool,
+    /// Newton gets the Hessian with the cost in one pass (a linear model whose loss is not
+    /// quadratic, up to 20 features, on a CPU with AVX2 and FMA): an iteration reads the data
+    /// once and makes no corrections.
+    pub one_pass: bool,
     /// The number of parameters.
     pub params: usize,
     /// The number of rows, when known.
@@ -117,11 +143,12 @@ pub fn auto(problem: AutoProblem) -> (&'static str, String) {
         );
     }
     let p = problem.params;
-    let per_iteration = newton_epochs(p, problem.rows);
-    let iterations = if problem.quadratic {
-        1.0
+    let (per_iteration, iterations) = if problem.quadratic {
+        (newton_epochs(p, problem.rows), 1.0)
+    } else if problem.one_pass {
+        (one_pass_epochs(p, problem.rows), ONE_PASS_ITERATIONS)
     } else {
-        NEWTON_ITERATIONS
+        (newton_epochs(p, problem.rows), NEWTON_ITERATIONS)
     };
     let newton = iterations * per_iteration;
     let small = problem
@@ -156,6 +183,7 @@ mod tests {
             mini_batches,
             exact_hessian,
             quadratic: false,
+            one_pass: false,
             params,
             rows: None,
             l1: false,
@@ -249,5 +277,34 @@ mod tests {
         assert!((newton_epochs(21, None) - (3.0 + 10.5 / HESSIAN_SPEEDUP)).abs() < 1e-12);
         // 21 parameters: the rule's cost of an iteration (newton_cost measured 6.3 epochs).
         assert!((newton_epochs(21, Some(1_000_000)) - 5.33).abs() < 0.01);
+    }
+
+    #[test]
+    fn an_iteration_in_one_pass_costs_the_hessian_and_a_quarter_epoch() {
+        // 21 parameters: 10.5 / 4.5 + 0.25 epochs an iteration, twice the iterations: Newton,
+        // and the note says what a step costs.
+        assert!((one_pass_epochs(21, None) - (0.25 + 10.5 / HESSIAN_SPEEDUP)).abs() < 1e-12);
+        // A few parameters: the pass still reads the data once.
+        assert_eq!(one_pass_epochs(4, Some(5000)), 1.0);
+        let (name, why) = auto(AutoProblem {
+            one_pass: true,
+            rows: Some(10_000_000),
+            ..p(false, true, 21)
+        });
+        assert_eq!(name, "newton");
+        assert!(why.contains("about 2.6 epochs each"), "{why}");
+        let (_, corrected) = auto(AutoProblem {
+            rows: Some(10_000_000),
+            ..p(false, true, 21)
+        });
+        assert!(corrected.contains("about 5.3 epochs each"), "{corrected}");
+        // Least squares keeps its corrections (the Hessian does not change).
+        let (_, ls) = auto(AutoProblem {
+            one_pass: true,
+            quadratic: true,
+            rows: Some(10_000_000),
+            ..p(false, true, 21)
+        });
+        assert!(ls.contains("about 5.3 epochs each"), "{ls}");
     }
 }

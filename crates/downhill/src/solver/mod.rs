@@ -63,8 +63,8 @@ mod newton;
 mod steepest;
 
 pub use auto::{
-    auto, newton_epochs, AutoProblem, CORRECTIONS, HESSIAN_SPEEDUP, LBFGS_ITERATIONS,
-    NEWTON_ITERATIONS, SMALL_FIT,
+    auto, newton_epochs, one_pass_epochs, AutoProblem, CORRECTIONS, HESSIAN_SPEEDUP,
+    LBFGS_ITERATIONS, NEWTON_ITERATIONS, ONE_PASS_EXTRA, ONE_PASS_ITERATIONS, SMALL_FIT,
 };
 pub use cg::{Beta, ConjugateGradient};
 pub use lbfgs::Lbfgs;

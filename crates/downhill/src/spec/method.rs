@@ -32,6 +32,8 @@ pub struct MethodFacts {
     pub exact_hessian: Option<usize>,
     /// The loss is quadratic (least squares): one Newton step solves it.
     pub quadratic: bool,
+    /// Newton gets the Hessian with the cost in one pass ([`solver::AutoProblem::one_pass`]).
+    pub one_pass: bool,
     /// The number of rows, when known (`auto` weighs a Newton step's cost by it).
     pub rows: Option<usize>,
     /// The penalty has an L1 part.
@@ -52,6 +54,7 @@ impl RunSpec {
                 mini_batches: self.batch_size.is_some(),
                 exact_hessian: facts.exact_hessian.is_some(),
                 quadratic: facts.quadratic,
+                one_pass: facts.one_pass,
                 params: facts.exact_hessian.unwrap_or(0),
                 rows: facts.rows,
                 l1: facts.l1,

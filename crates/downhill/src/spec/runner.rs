@@ -97,9 +97,17 @@ impl RunSpec {
             .then_some(terms + usize::from(self.fit_intercept));
         let quadratic = self.model == ModelKind::Linear
             && self.regression_loss()? == crate::estimator::RegressionLoss::Squared;
+        // Where Newton's kernel reads the data once for the cost and the Hessian
+        // (`model::Linear`'s `fuses_hessian`).
+        let one_pass = exact.is_some()
+            && !quadratic
+            && self.model != ModelKind::Softmax
+            && (1..=20).contains(&terms)
+            && crate::numeric::vmath::has_avx2_fma();
         let method = self.build_method(MethodFacts {
             exact_hessian: exact,
             quadratic,
+            one_pass,
             rows,
             l1: penalty.l1 > 0.0,
             first_order_only: false,
