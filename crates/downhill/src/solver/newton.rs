@@ -74,7 +74,8 @@ impl Default for Newton {
 
 impl Newton {
     /// Refinement steps of each solve, and corrections after a full step, by default: each
-    /// correction costs an evaluation, so a default iteration evaluates up to three times.
+    /// correction costs an evaluation, so a default iteration evaluates up to three times
+    /// (once where the Hessian comes with the cost, which makes no corrections).
     pub const DEFAULT_REFINE: usize = 2;
 
     /// Damped Newton with a default backtracking search and [`Newton::DEFAULT_REFINE`]
