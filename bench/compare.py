@@ -598,7 +598,8 @@ def issue16_targets(per_set, mem, flops=None, floor=None):
             if flops is not None and "floor_ratio" in flops:
                 md.append(
                     f"- (floor) a default Newton iteration evaluates the cost and gradient "
-                    f"{flops['evals_per_iteration']:.2f} times (its step and up to two corrections; "
+                    f"{flops['evals_per_iteration']:.2f} times (its step, and up to two corrections where "
+                    "its Hessian is a pass apart; where one pass gives both, that pass is the step's; "
                     f"`examples/newton_cost.rs`): at one epoch each, {flops['floor_ratio']:.2f}x an "
                     "L-BFGS iteration before its Hessian"
                 )
@@ -1293,15 +1294,17 @@ def main():
             f"| whole fits to `gtol = 1e-10`: Newton / Newton `refine(0)` / L-BFGS | "
             f"{nt['newton_ms']:.1f} / {nt['newton_refine0_ms']:.1f} / {nt['lbfgs_ms']:.1f} ms |"
         )
-        # A default Newton iteration evaluates its step and up to two corrections: those
-        # evaluations alone, at an epoch each, bound its ratio to an L-BFGS iteration from
-        # below, whatever the Hessian costs.
+        # A default Newton iteration evaluates its step and, where its Hessian is a pass
+        # apart, up to two corrections: those evaluations alone, at an epoch each, bound its
+        # ratio to an L-BFGS iteration from below, whatever the Hessian costs. (Where one
+        # pass gives the cost and the Hessian, there is one evaluation an iteration, and it
+        # is that pass.)
         if "newton_evaluations" in nt and nt["newton_iterations"] > 0:
             per_it = (nt["newton_evaluations"] - 1) / nt["newton_iterations"]
             flops["evals_per_iteration"] = per_it
             flops["floor_ratio"] = per_it * nt["epoch_ms"] / nt["lbfgs_ms_per_iteration"]
             md.append(
-                f"| Newton fit: evaluations an iteration besides the first one (the step and its "
+                f"| Newton fit: evaluations an iteration besides the first one (the step and any "
                 f"corrections) | {per_it:.2f}: at one epoch each, {flops['floor_ratio']:.2f}x an "
                 "L-BFGS iteration with a Hessian that took no time |"
             )
