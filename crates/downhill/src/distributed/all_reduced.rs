@@ -1,5 +1,5 @@
 use super::Communicator;
-use crate::objective::BlockSum;
+use crate::objective::{runs, BlockSum};
 use crate::{FiniteSum, Rows};
 use std::cell::RefCell;
 use std::ops::Range;
@@ -192,13 +192,11 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
         grad.fill(0.0);
         out.fill(0.0);
         let mut loss = 0.0;
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = start.saturating_add(run.max(1)).min(rows.end);
+        for r in runs(rows.clone(), run) {
             g.fill(0.0);
             h.fill(0.0);
             let mut l = 0.0;
-            for (part, asked) in self.parts(&Rows::Range(start..end)).into_iter().enumerate() {
+            for (part, asked) in self.parts(&Rows::Range(r.clone())).into_iter().enumerate() {
                 if asked {
                     l += self.fused_part(params, part, &mut g, &mut h);
                 }
@@ -210,7 +208,6 @@ impl<P: FiniteSum + ?Sized, C: Communicator + ?Sized> FiniteSum for AllReduced<'
             for (a, b) in out.iter_mut().zip(&h) {
                 *a += b;
             }
-            start = end;
         }
         loss
     }

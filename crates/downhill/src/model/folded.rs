@@ -1,4 +1,5 @@
 use crate::data::Standardizer;
+use crate::objective::runs;
 use crate::penalty::Penalty;
 use crate::{FiniteSum, Rows};
 use std::ops::Range;
@@ -236,12 +237,10 @@ impl<P: FiniteSum + Sync> FiniteSum for Folded<'_, P> {
         let (mut h, mut total) = (vec![0.0; dim * dim], vec![0.0; dim * dim]);
         grad.fill(0.0);
         let mut loss = 0.0;
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = start.saturating_add(run.max(1)).min(rows.end);
-            let l =
-                self.inner
-                    .cost_grad_hessian_runs(&raw, start..end, end - start, &mut g, &mut h);
+        for r in runs(rows.clone(), run) {
+            let l = self
+                .inner
+                .cost_grad_hessian_runs(&raw, r.clone(), r.len(), &mut g, &mut h);
             block.fill(0.0);
             self.chain(&g, &mut block);
             loss += l;
@@ -251,7 +250,6 @@ impl<P: FiniteSum + Sync> FiniteSum for Folded<'_, P> {
             for (a, b) in total.iter_mut().zip(&h) {
                 *a += b;
             }
-            start = end;
         }
         out.fill(0.0);
         self.fold_hessian(&total, out);

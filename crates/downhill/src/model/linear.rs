@@ -3,7 +3,7 @@ use super::weights::{scaled, RowWeights, Unweighted};
 use crate::data::{Element, MatrixRef, Precision};
 use crate::loss::Loss;
 use crate::numeric::{axpy_wide, prefetch};
-use crate::objective::separate_runs;
+use crate::objective::{runs, separate_runs};
 use crate::penalty::Penalty;
 use crate::{FiniteSum, Rows};
 use std::ops::Range;
@@ -300,9 +300,7 @@ impl<'a, L: Loss> Linear<'a, L> {
             out.fill(0.0);
             grad.fill(0.0);
             let mut loss = 0.0;
-            let mut start = rows.start;
-            while start < rows.end {
-                let end = start.saturating_add(run.max(1)).min(rows.end);
+            for r in runs(rows.clone(), run) {
                 let mut gram = GramSum::new(dim);
                 block.fill(0.0);
                 // SAFETY: the CPU supports AVX2 and FMA and `1 <= d <= 20` (checked above);
@@ -311,7 +309,7 @@ impl<'a, L: Loss> Linear<'a, L> {
                     with_fixed_columns!(d, D, C => {
                         let mut first = avx2::FirstOrder::<C>::new();
                         avx2::fixed_hessian_rows::<D, C, T, L, true>(
-                            &pass, start..end, &mut gram, &mut first);
+                            &pass, r.clone(), &mut gram, &mut first);
                         first.add_into::<D>(&mut block);
                         (first.lsum, first.dsum)
                     }, return None)
@@ -328,7 +326,6 @@ impl<'a, L: Loss> Linear<'a, L> {
                 for (o, v) in out.iter_mut().zip(&hess) {
                     *o += v;
                 }
-                start = end;
             }
             Some(loss)
         }

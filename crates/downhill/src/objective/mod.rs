@@ -131,15 +131,12 @@ pub trait FiniteSum {
     fn hessian_runs(&self, params: &[f64], rows: Range<usize>, run: usize, out: &mut [f64]) {
         out.fill(0.0);
         let mut block = vec![0.0; out.len()];
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = start.saturating_add(run.max(1)).min(rows.end);
+        for r in runs(rows.clone(), run) {
             block.fill(0.0);
-            self.hessian_sum(params, Rows::Range(start..end), &mut block);
+            self.hessian_sum(params, Rows::Range(r.clone()), &mut block);
             for (o, b) in out.iter_mut().zip(&block) {
                 *o += b;
             }
-            start = end;
         }
     }
 
@@ -206,6 +203,15 @@ pub trait FiniteSum {
     }
 }
 
+/// The runs of `run` rows (at least one) that `rows` is summed in, in order, from
+/// `rows.start`, the last one shorter.
+pub fn runs(rows: Range<usize>, run: usize) -> impl Iterator<Item = Range<usize>> {
+    let step = run.max(1);
+    (rows.start..rows.end)
+        .step_by(step)
+        .map(move |start| start..start.saturating_add(step).min(rows.end))
+}
+
 /// [`FiniteSum::cost_grad_hessian_runs`] in two passes: [`FiniteSum::hessian_runs`], then
 /// the loss and gradient run by run.
 pub fn separate_runs<P: FiniteSum + ?Sized>(
@@ -220,15 +226,12 @@ pub fn separate_runs<P: FiniteSum + ?Sized>(
     grad.fill(0.0);
     let mut block = vec![0.0; grad.len()];
     let mut loss = 0.0;
-    let mut start = rows.start;
-    while start < rows.end {
-        let end = start.saturating_add(run.max(1)).min(rows.end);
+    for r in runs(rows.clone(), run) {
         block.fill(0.0);
-        loss += problem.accumulate(params, Rows::Range(start..end), &mut block);
+        loss += problem.accumulate(params, Rows::Range(r.clone()), &mut block);
         for (g, b) in grad.iter_mut().zip(&block) {
             *g += b;
         }
-        start = end;
     }
     loss
 }
