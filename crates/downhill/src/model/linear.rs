@@ -57,6 +57,13 @@ macro_rules! with_fixed_columns {
     };
 }
 
+/// Whether a linear model of `cols` features has the kernel that sums its loss, gradient
+/// and Hessian in one pass ([`FiniteSum::cost_grad_hessian_runs`]): the fixed-width Hessian
+/// kernel, 1 to 20 features, on a CPU with AVX2 and FMA.
+pub fn one_pass_kernel(cols: usize) -> bool {
+    (1..=20).contains(&cols) && has_avx2_fma()
+}
+
 impl<'a, L: Loss> Linear<'a, L> {
     /// A linear model of `y` on the columns of `x` (a `&Matrix` or a `&MatrixF32`).
     ///
@@ -282,7 +289,7 @@ impl<'a, L: Loss> Linear<'a, L> {
         #[cfg(target_arch = "x86_64")]
         {
             let d = self.x.cols();
-            if !((1..=20).contains(&d) && has_avx2_fma()) {
+            if !one_pass_kernel(d) {
                 return None;
             }
             let (w, b) = self.split(params);
@@ -872,14 +879,20 @@ pub(super) mod avx2 {
                 }
             }
         }
-        let mut lanes = [0.0f64; 4];
+        add_lanes::<D, C>(&acc, g);
+        (lsum, dsum)
+    }
+
+    /// Adds the `C` vectors of a gradient's first `D` entries into `g`, lane by lane.
+    #[inline(always)]
+    fn add_lanes<const D: usize, const C: usize>(acc: &[__m256d; C], g: &mut [f64]) {
         for (c, a) in acc.iter().enumerate() {
-            _mm256_storeu_pd(lanes.as_mut_ptr(), *a);
+            // SAFETY: a vector of four `f64` has their layout.
+            let lanes: [f64; 4] = unsafe { std::mem::transmute(*a) };
             for (k, v) in lanes.iter().enumerate().take(D - 4 * c) {
                 g[4 * c + k] += v;
             }
         }
-        (lsum, dsum)
     }
 
     /// What a fused SGD pass reads: the loss, the L2 strength, the data, the row weights,
@@ -1731,13 +1744,7 @@ pub(super) mod avx2 {
         /// Adds the weights' gradient into `g` (`D` values), lane by lane as [`fixed_grad`].
         #[inline(always)]
         pub(super) fn add_into<const D: usize>(&self, g: &mut [f64]) {
-            for (c, a) in self.acc.iter().enumerate() {
-                // SAFETY: a vector of four `f64` has their layout.
-                let lanes: [f64; 4] = unsafe { std::mem::transmute(*a) };
-                for (k, v) in lanes.iter().enumerate().take(D - 4 * c) {
-                    g[4 * c + k] += v;
-                }
-            }
+            add_lanes::<D, C>(&self.acc, g);
         }
     }
 
@@ -2184,7 +2191,7 @@ impl<L: Loss> FiniteSum for Linear<'_, L> {
     /// and FMA), for a loss whose second derivative varies: a quadratic one's Hessian is
     /// the same at every point.
     fn fuses_hessian(&self) -> bool {
-        !L::QUADRATIC && (1..=20).contains(&self.x.cols()) && has_avx2_fma()
+        !L::QUADRATIC && one_pass_kernel(self.x.cols())
     }
 
     fn cost_grad_hessian_runs(

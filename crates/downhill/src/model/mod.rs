@@ -12,7 +12,7 @@ mod softmax;
 mod weights;
 
 pub use folded::Folded;
-pub use linear::Linear;
+pub use linear::{one_pass_kernel, Linear};
 pub use linear_hessian::LinearSecondOrder;
 pub use softmax::{Softmax, STACK_CLASSES};
 pub use weights::{RowWeights, Unweighted};

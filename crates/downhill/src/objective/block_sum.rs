@@ -165,11 +165,7 @@ impl BlockSum {
         out: &mut [f64],
     ) {
         let dim = self.block.len();
-        let work = rows.len().saturating_mul(dim * dim);
-        if self.pays(rows.len(), MIN_HESSIAN_BLOCKS_PER_THREAD)
-            && work >= MIN_HESSIAN_WORK_PER_THREAD * self.threads
-            && out.len() == dim * dim
-        {
+        if self.hessian_pays(rows.len()) && out.len() == dim * dim {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     par.hessian(shared, params, rows, out);
@@ -195,11 +191,8 @@ impl BlockSum {
     ) -> Option<f64> {
         let dim = self.block.len();
         let shared = problem.as_sync();
-        let work = rows.len().saturating_mul(dim * dim);
         let by_grad = self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) && shared.is_some();
-        let by_hessian = self.pays(rows.len(), MIN_HESSIAN_BLOCKS_PER_THREAD)
-            && work >= MIN_HESSIAN_WORK_PER_THREAD * self.threads
-            && shared.is_some();
+        let by_hessian = self.hessian_pays(rows.len()) && shared.is_some();
         if by_grad != by_hessian || grad.len() != dim || out.len() != dim * dim {
             return None;
         }
@@ -208,6 +201,14 @@ impl BlockSum {
             return Some(par.cost_grad_hessian(shared, params, rows, grad, out));
         }
         Some(problem.cost_grad_hessian_runs(params, rows, BLOCK_ROWS, grad, out))
+    }
+
+    /// Whether a Hessian of `n` rows is worth splitting over the threads
+    /// ([`MIN_HESSIAN_BLOCKS_PER_THREAD`], [`MIN_HESSIAN_WORK_PER_THREAD`]).
+    fn hessian_pays(&self, n: usize) -> bool {
+        let dim = self.block.len();
+        self.pays(n, MIN_HESSIAN_BLOCKS_PER_THREAD)
+            && n.saturating_mul(dim * dim) >= MIN_HESSIAN_WORK_PER_THREAD * self.threads
     }
 
     /// Whether `n` rows are enough to split over the threads, at `min_blocks` blocks a thread.

@@ -205,7 +205,7 @@ pub trait FiniteSum {
 
 /// The runs of `run` rows (at least one) that `rows` is summed in, in order, from
 /// `rows.start`, the last one shorter.
-pub fn runs(rows: Range<usize>, run: usize) -> impl Iterator<Item = Range<usize>> {
+pub(crate) fn runs(rows: Range<usize>, run: usize) -> impl Iterator<Item = Range<usize>> {
     let step = run.max(1);
     (rows.start..rows.end)
         .step_by(step)

@@ -102,8 +102,7 @@ impl RunSpec {
         let one_pass = exact.is_some()
             && !quadratic
             && self.model != ModelKind::Softmax
-            && (1..=20).contains(&terms)
-            && crate::numeric::vmath::has_avx2_fma();
+            && crate::model::one_pass_kernel(terms);
         let method = self.build_method(MethodFacts {
             exact_hessian: exact,
             quadratic,
