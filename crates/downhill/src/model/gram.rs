@@ -10,11 +10,12 @@
 //! cache:
 //!
 //! - the first `m = 4 * floor(dim / 4)` columns four rows of the output at a time, each such
-//!   row band from the diagonal on in tiles of up to five vectors of four columns (20
-//!   accumulators, five loads and four broadcasts a row, in AVX-512VL's 32 registers; two
-//!   vectors, eight accumulators, where the CPU has AVX2 only); a band of one vector (the
-//!   last, on the diagonal) alternates rows between two sets of accumulators, so that eight
-//!   chains keep two FMA ports with a latency of four cycles busy;
+//!   row band from the diagonal on in tiles of up to ten vectors of four columns (with
+//!   AVX-512F five vectors of eight: 20 accumulators, five loads and four broadcasts a row,
+//!   in 32 registers; two vectors of four, eight accumulators, where the CPU has AVX2 only);
+//!   a band of one vector (the last, on the diagonal) alternates rows between two sets of
+//!   accumulators, so that eight chains keep two FMA ports with a latency of four cycles
+//!   busy;
 //! - the last `dim - m` columns (at most three) as columns of `U^T z_k`, four rows of the
 //!   output per vector, up to eight vectors at a time; with AVX-512VL the last of them (an
 //!   intercept's column of ones, say) is summed inside the first tile of two to four
@@ -26,6 +27,9 @@
 //! half the multiply-add instructions; on AMD's family 26, whose 512-bit multiply-adds run at
 //! the full rate, a Hessian of 1,000,000 x 20 on two threads took 5.2-5.4 ms against 6.1, of
 //! 200,000 x 100 16.1-16.2 against 21.1-21.3, `examples/newton_cost` alternated three times).
+//! Tiles of up to ten vectors rather than five leave a vector of four only at the end of a
+//! band whose count is odd, not in every tile (200,000 x 100, two threads: 16.1 -> 15.3 ms),
+//! and the last columns go in vectors of eight too (`column8`).
 //!
 //! Every entry adds the block's rows in order in one chain, except those of a one-vector
 //! band (even rows and odd rows apart, then added): the order does not depend on the tiles,
@@ -70,6 +74,9 @@ pub(crate) struct GramSum {
     rows: usize,
     /// The upper triangle, `width x width` row-major (entries below the diagonal unused).
     acc: Vec<f64>,
+    /// The runs ended so far ([`GramSum::end_run`]), laid out as `acc`; empty until the
+    /// first run ends.
+    total: Vec<f64>,
 }
 
 impl GramSum {
@@ -79,6 +86,7 @@ impl GramSum {
         if let Some(mut spare) = SPARE.take().filter(|g| g.dim == dim) {
             spare.rows = 0;
             spare.acc.fill(0.0);
+            spare.total.clear();
             // Columns past `dim` are never summed into kept entries: what the last sum left
             // there (a caller of `block_slots` may leave anything) stays.
             return spare;
@@ -91,6 +99,7 @@ impl GramSum {
             u: vec![0.0; ROWS * width],
             rows: 0,
             acc: vec![0.0; width * width],
+            total: Vec::new(),
         }
     }
 
@@ -200,7 +209,51 @@ impl GramSum {
                 }
             }
         }
-        let bytes = 8 * (self.z.len() + self.u.len() + self.acc.len());
+        self.keep();
+    }
+
+    /// Ends a run of rows: adds the run's sum into the total of the runs ended before it,
+    /// entry by entry, and starts the next run from zeros: the bits of summing each run
+    /// into a matrix of zeros and adding those matrices in order, without a matrix of
+    /// `dim x dim` to clear, fill both triangles of and add a run (at 100 features, runs of
+    /// 512 rows, that was a twentieth of a Hessian's time).
+    pub fn end_run(&mut self) {
+        self.flush();
+        let (d, w) = (self.dim, self.width);
+        if self.total.is_empty() {
+            self.total.resize(w * w, 0.0);
+        }
+        for j in 0..d {
+            let row = j * w + j..j * w + d;
+            for (t, a) in self.total[row.clone()].iter_mut().zip(&mut self.acc[row]) {
+                *t += *a;
+                *a = 0.0;
+            }
+        }
+    }
+
+    /// Overwrites `out` (`dim x dim`, row-major) with the total of the ended runs
+    /// ([`GramSum::end_run`]; zeros if none), both triangles.
+    pub fn finish_runs(self, out: &mut [f64]) {
+        assert!(self.rows == 0, "the last run ended");
+        let (d, w) = (self.dim, self.width);
+        out[..d * d].fill(0.0);
+        if !self.total.is_empty() {
+            for j in 0..d {
+                for k in j..d {
+                    let v = self.total[j * w + k];
+                    out[j * d + k] = v;
+                    out[k * d + j] = v;
+                }
+            }
+        }
+        self.keep();
+    }
+
+    /// Keeps the buffers for this thread's next sum of the same size ([`SPARE`]) unless
+    /// they are large.
+    fn keep(self) {
+        let bytes = 8 * (self.z.len() + self.u.len() + self.acc.len() + self.total.capacity());
         if bytes <= SPARE_BYTES {
             SPARE.set(Some(self));
         }
@@ -303,10 +356,10 @@ mod avx2 {
     use crate::numeric::FAR_HINT;
     use std::arch::x86_64::*;
 
-    /// Vectors of four columns in a tile with AVX-512VL (20 accumulators, 5 loads and a
-    /// broadcast: 26 of its 32 registers), and with AVX2 alone (8 of 16 registers: a third
-    /// vector spilled one).
-    const WIDE_TILE: usize = 5;
+    /// Vectors of four columns in a tile with AVX-512F (five of eight: 20 accumulators, 5
+    /// loads and a broadcast, 26 of its 32 registers), and with AVX2 alone (8 of 16
+    /// registers: a third vector spilled one).
+    const WIDE_TILE: usize = 10;
     const NARROW_TILE: usize = 2;
 
     /// Vectors of a last column summed within a tile of at most [`FUSED_TILE`] vectors (4 x 4
@@ -366,7 +419,12 @@ mod avx2 {
                     (2, true) => tile8::<1, 0, 0, false>(b, j0, k0, acc, ahead, 0),
                     (3, true) => tile8::<1, 1, 0, false>(b, j0, k0, acc, ahead, 0),
                     (4, true) => tile8::<2, 0, 0, false>(b, j0, k0, acc, ahead, 0),
-                    (_, true) => tile8::<2, 1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (5, true) => tile8::<2, 1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (6, true) => tile8::<3, 0, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (7, true) => tile8::<3, 1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (8, true) => tile8::<4, 0, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (9, true) => tile8::<4, 1, 0, false>(b, j0, k0, acc, ahead, 0),
+                    (_, true) => tile8::<5, 0, 0, false>(b, j0, k0, acc, ahead, 0),
                     // AVX2 alone: inlined here, in this function's 16 registers.
                     (1, false) => tile::<1, 0, false>(b, j0, k0, acc, ahead, 0),
                     (_, false) => tile::<NARROW_TILE, 0, false>(b, j0, k0, acc, ahead, 0),
@@ -374,9 +432,34 @@ mod avx2 {
             }
         }
         for k in main..b.dim - usize::from(fused) {
-            // Rows 0..=k of column k, in vectors of four rows, up to eight vectors at once.
+            // Rows 0..=k of column k, in vectors of four rows, up to eight vectors at once
+            // (with AVX-512F, up to sixteen as eight of eight).
             let vectors = k / 4 + 1;
             let mut v0 = 0;
+            if wide {
+                while v0 < vectors {
+                    match (vectors - v0).min(2 * TAIL_GROUP) {
+                        1 => column::<1>(b, k, v0, acc),
+                        2 => column8::<1, 0>(b, k, v0, acc),
+                        3 => column8::<1, 1>(b, k, v0, acc),
+                        4 => column8::<2, 0>(b, k, v0, acc),
+                        5 => column8::<2, 1>(b, k, v0, acc),
+                        6 => column8::<3, 0>(b, k, v0, acc),
+                        7 => column8::<3, 1>(b, k, v0, acc),
+                        8 => column8::<4, 0>(b, k, v0, acc),
+                        9 => column8::<4, 1>(b, k, v0, acc),
+                        10 => column8::<5, 0>(b, k, v0, acc),
+                        11 => column8::<5, 1>(b, k, v0, acc),
+                        12 => column8::<6, 0>(b, k, v0, acc),
+                        13 => column8::<6, 1>(b, k, v0, acc),
+                        14 => column8::<7, 0>(b, k, v0, acc),
+                        15 => column8::<7, 1>(b, k, v0, acc),
+                        _ => column8::<8, 0>(b, k, v0, acc),
+                    }
+                    v0 += 2 * TAIL_GROUP;
+                }
+                continue;
+            }
             while v0 < vectors {
                 match (vectors - v0).min(TAIL_GROUP) {
                     1 => column::<1>(b, k, v0, acc),
@@ -695,6 +778,49 @@ mod avx2 {
         add_column(&t, v0, k, w, acc);
     }
 
+    /// [`column`] for `2 W + H` vectors of four rows, as `W` of eight (AVX-512F) and `H`
+    /// (0 or 1) of four: every lane's chain unchanged, so the same bits, in half the loads
+    /// and adds.
+    ///
+    /// # Safety
+    /// As [`column`] for `G = 2 W + H`; the CPU has AVX-512F.
+    #[target_feature(enable = "avx2,fma,avx512f")]
+    unsafe fn column8<const W: usize, const H: usize>(
+        b: Block<'_>,
+        k: usize,
+        v0: usize,
+        acc: &mut [f64],
+    ) {
+        let w = b.width;
+        let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
+        let mut t = [_mm512_setzero_pd(); W];
+        let mut th = [_mm256_setzero_pd(); H];
+        let ones = k >= b.z_cols;
+        for i in 0..b.rows {
+            // SAFETY: as in `column`.
+            let x = if ones {
+                1.0
+            } else {
+                unsafe { *z.add(i * b.z_stride + k) }
+            };
+            let ur = unsafe { u.add(i * w + 4 * v0) };
+            let s = _mm512_set1_pd(x);
+            for (g, t) in t.iter_mut().enumerate() {
+                *t = _mm512_fmadd_pd(unsafe { _mm512_loadu_pd(ur.add(8 * g)) }, s, *t);
+            }
+            let s = _mm256_set1_pd(x);
+            for (g, t) in th.iter_mut().enumerate() {
+                *t = _mm256_fmadd_pd(unsafe { _mm256_loadu_pd(ur.add(8 * W + 4 * g)) }, s, *t);
+            }
+        }
+        let mut halves = [[_mm256_setzero_pd(); 2]; W];
+        for (h, t) in halves.iter_mut().zip(&t) {
+            *h = [_mm512_castpd512_pd256(*t), _mm512_extractf64x4_pd::<1>(*t)];
+        }
+        add_column(halves.as_flattened(), v0, k, w, acc);
+        add_column(&th, v0 + 2 * W, k, w, acc);
+    }
+
     /// Adds vectors `t` (output rows `4 * v0 ..`, column `k`) into `acc`, rows at most `k`.
     #[inline(always)]
     unsafe fn add_column(t: &[__m256d], v0: usize, k: usize, w: usize, acc: &mut [f64]) {
@@ -797,8 +923,9 @@ mod tests {
         // with `Z` in the block's slots, read in place (a stride of `dim`), or read in place
         // with a last column of ones implied.
         // Widths with no last column, with one summed inside a tile of 2, 3 or 4 vectors or
-        // alone, with bands of five vectors and of more.
-        for dim in [3usize, 5, 8, 9, 12, 13, 17, 21, 22, 24, 35, 47] {
+        // alone, with bands of up to ten vectors and of more, last columns of up to 26
+        // vectors (groups of sixteen).
+        for dim in [3usize, 5, 8, 9, 12, 13, 17, 21, 22, 24, 35, 47, 58, 63, 101] {
             for layout in 0..3 {
                 let n = 37;
                 let width = dim.div_ceil(4) * 4;
