@@ -623,7 +623,10 @@ mod avx2 {
         let (u, z) = (b.u.as_ptr(), b.z.as_ptr());
         let mut t = [[_mm512_setzero_pd(); W]; 4];
         let mut th = [[_mm256_setzero_pd(); H]; 4];
-        let mut c = [_mm256_setzero_pd(); G];
+        // Column `k`'s `G` vectors of four as `G / 2` of eight and, if `G` is odd, one of four
+        // (only the first `G / 2` of `c8` are used: the array's length cannot be `G / 2`).
+        let mut c8 = [_mm512_setzero_pd(); G];
+        let mut c4 = _mm256_setzero_pd();
         for i in 0..b.rows {
             if i < ahead.1 {
                 _mm_prefetch::<FAR_HINT>(ahead.0.wrapping_add(64 * i));
@@ -651,18 +654,23 @@ mod avx2 {
                 }
             }
             if G > 0 {
-                // As in `tile`.
-                let s = if ONES {
-                    _mm256_set1_pd(1.0)
-                } else {
-                    unsafe { _mm256_broadcast_sd(&*zr.add(k)) }
-                };
-                for (g, c) in c.iter_mut().enumerate() {
-                    let uv = unsafe { _mm256_loadu_pd(ur.add(4 * g)) };
+                // As in `tile`: `u + t` is `fma(u, 1, t)` rounded once.
+                let x = if ONES { 1.0 } else { unsafe { *zr.add(k) } };
+                let s = _mm512_set1_pd(x);
+                for (g, c) in c8.iter_mut().enumerate().take(G / 2) {
+                    let uv = unsafe { _mm512_loadu_pd(ur.add(8 * g)) };
                     *c = if ONES {
-                        _mm256_add_pd(uv, *c)
+                        _mm512_add_pd(uv, *c)
                     } else {
-                        _mm256_fmadd_pd(uv, s, *c)
+                        _mm512_fmadd_pd(uv, s, *c)
+                    };
+                }
+                if G % 2 == 1 {
+                    let uv = unsafe { _mm256_loadu_pd(ur.add(8 * (G / 2))) };
+                    c4 = if ONES {
+                        _mm256_add_pd(uv, c4)
+                    } else {
+                        _mm256_fmadd_pd(uv, _mm256_set1_pd(x), c4)
                     };
                 }
             }
@@ -681,6 +689,15 @@ mod avx2 {
                     _mm256_storeu_pd(p, _mm256_add_pd(_mm256_loadu_pd(p), *t));
                 }
             }
+        }
+        let mut c = [_mm256_setzero_pd(); G];
+        for (g, c) in c.iter_mut().enumerate() {
+            let v = c8[g / 2];
+            *c = match (g % 2, g == G - 1 && G % 2 == 1) {
+                (_, true) => c4,
+                (0, _) => _mm512_castpd512_pd256(v),
+                _ => _mm512_extractf64x4_pd::<1>(v),
+            };
         }
         add_column(&c, 0, k, w, acc);
     }
