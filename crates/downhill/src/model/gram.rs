@@ -196,8 +196,10 @@ impl GramSum {
         self.sum_block(rows, None);
     }
 
-    /// Adds the sum into `out` (`dim x dim`, row-major), both triangles.
+    /// Adds the sum into `out` (`dim x dim`, row-major), both triangles. Not after
+    /// [`GramSum::end_run`] (whose total [`GramSum::finish_runs`] gives).
     pub fn finish(mut self, out: &mut [f64]) {
+        assert!(self.total.is_empty(), "runs ended: finish_runs gives their total");
         self.flush();
         let (d, w) = (self.dim, self.width);
         for j in 0..d {

@@ -1734,27 +1734,32 @@ pub(super) mod avx2 {
             let groups = second_derivs16((start, end), loss, y, &mut h, None, |i| {
                 predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16).0
             });
-            for (g, h) in h[..groups].iter().enumerate() {
-                let i = start + 16 * g;
-                let (xi, sw) = (x.as_ptr().add(i * d), weights.map(|sw| &sw[i..i + 16]));
+            // Rows `i..` with second derivatives `h` into the block.
+            let put = |gram: &mut super::GramSum, h: &[f64], i: usize| {
+                let rows = BlockRows {
+                    h,
+                    x: x.as_ptr().add(i * d),
+                    d,
+                    weights: weights.map(|sw| &sw[i..i + h.len()]),
+                    intercept,
+                    copy,
+                    r0: i - start,
+                };
                 if wide {
-                    block_rows8(h, xi, d, sw, intercept, copy, gram, i - start);
+                    block_rows8(rows, gram);
                 } else {
-                    block_rows(h, xi, d, sw, intercept, copy, gram, i - start);
+                    block_rows(rows, gram);
                 }
+            };
+            for (g, h) in h[..groups].iter().enumerate() {
+                put(gram, h, start + 16 * g);
             }
             let mut i = start + 16 * groups;
             while i < end {
                 let k = (end - i).min(4);
                 let xi = x.as_ptr().add(i * d);
                 let (z, t) = predict4(w, b, xi, d, k, &y[i..i + k], AHEAD4);
-                let h = loss.second_deriv4(z, t);
-                let sw = weights.map(|sw| &sw[i..i + k]);
-                if wide {
-                    block_rows8(&h[..k], xi, d, sw, intercept, copy, gram, i - start);
-                } else {
-                    block_rows(&h[..k], xi, d, sw, intercept, copy, gram, i - start);
-                }
+                put(gram, &loss.second_deriv4(z, t)[..k], i);
                 i += k;
             }
         });
@@ -1936,17 +1941,8 @@ pub(super) mod avx2 {
     /// # Safety
     /// As [`block_rows`]; the CPU has AVX-512F.
     #[target_feature(enable = "avx2,fma,avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn block_rows8<T: Element>(
-        h: &[f64],
-        x: *const T,
-        d: usize,
-        weights: Option<&[f64]>,
-        intercept: bool,
-        copy: bool,
-        gram: &mut super::GramSum,
-        r0: usize,
-    ) {
+    unsafe fn block_rows8<T: Element>(rows: BlockRows<'_, T>, gram: &mut super::GramSum) {
+        let BlockRows { h, x, d, copy, .. } = rows;
         let load8 = |p: *const T, m: __mmask8| -> __m512d {
             if T::PRECISION == Precision::F64 {
                 _mm512_maskz_loadu_pd(m, p.cast::<f64>())
@@ -1955,9 +1951,8 @@ pub(super) mod avx2 {
                 _mm512_cvtps_pd(_mm512_castps512_ps256(v))
             }
         };
-        for (r, &hr) in h.iter().enumerate() {
-            let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
-            let (zs, us) = gram.block_slots(r0 + r);
+        for r in 0..h.len() {
+            let (hr, zs, us) = rows.slots(r, gram);
             // Lanes past `d` are zeros, as `block_rows` pads the last group (the slots hold
             // `d` rounded up to four, so the last vector is stored masked).
             assert!(zs.len() >= d && us.len() >= d);
@@ -1982,35 +1977,57 @@ pub(super) mod avx2 {
                 }
                 _mm512_mask_storeu_pd(up.add(j), kept, _mm512_mul_pd(hv, v));
             }
-            if intercept {
-                if copy {
-                    zs[d] = 1.0;
+            rows.intercept(hr, zs, us);
+        }
+    }
+
+    /// Rows for a Gram sum's block, from its row `r0`: `h.len()` rows from `x` (`d` values
+    /// each) with second derivatives `h` (times their `weights`), `h z` to be written into
+    /// `U`, and `z` into `Z` when `copy` (not read in place).
+    #[derive(Clone, Copy)]
+    struct BlockRows<'a, T> {
+        h: &'a [f64],
+        x: *const T,
+        d: usize,
+        weights: Option<&'a [f64]>,
+        intercept: bool,
+        copy: bool,
+        r0: usize,
+    }
+
+    impl<T> BlockRows<'_, T> {
+        /// Row `r`'s weighted second derivative and its slots in `Z` and `U`.
+        #[inline(always)]
+        fn slots<'g>(
+            &self,
+            r: usize,
+            gram: &'g mut super::GramSum,
+        ) -> (f64, &'g mut [f64], &'g mut [f64]) {
+            let hr = self.weights.map_or(1.0, |sw| sw[r]) * self.h[r];
+            let (zs, us) = gram.block_slots(self.r0 + r);
+            (hr, zs, us)
+        }
+
+        /// A row's intercept: `h` in `U` past its `d` values, and 1 in `Z` when copied.
+        #[inline(always)]
+        fn intercept(&self, hr: f64, zs: &mut [f64], us: &mut [f64]) {
+            if self.intercept {
+                if self.copy {
+                    zs[self.d] = 1.0;
                 }
-                us[d] = hr;
+                us[self.d] = hr;
             }
         }
     }
 
-    /// Writes the rows from `x` (`d` values each) with second derivatives `h` (times their
-    /// `weights`) into the Gram sum's block from its row `r0`: `h z` in `U`, and `z` in `Z`
-    /// when `copy` (not read in place).
+    /// Writes `rows` into the Gram sum's block ([`BlockRows`]).
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn block_rows<T: Element>(
-        h: &[f64],
-        x: *const T,
-        d: usize,
-        weights: Option<&[f64]>,
-        intercept: bool,
-        copy: bool,
-        gram: &mut super::GramSum,
-        r0: usize,
-    ) {
-        for (r, &hr) in h.iter().enumerate() {
-            let hr = weights.map_or(1.0, |sw| sw[r]) * hr;
+    unsafe fn block_rows<T: Element>(rows: BlockRows<'_, T>, gram: &mut super::GramSum) {
+        let BlockRows { h, x, d, copy, .. } = rows;
+        for r in 0..h.len() {
+            let (hr, zs, us) = rows.slots(r, gram);
             // The row and h times it, four values a store; the last group's lanes past `d`
             // are zeros (the slots' padding), then the intercept's 1.
-            let (zs, us) = gram.block_slots(r0 + r);
             let (zp, up) = (zs.as_mut_ptr(), us.as_mut_ptr());
             let hv = _mm256_set1_pd(hr);
             let xr = x.add(r * d);
@@ -2023,12 +2040,7 @@ pub(super) mod avx2 {
                 _mm256_storeu_pd(up.add(j), _mm256_mul_pd(hv, v));
                 j += 4;
             }
-            if intercept {
-                if copy {
-                    zs[d] = 1.0;
-                }
-                us[d] = hr;
-            }
+            rows.intercept(hr, zs, us);
         }
     }
 
