@@ -1935,8 +1935,8 @@ pub(super) mod avx2 {
     }
 
     /// [`block_rows`] in vectors of eight (AVX-512F; the same products, so the same values):
-    /// at 100 features, the loop of four values a vector, which asked at each how many were
-    /// left, took a fifth of a Hessian's time in cache.
+    /// its loop of four values a vector, which asks at each how many are left, took about a
+    /// tenth of a Hessian of 20,000 x 100 in cache on one thread (sampled with `perf`).
     ///
     /// # Safety
     /// As [`block_rows`]; the CPU has AVX-512F.
