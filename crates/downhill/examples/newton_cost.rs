@@ -17,10 +17,13 @@
 //! Every timing is the median of `REPS` runs, on `THREADS` threads.
 //!
 //! ```sh
-//! cargo run --release --example newton_cost -p downhill -- [ROWS] [FEATURES] [THREADS] [REPS]
+//! cargo run --release --example newton_cost -p downhill -- [ROWS] [FEATURES] [THREADS] [REPS] [hessian]
 //! ```
 //!
 //! Defaults: 1,000,000 rows, 20 features, 1 thread, 5 runs. The last line printed is JSON.
+//! With `hessian` last, only the Hessian is timed and printed: a harness for a profiler
+//! (`perf record -e cpu-clock target/release/examples/newton_cost 20000 100 1 1000 hessian`
+//! samples little but the Hessian's kernels).
 
 use downhill::data::{Matrix, Standardizer};
 use downhill::distributed::{AllReduced, Solo};
@@ -91,15 +94,24 @@ fn arg(i: usize, default: usize) -> usize {
     match std::env::args().nth(i).map(|a| a.parse::<usize>()) {
         None => default,
         Some(Ok(v)) if v > 0 => v,
-        Some(_) => {
-            eprintln!("usage: newton_cost [ROWS] [FEATURES] [THREADS] [REPS] (positive integers)");
-            std::process::exit(2);
-        }
+        Some(_) => usage(),
     }
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: newton_cost [ROWS] [FEATURES] [THREADS] [REPS] [hessian] (positive integers)"
+    );
+    std::process::exit(2);
 }
 
 fn main() {
     let (n, d, threads, reps) = (arg(1, 1_000_000), arg(2, 20), arg(3, 1), arg(4, 5));
+    let only_hessian = match std::env::args().nth(5).as_deref() {
+        None => false,
+        Some("hessian") => true,
+        Some(_) => usage(),
+    };
     let (x, y) = data(n, d);
     let model = Linear::new(&x, &y, LogLoss).penalty(Penalty { l1: 0.0, l2: 1e-4 });
     let objective = FullBatch::with_threads(&model, threads);
@@ -111,6 +123,13 @@ fn main() {
     let t_hess = median(reps, || objective.hessian(black_box(&params), &mut h));
     let flops = (n * dim * (dim + 1)) as f64;
     let gflops = flops / t_hess / 1e9;
+    if only_hessian {
+        say!(
+            "{n} x {d} (+ intercept), {threads} thread(s): Hessian {:.3} ms ({gflops:.2} Gflop/s)",
+            t_hess * 1e3
+        );
+        return;
+    }
     let mut g = vec![0.0; dim];
     let t_epoch = median(reps, || {
         black_box(objective.cost_grad(black_box(&params), &mut g));
