@@ -1843,19 +1843,17 @@ pub(super) mod avx2 {
             });
             for (g, h) in h[..groups].iter().enumerate() {
                 let i = start + 16 * g;
-                let (xi, sw) = (x.as_ptr().add(i * D), weights.map(|sw| &sw[i..i + 16]));
-                let ld = FIRST.then_some((&lv[g][..], &dv[g][..]));
-                fixed_block_rows::<D, C, T, FIRST>(
+                let rows = BlockRows {
                     h,
-                    xi,
-                    sw,
+                    x: x.as_ptr().add(i * D),
+                    d: D,
+                    weights: weights.map(|sw| &sw[i..i + 16]),
                     intercept,
                     copy,
-                    gram,
-                    i - start,
-                    ld,
-                    first,
-                );
+                    r0: i - start,
+                };
+                let ld = FIRST.then_some((&lv[g][..], &dv[g][..]));
+                fixed_block_rows::<D, C, T, FIRST>(rows, gram, ld, first);
             }
             let mut i = start + 16 * groups;
             while i < end {
@@ -1863,48 +1861,40 @@ pub(super) mod avx2 {
                 let xi = x.as_ptr().add(i * D);
                 let (z, t) = fixed_predict4::<D, C, T, false>(&wv, b, xi, &y[i..i + k]);
                 let h = loss.second_deriv4(z, t);
-                let sw = weights.map(|sw| &sw[i..i + k]);
                 let ld = FIRST.then(|| loss.value_deriv4(z, t));
                 let ld = ld.as_ref().map(|(l, d)| (&l[..k], &d[..k]));
-                fixed_block_rows::<D, C, T, FIRST>(
-                    &h[..k],
-                    xi,
-                    sw,
+                let rows = BlockRows {
+                    h: &h[..k],
+                    x: xi,
+                    d: D,
+                    weights: weights.map(|sw| &sw[i..i + k]),
                     intercept,
                     copy,
-                    gram,
-                    i - start,
-                    ld,
-                    first,
-                );
+                    r0: i - start,
+                };
+                fixed_block_rows::<D, C, T, FIRST>(rows, gram, ld, first);
                 i += k;
             }
         });
     }
 
-    /// [`block_rows`] for rows of exactly `D` values: each row's `C` vectors and `h` times
-    /// them stored whole: no loop over groups and no branch per group. With `FIRST` and
-    /// the rows' losses and derivatives `ld`, each row's share of them added into `first`.
+    /// [`block_rows`] for rows of exactly `D` values (`rows.d == D`): each row's `C` vectors
+    /// and `h` times them stored whole: no loop over groups and no branch per group. With
+    /// `FIRST` and the rows' losses and derivatives `ld`, each row's share of them added into
+    /// `first`.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     unsafe fn fixed_block_rows<const D: usize, const C: usize, T: Element, const FIRST: bool>(
-        h: &[f64],
-        x: *const T,
-        weights: Option<&[f64]>,
-        intercept: bool,
-        copy: bool,
+        rows: BlockRows<'_, T>,
         gram: &mut super::GramSum,
-        r0: usize,
         ld: Option<(&[f64], &[f64])>,
         first: &mut FirstOrder<C>,
     ) {
-        for (r, &hr) in h.iter().enumerate() {
-            let s = weights.map_or(1.0, |sw| sw[r]);
-            let hr = s * hr;
+        let BlockRows { h, x, copy, .. } = rows;
+        for r in 0..h.len() {
             let xv = row::<D, C, T>(x.add(r * D));
             if FIRST {
                 if let Some((lv, dv)) = ld {
-                    let (l, dl) = scaled(s, (lv[r], dv[r]));
+                    let (l, dl) = scaled(rows.weight(r), (lv[r], dv[r]));
                     first.lsum += l;
                     first.dsum += dl;
                     let dv = _mm256_set1_pd(dl);
@@ -1913,8 +1903,8 @@ pub(super) mod avx2 {
                     }
                 }
             }
+            let (hr, zs, us) = rows.slots(r, gram);
             let hv = _mm256_set1_pd(hr);
-            let (zs, us) = gram.block_slots(r0 + r);
             // The slots hold `width >= 4 * C` values (the Gram sum's width is `D` plus the
             // intercept rounded up to whole vectors).
             assert!(zs.len() >= 4 * C && us.len() >= 4 * C);
@@ -1925,12 +1915,7 @@ pub(super) mod avx2 {
                 }
                 _mm256_storeu_pd(up.add(4 * c), _mm256_mul_pd(hv, *v));
             }
-            if intercept {
-                if copy {
-                    zs[D] = 1.0;
-                }
-                us[D] = hr;
-            }
+            rows.intercept(hr, zs, us);
         }
     }
 
@@ -1997,6 +1982,12 @@ pub(super) mod avx2 {
     }
 
     impl<T> BlockRows<'_, T> {
+        /// Row `r`'s weight (1 without weights).
+        #[inline(always)]
+        fn weight(&self, r: usize) -> f64 {
+            self.weights.map_or(1.0, |sw| sw[r])
+        }
+
         /// Row `r`'s weighted second derivative and its slots in `Z` and `U`.
         #[inline(always)]
         fn slots<'g>(
@@ -2004,7 +1995,7 @@ pub(super) mod avx2 {
             r: usize,
             gram: &'g mut super::GramSum,
         ) -> (f64, &'g mut [f64], &'g mut [f64]) {
-            let hr = self.weights.map_or(1.0, |sw| sw[r]) * self.h[r];
+            let hr = self.weight(r) * self.h[r];
             let (zs, us) = gram.block_slots(self.r0 + r);
             (hr, zs, us)
         }

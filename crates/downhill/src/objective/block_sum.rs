@@ -274,12 +274,7 @@ impl Parallel {
                     *loss = add_blocks(problem, params, part(&rows, t, k), block, total);
                 });
         });
-        // The fixed order: thread 0's total first.
-        for total in totals.chunks_exact(dim) {
-            for (g, v) in grad.iter_mut().zip(total) {
-                *g += v;
-            }
-        }
+        add_totals(grad, totals);
         losses.iter().sum()
     }
 
@@ -303,13 +298,8 @@ impl Parallel {
                     problem.hessian_runs(params, part(&rows, t, k), BLOCK_ROWS, total);
                 });
         });
-        // The fixed order: thread 0's total first.
         out.fill(0.0);
-        for total in hess_totals.chunks_exact(len) {
-            for (o, v) in out.iter_mut().zip(total) {
-                *o += v;
-            }
-        }
+        add_totals(out, hess_totals);
     }
 
     fn cost_grad_hessian(
@@ -340,19 +330,11 @@ impl Parallel {
                     *loss = problem.cost_grad_hessian_runs(params, part, BLOCK_ROWS, total, hess);
                 });
         });
-        // The orders of `add` and `hessian`: thread 0's totals first.
+        // The orders of `add` and `hessian`.
         grad.fill(0.0);
-        for total in totals.chunks_exact(dim) {
-            for (g, v) in grad.iter_mut().zip(total) {
-                *g += v;
-            }
-        }
+        add_totals(grad, totals);
         out.fill(0.0);
-        for total in hess_totals.chunks_exact(len) {
-            for (o, v) in out.iter_mut().zip(total) {
-                *o += v;
-            }
-        }
+        add_totals(out, hess_totals);
         losses.iter().sum()
     }
 
@@ -370,6 +352,16 @@ impl Parallel {
             });
         });
         losses.iter().sum()
+    }
+}
+
+/// Adds the threads' totals (`totals`, one of `out.len()` values a thread) into `out` in
+/// the fixed order, thread 0's first: the same bits for the same thread count.
+fn add_totals(out: &mut [f64], totals: &[f64]) {
+    for total in totals.chunks_exact(out.len()) {
+        for (o, v) in out.iter_mut().zip(total) {
+            *o += v;
+        }
     }
 }
 
