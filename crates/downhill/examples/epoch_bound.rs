@@ -1,20 +1,20 @@
-//! A full-batch epoch (one cost and gradient, [`FullBatch`] of [`Linear`]) against a read of
+//! A full-batch epoch (one cost and gradient, [`FullBatch`] of [`Linear`] or [`Softmax`]) against a read of
 //! as many bytes as the data set (the bound of an epoch that reads each value once),
 //! interleaved in one process so that both see the same load.
 //!
 //! ```sh
-//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic] [ROUNDS] [THREADS]
+//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic|softmaxK] [ROUNDS] [THREADS]
 //! ```
 //!
 //! Features are about N(0, 1) (sums of uniforms), so logits spread as in `bench/compare.py`'s
-//! sets. Each round times one probe (a streaming sum over a buffer the size of the data,
+//! sets; `softmaxK` draws K classes (`softmax10`: ten). Each round times one probe (a streaming sum over a buffer the size of the data,
 //! split over THREADS threads as `examples/bandwidth.rs` does) and one epoch on THREADS
 //! threads. The last line is JSON with the medians and the best of each, and their ratios.
 //! No dependencies beyond `downhill`.
 
 use downhill::data::Matrix;
 use downhill::loss::{LogLoss, Squared};
-use downhill::model::Linear;
+use downhill::model::{Linear, Softmax};
 use downhill::objective::FullBatch;
 use downhill::{FiniteSum, Objective};
 use std::hint::black_box;
@@ -88,12 +88,32 @@ fn main() {
     let w: Vec<f64> = (0..d)
         .map(|j| ((j * 37 % 17) as f64 / 8.0 - 1.0) * 0.5)
         .collect();
+    // `softmaxK`: K classes, each row's the largest of K noisy scores (class k's weights
+    // `w` shifted by k columns).
+    let classes = match kind.strip_prefix("softmax").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(k)) if k >= 2 => k,
+        Some(_) => {
+            eprintln!("epoch_bound: softmaxK needs K >= 2 classes, as in softmax10");
+            std::process::exit(2);
+        }
+    };
+    let score = |row: &[f64], k: usize| -> f64 {
+        row.iter()
+            .enumerate()
+            .map(|(j, a)| a * w[(j + k) % d])
+            .sum::<f64>()
+    };
     let y: Vec<f64> = x
         .chunks_exact(d)
         .map(|row| {
-            let z: f64 = row.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + 0.5;
+            let z: f64 = score(row, 0) + 0.5;
             match kind {
                 "logistic" => f64::from(z + normal() > 0.0),
+                _ if classes > 0 => {
+                    let noisy: Vec<f64> = (0..classes).map(|k| score(row, k) + normal()).collect();
+                    (0..classes).fold(0, |b, k| if noisy[k] > noisy[b] { k } else { b }) as f64
+                }
                 _ => z + 0.1 * normal(),
             }
         })
@@ -103,14 +123,18 @@ fn main() {
 
     let linear = Linear::new(&x, &y, Squared);
     let logistic = Linear::new(&x, &y, LogLoss);
-    let model: &dyn FiniteSum = if kind == "logistic" {
-        &logistic
-    } else {
-        &linear
+    let softmax = (classes > 0).then(|| Softmax::new(&x, &y, classes).expect("class indices"));
+    let model: &dyn FiniteSum = match &softmax {
+        Some(m) => m,
+        None if kind == "logistic" => &logistic,
+        None => &linear,
     };
-    // Half the generating weights: logits of a fit part-way.
-    let params: Vec<f64> = w.iter().map(|v| 0.5 * v).chain([0.25]).collect();
-    let mut grad = vec![0.0; d + 1];
+    // Half the generating weights: logits of a fit part-way (each class's own).
+    let w = &w;
+    let params: Vec<f64> = (0..classes.max(1))
+        .flat_map(|k| (0..d).map(move |j| 0.5 * w[(j + k) % d]).chain([0.25]))
+        .collect();
+    let mut grad = vec![0.0; model.dim()];
     let obj = FullBatch::with_threads(model, threads);
 
     for _ in 0..2 {

@@ -148,6 +148,13 @@ impl<'a> Softmax<'a> {
         (m + s.ln(), zc)
     }
 
+    /// Whether the eight-lane kernel ([`Softmax::rows8`]) runs: the CPU has AVX-512F and
+    /// the rows are at most [`avx2::WIDE_COLUMNS`] wide.
+    #[cfg(target_arch = "x86_64")]
+    fn wide(&self) -> bool {
+        self.x.cols() <= avx2::WIDE_COLUMNS && crate::numeric::vmath::has_avx512f()
+    }
+
     /// The rows' sum by the kernel that fits: the scores buffered on the stack when `K <=`
     /// [`STACK_CLASSES`], else recomputed.
     #[inline(always)]
@@ -196,7 +203,10 @@ impl<'a> Softmax<'a> {
         if has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             return unsafe {
-                if self.n_classes <= STACK_CLASSES {
+                if self.n_classes <= STACK_CLASSES && self.wide() {
+                    // SAFETY: and AVX-512F, with few enough features (`wide`).
+                    self.rows8::<W, true>(sw, params, rows, grad)
+                } else if self.n_classes <= STACK_CLASSES {
                     self.rows4::<W, true>(sw, params, rows, grad)
                 } else {
                     self.kernel_avx2(sw, params, rows, grad)
@@ -285,9 +295,15 @@ impl Softmax<'_> {
     fn loss_sum_w<W: RowWeights>(&self, sw: W, params: &[f64], rows: Rows<'_>) -> f64 {
         #[cfg(target_arch = "x86_64")]
         if has_avx2_fma() && self.n_classes <= STACK_CLASSES {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above); no gradient is
-            // written.
-            return unsafe { self.rows4::<W, false>(sw, params, rows, &mut []) };
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above), and AVX-512F
+            // where `wide`; no gradient is written.
+            return unsafe {
+                if self.wide() {
+                    self.rows8::<W, false>(sw, params, rows, &mut [])
+                } else {
+                    self.rows4::<W, false>(sw, params, rows, &mut [])
+                }
+            };
         }
         let mut loss = 0.0;
         rows.for_each(|i| {
@@ -310,14 +326,18 @@ impl Softmax<'_> {
 /// group is padded with copies of its last row, whose results are dropped), so ranges and
 /// index lists, split anywhere, add the same terms. The sums differ from the portable
 /// kernel's in the last bits (fused multiply-adds, vector `exp` and `ln` within an ulp of
-/// the scalar ones).
+/// the scalar ones). With AVX-512F and at most [`avx2::WIDE_COLUMNS`] features,
+/// [`Softmax::rows8`] gives the same bits eight lanes a vector (1,000,000 x 20 on two
+/// threads, `examples/epoch_bound 1000000 20 softmaxK 15 2` alternated three times with
+/// the four-lane kernel before it: 10 classes 24.6-27.1 ms an epoch to 17.4-18.5, 3 classes
+/// 13.8-14.2 to 8.6-8.8).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
-    use crate::model::linear::avx2::{load, mask64, reduce4};
+    use crate::model::linear::avx2::{load, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
-    use crate::numeric::vmath;
+    use crate::numeric::{prefetch_lines, vmath};
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
 
@@ -363,28 +383,117 @@ mod avx2 {
                         Rows::Indices(idx) => idx[at + k.min(n - 1)],
                     };
                 }
+                self.prefetch_ahead(&rows, at);
                 if n == 8 {
-                    self.group::<Eight, W, GRAD>(sw, params, &ids, n, &mut z, grad, &mut loss);
+                    self.group::<Eight, W, GRAD>(
+                        sw,
+                        params,
+                        &ids,
+                        n,
+                        &mut z,
+                        &mut (),
+                        grad,
+                        &mut loss,
+                    );
                 } else {
-                    self.group::<__m256d, W, GRAD>(sw, params, &ids, n, &mut z, grad, &mut loss);
+                    self.group::<__m256d, W, GRAD>(
+                        sw,
+                        params,
+                        &ids,
+                        n,
+                        &mut z,
+                        &mut (),
+                        grad,
+                        &mut loss,
+                    );
                 }
                 at += n;
             }
             loss
         }
 
+        /// [`Softmax::rows4`] eight rows at a time in AVX-512 (a last short group padded
+        /// with copies of its last row), for at most [`WIDE_COLUMNS`] features: the same
+        /// values and sums, to the bit, as four lanes at a time. A group's rows are
+        /// transposed once ([`transpose8`]) so that each class's eight scores are eight
+        /// lanes of one chain of multiply-adds ([`dots_t`]) instead of four rows' partial
+        /// sums reduced across lanes; the loss runs on eight lanes a vector, and each
+        /// class's gradient eight columns a vector ([`add_rows8`]).
+        ///
+        /// # Safety
+        /// The CPU supports AVX-512F, AVX2 and FMA; `n_classes <= STACK_CLASSES`;
+        /// `n_features() <= WIDE_COLUMNS`; with `GRAD`, `grad.len() == self.dim()`.
+        #[target_feature(enable = "avx2,fma,avx512f")]
+        pub(super) unsafe fn rows8<W: RowWeights, const GRAD: bool>(
+            &self,
+            sw: W,
+            params: &[f64],
+            rows: Rows<'_>,
+            grad: &mut [f64],
+        ) -> f64 {
+            assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
+            assert!(self.x.cols() <= WIDE_COLUMNS);
+            assert!(!GRAD || grad.len() == self.dim());
+            let mut loss = 0.0;
+            let mut ids = [0usize; MAX_ROWS];
+            let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
+            let mut xt = Transposed([0.0; MAX_ROWS * (WIDE_COLUMNS + 8)]);
+            let mut at = 0;
+            let total = rows.len();
+            while at < total {
+                let n = (total - at).min(8);
+                for (k, id) in ids.iter_mut().enumerate() {
+                    *id = match &rows {
+                        Rows::Range(r) => r.start + at + k.min(n - 1),
+                        Rows::Indices(idx) => idx[at + k.min(n - 1)],
+                    };
+                }
+                self.prefetch_ahead(&rows, at);
+                self.group::<__m512d, W, GRAD>(
+                    sw, params, &ids, n, &mut z, &mut xt, grad, &mut loss,
+                );
+                at += n;
+            }
+            loss
+        }
+
+        /// Asks for the eight rows of `rows` two groups past `at` (the group at `at` is
+        /// next): a group's first touch of its rows waited on memory (a third of a ten-class
+        /// epoch in AVX-512, sampled), the CPU's own prefetcher not far enough ahead of rows
+        /// read this slowly. `examples/epoch_bound 1000000 20 softmax10 15 2`, alternated
+        /// three times: median 22.4-23.0 ms without, 16.8-17.0 with (`softmax3` 10.0-10.4
+        /// and 8.4-8.5).
+        #[inline(always)]
+        fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize) {
+            let (x, d) = (self.x.as_slice().as_ptr(), self.x.cols());
+            let ahead = at + 2 * MAX_ROWS;
+            match rows {
+                Rows::Range(r) if ahead < r.len() => {
+                    let (i, k) = (r.start + ahead, (r.len() - ahead).min(MAX_ROWS));
+                    prefetch_lines::<_MM_HINT_T0>(x.wrapping_add(i * d).cast(), k * d * 8);
+                }
+                Rows::Indices(idx) => {
+                    for &i in idx.iter().skip(ahead).take(MAX_ROWS) {
+                        prefetch_lines::<_MM_HINT_T0>(x.wrapping_add(i * d).cast(), d * 8);
+                    }
+                }
+                Rows::Range(_) => {}
+            }
+        }
+
         /// Rows `ids[..n]` (the rest, up to `V::LANES`, copies of the last): their loss
-        /// added into `loss`, and with `GRAD` their gradient terms into `grad`.
+        /// added into `loss`, and with `GRAD` their gradient terms into `grad`. Inlined into
+        /// [`Softmax::rows4`] and [`Softmax::rows8`], whose target features it takes.
         #[allow(clippy::too_many_arguments)]
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn group<V: Lanes, W: RowWeights, const GRAD: bool>(
+        #[inline(always)]
+        unsafe fn group<V: Group, W: RowWeights, const GRAD: bool>(
             &self,
             sw: W,
             params: &[f64],
             ids: &[usize; MAX_ROWS],
             n: usize,
             z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            buf: &mut V::Buf,
             grad: &mut [f64],
             loss: &mut f64,
         ) {
@@ -400,12 +509,13 @@ mod avx2 {
                 class[r] = self.y[i];
                 weight[r] = sw.at(i);
             }
+            V::prepare(&rows, d, buf);
             // Scores (kept per class as lanes), their running maximum.
             let mut m = V::splat(f64::NEG_INFINITY);
             for (k, zk) in z.iter_mut().enumerate().take(classes) {
                 let row = &params[k * stride..(k + 1) * stride];
                 let b = if self.intercept { row[d] } else { 0.0 };
-                let v = dots::<V>(&row[..d], &rows).add(V::splat(b));
+                let v = V::dots(&row[..d], &rows, buf).add(V::splat(b));
                 v.store(zk.as_mut_ptr());
                 // `f64::max`'s choice: a NaN score leaves the maximum as it was.
                 m = v.max(m);
@@ -441,7 +551,7 @@ mod avx2 {
                     let mut c = [0.0f64; MAX_ROWS];
                     wv.mul(p.sub(hot)).store(c.as_mut_ptr());
                     let g = &mut grad[k * stride..(k + 1) * stride];
-                    add_rows(&c, &rows, n, d, g.as_mut_ptr());
+                    V::add_rows(&c, &rows, n, d, g.as_mut_ptr());
                     if self.intercept {
                         for cr in &c[..n] {
                             g[d] += cr;
@@ -449,6 +559,238 @@ mod avx2 {
                     }
                 }
             }
+        }
+    }
+
+    /// The most features [`Softmax::rows8`] takes: a group's transposed rows stay in a
+    /// stack buffer of 4 KiB (and, up to about 24 features, in registers).
+    pub(super) const WIDE_COLUMNS: usize = 64;
+
+    /// A group's eight rows transposed: column `j` as the eight values
+    /// `8 j..8 j + 8` (lane `r`: row `r`'s), aligned for vector loads. Room for a whole
+    /// last block of eight columns: storing only its first few took a call to `memcpy`.
+    #[repr(align(64))]
+    pub(super) struct Transposed([f64; MAX_ROWS * (WIDE_COLUMNS + 8)]);
+
+    /// How a group whose rows are the lanes of `Self` sums its scores and gradient terms.
+    ///
+    /// # Safety
+    /// As [`Lanes`]: the CPU supports the type's instructions.
+    unsafe trait Group: Lanes {
+        /// What the scores read besides the rows (the transposed rows for AVX-512).
+        type Buf;
+        /// Fills the buffer from the group's rows of `d` values.
+        unsafe fn prepare(rows: &[*const f64; MAX_ROWS], d: usize, buf: &mut Self::Buf);
+        /// Each row's dot product with `w`, one row to a lane, summed as [`dots4`] sums.
+        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], buf: &Self::Buf) -> Self;
+        /// `g += sum_r c_r x_r` over the first `n` rows of `d` values, in row order.
+        unsafe fn add_rows(
+            c: &[f64; MAX_ROWS],
+            rows: &[*const f64; MAX_ROWS],
+            n: usize,
+            d: usize,
+            g: *mut f64,
+        );
+    }
+
+    unsafe impl Group for __m256d {
+        type Buf = ();
+        #[inline(always)]
+        unsafe fn prepare(_: &[*const f64; MAX_ROWS], _: usize, _: &mut ()) {}
+        #[inline(always)]
+        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], _: &()) -> Self {
+            dots::<Self>(w, rows)
+        }
+        #[inline(always)]
+        unsafe fn add_rows(
+            c: &[f64; MAX_ROWS],
+            rows: &[*const f64; MAX_ROWS],
+            n: usize,
+            d: usize,
+            g: *mut f64,
+        ) {
+            add_rows(c, rows, n, d, g);
+        }
+    }
+
+    unsafe impl Group for Eight {
+        type Buf = ();
+        #[inline(always)]
+        unsafe fn prepare(_: &[*const f64; MAX_ROWS], _: usize, _: &mut ()) {}
+        #[inline(always)]
+        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], _: &()) -> Self {
+            dots::<Self>(w, rows)
+        }
+        #[inline(always)]
+        unsafe fn add_rows(
+            c: &[f64; MAX_ROWS],
+            rows: &[*const f64; MAX_ROWS],
+            n: usize,
+            d: usize,
+            g: *mut f64,
+        ) {
+            add_rows(c, rows, n, d, g);
+        }
+    }
+
+    unsafe impl Group for __m512d {
+        type Buf = Transposed;
+        #[inline(always)]
+        unsafe fn prepare(rows: &[*const f64; MAX_ROWS], d: usize, buf: &mut Transposed) {
+            transpose8(rows, d, buf);
+        }
+        #[inline(always)]
+        unsafe fn dots(w: &[f64], _: &[*const f64; MAX_ROWS], buf: &Transposed) -> Self {
+            dots_t(w, buf)
+        }
+        #[inline(always)]
+        unsafe fn add_rows(
+            c: &[f64; MAX_ROWS],
+            rows: &[*const f64; MAX_ROWS],
+            n: usize,
+            d: usize,
+            g: *mut f64,
+        ) {
+            add_rows8(c, rows, n, d, g);
+        }
+    }
+
+    /// The eight rows at `rows` (`d <= WIDE_COLUMNS` values each) transposed into `out`,
+    /// eight columns at a time: two rounds of pairing (`unpacklo`/`unpackhi`, then 128-bit
+    /// halves) and one of quarters. A last partial block is read with a masked load (it
+    /// reads nothing past the row).
+    #[inline(always)]
+    unsafe fn transpose8(rows: &[*const f64; MAX_ROWS], d: usize, out: &mut Transposed) {
+        // Lanes [a.q0, a.q2, b.q0, b.q2] and [a.q1, a.q3, b.q1, b.q3] of 128-bit quarters.
+        const EVEN: i32 = 0b10_00_10_00;
+        const ODD: i32 = 0b11_01_11_01;
+        let o = out.0.as_mut_ptr();
+        let mut j = 0;
+        while j < d {
+            let width = (d - j).min(8);
+            let mut r = [_mm512_setzero_pd(); MAX_ROWS];
+            if width == 8 {
+                for (v, row) in r.iter_mut().zip(rows) {
+                    *v = _mm512_loadu_pd(row.add(j));
+                }
+            } else {
+                let m = ((1u32 << width) - 1) as __mmask8;
+                for (v, row) in r.iter_mut().zip(rows) {
+                    *v = _mm512_maskz_loadu_pd(m, row.add(j));
+                }
+            }
+            // Row pairs: [r0 c0, r1 c0 | r0 c2, r1 c2 | r0 c4, r1 c4 | r0 c6, r1 c6] and
+            // the odd columns.
+            let t: [__m512d; 8] = [
+                _mm512_unpacklo_pd(r[0], r[1]),
+                _mm512_unpackhi_pd(r[0], r[1]),
+                _mm512_unpacklo_pd(r[2], r[3]),
+                _mm512_unpackhi_pd(r[2], r[3]),
+                _mm512_unpacklo_pd(r[4], r[5]),
+                _mm512_unpackhi_pd(r[4], r[5]),
+                _mm512_unpacklo_pd(r[6], r[7]),
+                _mm512_unpackhi_pd(r[6], r[7]),
+            ];
+            // Rows 0-3: columns (0, 4), (2, 6), (1, 5), (3, 7); then rows 4-7.
+            let u = [
+                _mm512_shuffle_f64x2::<EVEN>(t[0], t[2]),
+                _mm512_shuffle_f64x2::<ODD>(t[0], t[2]),
+                _mm512_shuffle_f64x2::<EVEN>(t[1], t[3]),
+                _mm512_shuffle_f64x2::<ODD>(t[1], t[3]),
+            ];
+            let v = [
+                _mm512_shuffle_f64x2::<EVEN>(t[4], t[6]),
+                _mm512_shuffle_f64x2::<ODD>(t[4], t[6]),
+                _mm512_shuffle_f64x2::<EVEN>(t[5], t[7]),
+                _mm512_shuffle_f64x2::<ODD>(t[5], t[7]),
+            ];
+            let cols = [
+                _mm512_shuffle_f64x2::<EVEN>(u[0], v[0]),
+                _mm512_shuffle_f64x2::<EVEN>(u[2], v[2]),
+                _mm512_shuffle_f64x2::<EVEN>(u[1], v[1]),
+                _mm512_shuffle_f64x2::<EVEN>(u[3], v[3]),
+                _mm512_shuffle_f64x2::<ODD>(u[0], v[0]),
+                _mm512_shuffle_f64x2::<ODD>(u[2], v[2]),
+                _mm512_shuffle_f64x2::<ODD>(u[1], v[1]),
+                _mm512_shuffle_f64x2::<ODD>(u[3], v[3]),
+            ];
+            for (c, col) in cols.iter().enumerate() {
+                _mm512_store_pd(o.add(8 * (j + c)), *col);
+            }
+            j += 8;
+        }
+    }
+
+    /// Eight rows' dot products with `w` from their transposed values: lane `r` sums the
+    /// products `j = l, l + 4, ..` in order into accumulator `l` (a missing last product
+    /// adds zero, as [`dots4`]'s zero-padded lanes do), then `(a0 + a2) + (a1 + a3)`:
+    /// [`dots4`]'s and [`reduce4`]'s operations on each row, so the same bits.
+    #[inline(always)]
+    unsafe fn dots_t(w: &[f64], xt: &Transposed) -> __m512d {
+        let d = w.len();
+        let x = xt.0.as_ptr();
+        let mut a = [_mm512_setzero_pd(); 4];
+        let mut j = 0;
+        while j + 4 <= d {
+            for (l, al) in a.iter_mut().enumerate() {
+                let xj = _mm512_load_pd(x.add(8 * (j + l)));
+                *al = _mm512_fmadd_pd(_mm512_set1_pd(w[j + l]), xj, *al);
+            }
+            j += 4;
+        }
+        if j < d {
+            let zero = _mm512_setzero_pd();
+            for (l, al) in a.iter_mut().enumerate() {
+                *al = if j + l < d {
+                    let xj = _mm512_load_pd(x.add(8 * (j + l)));
+                    _mm512_fmadd_pd(_mm512_set1_pd(w[j + l]), xj, *al)
+                } else {
+                    _mm512_fmadd_pd(zero, zero, *al)
+                };
+            }
+        }
+        _mm512_add_pd(_mm512_add_pd(a[0], a[2]), _mm512_add_pd(a[1], a[3]))
+    }
+
+    /// [`add_rows`] eight columns a vector: each column's terms in row order, as there, so
+    /// the same bits. The last columns (fewer than eight) as [`add_rows`] takes them, not
+    /// with a masked store (the next group's load would wait, as [`add_rows`] says).
+    #[inline(always)]
+    unsafe fn add_rows8(
+        c: &[f64; MAX_ROWS],
+        rows: &[*const f64; MAX_ROWS],
+        n: usize,
+        d: usize,
+        g: *mut f64,
+    ) {
+        let mut cv = [_mm512_setzero_pd(); MAX_ROWS];
+        for (v, c) in cv.iter_mut().zip(c) {
+            *v = _mm512_set1_pd(*c);
+        }
+        let mut j = 0;
+        // A whole group's eight rows unrolled (a count known only at run time took a
+        // compare and branch a row).
+        if n == MAX_ROWS {
+            while j + 8 <= d {
+                let mut gj = _mm512_loadu_pd(g.add(j));
+                for r in 0..MAX_ROWS {
+                    gj = _mm512_fmadd_pd(cv[r], _mm512_loadu_pd(rows[r].add(j)), gj);
+                }
+                _mm512_storeu_pd(g.add(j), gj);
+                j += 8;
+            }
+        }
+        while j + 8 <= d {
+            let mut gj = _mm512_loadu_pd(g.add(j));
+            for r in 0..n {
+                gj = _mm512_fmadd_pd(cv[r], _mm512_loadu_pd(rows[r].add(j)), gj);
+            }
+            _mm512_storeu_pd(g.add(j), gj);
+            j += 8;
+        }
+        if j < d {
+            let shifted: [*const f64; MAX_ROWS] = std::array::from_fn(|r| rows[r].add(j));
+            add_rows(c, &shifted, n, d - j, g.add(j));
         }
     }
 
@@ -486,10 +828,10 @@ mod avx2 {
 
     /// `g += sum_r c_r x_r` over the first `n` rows, in row order.
     ///
-    /// Whole groups of four go through plain loads and stores: the next group of rows
-    /// reads what this one stored, and a load gets a plain store's value forwarded, while
-    /// after a masked store it waits for the store to reach the cache (on AMD's Zen 3 that
-    /// wait was a fifth of a ten-class epoch). Only a last short group is masked.
+    /// Every value goes through plain loads and stores: the next group of rows reads what
+    /// this one stored, and a load gets a plain store's value forwarded, while after a
+    /// masked store it waits for the store to reach the cache (on AMD's Zen 3 that wait was
+    /// a fifth of a ten-class epoch). Groups of four columns, then the rest one at a time.
     #[inline(always)]
     unsafe fn add_rows(
         c: &[f64; MAX_ROWS],
@@ -511,14 +853,18 @@ mod avx2 {
             _mm256_storeu_pd(g.add(j), gj);
             j += 4;
         }
-        if j < d {
-            let k = d - j;
-            let mask = mask64(k);
-            let mut gj = _mm256_maskload_pd(g.add(j), mask);
+        // The last one to three columns one at a time: the same fused multiply-add in each
+        // lane, so the same bits as four lanes, and plain scalar stores, whose values the
+        // next group's loads (and the intercept's, right after) get forwarded: after a
+        // masked store they waited for the cache, half of a three-class epoch on 1,000,000
+        // x 5 (sampled).
+        while j < d {
+            let mut gj = _mm_load_sd(g.add(j));
             for r in 0..n {
-                gj = _mm256_fmadd_pd(cv[r], load(rows[r].add(j), k), gj);
+                gj = _mm_fmadd_sd(_mm_set_sd(c[r]), _mm_load_sd(rows[r].add(j)), gj);
             }
-            _mm256_maskstore_pd(g.add(j), mask, gj);
+            _mm_store_sd(g.add(j), gj);
+            j += 1;
         }
     }
 }
@@ -736,6 +1082,53 @@ mod tests {
                     let la = mo.accumulate(&params, Rows::Range(0..37), &mut ga);
                     let lb = mo.accumulate(&params, Rows::Range(i..i + 1), &mut gb);
                     assert_eq!((la, &ga), (lb, &gb), "row {i}");
+                }
+            }
+        }
+    }
+
+    /// The eight-lane kernel (AVX-512) against the four-lane one, bit for bit: every width
+    /// up to [`avx2::WIDE_COLUMNS`] (whole and partial blocks of eight and groups of four
+    /// columns), a few class counts, groups of eight with short last groups of 1 to 7,
+    /// ranges and index lists, weights and intercepts, with and without the gradient.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn eight_lanes_give_the_bits_of_four() {
+        if !(has_avx2_fma() && crate::numeric::vmath::has_avx512f()) {
+            return;
+        }
+        for d in 1..=avx2::WIDE_COLUMNS {
+            let k = [2, 3, 10, 64][d % 4];
+            let n = 33 + d % 8;
+            let (x, y) = grid(n, d, k);
+            let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
+            let idx: Vec<usize> = (0..n).rev().step_by(2).chain(0..n / 3).collect();
+            for (intercept, weights) in [(true, None), (false, Some(&w[..]))] {
+                let m = Softmax::new(&x, &y, k)
+                    .unwrap()
+                    .intercept(intercept)
+                    .weights(weights);
+                let params: Vec<f64> = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+                for rows in [
+                    Rows::Range(0..n),
+                    Rows::Range(3..3 + d % 8),
+                    Rows::Indices(&idx),
+                ] {
+                    let (mut g4, mut g8) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
+                    // SAFETY: the CPU has AVX2, FMA and AVX-512F (checked above); d <=
+                    // WIDE_COLUMNS, k <= STACK_CLASSES, the gradients are dim() long.
+                    let (l4, l8, s4, s8) = unsafe {
+                        (
+                            m.rows4::<_, true>(w.as_slice(), &params, rows.clone(), &mut g4),
+                            m.rows8::<_, true>(w.as_slice(), &params, rows.clone(), &mut g8),
+                            m.rows4::<_, false>(Unweighted, &params, rows.clone(), &mut []),
+                            m.rows8::<_, false>(Unweighted, &params, rows.clone(), &mut []),
+                        )
+                    };
+                    assert_eq!(l4.to_bits(), l8.to_bits(), "d {d} k {k}");
+                    assert_eq!(s4.to_bits(), s8.to_bits(), "d {d} k {k}");
+                    let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&g4), bits(&g8), "d {d} k {k}");
                 }
             }
         }
