@@ -329,7 +329,8 @@ impl Softmax<'_> {
 /// the scalar ones). With AVX-512F and at most [`avx2::WIDE_COLUMNS`] features,
 /// [`Softmax::rows8`] gives the same bits eight lanes a vector (1,000,000 x 20 on two
 /// threads, `examples/epoch_bound 1000000 20 softmaxK 15 2` alternated three times with
-/// the four-lane kernel before it: 10 classes 24.6-27.1 ms an epoch to 17.4-18.5, 3 classes
+/// the four-lane kernel before it and before the rows were asked for ahead
+/// (`prefetch_ahead`): 10 classes 24.6-27.1 ms an epoch to 17.4-18.5 with both, 3 classes
 /// 13.8-14.2 to 8.6-8.8).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
