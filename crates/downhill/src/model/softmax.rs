@@ -148,11 +148,18 @@ impl<'a> Softmax<'a> {
         (m + s.ln(), zc)
     }
 
-    /// Whether the eight-lane kernel ([`Softmax::rows8`]) runs: the CPU has AVX-512F and
-    /// the rows are at most [`avx2::WIDE_COLUMNS`] wide.
+    /// Whether the eight-lane kernel ([`Softmax::rows8`]) runs: the CPU has AVX-512F, and
+    /// the rows fit one block of [`avx2::BLOCK_COLUMNS`] or there are at least ten classes.
+    /// Past a block, each group's rows are transposed for every class's scores together,
+    /// and with few classes that costs more than the shorter sums save
+    /// (`examples/epoch_bound`, alternated twice, medians against the four-lane kernel:
+    /// 100,000 x 100 with 10 classes 7.8-7.9 ms -> 6.1-6.7, 20,000 x 784 with 10 23.3-23.8
+    /// -> 18.6-19.1, 60,000 x 200 with 10 8.7-9.1 -> 8.3-8.6, with 6 5.9-6.0 -> 6.6-6.8,
+    /// with 3 4.1-4.8 -> 5.1-5.9; 20,000 x 784 with 3 10.0-10.3 -> 10.3-11.1).
     #[cfg(target_arch = "x86_64")]
     fn wide(&self) -> bool {
-        self.x.cols() <= avx2::WIDE_COLUMNS && crate::numeric::vmath::has_avx512f()
+        (self.x.cols() <= avx2::BLOCK_COLUMNS || self.n_classes >= 10)
+            && crate::numeric::vmath::has_avx512f()
     }
 
     /// The rows' sum by the kernel that fits: the scores buffered on the stack when `K <=`
@@ -204,7 +211,7 @@ impl<'a> Softmax<'a> {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             return unsafe {
                 if self.n_classes <= STACK_CLASSES && self.wide() {
-                    // SAFETY: and AVX-512F, with few enough features (`wide`).
+                    // SAFETY: and AVX-512F (`wide`).
                     self.rows8::<W, true>(sw, params, rows, grad)
                 } else if self.n_classes <= STACK_CLASSES {
                     self.rows4::<W, true>(sw, params, rows, grad)
@@ -326,8 +333,8 @@ impl Softmax<'_> {
 /// group is padded with copies of its last row, whose results are dropped), so ranges and
 /// index lists, split anywhere, add the same terms. The sums differ from the portable
 /// kernel's in the last bits (fused multiply-adds, vector `exp` and `ln` within an ulp of
-/// the scalar ones). With AVX-512F and at most [`avx2::WIDE_COLUMNS`] features,
-/// [`Softmax::rows8`] gives the same bits eight lanes a vector (1,000,000 x 20 on two
+/// the scalar ones). With AVX-512F, [`Softmax::rows8`] gives the same bits eight lanes a
+/// vector (1,000,000 x 20 on two
 /// threads, `examples/epoch_bound 1000000 20 softmaxK 15 2` alternated three times with
 /// the four-lane kernel before it and before the rows were asked for ahead
 /// (`prefetch_ahead`): 10 classes 24.6-27.1 ms an epoch to 17.4-18.5 with both, 3 classes
@@ -369,12 +376,12 @@ mod avx2 {
             // Each group's scores, then its exponentials, per class (lanes are rows).
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
             // Whole groups of eight, then fours (a last short one padded with copies of its
-            // last row). Rows wider than [`WIDE_COLUMNS`] go four at a time: eight of them
+            // last row). Rows wider than [`BLOCK_COLUMNS`] go four at a time: eight of them
             // and the classes' gradient rows crowd the first-level cache that every class's
             // pass reads them from (`examples/epoch_bound`, alternated twice, medians:
             // 60,000 x 200, 3 classes, 4.2-4.5 ms -> 3.6-3.7; 40,000 x 300 4.2 -> 3.5;
             // 20,000 x 784, 10 classes, 24.0 -> 22.7; 100,000 x 100 the same either way).
-            let eights = self.x.cols() <= WIDE_COLUMNS;
+            let eights = self.x.cols() <= BLOCK_COLUMNS;
             let mut at = 0;
             let total = rows.len();
             while at < total {
@@ -419,16 +426,16 @@ mod avx2 {
         }
 
         /// [`Softmax::rows4`] eight rows at a time in AVX-512 (a last short group padded
-        /// with copies of its last row), for at most [`WIDE_COLUMNS`] features: the same
-        /// values and sums, to the bit, as four lanes at a time. A group's rows are
-        /// transposed once ([`transpose8`]) so that each class's eight scores are eight
-        /// lanes of one chain of multiply-adds ([`dots_t`]) instead of four rows' partial
-        /// sums reduced across lanes; the loss runs on eight lanes a vector, and each
-        /// class's gradient eight columns a vector ([`add_rows8`]).
+        /// with copies of its last row): the same values and sums, to the bit, as four
+        /// lanes at a time. A group's rows are transposed a block of [`BLOCK_COLUMNS`] at a
+        /// time ([`transpose8`]) so that each class's eight scores are eight lanes of
+        /// chains of multiply-adds ([`chains`]) instead of four rows' partial sums reduced
+        /// across lanes; the loss runs on eight lanes a vector, and each class's gradient
+        /// eight columns a vector ([`add_rows8`]).
         ///
         /// # Safety
-        /// The CPU supports AVX-512F, AVX2 and FMA; `n_classes <= STACK_CLASSES`;
-        /// `n_features() <= WIDE_COLUMNS`; with `GRAD`, `grad.len() == self.dim()`.
+        /// The CPU supports AVX-512F, AVX2 and FMA; `n_classes <= STACK_CLASSES`; with
+        /// `GRAD`, `grad.len() == self.dim()`.
         #[target_feature(enable = "avx2,fma,avx512f")]
         pub(super) unsafe fn rows8<W: RowWeights, const GRAD: bool>(
             &self,
@@ -438,12 +445,11 @@ mod avx2 {
             grad: &mut [f64],
         ) -> f64 {
             assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
-            assert!(self.x.cols() <= WIDE_COLUMNS);
             assert!(!GRAD || grad.len() == self.dim());
             let mut loss = 0.0;
             let mut ids = [0usize; MAX_ROWS];
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
-            let mut xt = Transposed([0.0; MAX_ROWS * (WIDE_COLUMNS + 8)]);
+            let mut blocks = Blocks::new();
             let mut at = 0;
             let total = rows.len();
             while at < total {
@@ -456,7 +462,14 @@ mod avx2 {
                 }
                 self.prefetch_ahead(&rows, at);
                 self.group::<__m512d, W, GRAD>(
-                    sw, params, &ids, n, &mut z, &mut xt, grad, &mut loss,
+                    sw,
+                    params,
+                    &ids,
+                    n,
+                    &mut z,
+                    &mut blocks,
+                    grad,
+                    &mut loss,
                 );
                 at += n;
             }
@@ -515,13 +528,16 @@ mod avx2 {
                 class[r] = self.y[i];
                 weight[r] = sw.at(i);
             }
-            V::prepare(&rows, d, buf);
             // Scores (kept per class as lanes), their running maximum.
+            V::scores(params, stride, classes, &rows, d, buf, z);
             let mut m = V::splat(f64::NEG_INFINITY);
             for (k, zk) in z.iter_mut().enumerate().take(classes) {
-                let row = &params[k * stride..(k + 1) * stride];
-                let b = if self.intercept { row[d] } else { 0.0 };
-                let v = V::dots(&row[..d], &rows, buf).add(V::splat(b));
+                let b = if self.intercept {
+                    params[k * stride + d]
+                } else {
+                    0.0
+                };
+                let v = V::load(zk.as_ptr()).add(V::splat(b));
                 v.store(zk.as_mut_ptr());
                 // `f64::max`'s choice: a NaN score leaves the maximum as it was.
                 m = v.max(m);
@@ -568,27 +584,55 @@ mod avx2 {
         }
     }
 
-    /// The most features [`Softmax::rows8`] takes: a group's transposed rows stay in a
-    /// stack buffer of 4 KiB (and, up to about 24 features, in registers).
-    pub(super) const WIDE_COLUMNS: usize = 64;
+    /// Columns a block of [`Softmax::rows8`] takes at a time: eight rows of them,
+    /// transposed, fill 4 KiB (up to about 24 columns they stay in registers), and so do
+    /// the rows themselves for the gradient, read once for every class. [`Softmax::rows4`]
+    /// takes wider rows four at a time.
+    pub(super) const BLOCK_COLUMNS: usize = 64;
 
-    /// A group's eight rows transposed: column `j` as the eight values
+    /// A block of a group's eight rows transposed: its column `j` as the eight values
     /// `8 j..8 j + 8` (lane `r`: row `r`'s), aligned for vector loads. Room for a whole
     /// last block of eight columns: storing only its first few took a call to `memcpy`.
     #[repr(align(64))]
-    pub(super) struct Transposed([f64; MAX_ROWS * (WIDE_COLUMNS + 8)]);
+    pub(super) struct Transposed([f64; MAX_ROWS * (BLOCK_COLUMNS + 8)]);
+
+    /// What [`Softmax::rows8`] keeps between a group's blocks: the transposed block and
+    /// each class's four partial sums of its scores.
+    pub(super) struct Blocks {
+        xt: Transposed,
+        acc: [[__m512d; 4]; STACK_CLASSES],
+    }
+
+    impl Blocks {
+        /// # Safety
+        /// The CPU supports AVX-512F.
+        #[inline(always)]
+        pub(super) unsafe fn new() -> Self {
+            Blocks {
+                xt: Transposed([0.0; MAX_ROWS * (BLOCK_COLUMNS + 8)]),
+                acc: [[_mm512_setzero_pd(); 4]; STACK_CLASSES],
+            }
+        }
+    }
 
     /// How a group whose rows are the lanes of `Self` sums its scores and gradient terms.
     ///
     /// # Safety
     /// As [`Lanes`]: the CPU supports the type's instructions.
     unsafe trait Group: Lanes {
-        /// What the scores read besides the rows (the transposed rows for AVX-512).
+        /// What the sums keep between calls (AVX-512: [`Blocks`]).
         type Buf;
-        /// Fills the buffer from the group's rows of `d` values.
-        unsafe fn prepare(rows: &[*const f64; MAX_ROWS], d: usize, buf: &mut Self::Buf);
-        /// Each row's dot product with `w`, one row to a lane, summed as [`dots4`] sums.
-        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], buf: &Self::Buf) -> Self;
+        /// `z[k]`: each row's dot product with class `k`'s weights (`params[k * stride..]`,
+        /// `d` of them), one row to a lane, summed as [`dots4`] sums; `k < classes`.
+        unsafe fn scores(
+            params: &[f64],
+            stride: usize,
+            classes: usize,
+            rows: &[*const f64; MAX_ROWS],
+            d: usize,
+            buf: &mut Self::Buf,
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        );
         /// `g += sum_r c_r x_r` over the first `n` rows of `d` values, in row order.
         unsafe fn add_rows(
             c: &[f64; MAX_ROWS],
@@ -599,13 +643,34 @@ mod avx2 {
         );
     }
 
+    /// [`Group::scores`] four rows at a time ([`dots4`]), class by class.
+    #[inline(always)]
+    unsafe fn scores4<V: Lanes>(
+        params: &[f64],
+        stride: usize,
+        classes: usize,
+        rows: &[*const f64; MAX_ROWS],
+        d: usize,
+        z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+    ) {
+        for (k, zk) in z.iter_mut().enumerate().take(classes) {
+            dots::<V>(&params[k * stride..k * stride + d], rows).store(zk.as_mut_ptr());
+        }
+    }
+
     unsafe impl Group for __m256d {
         type Buf = ();
         #[inline(always)]
-        unsafe fn prepare(_: &[*const f64; MAX_ROWS], _: usize, _: &mut ()) {}
-        #[inline(always)]
-        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], _: &()) -> Self {
-            dots::<Self>(w, rows)
+        unsafe fn scores(
+            params: &[f64],
+            stride: usize,
+            classes: usize,
+            rows: &[*const f64; MAX_ROWS],
+            d: usize,
+            _: &mut (),
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        ) {
+            scores4::<Self>(params, stride, classes, rows, d, z);
         }
         #[inline(always)]
         unsafe fn add_rows(
@@ -622,10 +687,16 @@ mod avx2 {
     unsafe impl Group for Eight {
         type Buf = ();
         #[inline(always)]
-        unsafe fn prepare(_: &[*const f64; MAX_ROWS], _: usize, _: &mut ()) {}
-        #[inline(always)]
-        unsafe fn dots(w: &[f64], rows: &[*const f64; MAX_ROWS], _: &()) -> Self {
-            dots::<Self>(w, rows)
+        unsafe fn scores(
+            params: &[f64],
+            stride: usize,
+            classes: usize,
+            rows: &[*const f64; MAX_ROWS],
+            d: usize,
+            _: &mut (),
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        ) {
+            scores4::<Self>(params, stride, classes, rows, d, z);
         }
         #[inline(always)]
         unsafe fn add_rows(
@@ -639,15 +710,49 @@ mod avx2 {
         }
     }
 
+    /// Eight rows as lanes, a block of [`BLOCK_COLUMNS`] at a time: the block transposed
+    /// once ([`transpose8`]), then every class's four chains of multiply-adds carried
+    /// over it ([`chains`]), so that each class's eight scores are sums along the lanes,
+    /// not four rows' partial sums reduced across them.
     unsafe impl Group for __m512d {
-        type Buf = Transposed;
+        type Buf = Blocks;
         #[inline(always)]
-        unsafe fn prepare(rows: &[*const f64; MAX_ROWS], d: usize, buf: &mut Transposed) {
-            transpose8(rows, d, buf);
-        }
-        #[inline(always)]
-        unsafe fn dots(w: &[f64], _: &[*const f64; MAX_ROWS], buf: &Transposed) -> Self {
-            dots_t(w, buf)
+        unsafe fn scores(
+            params: &[f64],
+            stride: usize,
+            classes: usize,
+            rows: &[*const f64; MAX_ROWS],
+            d: usize,
+            buf: &mut Blocks,
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        ) {
+            // At least one block, so that no feature at all still gives zeros.
+            let mut j = 0;
+            loop {
+                let width = (d - j).min(BLOCK_COLUMNS);
+                let (first, last) = (j == 0, j + width == d);
+                transpose8(rows, j, width, &mut buf.xt);
+                for k in 0..classes {
+                    let w = &params[k * stride + j..k * stride + j + width];
+                    let mut a = if first {
+                        [_mm512_setzero_pd(); 4]
+                    } else {
+                        buf.acc[k]
+                    };
+                    chains(w, &buf.xt, &mut a);
+                    if last {
+                        // [`reduce4`]'s `(l0 + l2) + (l1 + l3)`.
+                        let v = _mm512_add_pd(_mm512_add_pd(a[0], a[2]), _mm512_add_pd(a[1], a[3]));
+                        _mm512_storeu_pd(z[k].as_mut_ptr(), v);
+                    } else {
+                        buf.acc[k] = a;
+                    }
+                }
+                j += width;
+                if j >= d {
+                    break;
+                }
+            }
         }
         #[inline(always)]
         unsafe fn add_rows(
@@ -661,28 +766,34 @@ mod avx2 {
         }
     }
 
-    /// The eight rows at `rows` (`d <= WIDE_COLUMNS` values each) transposed into `out`,
-    /// eight columns at a time: two rounds of pairing (`unpacklo`/`unpackhi`, then 128-bit
-    /// halves) and one of quarters. A last partial block is read with a masked load (it
-    /// reads nothing past the row).
+    /// Columns `j..j + width` (`width <= BLOCK_COLUMNS`) of the eight rows at `rows`
+    /// transposed into `out`, eight columns at a time: two rounds of pairing
+    /// (`unpacklo`/`unpackhi`, then 128-bit halves) and one of quarters. A last partial
+    /// group of eight is read with a masked load (nothing past the row).
     #[inline(always)]
-    unsafe fn transpose8(rows: &[*const f64; MAX_ROWS], d: usize, out: &mut Transposed) {
+    unsafe fn transpose8(
+        rows: &[*const f64; MAX_ROWS],
+        j: usize,
+        width: usize,
+        out: &mut Transposed,
+    ) {
         // Lanes [a.q0, a.q2, b.q0, b.q2] and [a.q1, a.q3, b.q1, b.q3] of 128-bit quarters.
         const EVEN: i32 = 0b10_00_10_00;
         const ODD: i32 = 0b11_01_11_01;
         let o = out.0.as_mut_ptr();
-        let mut j = 0;
-        while j < d {
-            let width = (d - j).min(8);
+        let mut c0 = 0;
+        while c0 < width {
+            let at = j + c0;
+            let eight = (width - c0).min(8);
             let mut r = [_mm512_setzero_pd(); MAX_ROWS];
-            if width == 8 {
+            if eight == 8 {
                 for (v, row) in r.iter_mut().zip(rows) {
-                    *v = _mm512_loadu_pd(row.add(j));
+                    *v = _mm512_loadu_pd(row.add(at));
                 }
             } else {
-                let m = ((1u32 << width) - 1) as __mmask8;
+                let m = ((1u32 << eight) - 1) as __mmask8;
                 for (v, row) in r.iter_mut().zip(rows) {
-                    *v = _mm512_maskz_loadu_pd(m, row.add(j));
+                    *v = _mm512_maskz_loadu_pd(m, row.add(at));
                 }
             }
             // Row pairs: [r0 c0, r1 c0 | r0 c2, r1 c2 | r0 c4, r1 c4 | r0 c6, r1 c6] and
@@ -721,21 +832,21 @@ mod avx2 {
                 _mm512_shuffle_f64x2::<ODD>(u[3], v[3]),
             ];
             for (c, col) in cols.iter().enumerate() {
-                _mm512_store_pd(o.add(8 * (j + c)), *col);
+                _mm512_store_pd(o.add(8 * (c0 + c)), *col);
             }
-            j += 8;
+            c0 += 8;
         }
     }
 
-    /// Eight rows' dot products with `w` from their transposed values: lane `r` sums the
-    /// products `j = l, l + 4, ..` in order into accumulator `l` (a missing last product
-    /// adds zero, as [`dots4`]'s zero-padded lanes do), then `(a0 + a2) + (a1 + a3)`:
-    /// [`dots4`]'s and [`reduce4`]'s operations on each row, so the same bits.
+    /// Carries four chains of multiply-adds over a block of eight rows' transposed columns
+    /// (`w.len()` of them, from a column that is a multiple of four): chain `l` adds the
+    /// products of columns `l, l + 4, ..` in order, and a block's missing last products add
+    /// zero (as [`dots4`]'s zero-padded lanes do). Lane `r` of each chain is then
+    /// [`dots4`]'s lane `l` of row `r`: the same operations, so the same bits.
     #[inline(always)]
-    unsafe fn dots_t(w: &[f64], xt: &Transposed) -> __m512d {
+    unsafe fn chains(w: &[f64], xt: &Transposed, a: &mut [__m512d; 4]) {
         let d = w.len();
         let x = xt.0.as_ptr();
-        let mut a = [_mm512_setzero_pd(); 4];
         let mut j = 0;
         while j + 4 <= d {
             for (l, al) in a.iter_mut().enumerate() {
@@ -755,7 +866,6 @@ mod avx2 {
                 };
             }
         }
-        _mm512_add_pd(_mm512_add_pd(a[0], a[2]), _mm512_add_pd(a[1], a[3]))
     }
 
     /// [`add_rows`] eight columns a vector: each column's terms in row order, as there, so
@@ -1103,8 +1213,9 @@ mod tests {
     }
 
     /// The eight-lane kernel (AVX-512) against the four-lane one, bit for bit: every width
-    /// up to [`avx2::WIDE_COLUMNS`] (whole and partial blocks of eight and groups of four
-    /// columns), a few class counts, groups of eight with short last groups of 1 to 7,
+    /// up to 66 and a few past (whole and partial groups of eight and four columns, one to
+    /// five blocks of [`avx2::BLOCK_COLUMNS`], the four-lane kernel's groups of eight and
+    /// of four rows), a few class counts, groups of eight with short last groups of 1 to 7,
     /// ranges and index lists, weights and intercepts, with and without the gradient.
     #[cfg(target_arch = "x86_64")]
     #[test]
@@ -1112,7 +1223,7 @@ mod tests {
         if !(has_avx2_fma() && crate::numeric::vmath::has_avx512f()) {
             return;
         }
-        for d in 1..=avx2::WIDE_COLUMNS {
+        for d in (0..=66).chain([100, 127, 128, 131, 257]) {
             let k = [2, 3, 10, 64][d % 4];
             let n = 33 + d % 8;
             let (x, y) = grid(n, d, k);
@@ -1130,8 +1241,8 @@ mod tests {
                     Rows::Indices(&idx),
                 ] {
                     let (mut g4, mut g8) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
-                    // SAFETY: the CPU has AVX2, FMA and AVX-512F (checked above); d <=
-                    // WIDE_COLUMNS, k <= STACK_CLASSES, the gradients are dim() long.
+                    // SAFETY: the CPU has AVX2, FMA and AVX-512F (checked above);
+                    // k <= STACK_CLASSES, the gradients are dim() long.
                     let (l4, l8, s4, s8) = unsafe {
                         (
                             m.rows4::<_, true>(w.as_slice(), &params, rows.clone(), &mut g4),
