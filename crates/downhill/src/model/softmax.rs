@@ -334,11 +334,10 @@ impl Softmax<'_> {
 /// index lists, split anywhere, add the same terms. The sums differ from the portable
 /// kernel's in the last bits (fused multiply-adds, vector `exp` and `ln` within an ulp of
 /// the scalar ones). With AVX-512F, [`Softmax::rows8`] gives the same bits eight lanes a
-/// vector (1,000,000 x 20 on two
-/// threads, `examples/epoch_bound 1000000 20 softmaxK 15 2` alternated three times with
-/// the four-lane kernel before it and before the rows were asked for ahead
-/// (`prefetch_ahead`): 10 classes 24.6-27.1 ms an epoch to 17.4-18.5 with both, 3 classes
-/// 13.8-14.2 to 8.6-8.8).
+/// vector (1,000,000 x 20 on two threads, `examples/epoch_bound 1000000 20 softmaxK 15 2`
+/// alternated three times with the four-lane kernel before it and before the rows were
+/// asked for ahead (`prefetch_ahead`): 10 classes 24.6-27.1 ms an epoch to 17.4-18.5 with
+/// both, 3 classes 13.8-14.2 to 8.6-8.8).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
@@ -348,6 +347,7 @@ mod avx2 {
     use crate::numeric::{prefetch_lines, vmath};
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
+    use std::mem::MaybeUninit;
 
     /// The most rows a group takes.
     const MAX_ROWS: usize = 8;
@@ -390,12 +390,7 @@ mod avx2 {
                 } else {
                     (total - at).min(4)
                 };
-                for (k, id) in ids.iter_mut().enumerate() {
-                    *id = match &rows {
-                        Rows::Range(r) => r.start + at + k.min(n - 1),
-                        Rows::Indices(idx) => idx[at + k.min(n - 1)],
-                    };
-                }
+                group_ids(&rows, at, n, &mut ids);
                 self.prefetch_ahead(&rows, at);
                 if n == 8 {
                     self.group::<Eight, W, GRAD>(
@@ -454,12 +449,7 @@ mod avx2 {
             let total = rows.len();
             while at < total {
                 let n = (total - at).min(8);
-                for (k, id) in ids.iter_mut().enumerate() {
-                    *id = match &rows {
-                        Rows::Range(r) => r.start + at + k.min(n - 1),
-                        Rows::Indices(idx) => idx[at + k.min(n - 1)],
-                    };
-                }
+                group_ids(&rows, at, n, &mut ids);
                 self.prefetch_ahead(&rows, at);
                 self.group::<__m512d, W, GRAD>(
                     sw,
@@ -584,6 +574,18 @@ mod avx2 {
         }
     }
 
+    /// The rows `at..at + n` of `rows` (their indices) into `ids`, the rest of its eight
+    /// copies of the last.
+    #[inline(always)]
+    fn group_ids(rows: &Rows<'_>, at: usize, n: usize, ids: &mut [usize; MAX_ROWS]) {
+        for (k, id) in ids.iter_mut().enumerate() {
+            *id = match rows {
+                Rows::Range(r) => r.start + at + k.min(n - 1),
+                Rows::Indices(idx) => idx[at + k.min(n - 1)],
+            };
+        }
+    }
+
     /// Columns a block of [`Softmax::rows8`] takes at a time: eight rows of them,
     /// transposed, fill 4 KiB (up to about 24 columns they stay in registers), and so do
     /// the rows themselves for the gradient, read once for every class. [`Softmax::rows4`]
@@ -593,24 +595,25 @@ mod avx2 {
     /// A block of a group's eight rows transposed: its column `j` as the eight values
     /// `8 j..8 j + 8` (lane `r`: row `r`'s), aligned for vector loads. Room for a whole
     /// last block of eight columns: storing only its first few took a call to `memcpy`.
+    /// Written before it is read (through raw pointers), so left uninitialised: it is
+    /// made for every call, and a call may be one row of a stochastic step.
     #[repr(align(64))]
-    pub(super) struct Transposed([f64; MAX_ROWS * (BLOCK_COLUMNS + 8)]);
+    pub(super) struct Transposed([MaybeUninit<f64>; MAX_ROWS * (BLOCK_COLUMNS + 8)]);
 
     /// What [`Softmax::rows8`] keeps between a group's blocks: the transposed block and
-    /// each class's four partial sums of its scores.
+    /// each class's four partial sums of its scores (a class's written at one block before
+    /// it is read at the next; uninitialised, as [`Transposed`], not 16 KiB of zeros a call).
     pub(super) struct Blocks {
         xt: Transposed,
-        acc: [[__m512d; 4]; STACK_CLASSES],
+        acc: [MaybeUninit<[__m512d; 4]>; STACK_CLASSES],
     }
 
     impl Blocks {
-        /// # Safety
-        /// The CPU supports AVX-512F.
         #[inline(always)]
-        pub(super) unsafe fn new() -> Self {
+        pub(super) fn new() -> Self {
             Blocks {
-                xt: Transposed([0.0; MAX_ROWS * (BLOCK_COLUMNS + 8)]),
-                acc: [[_mm512_setzero_pd(); 4]; STACK_CLASSES],
+                xt: Transposed([const { MaybeUninit::uninit() }; MAX_ROWS * (BLOCK_COLUMNS + 8)]),
+                acc: [const { MaybeUninit::uninit() }; STACK_CLASSES],
             }
         }
     }
@@ -643,22 +646,14 @@ mod avx2 {
         );
     }
 
-    /// [`Group::scores`] four rows at a time ([`dots4`]), class by class.
-    #[inline(always)]
-    unsafe fn scores4<V: Lanes>(
-        params: &[f64],
-        stride: usize,
-        classes: usize,
-        rows: &[*const f64; MAX_ROWS],
-        d: usize,
-        z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
-    ) {
-        for (k, zk) in z.iter_mut().enumerate().take(classes) {
-            dots::<V>(&params[k * stride..k * stride + d], rows).store(zk.as_mut_ptr());
-        }
-    }
+    /// Lanes of four (one vector or a [`Pair`]): their groups sum four columns a vector.
+    trait Fours: Lanes {}
+    impl Fours for __m256d {}
+    impl Fours for Eight {}
 
-    unsafe impl Group for __m256d {
+    /// Four rows at a time ([`dots4`]) class by class, and each class's gradient four
+    /// columns a vector ([`add_rows`]).
+    unsafe impl<V: Fours> Group for V {
         type Buf = ();
         #[inline(always)]
         unsafe fn scores(
@@ -670,33 +665,9 @@ mod avx2 {
             _: &mut (),
             z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
         ) {
-            scores4::<Self>(params, stride, classes, rows, d, z);
-        }
-        #[inline(always)]
-        unsafe fn add_rows(
-            c: &[f64; MAX_ROWS],
-            rows: &[*const f64; MAX_ROWS],
-            n: usize,
-            d: usize,
-            g: *mut f64,
-        ) {
-            add_rows(c, rows, n, d, g);
-        }
-    }
-
-    unsafe impl Group for Eight {
-        type Buf = ();
-        #[inline(always)]
-        unsafe fn scores(
-            params: &[f64],
-            stride: usize,
-            classes: usize,
-            rows: &[*const f64; MAX_ROWS],
-            d: usize,
-            _: &mut (),
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
-        ) {
-            scores4::<Self>(params, stride, classes, rows, d, z);
+            for (k, zk) in z.iter_mut().enumerate().take(classes) {
+                dots::<V>(&params[k * stride..k * stride + d], rows).store(zk.as_mut_ptr());
+            }
         }
         #[inline(always)]
         unsafe fn add_rows(
@@ -737,7 +708,8 @@ mod avx2 {
                     let mut a = if first {
                         [_mm512_setzero_pd(); 4]
                     } else {
-                        buf.acc[k]
+                        // SAFETY: written at the block before (`first` is false).
+                        buf.acc[k].assume_init()
                     };
                     chains(w, &buf.xt, &mut a);
                     if last {
@@ -745,7 +717,7 @@ mod avx2 {
                         let v = _mm512_add_pd(_mm512_add_pd(a[0], a[2]), _mm512_add_pd(a[1], a[3]));
                         _mm512_storeu_pd(z[k].as_mut_ptr(), v);
                     } else {
-                        buf.acc[k] = a;
+                        buf.acc[k].write(a);
                     }
                 }
                 j += width;
@@ -780,7 +752,7 @@ mod avx2 {
         // Lanes [a.q0, a.q2, b.q0, b.q2] and [a.q1, a.q3, b.q1, b.q3] of 128-bit quarters.
         const EVEN: i32 = 0b10_00_10_00;
         const ODD: i32 = 0b11_01_11_01;
-        let o = out.0.as_mut_ptr();
+        let o = out.0.as_mut_ptr().cast::<f64>();
         let mut c0 = 0;
         while c0 < width {
             let at = j + c0;
@@ -846,7 +818,7 @@ mod avx2 {
     #[inline(always)]
     unsafe fn chains(w: &[f64], xt: &Transposed, a: &mut [__m512d; 4]) {
         let d = w.len();
-        let x = xt.0.as_ptr();
+        let x = xt.0.as_ptr().cast::<f64>();
         let mut j = 0;
         while j + 4 <= d {
             for (l, al) in a.iter_mut().enumerate() {
