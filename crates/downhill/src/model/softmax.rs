@@ -840,9 +840,9 @@ mod avx2 {
         }
     }
 
-    /// [`add_rows`] eight columns a vector: each column's terms in row order, as there, so
-    /// the same bits. The last columns (fewer than eight) as [`add_rows`] takes them, not
-    /// with a masked store (the next group's load would wait, as [`add_rows`] says).
+    /// [`add_rows`] eight columns a vector, then as [`add_rows`] (four, then one at a
+    /// time, not masked: the next group's load would wait, as [`add_rows`] says): each
+    /// column's terms in row order, so the same bits.
     #[inline(always)]
     unsafe fn add_rows8(
         c: &[f64; MAX_ROWS],
@@ -851,35 +851,9 @@ mod avx2 {
         d: usize,
         g: *mut f64,
     ) {
-        let mut cv = [_mm512_setzero_pd(); MAX_ROWS];
-        for (v, c) in cv.iter_mut().zip(c) {
-            *v = _mm512_set1_pd(*c);
-        }
-        let mut j = 0;
-        // A whole group's eight rows unrolled (a count known only at run time took a
-        // compare and branch a row).
-        if n == MAX_ROWS {
-            while j + 8 <= d {
-                let mut gj = _mm512_loadu_pd(g.add(j));
-                for r in 0..MAX_ROWS {
-                    gj = _mm512_fmadd_pd(cv[r], _mm512_loadu_pd(rows[r].add(j)), gj);
-                }
-                _mm512_storeu_pd(g.add(j), gj);
-                j += 8;
-            }
-        }
-        while j + 8 <= d {
-            let mut gj = _mm512_loadu_pd(g.add(j));
-            for r in 0..n {
-                gj = _mm512_fmadd_pd(cv[r], _mm512_loadu_pd(rows[r].add(j)), gj);
-            }
-            _mm512_storeu_pd(g.add(j), gj);
-            j += 8;
-        }
-        if j < d {
-            let shifted: [*const f64; MAX_ROWS] = std::array::from_fn(|r| rows[r].add(j));
-            add_rows(c, &shifted, n, d - j, g.add(j));
-        }
+        let j = add_columns::<__m512d>(c, rows, n, d, g, 0);
+        let j = add_columns::<__m256d>(c, rows, n, d, g, j);
+        add_last(c, rows, n, d, g, j);
     }
 
     /// `V::LANES` (4 or 8) rows' dot products with `w` (the rows at `rows`, `w.len()`
@@ -928,24 +902,62 @@ mod avx2 {
         d: usize,
         g: *mut f64,
     ) {
-        let mut cv = [_mm256_setzero_pd(); MAX_ROWS];
+        let j = add_columns::<__m256d>(c, rows, n, d, g, 0);
+        add_last(c, rows, n, d, g, j);
+    }
+
+    /// [`add_rows`] over whole vectors of `V::LANES` columns from column `j`; returns the
+    /// first column it left.
+    #[inline(always)]
+    unsafe fn add_columns<V: Lanes>(
+        c: &[f64; MAX_ROWS],
+        rows: &[*const f64; MAX_ROWS],
+        n: usize,
+        d: usize,
+        g: *mut f64,
+        mut j: usize,
+    ) -> usize {
+        let mut cv = [V::splat(0.0); MAX_ROWS];
         for (v, c) in cv.iter_mut().zip(c) {
-            *v = _mm256_set1_pd(*c);
+            *v = V::splat(*c);
         }
-        let mut j = 0;
-        while j + 4 <= d {
-            let mut gj = _mm256_loadu_pd(g.add(j));
-            for r in 0..n {
-                gj = _mm256_fmadd_pd(cv[r], _mm256_loadu_pd(rows[r].add(j)), gj);
+        // A whole group's eight rows unrolled (a count known only at run time took a
+        // compare and branch a row).
+        if n == MAX_ROWS {
+            while j + V::LANES <= d {
+                let mut gj = V::load(g.add(j));
+                for (cr, row) in cv.iter().zip(rows) {
+                    gj = cr.mul_add(V::load(row.add(j)), gj);
+                }
+                gj.store(g.add(j));
+                j += V::LANES;
             }
-            _mm256_storeu_pd(g.add(j), gj);
-            j += 4;
         }
-        // The last one to three columns one at a time: the same fused multiply-add in each
-        // lane, so the same bits as four lanes, and plain scalar stores, whose values the
-        // next group's loads (and the intercept's, right after) get forwarded: after a
-        // masked store they waited for the cache, half of a three-class epoch on 1,000,000
-        // x 5 (sampled).
+        while j + V::LANES <= d {
+            let mut gj = V::load(g.add(j));
+            for r in 0..n {
+                gj = cv[r].mul_add(V::load(rows[r].add(j)), gj);
+            }
+            gj.store(g.add(j));
+            j += V::LANES;
+        }
+        j
+    }
+
+    /// [`add_rows`] over columns `j..d` (at most three) one at a time: the same fused
+    /// multiply-add as a lane, so the same bits, and plain scalar stores, whose values the
+    /// next group's loads (and the intercept's, right after) get forwarded: after a masked
+    /// store they waited for the cache, half of a three-class epoch on 1,000,000 x 5
+    /// (sampled).
+    #[inline(always)]
+    unsafe fn add_last(
+        c: &[f64; MAX_ROWS],
+        rows: &[*const f64; MAX_ROWS],
+        n: usize,
+        d: usize,
+        g: *mut f64,
+        mut j: usize,
+    ) {
         while j < d {
             let mut gj = _mm_load_sd(g.add(j));
             for r in 0..n {
