@@ -474,16 +474,21 @@ mod avx2 {
         /// and 8.4-8.5).
         #[inline(always)]
         fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize) {
-            let (x, d) = (self.x.as_slice().as_ptr(), self.x.cols());
+            let (x, d) = (self.x.as_slice(), self.x.cols());
+            // The first level, not `numeric::prefetch`'s second for more than 1 KiB: these
+            // lines are read next but one.
+            let ask = |values: &[f64]| {
+                prefetch_lines::<_MM_HINT_T0>(values.as_ptr().cast(), size_of_val(values));
+            };
             let ahead = at + 2 * MAX_ROWS;
             match rows {
                 Rows::Range(r) if ahead < r.len() => {
                     let (i, k) = (r.start + ahead, (r.len() - ahead).min(MAX_ROWS));
-                    prefetch_lines::<_MM_HINT_T0>(x.wrapping_add(i * d).cast(), k * d * 8);
+                    ask(x.get(i * d..(i + k) * d).unwrap_or_default());
                 }
                 Rows::Indices(idx) => {
                     for &i in idx.iter().skip(ahead).take(MAX_ROWS) {
-                        prefetch_lines::<_MM_HINT_T0>(x.wrapping_add(i * d).cast(), d * 8);
+                        ask(x.get(i * d..(i + 1) * d).unwrap_or_default());
                     }
                 }
                 Rows::Range(_) => {}
