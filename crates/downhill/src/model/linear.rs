@@ -1289,7 +1289,7 @@ pub(super) mod avx2 {
     /// [`fixed_grad`] does ([`dot_sums`]), in one vector: the losses load their predictions
     /// four or eight at a time.
     #[inline(always)]
-    unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize, pf: *const i8) -> __m256d {
+    unsafe fn dot4<T: Element>(w: &[f64], x: *const T, stride: usize, pf: Ahead) -> __m256d {
         reduce4(dot_sums::<4, T>(w, x, stride, pf))
     }
 
@@ -1298,12 +1298,7 @@ pub(super) mod avx2 {
     /// latency of four cycles busy (four chains of a wide row waited on latency half the
     /// time). Each row's sum is the same as [`dot4`]'s.
     #[inline(always)]
-    unsafe fn dot8<T: Element>(
-        w: &[f64],
-        x: *const T,
-        stride: usize,
-        pf: *const i8,
-    ) -> [__m256d; 2] {
+    unsafe fn dot8<T: Element>(w: &[f64], x: *const T, stride: usize, pf: Ahead) -> [__m256d; 2] {
         let s = dot_sums::<8, T>(w, x, stride, pf);
         [
             reduce4([s[0], s[1], s[2], s[3]]),
@@ -1325,7 +1320,7 @@ pub(super) mod avx2 {
         w: &[f64],
         x: *const T,
         stride: usize,
-        pf: *const i8,
+        Ahead { at: pf, near }: Ahead,
     ) -> [__m256d; R] {
         let d = w.len();
         let size = std::mem::size_of::<T>();
@@ -1339,7 +1334,7 @@ pub(super) mod avx2 {
             let o = pf.wrapping_add(R * j * size);
             let mut l = 0;
             while l < 4 * R * size {
-                _mm_prefetch::<FAR_HINT>(o.wrapping_add(l));
+                prefetch_line(o.wrapping_add(l), near);
                 l += 64;
             }
             let wj = _mm256_loadu_pd(w.as_ptr().add(j));
@@ -1356,10 +1351,59 @@ pub(super) mod avx2 {
             }
         }
         // What the groups did not reach: a partial group's share, and the last line.
-        let done = R * j * size;
-        prefetch_lines::<FAR_HINT>(pf.wrapping_add(done), R * stride * size - done);
-        _mm_prefetch::<FAR_HINT>(pf.wrapping_add(R * stride * size - 1));
+        let (done, all) = (R * j * size, R * stride * size);
+        let mut l = done;
+        while l < all {
+            prefetch_line(pf.wrapping_add(l), near);
+            l += 64;
+        }
+        prefetch_line(pf.wrapping_add(all - 1), near);
         s
+    }
+
+    /// Where [`dot_sums`] asks for the rows after its own, and whether into the first-level
+    /// cache (`near`) or the second ([`FAR_HINT`]): see [`Ahead::rows`].
+    #[derive(Clone, Copy)]
+    struct Ahead {
+        at: *const i8,
+        near: bool,
+    }
+
+    impl Ahead {
+        /// The rows `ahead` rows of `d` values on from `x`, asked for into the first level
+        /// when they are at most [`NEAR_AHEAD_BYTES`] ahead.
+        #[inline(always)]
+        fn rows<T>(x: *const T, ahead: usize, d: usize) -> Self {
+            Ahead {
+                at: x.wrapping_add(ahead * d).cast::<i8>(),
+                near: ahead * d * std::mem::size_of::<T>() <= NEAR_AHEAD_BYTES,
+            }
+        }
+    }
+
+    /// The farthest ahead [`dot_sums`] asks for rows into the first-level cache; farther,
+    /// into the second ([`FAR_HINT`]), which holds what a first level of 32 KiB could not
+    /// hold beside the rows being summed. On AMD's family 26 (48 KiB first level), the next
+    /// group of sixteen rows asked for into the first level rather than the group after
+    /// next into the second: `examples/epoch_bound ROWS COLS KIND 11 2` alternated three or
+    /// four times, median epoch 200,000 x 100 linear 4.58-4.82 -> 3.83-4.03 ms (one thread
+    /// 5.74-6.21 -> 5.70-5.87), 600,000 x 32 linear 4.25-4.99 -> 3.92-4.08, 400,000 x 50
+    /// logistic 4.08-4.41 -> 3.81-3.99; groups of eight the same way, 100,000 x 200 linear
+    /// 3.83-4.36 -> 3.58-3.73; at 50,000 x 1,000 (eight rows ahead are 64 KB: into the
+    /// second level, as before, but a group nearer) 9.1-9.3 either way. The same bits.
+    const NEAR_AHEAD_BYTES: usize = 16 << 10;
+
+    /// Asks for the line at `p` into the first-level cache if `near`, the second otherwise.
+    #[inline(always)]
+    fn prefetch_line(p: *const i8, near: bool) {
+        // SAFETY: a prefetch never faults and reads nothing into the program.
+        unsafe {
+            if near {
+                _mm_prefetch::<_MM_HINT_T0>(p);
+            } else {
+                _mm_prefetch::<FAR_HINT>(p);
+            }
+        }
     }
 
     /// One row's dot product with `w`, as one of [`dot4`]'s.
@@ -1423,14 +1467,14 @@ pub(super) mod avx2 {
         ahead: usize,
     ) -> ([f64; 4], [f64; 4]) {
         let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-        let pf = x.wrapping_add(ahead * d).cast::<i8>();
+        let pf = Ahead::rows(x, ahead, d);
         if k == 4 {
             _mm256_storeu_pd(
                 z.as_mut_ptr(),
                 _mm256_add_pd(dot4(w, x, d, pf), _mm256_set1_pd(b)),
             );
         } else {
-            prefetch_bytes(pf, k * d * std::mem::size_of::<T>());
+            prefetch_bytes(pf.at, k * d * std::mem::size_of::<T>());
             for (r, zr) in z.iter_mut().enumerate().take(k) {
                 *zr = dot1(w, x.add(r * d)) + b;
             }
@@ -1453,7 +1497,7 @@ pub(super) mod avx2 {
         let bv = _mm256_set1_pd(b);
         for h in 0..N / 8 {
             let xh = x.add(8 * h * d);
-            let dots = dot8(w, xh, d, xh.wrapping_add(ahead * d).cast::<i8>());
+            let dots = dot8(w, xh, d, Ahead::rows(xh, ahead, d));
             for (q, v) in dots.iter().enumerate() {
                 _mm256_storeu_pd(z.as_mut_ptr().add(8 * h + 4 * q), _mm256_add_pd(*v, bv));
             }
@@ -1463,11 +1507,12 @@ pub(super) mod avx2 {
     }
 
     /// Rows ahead of a group of four (eight, sixteen) that [`predict4`] ([`predict_rows`] of
-    /// eight or sixteen) asks for: the group after next, far enough ahead to arrive in time,
-    /// near enough to stay.
+    /// eight or sixteen) asks for: far enough ahead to arrive in time, near enough to stay.
+    /// Four rows ask for the group after next; eight and sixteen for the next, into the
+    /// first level where it fits ([`NEAR_AHEAD_BYTES`]).
     const AHEAD4: usize = 8;
-    const AHEAD8: usize = 16;
-    const AHEAD16: usize = 32;
+    const AHEAD8: usize = 8;
+    const AHEAD16: usize = 16;
 
     /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
     /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
