@@ -1383,14 +1383,15 @@ pub(super) mod avx2 {
 
     /// The farthest ahead [`dot_sums`] asks for rows into the first-level cache; farther,
     /// into the second ([`FAR_HINT`]), which holds what a first level of 32 KiB could not
-    /// hold beside the rows being summed. On AMD's family 26 (48 KiB first level), the next
-    /// group of sixteen rows asked for into the first level rather than the group after
-    /// next into the second: `examples/epoch_bound ROWS COLS KIND 11 2` alternated three or
-    /// four times, median epoch 200,000 x 100 linear 4.58-4.82 -> 3.83-4.03 ms (one thread
-    /// 5.74-6.21 -> 5.70-5.87), 600,000 x 32 linear 4.25-4.99 -> 3.92-4.08, 400,000 x 50
-    /// logistic 4.08-4.41 -> 3.81-3.99; groups of eight the same way, 100,000 x 200 linear
-    /// 3.83-4.36 -> 3.58-3.73; at 50,000 x 1,000 (eight rows ahead are 64 KB: into the
-    /// second level, as before, but a group nearer) 9.1-9.3 either way. The same bits.
+    /// hold beside the rows being summed. On AMD's family 26 (48 KiB first level), rows
+    /// asked for into the first level, at most this far ahead ([`AHEAD16`], [`ahead8`]),
+    /// rather than 32 rows (groups of sixteen) or 16 (of eight) ahead into the second:
+    /// `examples/epoch_bound ROWS COLS KIND 11 2` alternated three or four times, median
+    /// epoch 200,000 x 100 linear 4.58-4.82 -> 3.83-4.03 ms (16 rows, 12.8 KiB ahead; one
+    /// thread 5.74-6.21 -> 5.70-5.87), 600,000 x 32 linear 4.25-4.99 -> 3.92-4.08 (16 rows),
+    /// 400,000 x 50 logistic 4.08-4.41 -> 3.81-3.99 (16 rows), 100,000 x 200 linear
+    /// 3.83-4.36 -> 3.58-3.73 (8 rows, 12.8 KiB); 50,000 x 1,000 (8 rows, 64 KB: into the
+    /// second level as before, a group nearer) 9.1-9.3 either way. The same bits.
     const NEAR_AHEAD_BYTES: usize = 16 << 10;
 
     /// Asks for the line at `p` into the first-level cache if `near`, the second otherwise.
@@ -1506,13 +1507,28 @@ pub(super) mod avx2 {
         (z, t)
     }
 
-    /// Rows ahead of a group of four (eight, sixteen) that [`predict4`] ([`predict_rows`] of
-    /// eight or sixteen) asks for: far enough ahead to arrive in time, near enough to stay.
-    /// Four rows ask for the group after next; eight and sixteen for the next, into the
-    /// first level where it fits ([`NEAR_AHEAD_BYTES`]).
+    /// Rows ahead of a group of four (sixteen) that [`predict4`] ([`predict_rows`] of
+    /// sixteen) asks for: far enough ahead to arrive in time, near enough to stay. Four rows
+    /// ask for the group after next; sixteen for the next, into the first level where it
+    /// fits ([`NEAR_AHEAD_BYTES`]); eight see [`ahead8`].
     const AHEAD4: usize = 8;
-    const AHEAD8: usize = 8;
     const AHEAD16: usize = 16;
+
+    /// Rows ahead of a group of eight rows of `row_bytes` bytes that [`predict_rows`] asks
+    /// for: the group after next where that is within [`NEAR_AHEAD_BYTES`] (into the first
+    /// level), else the next (into the first level up to 256 doubles a row, the second past
+    /// that). One group ahead is too near for narrow rows (600,000 x 32: 2 KiB ahead,
+    /// 4.10-4.42 ms an epoch against 3.75-4.32 at 4 KiB), two too far for wider ones
+    /// (100,000 x 200: 25.6 KiB ahead into the second level, 3.83-4.36 against 3.58-3.73 at
+    /// one group, 12.8 KiB into the first).
+    #[inline(always)]
+    fn ahead8(row_bytes: usize) -> usize {
+        if 16 * row_bytes <= NEAR_AHEAD_BYTES {
+            16
+        } else {
+            8
+        }
+    }
 
     /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
     /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
@@ -1583,7 +1599,7 @@ pub(super) mod avx2 {
         // same values and sums, in the same order, as four at a time.
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], AHEAD8);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes));
             let mut dl = [0.0f64; 8];
             for q in 0..2 {
                 let (lv, dv) = loss.value_deriv4(
@@ -2114,7 +2130,7 @@ pub(super) mod avx2 {
         // Eight rows' predictions at a time, as `any_grad` (the same values).
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], AHEAD8);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes));
             for q in 0..2 {
                 let lv = loss.value4(
                     [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
