@@ -90,10 +90,15 @@ pub fn prefetch<T>(values: &[T]) {
         use std::arch::x86_64::_MM_HINT_T0;
         let bytes = std::mem::size_of_val(values).min(PREFETCH_BYTES);
         let start = values.as_ptr().cast::<i8>();
+        // A line every 64 bytes from `start` misses the last line when `start` is not at a
+        // line's start; the last byte asks for it (the same line otherwise).
+        let last = start.wrapping_add(bytes.saturating_sub(1));
         if bytes > NEAR_BYTES {
             prefetch_lines::<FAR_HINT>(start, bytes);
+            prefetch_lines::<FAR_HINT>(last, bytes.min(1));
         } else {
             prefetch_lines::<_MM_HINT_T0>(start, bytes);
+            prefetch_lines::<_MM_HINT_T0>(last, bytes.min(1));
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
