@@ -90,15 +90,10 @@ pub fn prefetch<T>(values: &[T]) {
         use std::arch::x86_64::_MM_HINT_T0;
         let bytes = std::mem::size_of_val(values).min(PREFETCH_BYTES);
         let start = values.as_ptr().cast::<i8>();
-        // A line every 64 bytes from `start` misses the last line when `start` is not at a
-        // line's start; the last byte asks for it (the same line otherwise).
-        let last = start.wrapping_add(bytes.saturating_sub(1));
         if bytes > NEAR_BYTES {
-            prefetch_lines::<FAR_HINT>(start, bytes);
-            prefetch_lines::<FAR_HINT>(last, bytes.min(1));
+            prefetch_span::<FAR_HINT>(start, bytes);
         } else {
-            prefetch_lines::<_MM_HINT_T0>(start, bytes);
-            prefetch_lines::<_MM_HINT_T0>(last, bytes.min(1));
+            prefetch_span::<_MM_HINT_T0>(start, bytes);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -136,6 +131,18 @@ pub(crate) fn prefetch_lines<const HINT: i32>(p: *const i8, bytes: usize) {
             _mm_prefetch::<HINT>(p.wrapping_add(at));
         }
         at += 64;
+    }
+}
+
+/// [`prefetch_lines`] and the line of the last byte: a line every 64 bytes from `p` leaves
+/// out the last line when `p` is past a line's start (rows of 160 bytes from a
+/// 16-byte-aligned allocation: half of them). Nothing for `bytes == 0`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn prefetch_span<const HINT: i32>(p: *const i8, bytes: usize) {
+    if bytes > 0 {
+        prefetch_lines::<HINT>(p, bytes);
+        prefetch_lines::<HINT>(p.wrapping_add(bytes - 1), 1);
     }
 }
 

@@ -656,7 +656,7 @@ use crate::numeric::vmath::has_avx2_fma;
 pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
     use crate::numeric::vmath::avx2::splat;
-    use crate::numeric::{prefetch_lines, FAR_HINT};
+    use crate::numeric::{prefetch_lines, prefetch_span, FAR_HINT};
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
@@ -1100,8 +1100,7 @@ pub(super) mod avx2 {
         for (at, &i) in rows.iter().enumerate() {
             if let Some(&next) = rows.get(at + SGD_AHEAD) {
                 let p = x.as_ptr().wrapping_add(next as usize * d).cast::<i8>();
-                prefetch_lines::<FAR_HINT>(p, row_bytes);
-                _mm_prefetch::<FAR_HINT>(p.wrapping_add(row_bytes - 1));
+                prefetch_span::<FAR_HINT>(p, row_bytes);
                 _mm_prefetch::<FAR_HINT>(y.as_ptr().wrapping_add(next as usize).cast::<i8>());
             }
             // Indexing `y` checks `i` (and so the row of `x`).
@@ -1351,13 +1350,15 @@ pub(super) mod avx2 {
             }
         }
         // What the groups did not reach: a partial group's share, and the last line.
-        let (done, all) = (R * j * size, R * stride * size);
-        let mut l = done;
-        while l < all {
-            prefetch_line(pf.wrapping_add(l), near);
-            l += 64;
+        // (At least the last byte: the groups' lines from `pf` may end a line short.)
+        let all = R * stride * size;
+        let from = (R * j * size).min(all - 1);
+        let (rest, bytes) = (pf.wrapping_add(from), all - from);
+        if near {
+            prefetch_span::<_MM_HINT_T0>(rest, bytes);
+        } else {
+            prefetch_span::<FAR_HINT>(rest, bytes);
         }
-        prefetch_line(pf.wrapping_add(all - 1), near);
         s
     }
 
