@@ -3,13 +3,16 @@
 //! interleaved in one process so that both see the same load.
 //!
 //! ```sh
-//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic|softmaxK] [ROUNDS] [THREADS]
+//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic|softmaxK] [ROUNDS] [THREADS] [REPEAT]
 //! ```
 //!
 //! Features are about N(0, 1) (sums of uniforms), so logits spread as in `bench/compare.py`'s
 //! sets; `softmaxK` draws K classes (`softmax10`: ten). Each round times one probe (a streaming sum over a buffer the size of the data,
 //! split over THREADS threads as `examples/bandwidth.rs` does) and one epoch on THREADS
-//! threads. The last line is JSON with the medians and the best of each, and their ratios.
+//! threads (REPEAT epochs back to back, 1 unless given, timed together: after the first, the
+//! rows are where it left them, in cache when they fit, so a large REPEAT times the kernel's
+//! arithmetic rather than memory). The last line is JSON with the medians and the best of
+//! each (an epoch's), their ratios, and the median epoch in nanoseconds a row.
 //! No dependencies beyond `downhill`.
 
 use downhill::data::Matrix;
@@ -52,11 +55,13 @@ fn probe(x: &[f64], threads: usize) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// Seconds of one epoch.
-fn epoch(obj: &dyn Objective, params: &[f64], grad: &mut [f64]) -> f64 {
+/// Seconds of one epoch, the mean of `repeat` back to back.
+fn epoch(obj: &dyn Objective, params: &[f64], grad: &mut [f64], repeat: usize) -> f64 {
     let start = Instant::now();
-    black_box(obj.cost_grad(black_box(params), grad));
-    start.elapsed().as_secs_f64()
+    for _ in 0..repeat {
+        black_box(obj.cost_grad(black_box(params), grad));
+    }
+    start.elapsed().as_secs_f64() / repeat as f64
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -73,7 +78,7 @@ fn main() {
     };
     let (n, d) = (num(0, 200_000), num(1, 100));
     let kind = args.get(2).map_or("linear", String::as_str);
-    let (rounds, threads) = (num(3, 15), num(4, 2));
+    let (rounds, threads, repeat) = (num(3, 15), num(4, 2), num(5, 1).max(1));
 
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut uniform = move || {
@@ -139,12 +144,12 @@ fn main() {
 
     for _ in 0..2 {
         probe(&buf, threads);
-        epoch(&obj, &params, &mut grad);
+        epoch(&obj, &params, &mut grad, repeat);
     }
     let (mut pt, mut et) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         pt.push(probe(&buf, threads));
-        et.push(epoch(&obj, &params, &mut grad));
+        et.push(epoch(&obj, &params, &mut grad, repeat));
     }
     let (pmin, emin) = (
         pt.iter().cloned().fold(f64::INFINITY, f64::min),
@@ -155,13 +160,14 @@ fn main() {
         "{{\"rows\": {n}, \"cols\": {d}, \"kind\": \"{kind}\", \"threads\": {threads}, \
          \"epoch_ms_median\": {:.3}, \"epoch_ms_best\": {:.3}, \"probe_ms_median\": {:.3}, \
          \"probe_ms_best\": {:.3}, \"ratio_median\": {:.3}, \"ratio_best\": {:.3}, \
-         \"grad0\": {:e}}}",
+         \"epoch_ns_per_row_median\": {:.2}, \"grad0\": {:e}}}",
         emed * 1e3,
         emin * 1e3,
         pmed * 1e3,
         pmin * 1e3,
         emed / pmed,
         emin / pmin,
+        emed * 1e9 / n as f64,
         grad[0]
     );
 }
