@@ -344,7 +344,7 @@ mod avx2 {
     use crate::model::linear::avx2::{load, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
-    use crate::numeric::{prefetch_lines, vmath};
+    use crate::numeric::{prefetch_span, vmath};
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
@@ -476,9 +476,10 @@ mod avx2 {
         fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize) {
             let (x, d) = (self.x.as_slice(), self.x.cols());
             // The first level, not `numeric::prefetch`'s second for more than 1 KiB: these
-            // lines are read next but one.
+            // lines are read next but one. Every line, the last byte's too (a shuffled row
+            // that starts past its line's middle ends a line further).
             let ask = |values: &[f64]| {
-                prefetch_lines::<_MM_HINT_T0>(values.as_ptr().cast(), size_of_val(values));
+                prefetch_span::<_MM_HINT_T0>(values.as_ptr().cast(), size_of_val(values));
             };
             let ahead = at + 2 * MAX_ROWS;
             match rows {
