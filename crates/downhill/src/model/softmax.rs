@@ -604,8 +604,8 @@ mod avx2 {
     /// SGD on 1,000,000 x 20, ten classes (`downhill fit ... --model softmax --optimizer sgd
     /// --batch-size 1 --epochs 1`, whose shuffled steps are runs of one row), alternated
     /// three times: 0.56-0.63 s of training -> 0.52-0.54, the same fit; a fifth of the
-    /// kernel's samples had sat on the masked load. Batches of 32: 0.085-0.099 s against
-    /// 0.092-0.101, the same.
+    /// kernel's samples had sat on the masked load. Batches of 32: 0.085-0.099 s ->
+    /// 0.092-0.101, within the noise.
     const SHORT_RUN: usize = 64;
 
     /// Columns a block of [`Softmax::rows8`] takes at a time: eight rows of them,
@@ -629,7 +629,8 @@ mod avx2 {
         xt: Transposed,
         acc: [MaybeUninit<[__m512d; 4]>; STACK_CLASSES],
         /// Whether [`transpose8`] reads a row's last columns with plain loads (rows in any
-        /// order) rather than a masked one (consecutive rows: see there).
+        /// order, short runs: [`SHORT_RUN`]) rather than a masked one (long runs of
+        /// consecutive rows: see there).
         plain_tail: bool,
     }
 
@@ -769,10 +770,10 @@ mod avx2 {
     /// (`unpacklo`/`unpackhi`, then 128-bit halves) and one of quarters. A last partial
     /// group of eight is read with a masked load, or with `plain_tail` narrower plain loads
     /// (nothing past the row either way): a masked load waits for the line its masked-out
-    /// lanes fall in, the next row's, which rows taken in order ask for anyway but shuffled
-    /// ones do not (per-sample SGD, 1,000,000 x 20, ten classes: 0.62 s an epoch -> 0.52-0.58;
-    /// in order the plain loads cost 2-4 %: `examples/epoch_bound 1000000 20 softmax10 9 2`
-    /// 17.2-17.7 ms against 17.8-18.0).
+    /// lanes fall in, the next row's, which long runs of rows ask for anyway but shuffled
+    /// rows and the last row of a short run do not (per-sample SGD: see [`SHORT_RUN`]); in
+    /// long runs the plain loads cost 2-4 % (`examples/epoch_bound 1000000 20 softmax10 9
+    /// 2` 17.2-17.7 ms against 17.8-18.0).
     #[inline(always)]
     unsafe fn transpose8(
         rows: &[*const f64; MAX_ROWS],
