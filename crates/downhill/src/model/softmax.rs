@@ -341,7 +341,7 @@ impl Softmax<'_> {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
-    use crate::model::linear::avx2::{load, reduce4};
+    use crate::model::linear::avx2::{load, reduce, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
     use crate::numeric::{prefetch_span, vmath};
@@ -372,6 +372,10 @@ mod avx2 {
             assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
             assert!(!GRAD || grad.len() == self.dim());
             let mut loss = 0.0;
+            if let Some(i) = only_row(&rows) {
+                self.one_row::<W, GRAD>(sw, params, i, grad, &mut loss);
+                return loss;
+            }
             let mut ids = [0usize; MAX_ROWS];
             // Each group's scores, then its exponentials, per class (lanes are rows).
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
@@ -442,6 +446,10 @@ mod avx2 {
             assert!(self.n_classes <= STACK_CLASSES && params.len() == self.dim());
             assert!(!GRAD || grad.len() == self.dim());
             let mut loss = 0.0;
+            if let Some(i) = only_row(&rows) {
+                self.one_row::<W, GRAD>(sw, params, i, grad, &mut loss);
+                return loss;
+            }
             let mut ids = [0usize; MAX_ROWS];
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
             // Plain tails where the line past a row may be one nobody asked for: rows in
@@ -500,6 +508,88 @@ mod avx2 {
                     }
                 }
                 Rows::Range(_) => {}
+            }
+        }
+
+        /// Row `i`'s loss added into `loss`, and with `GRAD` its gradient terms into `grad`:
+        /// what [`Softmax::group`] gives a group of one row, to the bit, without the lanes it
+        /// would fill with copies of the row (a step of per-sample SGD). Its classes are the
+        /// lanes instead: each score a row's dot product in four lanes ([`reduce`]), the
+        /// exponentials and the logarithm by the same vector functions, and every other
+        /// operation the group's, in the group's order.
+        #[inline(always)]
+        unsafe fn one_row<W: RowWeights, const GRAD: bool>(
+            &self,
+            sw: W,
+            params: &[f64],
+            i: usize,
+            grad: &mut [f64],
+            loss: &mut f64,
+        ) {
+            let (d, stride, classes) = (self.x.cols(), self.stride(), self.n_classes);
+            let x = self.x.as_slice();
+            assert!((i + 1) * d <= x.len() && i < self.y.len() && classes <= STACK_CLASSES);
+            let row = x.as_ptr().add(i * d);
+            let (class, weight) = (self.y[i], sw.at(i));
+            // Scores, then their exponentials; room for whole vectors of four.
+            let mut z = [0.0f64; STACK_CLASSES + 3];
+            let mut m = f64::NEG_INFINITY;
+            for (k, zk) in z.iter_mut().enumerate().take(classes) {
+                let w = &params[k * stride..k * stride + d];
+                let mut acc = _mm256_setzero_pd();
+                let mut j = 0;
+                while j < d {
+                    let n = (d - j).min(4);
+                    acc = _mm256_fmadd_pd(load(w.as_ptr().add(j), n), load(row.add(j), n), acc);
+                    j += 4;
+                }
+                let b = if self.intercept {
+                    params[k * stride + d]
+                } else {
+                    0.0
+                };
+                *zk = reduce(acc) + b;
+                // `_mm256_max_pd(z, m)`'s choice, as the group's.
+                m = if *zk > m { *zk } else { m };
+            }
+            let zc = z[class as usize];
+            let mut e = [0.0f64; STACK_CLASSES + 3];
+            let mv = _mm256_set1_pd(m);
+            let mut k = 0;
+            while k < classes {
+                let v = vmath::exp(_mm256_sub_pd(_mm256_loadu_pd(z.as_ptr().add(k)), mv));
+                _mm256_storeu_pd(e.as_mut_ptr().add(k), v);
+                k += 4;
+            }
+            let s = e[..classes].iter().fold(0.0, |s, ek| s + ek);
+            let ln_s = _mm256_cvtsd_f64(vmath::ln(_mm256_set1_pd(s)));
+            let l = weight * ((m + ln_s) - zc);
+            *loss += 0.0 + l;
+            if GRAD {
+                let inv = 1.0 / s;
+                for (k, ek) in e.iter().enumerate().take(classes) {
+                    let hot = if class != k as f64 { 0.0 } else { 1.0 };
+                    let c = weight * (ek * inv - hot);
+                    let g = &mut grad[k * stride..(k + 1) * stride];
+                    let (cv, gp) = (_mm256_set1_pd(c), g.as_mut_ptr());
+                    let mut j = 0;
+                    while j + 4 <= d {
+                        let gj = _mm256_fmadd_pd(
+                            cv,
+                            _mm256_loadu_pd(row.add(j)),
+                            _mm256_loadu_pd(gp.add(j)),
+                        );
+                        _mm256_storeu_pd(gp.add(j), gj);
+                        j += 4;
+                    }
+                    while j < d {
+                        g[j] = c.mul_add(*row.add(j), g[j]);
+                        j += 1;
+                    }
+                    if self.intercept {
+                        g[d] += c;
+                    }
+                }
             }
         }
 
@@ -584,6 +674,16 @@ mod avx2 {
                     }
                 }
             }
+        }
+    }
+
+    /// The row of `rows` when it holds one ([`Softmax::one_row`]'s case).
+    #[inline(always)]
+    fn only_row(rows: &Rows<'_>) -> Option<usize> {
+        match rows {
+            Rows::Range(r) if r.len() == 1 => Some(r.start),
+            Rows::Indices(&[i]) => Some(i),
+            _ => None,
         }
     }
 
@@ -1284,6 +1384,61 @@ mod tests {
                     assert_eq!(s4.to_bits(), s8.to_bits(), "d {d} k {k}");
                     let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&g4), bits(&g8), "d {d} k {k}");
+                }
+            }
+        }
+    }
+
+    /// A step on one row (`one_row`: the classes as lanes) against a group of two lanes
+    /// that are both that row (the group's kernel), bit for bit: the group adds the row's
+    /// loss and terms twice, as two one-row steps do. Every width up to 70 and a few past,
+    /// class counts from 2 to 64, weights and intercepts, on both kernels.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn one_row_gives_the_bits_of_a_group() {
+        if !has_avx2_fma() {
+            return;
+        }
+        let wide = crate::numeric::vmath::has_avx512f();
+        for d in (0..=70).chain([100, 131, 257]) {
+            let k = [2, 3, 10, 64, 7][d % 5];
+            let n = 9;
+            let (x, y) = grid(n, d, k);
+            let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
+            for (intercept, weights) in [(true, None), (false, Some(&w[..]))] {
+                let m = Softmax::new(&x, &y, k)
+                    .unwrap()
+                    .intercept(intercept)
+                    .weights(weights);
+                let params: Vec<f64> = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+                for i in [0, 4, n - 1] {
+                    let twice = [i, i];
+                    let (mut ga, mut gb) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
+                    let (mut la, mut lb) = (0.0, 0.0);
+                    // SAFETY: the CPU has AVX2 and FMA (checked above), and AVX-512F where
+                    // `wide`; k <= STACK_CLASSES, the gradients are dim() long.
+                    unsafe {
+                        let sw = w.as_slice();
+                        if wide {
+                            la += m.rows8::<_, true>(sw, &params, Rows::Indices(&twice), &mut ga);
+                            for _ in 0..2 {
+                                lb +=
+                                    m.rows8::<_, true>(sw, &params, Rows::Range(i..i + 1), &mut gb);
+                            }
+                        } else {
+                            la += m.rows4::<_, true>(sw, &params, Rows::Indices(&twice), &mut ga);
+                            for _ in 0..2 {
+                                lb +=
+                                    m.rows4::<_, true>(sw, &params, Rows::Range(i..i + 1), &mut gb);
+                            }
+                        }
+                    }
+                    // The group sums its rows' losses from zero (`0 + l0 + l1`), the steps
+                    // each from zero and then into the total: the same additions.
+                    let at = format!("d {d} k {k} row {i} intercept {intercept}");
+                    assert_eq!(la.to_bits(), lb.to_bits(), "{at}");
+                    let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&ga), bits(&gb), "{at}");
                 }
             }
         }
