@@ -452,14 +452,7 @@ mod avx2 {
             }
             let mut ids = [0usize; MAX_ROWS];
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
-            // Plain tails where the line past a row may be one nobody asked for: rows in
-            // any order, and a short run of rows (a step's batch, at a random place when
-            // shuffled) whose last row's line-after is not the next's to read.
-            let plain_tail = match &rows {
-                Rows::Indices(_) => true,
-                Rows::Range(r) => r.len() < SHORT_RUN,
-            };
-            let mut blocks = Blocks::new(plain_tail);
+            let mut blocks = Blocks::new(matches!(rows, Rows::Indices(_)));
             let mut at = 0;
             let total = rows.len();
             while at < total {
@@ -699,15 +692,6 @@ mod avx2 {
         }
     }
 
-    /// Rows of a run below which [`Softmax::rows8`] reads each row's last columns with plain
-    /// loads ([`transpose8`]): a step's batch in per-sample or mini-batch SGD. Per-sample
-    /// SGD on 1,000,000 x 20, ten classes (`downhill fit ... --model softmax --optimizer sgd
-    /// --batch-size 1 --epochs 1`, whose shuffled steps are runs of one row), alternated
-    /// three times: 0.56-0.63 s of training -> 0.52-0.54, the same fit; a fifth of the
-    /// kernel's samples had sat on the masked load. Batches of 32: 0.085-0.099 s ->
-    /// 0.092-0.101, within the noise.
-    const SHORT_RUN: usize = 64;
-
     /// Columns a block of [`Softmax::rows8`] takes at a time: eight rows of them,
     /// transposed, fill 4 KiB (up to about 24 columns they stay in registers), and so do
     /// the rows themselves for the gradient, read once for every class. [`Softmax::rows4`]
@@ -729,8 +713,7 @@ mod avx2 {
         xt: Transposed,
         acc: [MaybeUninit<[__m512d; 4]>; STACK_CLASSES],
         /// Whether [`transpose8`] reads a row's last columns with plain loads (rows in any
-        /// order, short runs: [`SHORT_RUN`]) rather than a masked one (long runs of
-        /// consecutive rows: see there).
+        /// order) rather than a masked one (consecutive rows: see there).
         plain_tail: bool,
     }
 
@@ -870,10 +853,10 @@ mod avx2 {
     /// (`unpacklo`/`unpackhi`, then 128-bit halves) and one of quarters. A last partial
     /// group of eight is read with a masked load, or with `plain_tail` narrower plain loads
     /// (nothing past the row either way): a masked load waits for the line its masked-out
-    /// lanes fall in, the next row's, which long runs of rows ask for anyway but shuffled
-    /// rows and the last row of a short run do not (per-sample SGD: see [`SHORT_RUN`]); in
-    /// long runs the plain loads cost 2-4 % (`examples/epoch_bound 1000000 20 softmax10 9
-    /// 2` 17.2-17.7 ms against 17.8-18.0).
+    /// lanes fall in, the next row's, which rows taken in order ask for anyway but shuffled
+    /// ones do not; in order the plain loads cost 2-4 % (`examples/epoch_bound 1000000 20
+    /// softmax10 9 2` 17.2-17.7 ms against 17.8-18.0). (A step on one row does not come
+    /// here: [`Softmax::one_row`].)
     #[inline(always)]
     unsafe fn transpose8(
         rows: &[*const f64; MAX_ROWS],
@@ -1343,9 +1326,8 @@ mod tests {
     /// up to 66 and a few past (whole and partial groups of eight and four columns, one to
     /// five blocks of [`avx2::BLOCK_COLUMNS`], the four-lane kernel's groups of eight and
     /// of four rows), a few class counts, groups of eight with short last groups of 1 to 7,
-    /// ranges (shorter and longer than `SHORT_RUN`: rows' last columns read with plain
-    /// loads and with a masked one) and index lists, weights and intercepts, with and
-    /// without the gradient.
+    /// ranges (of 33 to 80 rows) and index lists, weights and intercepts, with and without
+    /// the gradient.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn eight_lanes_give_the_bits_of_four() {
