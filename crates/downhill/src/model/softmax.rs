@@ -1322,6 +1322,26 @@ mod tests {
         }
     }
 
+    /// The model of `x`, `y` and `k` classes with an intercept, and without one and with
+    /// the rows weighted by `w` (whether it has an intercept, the model, parameters of
+    /// every sign).
+    #[cfg(target_arch = "x86_64")]
+    fn both_ways<'a>(
+        x: &'a Matrix,
+        y: &'a [f64],
+        k: usize,
+        w: &'a [f64],
+    ) -> [(bool, Softmax<'a>, Vec<f64>); 2] {
+        [(true, None), (false, Some(w))].map(|(intercept, weights)| {
+            let m = Softmax::new(x, y, k)
+                .unwrap()
+                .intercept(intercept)
+                .weights(weights);
+            let params = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+            (intercept, m, params)
+        })
+    }
+
     /// The eight-lane kernel (AVX-512) against the four-lane one, bit for bit: every width
     /// up to 66 and a few past (whole and partial groups of eight and four columns, one to
     /// five blocks of [`avx2::BLOCK_COLUMNS`], the four-lane kernel's groups of eight and
@@ -1340,12 +1360,7 @@ mod tests {
             let (x, y) = grid(n, d, k);
             let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
             let idx: Vec<usize> = (0..n).rev().step_by(2).chain(0..n / 3).collect();
-            for (intercept, weights) in [(true, None), (false, Some(&w[..]))] {
-                let m = Softmax::new(&x, &y, k)
-                    .unwrap()
-                    .intercept(intercept)
-                    .weights(weights);
-                let params: Vec<f64> = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+            for (_, m, params) in both_ways(&x, &y, k, &w) {
                 for rows in [
                     Rows::Range(0..n),
                     Rows::Range(3..3 + d % 8),
@@ -1387,12 +1402,7 @@ mod tests {
             let n = 9;
             let (x, y) = grid(n, d, k);
             let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
-            for (intercept, weights) in [(true, None), (false, Some(&w[..]))] {
-                let m = Softmax::new(&x, &y, k)
-                    .unwrap()
-                    .intercept(intercept)
-                    .weights(weights);
-                let params: Vec<f64> = (0..m.dim()).map(|i| (i as f64 * 0.37).sin()).collect();
+            for (intercept, m, params) in both_ways(&x, &y, k, &w) {
                 for i in [0, 4, n - 1] {
                     let twice = [i, i];
                     let (mut ga, mut gb) = (vec![0.0; m.dim()], vec![0.0; m.dim()]);
