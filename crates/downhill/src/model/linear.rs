@@ -1413,7 +1413,7 @@ pub(super) mod avx2 {
 
     /// One row's dot product with `w`, as one of [`dot4`]'s.
     #[inline(always)]
-    unsafe fn dot1<T: Element>(w: &[f64], x: *const T) -> f64 {
+    pub(in crate::model) unsafe fn dot1<T: Element>(w: &[f64], x: *const T) -> f64 {
         let d = w.len();
         let mut s = _mm256_setzero_pd();
         let mut j = 0;

@@ -341,7 +341,7 @@ impl Softmax<'_> {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
-    use crate::model::linear::avx2::{load, reduce, reduce4};
+    use crate::model::linear::avx2::{dot1, load, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
     use crate::numeric::{prefetch_span, vmath};
@@ -507,7 +507,7 @@ mod avx2 {
         /// Row `i`'s loss added into `loss`, and with `GRAD` its gradient terms into `grad`:
         /// what [`Softmax::group`] gives a group of one row, to the bit, without the lanes it
         /// would fill with copies of the row (a step of per-sample SGD). Its classes are the
-        /// lanes instead: each score a row's dot product in four lanes ([`reduce`]), the
+        /// lanes instead: each score a row's dot product in four lanes ([`dot1`]), the
         /// exponentials and the logarithm by the same vector functions, and every other
         /// operation the group's, in the group's order.
         #[inline(always)]
@@ -528,57 +528,36 @@ mod avx2 {
             let mut z = [0.0f64; STACK_CLASSES + 3];
             let mut m = f64::NEG_INFINITY;
             for (k, zk) in z.iter_mut().enumerate().take(classes) {
-                let w = &params[k * stride..k * stride + d];
-                let mut acc = _mm256_setzero_pd();
-                let mut j = 0;
-                while j < d {
-                    let n = (d - j).min(4);
-                    acc = _mm256_fmadd_pd(load(w.as_ptr().add(j), n), load(row.add(j), n), acc);
-                    j += 4;
-                }
+                let dot = dot1(&params[k * stride..k * stride + d], row);
                 let b = if self.intercept {
                     params[k * stride + d]
                 } else {
                     0.0
                 };
-                *zk = reduce(acc) + b;
+                *zk = dot + b;
                 // `_mm256_max_pd(z, m)`'s choice, as the group's.
                 m = if *zk > m { *zk } else { m };
             }
             let zc = z[class as usize];
-            let mut e = [0.0f64; STACK_CLASSES + 3];
+            // e_k = exp(z_k - m) in place of the scores, as the group's.
             let mv = _mm256_set1_pd(m);
             let mut k = 0;
             while k < classes {
                 let v = vmath::exp(_mm256_sub_pd(_mm256_loadu_pd(z.as_ptr().add(k)), mv));
-                _mm256_storeu_pd(e.as_mut_ptr().add(k), v);
+                _mm256_storeu_pd(z.as_mut_ptr().add(k), v);
                 k += 4;
             }
-            let s = e[..classes].iter().fold(0.0, |s, ek| s + ek);
+            let s = z[..classes].iter().fold(0.0, |s, ek| s + ek);
             let ln_s = _mm256_cvtsd_f64(vmath::ln(_mm256_set1_pd(s)));
             let l = weight * ((m + ln_s) - zc);
             *loss += 0.0 + l;
             if GRAD {
                 let inv = 1.0 / s;
-                for (k, ek) in e.iter().enumerate().take(classes) {
+                for (k, ek) in z.iter().enumerate().take(classes) {
                     let hot = if class != k as f64 { 0.0 } else { 1.0 };
                     let c = weight * (ek * inv - hot);
                     let g = &mut grad[k * stride..(k + 1) * stride];
-                    let (cv, gp) = (_mm256_set1_pd(c), g.as_mut_ptr());
-                    let mut j = 0;
-                    while j + 4 <= d {
-                        let gj = _mm256_fmadd_pd(
-                            cv,
-                            _mm256_loadu_pd(row.add(j)),
-                            _mm256_loadu_pd(gp.add(j)),
-                        );
-                        _mm256_storeu_pd(gp.add(j), gj);
-                        j += 4;
-                    }
-                    while j < d {
-                        g[j] = c.mul_add(*row.add(j), g[j]);
-                        j += 1;
-                    }
+                    add_rows(&[c; MAX_ROWS], &[row; MAX_ROWS], 1, d, g.as_mut_ptr());
                     if self.intercept {
                         g[d] += c;
                     }
