@@ -1313,32 +1313,23 @@ pub(super) mod avx2 {
     /// independent chains, so that a wide row does not wait on the latency of one long
     /// chain of additions.
     ///
-    /// Meanwhile it asks for the `R * stride` values at `pf` (`R` rows further on), a line
-    /// or a few with each group of columns: asked for all at once before the rows were
-    /// summed, the lines of wide rows (hundreds) queued behind the core's few line-fill
-    /// buffers and held up the sums.
+    /// Meanwhile it asks for the rows of `pf`, a line or a few with each group of columns:
+    /// asked for all at once before the rows were summed, the lines of wide rows (hundreds)
+    /// queued behind the core's few line-fill buffers and held up the sums.
     #[inline(always)]
     unsafe fn dot_sums<const R: usize, T: Element>(
         w: &[f64],
         x: *const T,
         stride: usize,
-        Ahead { at: pf, near }: Ahead,
+        pf: Ahead,
     ) -> [__m256d; R] {
         let d = w.len();
-        let size = std::mem::size_of::<T>();
         let mut s = [_mm256_setzero_pd(); R];
         // Whole groups of four without masks or branches, then the last group masked: the
         // same products in the same order as one masked loop.
         let mut j = 0;
         while j + 4 <= d {
-            // Group `j / 4` of `d / 4`: its share of the R * stride values ahead, 4 * R
-            // values (R / 2 lines of f64, R / 4 of f32).
-            let o = pf.wrapping_add(R * j * size);
-            let mut l = 0;
-            while l < 4 * R * size {
-                prefetch_line(o.wrapping_add(l), near);
-                l += 64;
-            }
+            pf.columns::<T>(j);
             let wj = _mm256_loadu_pd(w.as_ptr().add(j));
             for (r, sr) in s.iter_mut().enumerate() {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), 4), *sr);
@@ -1352,35 +1343,83 @@ pub(super) mod avx2 {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), n), *sr);
             }
         }
-        // What the groups did not reach: a partial group's share, and the last line.
-        // (At least the last byte: the groups' lines from `pf` may end a line short.)
-        let all = R * stride * size;
-        let from = (R * j * size).min(all - 1);
-        let (rest, bytes) = (pf.wrapping_add(from), all - from);
-        if near {
-            prefetch_span::<_MM_HINT_T0>(rest, bytes);
-        } else {
-            prefetch_span::<FAR_HINT>(rest, bytes);
-        }
+        pf.rest::<T>(j, d);
         s
     }
 
-    /// Where [`dot_sums`] asks for the rows after its own, and whether into the first-level
-    /// cache (`near`) or the second ([`FAR_HINT`]): see [`Ahead::rows`].
+    /// Rows a pass over a group asks for while it works, spread over its groups of columns
+    /// ([`Ahead::columns`]): `count` rows (as wide as the group's) from `at`, into the
+    /// first-level cache (`near`) or the second ([`FAR_HINT`]): see [`Ahead::rows`].
     #[derive(Clone, Copy)]
     struct Ahead {
         at: *const i8,
+        count: usize,
         near: bool,
     }
 
     impl Ahead {
-        /// The rows `ahead` rows of `d` values on from `x`, asked for into the first level
-        /// when they are at most [`NEAR_AHEAD_BYTES`] ahead.
+        /// Nothing to ask for.
+        const NONE: Ahead = Ahead {
+            at: std::ptr::null(),
+            count: 0,
+            near: true,
+        };
+
+        /// The `count` rows `ahead` rows of `d` values on from `x`, asked for into the first
+        /// level when they are at most [`NEAR_AHEAD_BYTES`] ahead.
         #[inline(always)]
-        fn rows<T>(x: *const T, ahead: usize, d: usize) -> Self {
+        fn rows<T>(x: *const T, ahead: usize, count: usize, d: usize) -> Self {
             Ahead {
                 at: x.wrapping_add(ahead * d).cast::<i8>(),
+                count,
                 near: ahead * d * std::mem::size_of::<T>() <= NEAR_AHEAD_BYTES,
+            }
+        }
+
+        /// The first `k` rows and the rest (`d` values a row), each asked for into the level
+        /// the whole would have been: the dot products ask for the one, the gradient terms
+        /// for the other.
+        #[inline(always)]
+        fn split<T>(self, k: usize, d: usize) -> (Self, Self) {
+            let k = k.min(self.count);
+            let rest = Ahead {
+                at: self.at.wrapping_add(k * d * std::mem::size_of::<T>()),
+                count: self.count - k,
+                near: self.near,
+            };
+            (Ahead { count: k, ..self }, rest)
+        }
+
+        /// Asks for the share of the group of four columns from `j` (of a row's `d`): `4 / d`
+        /// of the rows' bytes, `4 * count` values (`count / 2` lines of f64), from the same
+        /// fraction of the way.
+        #[inline(always)]
+        fn columns<T>(self, j: usize) {
+            let size = std::mem::size_of::<T>();
+            let o = self.at.wrapping_add(self.count * j * size);
+            let mut l = 0;
+            while l < 4 * self.count * size {
+                prefetch_line(o.wrapping_add(l), self.near);
+                l += 64;
+            }
+        }
+
+        /// What the groups of columns before `j` (of `d`) did not reach: a partial group's
+        /// share, and the last line (at least the last byte: their lines may end a line
+        /// short).
+        #[inline(always)]
+        fn rest<T>(self, j: usize, d: usize) {
+            let size = std::mem::size_of::<T>();
+            let all = self.count * d * size;
+            if all == 0 {
+                return;
+            }
+            let from = (self.count * j * size).min(all - 1);
+            let (rest, bytes) = (self.at.wrapping_add(from), all - from);
+            if self.near {
+                prefetch_span::<_MM_HINT_T0>(rest, bytes);
+            } else {
+                prefetch_span::<FAR_HINT>(rest, bytes);
             }
         }
     }
@@ -1430,15 +1469,19 @@ pub(super) mod avx2 {
 
     /// `g += sum_r dl_r x_r` over `K` consecutive rows of `d` values from `x`, the rows'
     /// terms added in row order to each group of four (`K` a constant, so the rows unroll).
+    /// Meanwhile it asks for the rows of `pf` (none when its `count` is 0), as [`dot_sums`]
+    /// does.
     #[inline(always)]
     unsafe fn add_rows<const K: usize, const N: usize, T: Element>(
         dv: &[__m256d; N],
         x: *const T,
         d: usize,
         gp: *mut f64,
+        pf: Ahead,
     ) {
         let mut j = 0;
         while j + 4 <= d {
+            pf.columns::<T>(j);
             let mut gj = _mm256_loadu_pd(gp.add(j));
             for (r, dr) in dv.iter().enumerate().take(K) {
                 gj = _mm256_fmadd_pd(*dr, load(x.add(r * d + j), 4), gj);
@@ -1446,6 +1489,7 @@ pub(super) mod avx2 {
             _mm256_storeu_pd(gp.add(j), gj);
             j += 4;
         }
+        pf.rest::<T>(j, d);
         if j < d {
             let n = d - j;
             let m = mask64(n);
@@ -1472,7 +1516,7 @@ pub(super) mod avx2 {
         ahead: usize,
     ) -> ([f64; 4], [f64; 4]) {
         let (mut z, mut t) = ([0.0f64; 4], [0.0f64; 4]);
-        let pf = Ahead::rows(x, ahead, d);
+        let pf = Ahead::rows(x, ahead, 4, d);
         if k == 4 {
             _mm256_storeu_pd(
                 z.as_mut_ptr(),
@@ -1489,6 +1533,8 @@ pub(super) mod avx2 {
     }
 
     /// [`predict4`] of `N` whole rows, `N` a multiple of eight ([`dot8`] on each eight), flat.
+    /// Each eight's dot products ask for the first `asked` of the eight rows `ahead` rows on
+    /// (all eight, or [`DOTS_ASK`] where the gradient terms ask for the rest).
     #[inline(always)]
     unsafe fn predict_rows<const N: usize, T: Element>(
         w: &[f64],
@@ -1497,12 +1543,14 @@ pub(super) mod avx2 {
         d: usize,
         y: &[f64],
         ahead: usize,
+        asked: usize,
     ) -> ([f64; N], [f64; N]) {
         let (mut z, mut t) = ([0.0f64; N], [0.0f64; N]);
         let bv = _mm256_set1_pd(b);
         for h in 0..N / 8 {
             let xh = x.add(8 * h * d);
-            let dots = dot8(w, xh, d, Ahead::rows(xh, ahead, d));
+            let pf = Ahead::rows(xh, ahead, 8, d).split::<T>(asked, d).0;
+            let dots = dot8(w, xh, d, pf);
             for (q, v) in dots.iter().enumerate() {
                 _mm256_storeu_pd(z.as_mut_ptr().add(8 * h + 4 * q), _mm256_add_pd(*v, bv));
             }
@@ -1533,6 +1581,20 @@ pub(super) mod avx2 {
             8
         }
     }
+
+    /// Of the eight rows ahead that a group of eight wide rows asks for into the second
+    /// cache level ([`ahead8`] past [`NEAR_AHEAD_BYTES`]), the rows its dot products ask
+    /// for; its gradient terms ask for the rest, so that requests go out all through the
+    /// group. Asked for with the dot products alone, an epoch from memory took about its
+    /// time in cache plus a read of its rows. Variants alternated call by call in one
+    /// process (a harness not kept; 50-60 calls each, two threads, first quartiles, three
+    /// sittings or more): 50,000 x 1,000 10.6-11.9 -> 10.1-11.3 ms, 50,000 x 400 3.9-4.1 ->
+    /// 3.3-3.4, 20,000 x 2,500 17.4-18.2 -> 14.9-16.0; the gradient terms asking for 2, 3
+    /// or 6 rows did no better. Rows asked for into the first level (200,000 x 100, 100,000
+    /// x 200, 400,000 x 50) moved either way by as much as the noise, so they still ask with
+    /// the dot products (200,000 x 100 split or not, 8 to 32 rows ahead, into either level:
+    /// none faster than today's 16 rows into the first).
+    const DOTS_ASK: usize = 4;
 
     /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
     /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
@@ -1577,7 +1639,7 @@ pub(super) mod avx2 {
             // order, as four rows at a time.
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, 8);
                 if !wide {
                     prefetch_far(xi, 16 * d);
                 }
@@ -1594,16 +1656,22 @@ pub(super) mod avx2 {
                         dsum += dr;
                         *dl = dr;
                     }
-                    add_rows::<8, 8, T>(&splat(&dl), xi.add(8 * h * d), d, gp);
+                    add_rows::<8, 8, T>(&splat(&dl), xi.add(8 * h * d), d, gp, Ahead::NONE);
                 }
                 i += 16;
             }
         }
         // Eight rows at a time ([`predict_rows`]), each group of four's losses as below: the
         // same values and sums, in the same order, as four at a time.
+        let ahead = ahead8(row_bytes);
+        let dots_ask = if ahead * row_bytes > NEAR_AHEAD_BYTES {
+            DOTS_ASK
+        } else {
+            8
+        };
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes));
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, dots_ask);
             let mut dl = [0.0f64; 8];
             for q in 0..2 {
                 let (lv, dv) = loss.value_deriv4(
@@ -1617,7 +1685,8 @@ pub(super) mod avx2 {
                     dl[4 * q + r] = dr;
                 }
             }
-            add_rows::<8, 8, T>(&splat(&dl), xi, d, gp);
+            let rest = Ahead::rows(xi, ahead, 8, d).split::<T>(dots_ask, d).1;
+            add_rows::<8, 8, T>(&splat(&dl), xi, d, gp, rest);
             i += 8;
         }
         while i < rows {
@@ -1634,10 +1703,10 @@ pub(super) mod avx2 {
             }
             let dv = splat(&dl);
             match k {
-                4 => add_rows::<4, 4, T>(&dv, xi, d, gp),
-                3 => add_rows::<3, 4, T>(&dv, xi, d, gp),
-                2 => add_rows::<2, 4, T>(&dv, xi, d, gp),
-                _ => add_rows::<1, 4, T>(&dv, xi, d, gp),
+                4 => add_rows::<4, 4, T>(&dv, xi, d, gp, Ahead::NONE),
+                3 => add_rows::<3, 4, T>(&dv, xi, d, gp, Ahead::NONE),
+                2 => add_rows::<2, 4, T>(&dv, xi, d, gp, Ahead::NONE),
+                _ => add_rows::<1, 4, T>(&dv, xi, d, gp, Ahead::NONE),
             }
             i += k;
         }
@@ -1797,7 +1866,7 @@ pub(super) mod avx2 {
             // at a time: a row's value does not depend on which.
             let mut h = [[0.0; 16]; GROUPS_OF_16];
             let groups = second_derivs16((start, end), loss, y, &mut h, None, |i| {
-                predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16).0
+                predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16, 8).0
             });
             // Rows `i..` with second derivatives `h` into the block.
             let put = |gram: &mut super::GramSum, h: &[f64], i: usize| {
@@ -2124,7 +2193,7 @@ pub(super) mod avx2 {
             // Sixteen rows' losses together, as `any_grad` (the same values).
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, 8);
                 for (r, l) in loss.value16(&z, &t).iter().enumerate() {
                     lsum += sw.at(i + r) * l;
                 }
@@ -2134,7 +2203,7 @@ pub(super) mod avx2 {
         // Eight rows' predictions at a time, as `any_grad` (the same values).
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes));
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes), 8);
             for q in 0..2 {
                 let lv = loss.value4(
                     [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
