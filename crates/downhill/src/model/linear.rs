@@ -1372,8 +1372,14 @@ pub(super) mod avx2 {
             Ahead {
                 at: x.wrapping_add(ahead * d).cast::<i8>(),
                 count,
-                near: ahead * d * std::mem::size_of::<T>() <= NEAR_AHEAD_BYTES,
+                near: Self::first_level::<T>(ahead, d),
             }
+        }
+
+        /// Whether rows `ahead` rows of `d` values on are asked for into the first level.
+        #[inline(always)]
+        fn first_level<T>(ahead: usize, d: usize) -> bool {
+            ahead * d * std::mem::size_of::<T>() <= NEAR_AHEAD_BYTES
         }
 
         /// The first `k` rows and the rest (`d` values a row), each asked for into the level
@@ -1664,10 +1670,10 @@ pub(super) mod avx2 {
         // Eight rows at a time ([`predict_rows`]), each group of four's losses as below: the
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
-        let dots_ask = if ahead * row_bytes > NEAR_AHEAD_BYTES {
-            DOTS_ASK
-        } else {
+        let dots_ask = if Ahead::first_level::<T>(ahead, d) {
             8
+        } else {
+            DOTS_ASK
         };
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
