@@ -2293,10 +2293,11 @@ pub(super) mod avx2 {
             if !crate::numeric::vmath::has_avx2_fma() {
                 return;
             }
-            // Widths past the fixed kernels (whole and partial groups of four), row counts
-            // around the groups of eight and sixteen, a loss in vector code and one not.
+            // Widths past the fixed kernels (whole and partial groups of four; past 256, rows
+            // ahead asked for half by the dot products, half by the gradient terms), row
+            // counts around the groups of eight and sixteen, a loss in vector code and one not.
             let mut rng = ChaCha8Rng::seed_from_u64(3);
-            for d in [21, 24, 27, 100] {
+            for d in [21, 24, 27, 100, 301] {
                 for n in [1, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 40] {
                     let x: Vec<f64> = (0..n * d)
                         .map(|_| rng.random::<f64>() * 4.0 - 2.0)
