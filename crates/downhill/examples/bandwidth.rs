@@ -23,6 +23,7 @@
 //! `{.., "gbps_mean": ..}` the best way's and thread count's mean rate over its passes
 //! (bytes of all its passes / their time): a rate taken as an epoch's time is, over a run of
 //! many back to back, not the fastest of them.
+
 use std::hint::black_box;
 use std::time::Instant;
 

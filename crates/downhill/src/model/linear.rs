@@ -1486,7 +1486,7 @@ pub(super) mod avx2 {
     /// `g += sum_r dl_r x_r` over `K` consecutive rows of `d` values from `x`, the rows'
     /// terms added in row order to each group of four (`K` a constant, so the rows unroll);
     /// if `WIDE` (the CPU has AVX-512F), whole groups of eight first, half the instructions
-    /// for the same values (200,000 x 100's epoch in cache, 512 rows on one thread,
+    /// for the same values (an epoch of 512 x 100 in cache on one thread,
     /// `examples/epoch_bound 512 100 linear 7 1 3000` alternated: 10.7-11.1 -> 10.0-10.3 ns
     /// a row; from memory no change beyond the noise). Meanwhile it asks for the rows of `pf`
     /// (none when its `count` is 0), as [`dot_sums`] does.
