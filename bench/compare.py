@@ -769,8 +769,8 @@ def main():
         # its rounds read 43-46, at 7b969a0) put its epoch at 1.44x the DRAM bound.
         # The bound is the probe's mean read over as long as a row's measurement (reads back
         # to back, as an epoch's time is the mean of a fit's epochs back to back); the fastest
-        # single read beside it: on this host one read in twenty runs a third faster than the
-        # mean of a second of them (a 154 MiB probe: 90 GB/s fastest, 68 mean).
+        # single read beside it: on this host the fastest of a second's reads ran up to 1.9x
+        # their mean (154 MiB at 71c5f61: 103.4 against 54.4 GB/s in one round).
         def probe_run(mib, nbytes=bytes_epoch):
             def run(_epochs):
                 bw = bandwidth(mib, args.seconds)
