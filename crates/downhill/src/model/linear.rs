@@ -1602,20 +1602,29 @@ pub(super) mod avx2 {
     const AHEAD16: usize = 16;
 
     /// Rows ahead of a group of eight rows of `row_bytes` bytes that [`predict_rows`] asks
-    /// for: the group after next where that is within [`NEAR_AHEAD_BYTES`] (into the first
-    /// level), else the next (into the first level up to 256 doubles a row, the second past
-    /// that). One group ahead is too near for narrow rows (600,000 x 32: 2 KiB ahead,
+    /// for: about [`NEAR_TARGET_BYTES`] ahead, but between the group after next (16 rows)
+    /// and the next (8), where the sixteen rows fit [`NEAR_AHEAD_BYTES`] (into the first
+    /// level); else the next group (into the first level up to 256 doubles a row, the second
+    /// past that). One group ahead is too near for narrow rows (600,000 x 32: 2 KiB ahead,
     /// 4.10-4.42 ms an epoch against 3.75-4.32 at 4 KiB), two too far for wider ones
     /// (100,000 x 200: 25.6 KiB ahead into the second level, 3.83-4.36 against 3.58-3.73 at
-    /// one group, 12.8 KiB into the first).
+    /// one group, 12.8 KiB into the first; 200,000 x 100: 12.8 KiB ahead slower than 9.6,
+    /// see [`FIRST_DOTS_ASK`]).
     #[inline(always)]
     fn ahead8(row_bytes: usize) -> usize {
         if 16 * row_bytes <= NEAR_AHEAD_BYTES {
-            16
+            (NEAR_TARGET_BYTES / row_bytes.max(1)).clamp(8, 16)
         } else {
             8
         }
     }
+
+    /// How far ahead groups of eight rows of 80 to 128 doubles ask for rows ([`ahead8`]),
+    /// near what this machine's fastest read asks (`examples/bandwidth`'s prefetching sum,
+    /// 8 KiB): at 100 doubles 16 rows (12.8 KiB) ran slower than 10 or 12 (see
+    /// [`FIRST_DOTS_ASK`]). Rows of up to 80 doubles still ask 16 rows ahead, from 128 on
+    /// 8, as before.
+    const NEAR_TARGET_BYTES: usize = 10 << 10;
 
     /// Of the eight rows ahead that a group of eight wide rows asks for into the second
     /// cache level ([`ahead8`] past [`NEAR_AHEAD_BYTES`]), the rows its dot products ask
@@ -1625,11 +1634,26 @@ pub(super) mod avx2 {
     /// process (a harness not kept; 50-60 calls each, two threads, first quartiles, three
     /// sittings or more): 50,000 x 1,000 10.6-11.9 -> 10.1-11.3 ms, 50,000 x 400 3.9-4.1 ->
     /// 3.3-3.4, 20,000 x 2,500 17.4-18.2 -> 14.9-16.0; the gradient terms asking for 2, 3
-    /// or 6 rows did no better. Rows asked for into the first level (200,000 x 100, 100,000
-    /// x 200, 400,000 x 50) moved either way by as much as the noise, so they still ask with
-    /// the dot products (200,000 x 100 split or not, 8 to 32 rows ahead, into either level:
-    /// none faster than today's 16 rows into the first).
+    /// or 6 rows did no better. Rows asked for into the first level: see
+    /// [`FIRST_DOTS_ASK`].
     const DOTS_ASK: usize = 4;
+
+    /// [`DOTS_ASK`] for rows asked for into the first level: the dot products ask for
+    /// seven of the eight rows ahead, the gradient terms for the last, so that the memory
+    /// is not idle while the terms run. Variants alternated call by call in one process (a
+    /// harness not kept, session 35; 30-50 calls each, medians): 200,000 x 100 on one
+    /// thread, all eight with the dot products 16 rows ahead 5.92-5.96 ms, 10 rows ahead
+    /// 5.26-5.30, 12 ahead 5.56-5.70, seven of them 12 ahead 5.19-5.25, six 4.92-5.13; on
+    /// two threads 4.16-4.36 (eight, 16 ahead), 3.85-3.92 (eight, 12 ahead), 3.79-4.08
+    /// (seven), 3.90-4.14 (six); 160,000 x 128 two threads 4.35 against 4.12-4.14 (seven,
+    /// 10 or 12 ahead); 400,000 x 50 4.23 against 3.99-4.05 (seven, 16 or 20 ahead).
+    /// Splitting the rows had moved them by no more than the noise at 16 rows ahead (session
+    /// 33). `examples/epoch_bound 200000 100 linear 15 2` alternated four times with
+    /// faf6668: median epoch 4.08-4.40 -> 3.95-4.17 ms; on one thread (`.. 11 1`, three
+    /// times) 5.41-5.60 -> 4.76-4.93; 400,000 x 50 (`.. 11 2`) 4.04-4.16 -> 3.72-3.89;
+    /// 160,000 x 128, 100,000 x 200 and 600,000 x 32 within the noise. The same bits
+    /// (requests only).
+    const FIRST_DOTS_ASK: usize = 7;
 
     /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
     /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
@@ -1748,7 +1772,7 @@ pub(super) mod avx2 {
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
         let dots_ask = if Ahead::first_level::<T>(ahead, d) {
-            8
+            FIRST_DOTS_ASK
         } else {
             DOTS_ASK
         };
@@ -2407,8 +2431,9 @@ pub(super) mod avx2 {
             if !crate::numeric::vmath::has_avx2_fma() {
                 return;
             }
-            // Widths past the fixed kernels (whole and partial groups of four and eight; past
-            // 256, rows ahead asked for half by the dot products, half by the gradient terms),
+            // Widths past the fixed kernels (whole and partial groups of four and eight; rows
+            // ahead asked for by the dot products and the gradient terms, seven and one or
+            // past 256 half and half),
             // row counts around the groups of eight and sixteen, a loss in vector code and one
             // not, rows of `f64` and of `f32`.
             let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -2427,6 +2452,21 @@ pub(super) mod avx2 {
                     check_wide(&LogLoss, &w, &x32, &y, &format!("{at}, logistic, f32"));
                 }
             }
+        }
+
+        #[test]
+        fn groups_of_eight_ask_past_the_next_group_and_within_the_first_level() {
+            for row_bytes in (4..=4096).step_by(4) {
+                let ahead = ahead8(row_bytes);
+                // Never rows of the group being read, never past the group after next.
+                assert!((8..=16).contains(&ahead), "{row_bytes} bytes: {ahead}");
+                if 16 * row_bytes <= NEAR_AHEAD_BYTES {
+                    assert!(ahead * row_bytes <= NEAR_AHEAD_BYTES, "{row_bytes} bytes");
+                }
+            }
+            // 32, 80, 100, 128 and 200 doubles a row.
+            let rows = [256, 640, 800, 1024, 1600].map(ahead8);
+            assert_eq!(rows, [16, 16, 12, 10, 8]);
         }
 
         #[test]
