@@ -122,6 +122,14 @@ pub(crate) const FAR_HINT: i32 = std::arch::x86_64::_MM_HINT_T1;
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn prefetch_lines<const HINT: i32>(p: *const i8, bytes: usize) {
+    prefetch_every::<HINT>(p, bytes, 64);
+}
+
+/// Asks for the line at every `step` bytes of the `bytes` bytes from `p` (the first at `p`)
+/// into the cache level of `HINT`: a hint, so any address is harmless. `step > 0`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn prefetch_every<const HINT: i32>(p: *const i8, bytes: usize, step: usize) {
     use std::arch::x86_64::_mm_prefetch;
     let mut at = 0;
     while at < bytes {
@@ -130,7 +138,7 @@ pub(crate) fn prefetch_lines<const HINT: i32>(p: *const i8, bytes: usize) {
         unsafe {
             _mm_prefetch::<HINT>(p.wrapping_add(at));
         }
-        at += 64;
+        at += step;
     }
 }
 

@@ -656,7 +656,7 @@ use crate::numeric::vmath::has_avx2_fma;
 pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
     use crate::numeric::vmath::avx2::splat;
-    use crate::numeric::{prefetch_lines, prefetch_span, FAR_HINT};
+    use crate::numeric::{prefetch_every, prefetch_lines, prefetch_span, FAR_HINT};
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
@@ -1569,7 +1569,8 @@ pub(super) mod avx2 {
 
     /// [`predict4`] of `N` whole rows, `N` a multiple of eight ([`dot8`] on each eight), flat.
     /// Each eight's dot products ask for the first `asked` of the eight rows `ahead` rows on
-    /// (all eight, or [`DOTS_ASK`] where the gradient terms ask for the rest).
+    /// (all eight, [`FIRST_DOTS_ASK`] where the gradient terms ask for the rest, or none
+    /// where the rows ahead are asked for sparsely, [`SPARSE_STEP`]).
     #[inline(always)]
     unsafe fn predict_rows<const N: usize, T: Element>(
         w: &[f64],
@@ -1622,24 +1623,28 @@ pub(super) mod avx2 {
     /// How far ahead groups of eight rows of 80 to 128 doubles ask for rows ([`ahead8`]),
     /// near what this machine's fastest read asks (`examples/bandwidth`'s prefetching sum,
     /// 8 KiB): at 100 doubles 16 rows (12.8 KiB) ran slower than 10 or 12 (see
-    /// [`FIRST_DOTS_ASK`]). Rows of up to 80 doubles still ask 16 rows ahead, from 128 on
-    /// 8, as before.
+    /// [`FIRST_DOTS_ASK`]). Rows of up to 80 doubles still ask 16 rows ahead, past 128
+    /// eight, as before.
     const NEAR_TARGET_BYTES: usize = 10 << 10;
 
-    /// Of the eight rows ahead that a group of eight wide rows asks for into the second
-    /// cache level ([`ahead8`] past [`NEAR_AHEAD_BYTES`]), the rows its dot products ask
-    /// for; its gradient terms ask for the rest, so that requests go out all through the
-    /// group. Asked for with the dot products alone, an epoch from memory took about its
-    /// time in cache plus a read of its rows. Variants alternated call by call in one
-    /// process (a harness not kept; 50-60 calls each, two threads, first quartiles, three
-    /// sittings or more): 50,000 x 1,000 10.6-11.9 -> 10.1-11.3 ms, 50,000 x 400 3.9-4.1 ->
-    /// 3.3-3.4, 20,000 x 2,500 17.4-18.2 -> 14.9-16.0; the gradient terms asking for 2, 3
-    /// or 6 rows did no better. Rows asked for into the first level: see
-    /// [`FIRST_DOTS_ASK`].
-    const DOTS_ASK: usize = 4;
+    /// Rows ahead that a group of eight wide rows asks for into the second cache level
+    /// ([`ahead8`] past [`NEAR_AHEAD_BYTES`]: past 256 doubles a row) are asked for a line
+    /// every this many bytes, all at once after the dot products, not every line: the
+    /// hardware prefetcher fetches the lines between, and the requests reach each page
+    /// early. Each line asked for holds one of the core's few line-fill buffers until it
+    /// arrives, and while they were all busy the sums' own reads from the second level
+    /// waited: every line asked for, half with the dot products and half with the gradient
+    /// terms, ran about as slowly as none (throwaway harness, session 35: variants
+    /// alternated call by call, 16-20 calls each, medians; two threads 50,000 x 1,000 every
+    /// line 9.6-12.3 ms, none 9.1-11.0, a line every 512 bytes 9.0-10.7, 1,024 8.8-11.0,
+    /// 2,048 8.7-10.4, 4,096 9.8-11.0; 20,000 x 2,500 16.0, none 15.2, 1,024 15.8, 2,048
+    /// 15.4; 50,000 x 400 4.57, none 4.26, 1,024 4.14; one thread 50,000 x 1,000 16.6-16.9,
+    /// 1,024 16.0). Before (session 33) asking every line from both phases had beaten asking
+    /// every line from the dot products alone: 50,000 x 1,000 10.6-11.9 -> 10.1-11.3 ms.
+    const SPARSE_STEP: usize = 1024;
 
-    /// [`DOTS_ASK`] for rows asked for into the first level: the dot products ask for
-    /// seven of the eight rows ahead, the gradient terms for the last, so that the memory
+    /// Of the eight rows ahead that a group of eight rows asks for into the first level
+    /// ([`ahead8`]), the rows its dot products ask for: seven of them, the gradient terms for the last, so that the memory
     /// is not idle while the terms run. Variants alternated call by call in one process (a
     /// harness not kept, session 35; 30-50 calls each, medians): 200,000 x 100 on one
     /// thread, all eight with the dot products 16 rows ahead 5.92-5.96 ms, 10 rows ahead
@@ -1771,11 +1776,8 @@ pub(super) mod avx2 {
         // Eight rows at a time ([`predict_rows`]), each group of four's losses as below: the
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
-        let dots_ask = if Ahead::first_level::<T>(ahead, d) {
-            FIRST_DOTS_ASK
-        } else {
-            DOTS_ASK
-        };
+        let near = Ahead::first_level::<T>(ahead, d);
+        let dots_ask = if near { FIRST_DOTS_ASK } else { 0 };
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
             let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, dots_ask);
@@ -1792,7 +1794,13 @@ pub(super) mod avx2 {
                     dl[4 * q + r] = dr;
                 }
             }
-            let rest = Ahead::rows(xi, ahead, 8, d).split::<T>(dots_ask, d).1;
+            let rest = if near {
+                Ahead::rows(xi, ahead, 8, d).split::<T>(dots_ask, d).1
+            } else {
+                let at = xi.wrapping_add(ahead * d).cast::<i8>();
+                prefetch_every::<FAR_HINT>(at, 8 * row_bytes, SPARSE_STEP);
+                Ahead::NONE
+            };
             add_rows::<8, 8, T, WIDE>(&splat(&dl), xi, d, gp, rest);
             i += 8;
         }
