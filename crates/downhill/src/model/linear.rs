@@ -1392,20 +1392,6 @@ pub(super) mod avx2 {
             ahead * d * std::mem::size_of::<T>() <= NEAR_AHEAD_BYTES
         }
 
-        /// The first `k` rows and the rest (`d` values a row), each asked for into the level
-        /// the whole would have been: the dot products ask for the one, the gradient terms
-        /// for the other.
-        #[inline(always)]
-        fn split<T>(self, k: usize, d: usize) -> (Self, Self) {
-            let k = k.min(self.count);
-            let rest = Ahead {
-                at: self.at.wrapping_add(k * d * std::mem::size_of::<T>()),
-                count: self.count - k,
-                near: self.near,
-            };
-            (Ahead { count: k, ..self }, rest)
-        }
-
         /// Asks for the share of the group of four columns from `j` (of a row's `d`): `4 / d`
         /// of the rows' bytes, `4 * count` values (`count / 2` lines of f64), from the same
         /// fraction of the way.
@@ -1488,15 +1474,13 @@ pub(super) mod avx2 {
     /// if `WIDE` (the CPU has AVX-512F), whole groups of eight first, half the instructions
     /// for the same values (an epoch of 512 x 100 in cache on one thread,
     /// `examples/epoch_bound 512 100 linear 7 1 3000` alternated: 10.7-11.1 -> 10.0-10.3 ns
-    /// a row; from memory no change beyond the noise). Meanwhile it asks for the rows of `pf`
-    /// (none when its `count` is 0), as [`dot_sums`] does.
+    /// a row; from memory no change beyond the noise).
     #[inline(always)]
     unsafe fn add_rows<const K: usize, const N: usize, T: Element, const WIDE: bool>(
         dv: &[__m256d; N],
         x: *const T,
         d: usize,
         gp: *mut f64,
-        pf: Ahead,
     ) {
         let mut j = 0;
         if WIDE {
@@ -1505,8 +1489,6 @@ pub(super) mod avx2 {
                 *o = _mm512_broadcast_f64x4(*v);
             }
             while j + 8 <= d {
-                pf.columns::<T>(j);
-                pf.columns::<T>(j + 4);
                 let mut gj = _mm512_loadu_pd(gp.add(j));
                 for (r, dr) in d8.iter().enumerate().take(K) {
                     gj = _mm512_fmadd_pd(*dr, load8(x.add(r * d + j)), gj);
@@ -1516,7 +1498,6 @@ pub(super) mod avx2 {
             }
         }
         while j + 4 <= d {
-            pf.columns::<T>(j);
             let mut gj = _mm256_loadu_pd(gp.add(j));
             for (r, dr) in dv.iter().enumerate().take(K) {
                 gj = _mm256_fmadd_pd(*dr, load(x.add(r * d + j), 4), gj);
@@ -1524,7 +1505,6 @@ pub(super) mod avx2 {
             _mm256_storeu_pd(gp.add(j), gj);
             j += 4;
         }
-        pf.rest::<T>(j, d);
         if j < d {
             let n = d - j;
             let m = mask64(n);
@@ -1568,9 +1548,8 @@ pub(super) mod avx2 {
     }
 
     /// [`predict4`] of `N` whole rows, `N` a multiple of eight ([`dot8`] on each eight), flat.
-    /// Each eight's dot products ask for the first `asked` of the eight rows `ahead` rows on
-    /// (all eight, [`FIRST_DOTS_ASK`] where the gradient terms ask for the rest, or none
-    /// where the rows ahead are asked for sparsely, [`SPARSE_STEP`]).
+    /// If `ask`, each eight's dot products ask for the eight rows `ahead` rows on (not where
+    /// the caller asks for them sparsely, [`SPARSE_STEP`]).
     #[inline(always)]
     unsafe fn predict_rows<const N: usize, T: Element>(
         w: &[f64],
@@ -1579,13 +1558,17 @@ pub(super) mod avx2 {
         d: usize,
         y: &[f64],
         ahead: usize,
-        asked: usize,
+        ask: bool,
     ) -> ([f64; N], [f64; N]) {
         let (mut z, mut t) = ([0.0f64; N], [0.0f64; N]);
         let bv = _mm256_set1_pd(b);
         for h in 0..N / 8 {
             let xh = x.add(8 * h * d);
-            let pf = Ahead::rows(xh, ahead, 8, d).split::<T>(asked, d).0;
+            let pf = if ask {
+                Ahead::rows(xh, ahead, 8, d)
+            } else {
+                Ahead::NONE
+            };
             let dots = dot8(w, xh, d, pf);
             for (q, v) in dots.iter().enumerate() {
                 _mm256_storeu_pd(z.as_mut_ptr().add(8 * h + 4 * q), _mm256_add_pd(*v, bv));
@@ -1610,7 +1593,7 @@ pub(super) mod avx2 {
     /// 4.10-4.42 ms an epoch against 3.75-4.32 at 4 KiB), two too far for wider ones
     /// (100,000 x 200: 25.6 KiB ahead into the second level, 3.83-4.36 against 3.58-3.73 at
     /// one group, 12.8 KiB into the first; 200,000 x 100: 12.8 KiB ahead slower than 9.6,
-    /// see [`FIRST_DOTS_ASK`]).
+    /// see [`NEAR_TARGET_BYTES`]).
     #[inline(always)]
     fn ahead8(row_bytes: usize) -> usize {
         if 16 * row_bytes <= NEAR_AHEAD_BYTES {
@@ -1622,43 +1605,31 @@ pub(super) mod avx2 {
 
     /// How far ahead groups of eight rows of 80 to 128 doubles ask for rows ([`ahead8`]),
     /// near what this machine's fastest read asks (`examples/bandwidth`'s prefetching sum,
-    /// 8 KiB): at 100 doubles 16 rows (12.8 KiB) ran slower than 10 or 12 (see
-    /// [`FIRST_DOTS_ASK`]). Rows of up to 80 doubles still ask 16 rows ahead, past 128
-    /// eight, as before.
+    /// 8 KiB): at 100 doubles 16 rows (12.8 KiB) ran slower than 12 (9.6 KiB). Variants
+    /// called in a random order call by call in one process (a harness not kept, session
+    /// 35; 30-40 calls each, medians of two sittings): 200,000 x 100 on one thread 16 rows
+    /// ahead 4.96-4.98 ms an epoch, 12 rows 4.58-4.64; on two threads 3.60-3.63 against
+    /// 3.47-3.51. The dot products asking for seven of the eight rows and the gradient
+    /// terms for the last (so that requests go out while the terms run) did no better: on
+    /// one thread the same, on two 3.54-3.63. Rows of up to 80 doubles still ask 16 rows
+    /// ahead, past 128 eight, as before. The same bits (requests only).
     const NEAR_TARGET_BYTES: usize = 10 << 10;
 
     /// Rows ahead that a group of eight wide rows asks for into the second cache level
     /// ([`ahead8`] past [`NEAR_AHEAD_BYTES`]: past 256 doubles a row) are asked for a line
     /// every this many bytes, all at once after the dot products, not every line: the
     /// hardware prefetcher fetches the lines between, and the requests reach each page
-    /// early. Each line asked for holds one of the core's few line-fill buffers until it
-    /// arrives, and while they were all busy the sums' own reads from the second level
-    /// waited: every line asked for, half with the dot products and half with the gradient
-    /// terms, ran about as slowly as none (throwaway harness, session 35: variants
-    /// alternated call by call, 16-20 calls each, medians; two threads 50,000 x 1,000 every
-    /// line 9.6-12.3 ms, none 9.1-11.0, a line every 512 bytes 9.0-10.7, 1,024 8.8-11.0,
-    /// 2,048 8.7-10.4, 4,096 9.8-11.0; 20,000 x 2,500 16.0, none 15.2, 1,024 15.8, 2,048
-    /// 15.4; 50,000 x 400 4.57, none 4.26, 1,024 4.14; one thread 50,000 x 1,000 16.6-16.9,
-    /// 1,024 16.0). Before (session 33) asking every line from both phases had beaten asking
-    /// every line from the dot products alone: 50,000 x 1,000 10.6-11.9 -> 10.1-11.3 ms.
+    /// early. Variants called in a random order call by call in one process (a harness not
+    /// kept, session 35; 20-30 calls each, medians): on two threads every line asked for
+    /// (half with the dot products, half with the gradient terms, as since session 33) took
+    /// 50,000 x 1,000 10.94-11.16 ms an epoch (three sittings), a line a KiB 9.79-10.33,
+    /// none 9.85-10.05; 50,000 x 400 4.12 against 3.97 (none 3.97); 20,000 x 2,500 16.68
+    /// against 15.77 (none 15.65). On one thread it cost a little: 50,000 x 1,000 16.13 and
+    /// 15.29 ms against 16.57 and 15.67 (none 16.25 and 15.43). The same bits (requests
+    /// only). Four rows a group for rows past 512 doubles (32 KiB of them, which stay in the
+    /// first level for the gradient terms), the next group asked for the same way, did no
+    /// better (50,000 x 1,000 two threads 10.31-10.52 ms, one thread 16.83).
     const SPARSE_STEP: usize = 1024;
-
-    /// Of the eight rows ahead that a group of eight rows asks for into the first level
-    /// ([`ahead8`]), the rows its dot products ask for: seven of them, the gradient terms for the last, so that the memory
-    /// is not idle while the terms run. Variants alternated call by call in one process (a
-    /// harness not kept, session 35; 30-50 calls each, medians): 200,000 x 100 on one
-    /// thread, all eight with the dot products 16 rows ahead 5.92-5.96 ms, 10 rows ahead
-    /// 5.26-5.30, 12 ahead 5.56-5.70, seven of them 12 ahead 5.19-5.25, six 4.92-5.13; on
-    /// two threads 4.16-4.36 (eight, 16 ahead), 3.85-3.92 (eight, 12 ahead), 3.79-4.08
-    /// (seven), 3.90-4.14 (six); 160,000 x 128 two threads 4.35 against 4.12-4.14 (seven,
-    /// 10 or 12 ahead); 400,000 x 50 4.23 against 3.99-4.05 (seven, 16 or 20 ahead).
-    /// Splitting the rows had moved them by no more than the noise at 16 rows ahead (session
-    /// 33). `examples/epoch_bound 200000 100 linear 15 2` alternated four times with
-    /// faf6668: median epoch 4.08-4.40 -> 3.95-4.17 ms; on one thread (`.. 11 1`, three
-    /// times) 5.41-5.60 -> 4.76-4.93; 400,000 x 50 (`.. 11 2`) 4.04-4.16 -> 3.72-3.89;
-    /// 160,000 x 128, 100,000 x 200 and 600,000 x 32 within the noise. The same bits
-    /// (requests only).
-    const FIRST_DOTS_ASK: usize = 7;
 
     /// Asks for the `bytes` bytes at `p` a line at a time into the first cache level: rows
     /// wider than a few lines run past what the CPU's prefetcher has fetched at every page
@@ -1751,7 +1722,7 @@ pub(super) mod avx2 {
             // order, as four rows at a time.
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, 8);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, true);
                 if !wide {
                     prefetch_far(xi, 16 * d);
                 }
@@ -1768,7 +1739,7 @@ pub(super) mod avx2 {
                         dsum += dr;
                         *dl = dr;
                     }
-                    add_rows::<8, 8, T, WIDE>(&splat(&dl), xi.add(8 * h * d), d, gp, Ahead::NONE);
+                    add_rows::<8, 8, T, WIDE>(&splat(&dl), xi.add(8 * h * d), d, gp);
                 }
                 i += 16;
             }
@@ -1777,10 +1748,9 @@ pub(super) mod avx2 {
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
         let near = Ahead::first_level::<T>(ahead, d);
-        let dots_ask = if near { FIRST_DOTS_ASK } else { 0 };
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, dots_ask);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, near);
             let mut dl = [0.0f64; 8];
             for q in 0..2 {
                 let (lv, dv) = loss.value_deriv4(
@@ -1794,14 +1764,11 @@ pub(super) mod avx2 {
                     dl[4 * q + r] = dr;
                 }
             }
-            let rest = if near {
-                Ahead::rows(xi, ahead, 8, d).split::<T>(dots_ask, d).1
-            } else {
+            if !near {
                 let at = xi.wrapping_add(ahead * d).cast::<i8>();
                 prefetch_every::<FAR_HINT>(at, 8 * row_bytes, SPARSE_STEP);
-                Ahead::NONE
-            };
-            add_rows::<8, 8, T, WIDE>(&splat(&dl), xi, d, gp, rest);
+            }
+            add_rows::<8, 8, T, WIDE>(&splat(&dl), xi, d, gp);
             i += 8;
         }
         while i < rows {
@@ -1818,10 +1785,10 @@ pub(super) mod avx2 {
             }
             let dv = splat(&dl);
             match k {
-                4 => add_rows::<4, 4, T, WIDE>(&dv, xi, d, gp, Ahead::NONE),
-                3 => add_rows::<3, 4, T, WIDE>(&dv, xi, d, gp, Ahead::NONE),
-                2 => add_rows::<2, 4, T, WIDE>(&dv, xi, d, gp, Ahead::NONE),
-                _ => add_rows::<1, 4, T, WIDE>(&dv, xi, d, gp, Ahead::NONE),
+                4 => add_rows::<4, 4, T, WIDE>(&dv, xi, d, gp),
+                3 => add_rows::<3, 4, T, WIDE>(&dv, xi, d, gp),
+                2 => add_rows::<2, 4, T, WIDE>(&dv, xi, d, gp),
+                _ => add_rows::<1, 4, T, WIDE>(&dv, xi, d, gp),
             }
             i += k;
         }
@@ -1981,7 +1948,8 @@ pub(super) mod avx2 {
             // at a time: a row's value does not depend on which.
             let mut h = [[0.0; 16]; GROUPS_OF_16];
             let groups = second_derivs16((start, end), loss, y, &mut h, None, |i| {
-                predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16, 8).0
+                predict_rows::<16, T>(w, b, x.as_ptr().add(i * d), d, &y[i..i + 16], AHEAD16, true)
+                    .0
             });
             // Rows `i..` with second derivatives `h` into the block.
             let put = |gram: &mut super::GramSum, h: &[f64], i: usize| {
@@ -2308,7 +2276,7 @@ pub(super) mod avx2 {
             // Sixteen rows' losses together, as `any_grad` (the same values).
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
-                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, 8);
+                let (z, t) = predict_rows::<16, T>(w, b, xi, d, &y[i..i + 16], AHEAD16, true);
                 for (r, l) in loss.value16(&z, &t).iter().enumerate() {
                     lsum += sw.at(i + r) * l;
                 }
@@ -2318,7 +2286,7 @@ pub(super) mod avx2 {
         // Eight rows' predictions at a time, as `any_grad` (the same values).
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes), 8);
+            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead8(row_bytes), true);
             for q in 0..2 {
                 let lv = loss.value4(
                     [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
@@ -2440,8 +2408,7 @@ pub(super) mod avx2 {
                 return;
             }
             // Widths past the fixed kernels (whole and partial groups of four and eight; rows
-            // ahead asked for by the dot products and the gradient terms, seven and one or
-            // past 256 half and half),
+            // ahead asked for by the dot products, or past 256 doubles sparsely after them),
             // row counts around the groups of eight and sixteen, a loss in vector code and one
             // not, rows of `f64` and of `f32`.
             let mut rng = ChaCha8Rng::seed_from_u64(3);
