@@ -6,7 +6,8 @@
 //! for the data 8 KiB ahead (`prefetcht0`) over an anonymous mapping advised to use huge
 //! pages (`madvise(MADV_HUGEPAGE)` through `memmap2`): fewer TLB misses and a prefetch that
 //! runs past page ends, which BLAS's kernels reach too (on this machine the plain sum read
-//! about 15 GB/s on two threads, the prefetching one on huge pages about 20). It reports
+//! about 15 GB/s on two threads, the prefetching one on huge pages about 20; on a later one
+//! the prefetching sum read nearly as fast over 4 KiB pages: its edge is the requests). It reports
 //! the best rate of each thread count in GB/s (1 GB = 1e9 bytes) over both ways, and the
 //! best mean rate; `bench/run.sh` takes the mean over as long as it times an epoch as the
 //! bound of an epoch (bytes of the data set / bandwidth), the fastest pass beside it.
