@@ -1333,11 +1333,26 @@ pub(super) mod avx2 {
         stride: usize,
         pf: Ahead,
     ) -> [__m256d; R] {
-        let d = w.len();
         let mut s = [_mm256_setzero_pd(); R];
+        let j = dot_sums_from(w, x, stride, pf, 0, &mut s);
+        pf.rest::<T>(j, w.len());
+        s
+    }
+
+    /// [`dot_sums`] from column `j` (a multiple of four) on, into the sums `s` of the
+    /// columns before it; returns where the whole groups of four end.
+    #[inline(always)]
+    unsafe fn dot_sums_from<const R: usize, T: Element>(
+        w: &[f64],
+        x: *const T,
+        stride: usize,
+        pf: Ahead,
+        mut j: usize,
+        s: &mut [__m256d; R],
+    ) -> usize {
+        let d = w.len();
         // Whole groups of four without masks or branches, then the last group masked: the
         // same products in the same order as one masked loop.
-        let mut j = 0;
         while j + 4 <= d {
             pf.columns::<T>(j);
             let wj = _mm256_loadu_pd(w.as_ptr().add(j));
@@ -1353,8 +1368,7 @@ pub(super) mod avx2 {
                 *sr = _mm256_fmadd_pd(wj, load(x.add(r * stride + j), n), *sr);
             }
         }
-        pf.rest::<T>(j, d);
-        s
+        j
     }
 
     /// Rows a pass over a group asks for while it works, spread over its groups of columns
@@ -1497,6 +1511,18 @@ pub(super) mod avx2 {
                 j += 8;
             }
         }
+        add_rows_from::<K, N, T>(dv, x, d, gp, j);
+    }
+
+    /// [`add_rows`] four columns a vector from column `j` on.
+    #[inline(always)]
+    unsafe fn add_rows_from<const K: usize, const N: usize, T: Element>(
+        dv: &[__m256d; N],
+        x: *const T,
+        d: usize,
+        gp: *mut f64,
+        mut j: usize,
+    ) {
         while j + 4 <= d {
             let mut gj = _mm256_loadu_pd(gp.add(j));
             for (r, dr) in dv.iter().enumerate().take(K) {
@@ -1615,12 +1641,14 @@ pub(super) mod avx2 {
     /// ahead, past 128 eight, as before. The same bits (requests only).
     const NEAR_TARGET_BYTES: usize = 10 << 10;
 
-    /// Rows ahead that a group of eight wide rows asks for into the second cache level
+    /// Without AVX-512F (with it, such rows go through [`terms_then_dots`], which asks for
+    /// nothing): rows ahead that a group of eight wide rows asks for into the second cache level
     /// ([`ahead8`] past [`NEAR_AHEAD_BYTES`]: past 256 doubles a row) are asked for a line
     /// every this many bytes, all at once after the dot products, not every line: the
     /// hardware prefetcher fetches the lines between, and the requests reach each page
     /// early. Variants called in a random order call by call in one process (a harness not
-    /// kept, session 35; 20-30 calls each, medians): on two threads every line asked for
+    /// kept, session 35, on this AVX-512 machine before [`terms_then_dots`]; 20-30 calls
+    /// each, medians): on two threads every line asked for
     /// (half with the dot products, half with the gradient terms, as since session 33) took
     /// 50,000 x 1,000 10.94-11.16 ms an epoch (three sittings), a line a KiB 9.79-10.33,
     /// none 9.85-10.05; 50,000 x 400 4.12 against 3.97 (none 3.97); 20,000 x 2,500 16.68
@@ -1639,13 +1667,100 @@ pub(super) mod avx2 {
         prefetch_lines::<_MM_HINT_T0>(p, bytes);
     }
 
+    /// The loss derivatives of eight rows from row `i` with predictions `z` and targets `t`,
+    /// each group of four through the four-lane loss, their scaled losses and derivatives
+    /// added to `sums` in row order.
+    #[inline(always)]
+    fn group_derivs<L: Loss, W: RowWeights>(
+        loss: &L,
+        z: &[f64; 8],
+        t: &[f64],
+        sw: &W,
+        i: usize,
+        sums: &mut (f64, f64),
+    ) -> [f64; 8] {
+        let mut dl = [0.0f64; 8];
+        for q in 0..2 {
+            let (lv, dv) = loss.value_deriv4(
+                [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
+                [t[4 * q], t[4 * q + 1], t[4 * q + 2], t[4 * q + 3]],
+            );
+            for r in 0..4 {
+                let (l, dr) = scaled(sw.at(i + 4 * q + r), (lv[r], dv[r]));
+                sums.0 += l;
+                sums.1 += dr;
+                dl[4 * q + r] = dr;
+            }
+        }
+        dl
+    }
+
+    /// [`add_rows`] of the eight rows at `xg` with loss derivatives `dl` (eight columns a
+    /// vector, AVX-512F) and [`dot8`] of the eight rows at `xd`, in one pass over the
+    /// columns: the same sums in the same order as the two apart, so the same bits.
+    ///
+    /// Rows past the first level's reach come from memory as the dot products load them,
+    /// and a dot product is eight chains of dependent multiply-adds: a load that waits on
+    /// memory holds up its chain, the core's window fills behind it, and the next loads
+    /// wait too; the gradient terms, read from the second level, never waited. A pass of
+    /// dot products alone over 50,000 x 1,000 on one thread took as long as a read of the
+    /// data plus its time in cache (14.4-15.9 ms, a prefetching read 10.9-11.9, in cache
+    /// 3.8); the gradient terms alone as long as a plain read (12.1). Beside the terms the
+    /// dot products' loads have independent work between them. Variants called in a random
+    /// order call by call in one process (a harness not kept, session 36; 20-25 calls each,
+    /// medians): 50,000 x 1,000 on two threads 11.43-12.00 ms an epoch -> 10.05-10.74 (four
+    /// sittings), on one 17.7-19.9 -> 16.9-17.5; 50,000 x 400 4.75 -> 4.19; 100,000 x 301
+    /// 7.34 -> 6.22; 20,000 x 2,500 17.97 -> 16.29. Asking for rows ahead (a line a KiB,
+    /// one to two groups on) gained nothing more, so it asks for none. `examples/epoch_bound
+    /// ROWS COLS KIND 15 2` alternated with the code before, median epoch: 50,000 x 1,000
+    /// linear 10.97-11.31 -> 9.95-10.50 ms (four times; one thread, `.. 11 1`, 17.6-17.9 ->
+    /// 16.4-16.6), logistic 10.86-11.32 -> 10.19-10.50, 50,000 x 400 linear 4.46-4.76 ->
+    /// 4.16-4.49; 200,000 x 100 (rows in the first level's reach, not run here) the same.
+    /// Without AVX-512 the sixteen vectors of sums and derivatives would not fit the sixteen
+    /// registers.
+    #[inline(always)]
+    unsafe fn terms_then_dots<T: Element>(
+        dl: &[f64; 8],
+        xg: *const T,
+        w: &[f64],
+        xd: *const T,
+        d: usize,
+        gp: *mut f64,
+    ) -> [__m256d; 2] {
+        let d8 = dl.map(|v| _mm512_set1_pd(v));
+        let mut s = [_mm256_setzero_pd(); 8];
+        let mut j = 0;
+        while j + 8 <= d {
+            let mut gj = _mm512_loadu_pd(gp.add(j));
+            for (r, dr) in d8.iter().enumerate() {
+                gj = _mm512_fmadd_pd(*dr, load8(xg.add(r * d + j)), gj);
+            }
+            _mm512_storeu_pd(gp.add(j), gj);
+            for jj in [j, j + 4] {
+                let wj = _mm256_loadu_pd(w.as_ptr().add(jj));
+                for (r, sr) in s.iter_mut().enumerate() {
+                    *sr = _mm256_fmadd_pd(wj, load(xd.add(r * d + jj), 4), *sr);
+                }
+            }
+            j += 8;
+        }
+        dot_sums_from(w, xd, d, Ahead::NONE, j, &mut s);
+        add_rows_from::<8, 8, T>(&splat(dl), xg, d, gp, j);
+        [
+            reduce4([s[0], s[1], s[2], s[3]]),
+            reduce4([s[4], s[5], s[6], s[7]]),
+        ]
+    }
+
     /// [`super::any_grad`] in AVX2 with fused multiply-adds, eight rows at a time: their
     /// eight dot products in parallel chains, then one pass over the gradient in memory that
     /// adds the eight rows' terms in row order (an eighth of the loads and stores of a
     /// row-by-row update). Rows left over go four, then one at a time, in the same order:
     /// every row's prediction and every sum is the same whichever group a row falls in.
     /// Where the CPU has AVX-512F the gradient terms go eight columns a vector
-    /// ([`add_rows`]): each entry's terms the same, in the same order, so the same bits.
+    /// ([`add_rows`]): each entry's terms the same, in the same order, so the same bits;
+    /// and rows past the first level's reach ([`ahead8`]) run each group's gradient terms
+    /// beside the next group's dot products ([`terms_then_dots`]), the same bits again.
     ///
     /// # Safety
     /// The CPU supports AVX2 and FMA; `w` is not empty; `g.len() >= w.len()`.
@@ -1748,22 +1863,32 @@ pub(super) mod avx2 {
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
         let near = Ahead::first_level::<T>(ahead, d);
+        let mut sums = (lsum, dsum);
+        if WIDE && !near && i + 16 <= rows {
+            // Rows past the first level's reach: each group's gradient terms beside the next
+            // group's dot products ([`terms_then_dots`]).
+            let bv = _mm256_set1_pd(b);
+            let xi = x.as_ptr().add(i * d);
+            let (z, _) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, false);
+            let mut dl = group_derivs(loss, &z, &y[i..i + 8], &sw, i, &mut sums);
+            while i + 16 <= rows {
+                let xi = x.as_ptr().add(i * d);
+                let next = xi.add(8 * d);
+                let dots = terms_then_dots(&dl, xi, w, next, d, gp);
+                let mut z = [0.0f64; 8];
+                for (q, v) in dots.iter().enumerate() {
+                    _mm256_storeu_pd(z.as_mut_ptr().add(4 * q), _mm256_add_pd(*v, bv));
+                }
+                i += 8;
+                dl = group_derivs(loss, &z, &y[i..i + 8], &sw, i, &mut sums);
+            }
+            add_rows::<8, 8, T, WIDE>(&splat(&dl), x.as_ptr().add(i * d), d, gp);
+            i += 8;
+        }
         while i + 8 <= rows {
             let xi = x.as_ptr().add(i * d);
-            let (z, t) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, near);
-            let mut dl = [0.0f64; 8];
-            for q in 0..2 {
-                let (lv, dv) = loss.value_deriv4(
-                    [z[4 * q], z[4 * q + 1], z[4 * q + 2], z[4 * q + 3]],
-                    [t[4 * q], t[4 * q + 1], t[4 * q + 2], t[4 * q + 3]],
-                );
-                for r in 0..4 {
-                    let (l, dr) = scaled(sw.at(i + 4 * q + r), (lv[r], dv[r]));
-                    lsum += l;
-                    dsum += dr;
-                    dl[4 * q + r] = dr;
-                }
-            }
+            let (z, _) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, near);
+            let dl = group_derivs(loss, &z, &y[i..i + 8], &sw, i, &mut sums);
             if !near {
                 let at = xi.wrapping_add(ahead * d).cast::<i8>();
                 prefetch_every::<FAR_HINT>(at, 8 * row_bytes, SPARSE_STEP);
@@ -1771,6 +1896,7 @@ pub(super) mod avx2 {
             add_rows::<8, 8, T, WIDE>(&splat(&dl), xi, d, gp);
             i += 8;
         }
+        let (mut lsum, mut dsum) = sums;
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
@@ -2412,7 +2538,7 @@ pub(super) mod avx2 {
             // row counts around the groups of eight and sixteen, a loss in vector code and one
             // not, rows of `f64` and of `f32`.
             let mut rng = ChaCha8Rng::seed_from_u64(3);
-            for d in [21, 24, 27, 100, 301] {
+            for d in [21, 24, 27, 100, 260, 301, 517] {
                 for n in [1, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 40] {
                     let x: Vec<f64> = (0..n * d)
                         .map(|_| rng.random::<f64>() * 4.0 - 2.0)
