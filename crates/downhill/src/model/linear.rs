@@ -1642,8 +1642,8 @@ pub(super) mod avx2 {
     const NEAR_TARGET_BYTES: usize = 10 << 10;
 
     /// Without AVX-512F (with it, such rows go through [`terms_then_dots`], which asks for
-    /// nothing): rows ahead that a group of eight wide rows asks for into the second cache level
-    /// ([`ahead8`] past [`NEAR_AHEAD_BYTES`]: past 256 doubles a row) are asked for a line
+    /// nothing): rows ahead that a group of eight wide rows asks for into the second cache
+    /// level ([`ahead8`] past [`NEAR_AHEAD_BYTES`]: past 256 doubles a row) are asked for a line
     /// every this many bytes, all at once after the dot products, not every line: the
     /// hardware prefetcher fetches the lines between, and the requests reach each page
     /// early. Variants called in a random order call by call in one process (a harness not
@@ -2534,9 +2534,11 @@ pub(super) mod avx2 {
                 return;
             }
             // Widths past the fixed kernels (whole and partial groups of four and eight; rows
-            // ahead asked for by the dot products, or past 256 doubles sparsely after them),
-            // row counts around the groups of eight and sixteen, a loss in vector code and one
-            // not, rows of `f64` and of `f32`.
+            // within the first level's reach, whose dot products ask for the rows ahead, and
+            // past it, 260 and 301 values and for `f32` 517, whose gradient terms run beside
+            // the next group's dot products, or without AVX-512F ask sparsely), row counts
+            // around the groups of eight and sixteen, a loss in vector code and one not, rows
+            // of `f64` and of `f32`.
             let mut rng = ChaCha8Rng::seed_from_u64(3);
             for d in [21, 24, 27, 100, 260, 301, 517] {
                 for n in [1, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 40] {
