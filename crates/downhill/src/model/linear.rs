@@ -1587,7 +1587,6 @@ pub(super) mod avx2 {
         ask: bool,
     ) -> ([f64; N], [f64; N]) {
         let (mut z, mut t) = ([0.0f64; N], [0.0f64; N]);
-        let bv = _mm256_set1_pd(b);
         for h in 0..N / 8 {
             let xh = x.add(8 * h * d);
             let pf = if ask {
@@ -1595,13 +1594,20 @@ pub(super) mod avx2 {
             } else {
                 Ahead::NONE
             };
-            let dots = dot8(w, xh, d, pf);
-            for (q, v) in dots.iter().enumerate() {
-                _mm256_storeu_pd(z.as_mut_ptr().add(8 * h + 4 * q), _mm256_add_pd(*v, bv));
-            }
+            plus_intercept(&dot8(w, xh, d, pf), b, z.as_mut_ptr().add(8 * h));
         }
         t.copy_from_slice(&y[..N]);
         (z, t)
+    }
+
+    /// Eight rows' predictions to `z` (room for eight): [`dot8`]'s sums `dots` plus the
+    /// intercept `b`.
+    #[inline(always)]
+    unsafe fn plus_intercept(dots: &[__m256d; 2], b: f64, z: *mut f64) {
+        let bv = _mm256_set1_pd(b);
+        for (q, v) in dots.iter().enumerate() {
+            _mm256_storeu_pd(z.add(4 * q), _mm256_add_pd(*v, bv));
+        }
     }
 
     /// Rows ahead of a group of four (sixteen) that [`predict4`] ([`predict_rows`] of
@@ -1822,7 +1828,8 @@ pub(super) mod avx2 {
     ) -> (f64, f64) {
         let d = w.len();
         assert!(d > 0 && g.len() >= d);
-        let (mut lsum, mut dsum) = (0.0, 0.0);
+        // The losses' and the derivatives' sums, row after row.
+        let mut sums = (0.0, 0.0);
         let rows = y.len().min(x.len() / d);
         let gp = g.as_mut_ptr();
         let row_bytes = d * std::mem::size_of::<T>();
@@ -1850,8 +1857,8 @@ pub(super) mod avx2 {
                     for (r, dl) in dl.iter_mut().enumerate() {
                         let at = 8 * h + r;
                         let (l, dr) = scaled(sw.at(i + at), (lv[at], dv[at]));
-                        lsum += l;
-                        dsum += dr;
+                        sums.0 += l;
+                        sums.1 += dr;
                         *dl = dr;
                     }
                     add_rows::<8, 8, T, WIDE>(&splat(&dl), xi.add(8 * h * d), d, gp);
@@ -1863,22 +1870,17 @@ pub(super) mod avx2 {
         // same values and sums, in the same order, as four at a time.
         let ahead = ahead8(row_bytes);
         let near = Ahead::first_level::<T>(ahead, d);
-        let mut sums = (lsum, dsum);
         if WIDE && !near && i + 16 <= rows {
             // Rows past the first level's reach: each group's gradient terms beside the next
             // group's dot products ([`terms_then_dots`]).
-            let bv = _mm256_set1_pd(b);
             let xi = x.as_ptr().add(i * d);
             let (z, _) = predict_rows::<8, T>(w, b, xi, d, &y[i..i + 8], ahead, false);
             let mut dl = group_derivs(loss, &z, &y[i..i + 8], &sw, i, &mut sums);
             while i + 16 <= rows {
                 let xi = x.as_ptr().add(i * d);
                 let next = xi.add(8 * d);
-                let dots = terms_then_dots(&dl, xi, w, next, d, gp);
                 let mut z = [0.0f64; 8];
-                for (q, v) in dots.iter().enumerate() {
-                    _mm256_storeu_pd(z.as_mut_ptr().add(4 * q), _mm256_add_pd(*v, bv));
-                }
+                plus_intercept(&terms_then_dots(&dl, xi, w, next, d, gp), b, z.as_mut_ptr());
                 i += 8;
                 dl = group_derivs(loss, &z, &y[i..i + 8], &sw, i, &mut sums);
             }
@@ -1896,7 +1898,6 @@ pub(super) mod avx2 {
             add_rows::<8, 8, T, WIDE>(&splat(&dl), xi, d, gp);
             i += 8;
         }
-        let (mut lsum, mut dsum) = sums;
         while i < rows {
             let k = (rows - i).min(4);
             let xi = x.as_ptr().add(i * d);
@@ -1905,8 +1906,8 @@ pub(super) mod avx2 {
             let mut dl = [0.0f64; 4];
             for r in 0..k {
                 let (l, dr) = scaled(sw.at(i + r), (lv[r], dv[r]));
-                lsum += l;
-                dsum += dr;
+                sums.0 += l;
+                sums.1 += dr;
                 dl[r] = dr;
             }
             let dv = splat(&dl);
@@ -1918,7 +1919,7 @@ pub(super) mod avx2 {
             }
             i += k;
         }
-        (lsum, dsum)
+        sums
     }
 
     /// What a Hessian pass reads: the loss, the weights and intercept `b`, the data, the
