@@ -337,7 +337,7 @@ impl Softmax<'_> {
 /// vector (1,000,000 x 20 on two threads, `examples/epoch_bound 1000000 20 softmaxK 15 2`
 /// alternated three times with the four-lane kernel before it and before the rows were
 /// asked for ahead (`prefetch_ahead`): 10 classes 24.6-27.1 ms an epoch to 17.4-18.5 with
-/// both, 3 classes 13.8-14.2 to 8.6-8.8).
+/// both, 3 classes 13.8-14.2 to 8.6-8.8), sixteen rows a group where sixteen are left.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Softmax, STACK_CLASSES};
@@ -349,11 +349,18 @@ mod avx2 {
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
-    /// The most rows a group takes.
-    const MAX_ROWS: usize = 8;
+    /// The most rows a group takes ([`Sixteen`]).
+    const MAX_ROWS: usize = 16;
+
+    /// Rows of one AVX-512 vector's lanes: a transposed block's, and the gradient terms'
+    /// (added eight rows at a time, [`add_rows8`]).
+    const BLOCK_ROWS: usize = 8;
 
     /// Eight rows, as two vectors of four.
     type Eight = Pair<__m256d>;
+
+    /// Sixteen rows, as two vectors of eight.
+    type Sixteen = Pair<__m512d>;
 
     impl Softmax<'_> {
         /// The loss over `rows`, and with `GRAD` each row's gradient added into `grad`.
@@ -395,7 +402,7 @@ mod avx2 {
                     (total - at).min(4)
                 };
                 group_ids(&rows, at, n, &mut ids);
-                self.prefetch_ahead(&rows, at);
+                self.prefetch_ahead(&rows, at, 8);
                 if n == 8 {
                     self.group::<Eight, W, GRAD>(
                         sw,
@@ -424,13 +431,23 @@ mod avx2 {
             loss
         }
 
-        /// [`Softmax::rows4`] eight rows at a time in AVX-512 (a last short group padded
-        /// with copies of its last row): the same values and sums, to the bit, as four
-        /// lanes at a time. A group's rows are transposed a block of [`BLOCK_COLUMNS`] at a
-        /// time ([`transpose8`]) so that each class's eight scores are eight lanes of
-        /// chains of multiply-adds ([`chains`]) instead of four rows' partial sums reduced
-        /// across lanes; the loss runs on eight lanes a vector, and each class's gradient
-        /// eight columns a vector ([`add_rows8`]).
+        /// [`Softmax::rows4`] in AVX-512, sixteen rows at a time ([`Sixteen`]), a last
+        /// group of at most eight as one vector (a short group padded with copies of its
+        /// last row): the same values and sums, to the bit, as four lanes at a time. A
+        /// group's rows are transposed a block of [`BLOCK_COLUMNS`] at a time
+        /// ([`transpose8`]) so that each class's eight scores are eight lanes of chains of
+        /// multiply-adds ([`chains`]) instead of four rows' partial sums reduced across
+        /// lanes; the loss runs on eight lanes a vector, and each class's gradient eight
+        /// columns a vector ([`add_rows8`]).
+        ///
+        /// Sixteen rows rather than eight (`examples/epoch_bound ROWS COLS softmaxK ..`
+        /// alternated four times with eight, medians): in cache on one thread (`4096 20
+        /// .. 7 1 2000`) 10 classes 129-130 us an epoch -> 117-125, 3 classes 58-60 -> 51-52
+        /// (the loss alone, timed by a throwaway copy of the example, 73 -> 59 and 41 -> 33:
+        /// its chain is what two vectors side by side overlap); 4096 x 50 with 5 classes 138-140 -> 127-129, 4096 x 100 with 10 407-414
+        /// -> 383-404, 2048 x 784 with 10 the same; from memory on two threads (`1000000 20
+        /// .. 9 2`, a noisy hour) 10 classes 17.8-25.9 ms -> 16.0-22.7, 3 classes 11.9-16.8
+        /// -> 8.1-14.1.
         ///
         /// # Safety
         /// The CPU supports AVX-512F, AVX2 and FMA; `n_classes <= STACK_CLASSES`; with
@@ -452,23 +469,25 @@ mod avx2 {
             }
             let mut ids = [0usize; MAX_ROWS];
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
-            let mut blocks = Blocks::new(matches!(rows, Rows::Indices(_)));
+            let plain_tail = matches!(rows, Rows::Indices(_));
+            let mut one = [Blocks::new(plain_tail)];
+            let mut both = [Blocks::new(plain_tail), Blocks::new(plain_tail)];
             let mut at = 0;
             let total = rows.len();
             while at < total {
-                let n = (total - at).min(8);
+                let n = (total - at).min(MAX_ROWS);
                 group_ids(&rows, at, n, &mut ids);
-                self.prefetch_ahead(&rows, at);
-                self.group::<__m512d, W, GRAD>(
-                    sw,
-                    params,
-                    &ids,
-                    n,
-                    &mut z,
-                    &mut blocks,
-                    grad,
-                    &mut loss,
-                );
+                if n > BLOCK_ROWS {
+                    self.prefetch_ahead(&rows, at, MAX_ROWS);
+                    self.group::<Sixteen, W, GRAD>(
+                        sw, params, &ids, n, &mut z, &mut both, grad, &mut loss,
+                    );
+                } else {
+                    self.prefetch_ahead(&rows, at, BLOCK_ROWS);
+                    self.group::<__m512d, W, GRAD>(
+                        sw, params, &ids, n, &mut z, &mut one, grad, &mut loss,
+                    );
+                }
                 at += n;
             }
             loss
@@ -481,7 +500,7 @@ mod avx2 {
         /// three times: median 22.4-23.0 ms without, 16.8-17.0 with (`softmax3` 10.0-10.4
         /// and 8.4-8.5).
         #[inline(always)]
-        fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize) {
+        fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize, group: usize) {
             let (x, d) = (self.x.as_slice(), self.x.cols());
             // The first level, not `numeric::prefetch`'s second for more than 1 KiB: these
             // lines are read next but one. Every line, the last byte's too (a shuffled row
@@ -489,14 +508,14 @@ mod avx2 {
             let ask = |values: &[f64]| {
                 prefetch_span::<_MM_HINT_T0>(values.as_ptr().cast(), size_of_val(values));
             };
-            let ahead = at + 2 * MAX_ROWS;
+            let ahead = at + 2 * group;
             match rows {
                 Rows::Range(r) if ahead < r.len() => {
-                    let (i, k) = (r.start + ahead, (r.len() - ahead).min(MAX_ROWS));
+                    let (i, k) = (r.start + ahead, (r.len() - ahead).min(group));
                     ask(x.get(i * d..(i + k) * d).unwrap_or_default());
                 }
                 Rows::Indices(idx) => {
-                    for &i in idx.iter().skip(ahead).take(MAX_ROWS) {
+                    for &i in idx.iter().skip(ahead).take(group) {
                         ask(x.get(i * d..(i + 1) * d).unwrap_or_default());
                     }
                 }
@@ -557,7 +576,7 @@ mod avx2 {
                     let hot = if class != k as f64 { 0.0 } else { 1.0 };
                     let c = weight * (ek * inv - hot);
                     let g = &mut grad[k * stride..(k + 1) * stride];
-                    add_rows(&[c; MAX_ROWS], &[row; MAX_ROWS], 1, d, g.as_mut_ptr());
+                    add_rows(&[c; BLOCK_ROWS], &[row; BLOCK_ROWS], 1, d, g.as_mut_ptr());
                     if self.intercept {
                         g[d] += c;
                     }
@@ -683,10 +702,10 @@ mod avx2 {
     /// Written before it is read (through raw pointers), so left uninitialised: it is
     /// made for every call, and a call may be one row of a stochastic step.
     #[repr(align(64))]
-    pub(super) struct Transposed([MaybeUninit<f64>; MAX_ROWS * (BLOCK_COLUMNS + 8)]);
+    pub(super) struct Transposed([MaybeUninit<f64>; BLOCK_ROWS * (BLOCK_COLUMNS + 8)]);
 
-    /// What [`Softmax::rows8`] keeps between a group's blocks: the transposed block and
-    /// each class's four partial sums of its scores (a class's written at one block before
+    /// What [`Softmax::rows8`] keeps between a group's blocks, for each eight rows: the
+    /// transposed block and each class's four partial sums of their scores (a class's written at one block before
     /// it is read at the next; uninitialised, as [`Transposed`], not 16 KiB of zeros a call).
     pub(super) struct Blocks {
         xt: Transposed,
@@ -700,7 +719,7 @@ mod avx2 {
         #[inline(always)]
         pub(super) fn new(plain_tail: bool) -> Self {
             Blocks {
-                xt: Transposed([const { MaybeUninit::uninit() }; MAX_ROWS * (BLOCK_COLUMNS + 8)]),
+                xt: Transposed([const { MaybeUninit::uninit() }; BLOCK_ROWS * (BLOCK_COLUMNS + 8)]),
                 acc: [const { MaybeUninit::uninit() }; STACK_CLASSES],
                 plain_tail,
             }
@@ -766,7 +785,7 @@ mod avx2 {
             d: usize,
             g: *mut f64,
         ) {
-            add_rows(c, rows, n, d, g);
+            add_rows(&eight_of(c, 0), &eight_of(rows, 0), n, d, g);
         }
     }
 
@@ -775,7 +794,7 @@ mod avx2 {
     /// over it ([`chains`]), so that each class's eight scores are sums along the lanes,
     /// not four rows' partial sums reduced across them.
     unsafe impl Group for __m512d {
-        type Buf = Blocks;
+        type Buf = [Blocks; 1];
         #[inline(always)]
         unsafe fn scores(
             params: &[f64],
@@ -783,37 +802,10 @@ mod avx2 {
             classes: usize,
             rows: &[*const f64; MAX_ROWS],
             d: usize,
-            buf: &mut Blocks,
+            buf: &mut [Blocks; 1],
             z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
         ) {
-            // At least one block, so that no feature at all still gives zeros.
-            let mut j = 0;
-            loop {
-                let width = (d - j).min(BLOCK_COLUMNS);
-                let (first, last) = (j == 0, j + width == d);
-                transpose8(rows, j, width, buf.plain_tail, &mut buf.xt);
-                for k in 0..classes {
-                    let w = &params[k * stride + j..k * stride + j + width];
-                    let mut a = if first {
-                        [_mm512_setzero_pd(); 4]
-                    } else {
-                        // SAFETY: written at the block before (`first` is false).
-                        buf.acc[k].assume_init()
-                    };
-                    chains(w, &buf.xt, &mut a);
-                    if last {
-                        // [`reduce4`]'s `(l0 + l2) + (l1 + l3)`.
-                        let v = _mm512_add_pd(_mm512_add_pd(a[0], a[2]), _mm512_add_pd(a[1], a[3]));
-                        _mm512_storeu_pd(z[k].as_mut_ptr(), v);
-                    } else {
-                        buf.acc[k].write(a);
-                    }
-                }
-                j += width;
-                if j >= d {
-                    break;
-                }
-            }
+            block_scores(params, stride, classes, rows, d, buf, z);
         }
         #[inline(always)]
         unsafe fn add_rows(
@@ -823,7 +815,94 @@ mod avx2 {
             d: usize,
             g: *mut f64,
         ) {
-            add_rows8(c, rows, n, d, g);
+            add_rows8(&eight_of(c, 0), &eight_of(rows, 0), n, d, g);
+        }
+    }
+
+    /// Sixteen rows as two vectors of eight lanes, each half summed as [`__m512d`]'s group,
+    /// the two side by side: a group's loss is a chain of dependent steps (scores, maximum,
+    /// `exp`, their sum, `ln`, a division), which one vector at a time left the core
+    /// waiting on. The gradient terms go half by half, rows `0..8` then `8..16`, each
+    /// column's in row order (all sixteen in one pass: 10 classes in cache, as in
+    /// [`Softmax::rows8`], 137 us against eight-row groups' 133).
+    unsafe impl Group for Sixteen {
+        type Buf = [Blocks; 2];
+        #[inline(always)]
+        unsafe fn scores(
+            params: &[f64],
+            stride: usize,
+            classes: usize,
+            rows: &[*const f64; MAX_ROWS],
+            d: usize,
+            buf: &mut [Blocks; 2],
+            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        ) {
+            block_scores(params, stride, classes, rows, d, buf, z);
+        }
+        #[inline(always)]
+        unsafe fn add_rows(
+            c: &[f64; MAX_ROWS],
+            rows: &[*const f64; MAX_ROWS],
+            n: usize,
+            d: usize,
+            g: *mut f64,
+        ) {
+            add_rows8(&eight_of(c, 0), &eight_of(rows, 0), BLOCK_ROWS, d, g);
+            add_rows8(&eight_of(c, 8), &eight_of(rows, 8), n - BLOCK_ROWS, d, g);
+        }
+    }
+
+    /// Rows `from..from + 8` of `rows`.
+    #[inline(always)]
+    fn eight_of<T: Copy>(rows: &[T; MAX_ROWS], from: usize) -> [T; BLOCK_ROWS] {
+        std::array::from_fn(|r| rows[from + r])
+    }
+
+    /// The scores `z` of `8 H` rows, eight to a half ([`Blocks`] each): a block of
+    /// [`BLOCK_COLUMNS`] at a time, every half's block transposed ([`transpose8`]), then
+    /// each class's chains carried over the halves' blocks together ([`chains`]).
+    #[inline(always)]
+    unsafe fn block_scores<const H: usize>(
+        params: &[f64],
+        stride: usize,
+        classes: usize,
+        rows: &[*const f64; MAX_ROWS],
+        d: usize,
+        buf: &mut [Blocks; H],
+        z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+    ) {
+        // At least one block, so that no feature at all still gives zeros.
+        let mut j = 0;
+        loop {
+            let width = (d - j).min(BLOCK_COLUMNS);
+            let (first, last) = (j == 0, j + width == d);
+            for (h, b) in buf.iter_mut().enumerate() {
+                transpose8(&eight_of(rows, 8 * h), j, width, b.plain_tail, &mut b.xt);
+            }
+            for k in 0..classes {
+                let w = &params[k * stride + j..k * stride + j + width];
+                let mut a = if first {
+                    [[_mm512_setzero_pd(); 4]; H]
+                } else {
+                    // SAFETY: written at the block before (`first` is false).
+                    std::array::from_fn(|h| buf[h].acc[k].assume_init())
+                };
+                chains(w, std::array::from_fn(|h| &buf[h].xt), &mut a);
+                for (h, (ah, b)) in a.iter().zip(buf.iter_mut()).enumerate() {
+                    if last {
+                        // [`reduce4`]'s `(l0 + l2) + (l1 + l3)`.
+                        let v =
+                            _mm512_add_pd(_mm512_add_pd(ah[0], ah[2]), _mm512_add_pd(ah[1], ah[3]));
+                        _mm512_storeu_pd(z[k].as_mut_ptr().add(8 * h), v);
+                    } else {
+                        b.acc[k].write(*ah);
+                    }
+                }
+            }
+            j += width;
+            if j >= d {
+                break;
+            }
         }
     }
 
@@ -838,7 +917,7 @@ mod avx2 {
     /// here: [`Softmax::one_row`].)
     #[inline(always)]
     unsafe fn transpose8(
-        rows: &[*const f64; MAX_ROWS],
+        rows: &[*const f64; BLOCK_ROWS],
         j: usize,
         width: usize,
         plain_tail: bool,
@@ -852,7 +931,7 @@ mod avx2 {
         while c0 < width {
             let at = j + c0;
             let eight = (width - c0).min(8);
-            let mut r = [_mm512_setzero_pd(); MAX_ROWS];
+            let mut r = [_mm512_setzero_pd(); BLOCK_ROWS];
             if eight == 8 {
                 for (v, row) in r.iter_mut().zip(rows) {
                     *v = _mm512_loadu_pd(row.add(at));
@@ -915,32 +994,37 @@ mod avx2 {
         }
     }
 
-    /// Carries four chains of multiply-adds over a block of eight rows' transposed columns
-    /// (`w.len()` of them, from a column that is a multiple of four): chain `l` adds the
-    /// products of columns `l, l + 4, ..` in order, and a block's missing last products add
-    /// zero (as [`dots4`]'s zero-padded lanes do). Lane `r` of each chain is then
-    /// [`dots4`]'s lane `l` of row `r`: the same operations, so the same bits.
+    /// Carries four chains of multiply-adds over each of `H` blocks of eight rows'
+    /// transposed columns (`w.len()` of them, from a column that is a multiple of four):
+    /// chain `l` adds the products of columns `l, l + 4, ..` in order, and a block's missing
+    /// last products add zero (as [`dots4`]'s zero-padded lanes do). Lane `r` of each chain
+    /// is then [`dots4`]'s lane `l` of row `r`: the same operations, so the same bits. The
+    /// blocks' chains run side by side, `4 H` independent ones.
     #[inline(always)]
-    unsafe fn chains(w: &[f64], xt: &Transposed, a: &mut [__m512d; 4]) {
+    unsafe fn chains<const H: usize>(w: &[f64], xt: [&Transposed; H], a: &mut [[__m512d; 4]; H]) {
         let d = w.len();
-        let x = xt.0.as_ptr().cast::<f64>();
+        let x = xt.map(|b| b.0.as_ptr().cast::<f64>());
         let mut j = 0;
         while j + 4 <= d {
-            for (l, al) in a.iter_mut().enumerate() {
-                let xj = _mm512_load_pd(x.add(8 * (j + l)));
-                *al = _mm512_fmadd_pd(_mm512_set1_pd(w[j + l]), xj, *al);
+            for l in 0..4 {
+                let wl = _mm512_set1_pd(w[j + l]);
+                for (ah, xh) in a.iter_mut().zip(x) {
+                    ah[l] = _mm512_fmadd_pd(wl, _mm512_load_pd(xh.add(8 * (j + l))), ah[l]);
+                }
             }
             j += 4;
         }
         if j < d {
             let zero = _mm512_setzero_pd();
-            for (l, al) in a.iter_mut().enumerate() {
-                *al = if j + l < d {
-                    let xj = _mm512_load_pd(x.add(8 * (j + l)));
-                    _mm512_fmadd_pd(_mm512_set1_pd(w[j + l]), xj, *al)
-                } else {
-                    _mm512_fmadd_pd(zero, zero, *al)
-                };
+            for l in 0..4 {
+                for (ah, xh) in a.iter_mut().zip(x) {
+                    ah[l] = if j + l < d {
+                        let xj = _mm512_load_pd(xh.add(8 * (j + l)));
+                        _mm512_fmadd_pd(_mm512_set1_pd(w[j + l]), xj, ah[l])
+                    } else {
+                        _mm512_fmadd_pd(zero, zero, ah[l])
+                    };
+                }
             }
         }
     }
@@ -950,8 +1034,8 @@ mod avx2 {
     /// column's terms in row order, so the same bits.
     #[inline(always)]
     unsafe fn add_rows8(
-        c: &[f64; MAX_ROWS],
-        rows: &[*const f64; MAX_ROWS],
+        c: &[f64; BLOCK_ROWS],
+        rows: &[*const f64; BLOCK_ROWS],
         n: usize,
         d: usize,
         g: *mut f64,
@@ -1001,8 +1085,8 @@ mod avx2 {
     /// a fifth of a ten-class epoch). Groups of four columns, then the rest one at a time.
     #[inline(always)]
     unsafe fn add_rows(
-        c: &[f64; MAX_ROWS],
-        rows: &[*const f64; MAX_ROWS],
+        c: &[f64; BLOCK_ROWS],
+        rows: &[*const f64; BLOCK_ROWS],
         n: usize,
         d: usize,
         g: *mut f64,
@@ -1015,20 +1099,20 @@ mod avx2 {
     /// first column it left.
     #[inline(always)]
     unsafe fn add_columns<V: Lanes>(
-        c: &[f64; MAX_ROWS],
-        rows: &[*const f64; MAX_ROWS],
+        c: &[f64; BLOCK_ROWS],
+        rows: &[*const f64; BLOCK_ROWS],
         n: usize,
         d: usize,
         g: *mut f64,
         mut j: usize,
     ) -> usize {
-        let mut cv = [V::splat(0.0); MAX_ROWS];
+        let mut cv = [V::splat(0.0); BLOCK_ROWS];
         for (v, c) in cv.iter_mut().zip(c) {
             *v = V::splat(*c);
         }
         // A whole group's eight rows unrolled (a count known only at run time took a
         // compare and branch a row).
-        if n == MAX_ROWS {
+        if n == BLOCK_ROWS {
             while j + V::LANES <= d {
                 let mut gj = V::load(g.add(j));
                 for (cr, row) in cv.iter().zip(rows) {
@@ -1056,8 +1140,8 @@ mod avx2 {
     /// (sampled).
     #[inline(always)]
     unsafe fn add_last(
-        c: &[f64; MAX_ROWS],
-        rows: &[*const f64; MAX_ROWS],
+        c: &[f64; BLOCK_ROWS],
+        rows: &[*const f64; BLOCK_ROWS],
         n: usize,
         d: usize,
         g: *mut f64,
@@ -1324,9 +1408,9 @@ mod tests {
     /// The eight-lane kernel (AVX-512) against the four-lane one, bit for bit: every width
     /// up to 66 and a few past (whole and partial groups of eight and four columns, one to
     /// five blocks of [`avx2::BLOCK_COLUMNS`], the four-lane kernel's groups of eight and
-    /// of four rows), a few class counts, groups of eight with short last groups of 1 to 7,
-    /// ranges (of 33 to 80 rows) and index lists, weights and intercepts, with and without
-    /// the gradient.
+    /// of four rows), a few class counts, groups of sixteen with short last groups of 1 to
+    /// 15 (up to eight as one vector, past eight as two), ranges (of 33 to 80 rows, and of
+    /// 0 to 7) and index lists, weights and intercepts, with and without the gradient.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn eight_lanes_give_the_bits_of_four() {
