@@ -441,13 +441,14 @@ mod avx2 {
         /// columns a vector ([`add_rows8`]).
         ///
         /// Sixteen rows rather than eight (`examples/epoch_bound ROWS COLS softmaxK ..`
-        /// alternated four times with eight, medians): in cache on one thread (`4096 20
-        /// .. 7 1 2000`) 10 classes 129-130 us an epoch -> 117-125, 3 classes 58-60 -> 51-52
+        /// alternated with eight, medians): in cache on one thread (`4096 20 .. 7 1 2000`,
+        /// four times) 10 classes 129-130 us an epoch -> 117-125, 3 classes 58-60 -> 51-52
         /// (the loss alone, timed by a throwaway copy of the example, 73 -> 59 and 41 -> 33:
-        /// its chain is what two vectors side by side overlap); 4096 x 50 with 5 classes 138-140 -> 127-129, 4096 x 100 with 10 407-414
-        /// -> 383-404, 2048 x 784 with 10 the same; from memory on two threads (`1000000 20
-        /// .. 9 2`, a noisy hour) 10 classes 17.8-25.9 ms -> 16.0-22.7, 3 classes 11.9-16.8
-        /// -> 8.1-14.1.
+        /// its chain is what two vectors side by side overlap); three times, 4096 x 50 with
+        /// 5 classes 138-140 -> 127-129, 4096 x 100 with 10 407-414 -> 383-404, 2048 x 784
+        /// with 10 the same; from memory on two threads (`1000000 20 .. 9 2`, four times in
+        /// a noisy hour) 10 classes 17.8-25.9 ms -> 16.0-22.7, 3 classes 11.9-16.8 ->
+        /// 8.1-14.1.
         ///
         /// # Safety
         /// The CPU supports AVX-512F, AVX2 and FMA; `n_classes <= STACK_CLASSES`; with
@@ -470,7 +471,7 @@ mod avx2 {
             let mut ids = [0usize; MAX_ROWS];
             let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
             let plain_tail = matches!(rows, Rows::Indices(_));
-            let mut one = [Blocks::new(plain_tail)];
+            // A last group of at most eight uses the first half's.
             let mut both = [Blocks::new(plain_tail), Blocks::new(plain_tail)];
             let mut at = 0;
             let total = rows.len();
@@ -485,7 +486,14 @@ mod avx2 {
                 } else {
                     self.prefetch_ahead(&rows, at, BLOCK_ROWS);
                     self.group::<__m512d, W, GRAD>(
-                        sw, params, &ids, n, &mut z, &mut one, grad, &mut loss,
+                        sw,
+                        params,
+                        &ids,
+                        n,
+                        &mut z,
+                        std::array::from_mut(&mut both[0]),
+                        grad,
+                        &mut loss,
                     );
                 }
                 at += n;
@@ -705,8 +713,9 @@ mod avx2 {
     pub(super) struct Transposed([MaybeUninit<f64>; BLOCK_ROWS * (BLOCK_COLUMNS + 8)]);
 
     /// What [`Softmax::rows8`] keeps between a group's blocks, for each eight rows: the
-    /// transposed block and each class's four partial sums of their scores (a class's written at one block before
-    /// it is read at the next; uninitialised, as [`Transposed`], not 16 KiB of zeros a call).
+    /// transposed block and each class's four partial sums of their scores (a class's
+    /// written at one block before it is read at the next; uninitialised, as
+    /// [`Transposed`], not 16 KiB of zeros a call).
     pub(super) struct Blocks {
         xt: Transposed,
         acc: [MaybeUninit<[__m512d; 4]>; STACK_CLASSES],
