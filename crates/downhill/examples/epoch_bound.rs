@@ -3,7 +3,7 @@
 //! interleaved in one process so that both see the same load.
 //!
 //! ```sh
-//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic|softmaxK] [ROUNDS] [THREADS] [REPEAT]
+//! cargo run --release --example epoch_bound -p downhill -- ROWS COLS [linear|logistic|softmaxK] [ROUNDS] [THREADS] [REPEAT] [grad|cost]
 //! ```
 //!
 //! Features are about N(0, 1) (sums of uniforms), so logits spread as in `bench/compare.py`'s
@@ -11,7 +11,8 @@
 //! split over THREADS threads as `examples/bandwidth.rs` does) and one epoch on THREADS
 //! threads (REPEAT epochs back to back, 1 unless given, timed together: after the first, the
 //! rows are where it left them, in cache when they fit, so a large REPEAT times the kernel's
-//! arithmetic rather than memory). The last line is JSON with the medians and the best of
+//! arithmetic rather than memory; `cost` times the cost alone, without the gradient, the pass
+//! a line search makes). The last line is JSON with the medians and the best of
 //! each (an epoch's), their ratios, and the median epoch in nanoseconds a row.
 //! No dependencies beyond `downhill`.
 
@@ -56,10 +57,14 @@ fn probe(x: &[f64], threads: usize) -> f64 {
 }
 
 /// Seconds of one epoch, the mean of `repeat` back to back.
-fn epoch(obj: &dyn Objective, params: &[f64], grad: &mut [f64], repeat: usize) -> f64 {
+fn epoch(obj: &dyn Objective, params: &[f64], grad: &mut [f64], repeat: usize, cost: bool) -> f64 {
     let start = Instant::now();
     for _ in 0..repeat {
-        black_box(obj.cost_grad(black_box(params), grad));
+        if cost {
+            black_box(obj.cost(black_box(params)));
+        } else {
+            black_box(obj.cost_grad(black_box(params), grad));
+        }
     }
     start.elapsed().as_secs_f64() / repeat as f64
 }
@@ -79,6 +84,14 @@ fn main() {
     let (n, d) = (num(0, 200_000), num(1, 100));
     let kind = args.get(2).map_or("linear", String::as_str);
     let (rounds, threads, repeat) = (num(3, 15), num(4, 2), num(5, 1).max(1));
+    let cost = match args.get(6).map(String::as_str) {
+        None | Some("grad") => false,
+        Some("cost") => true,
+        Some(other) => {
+            eprintln!("epoch_bound: the seventh argument is grad or cost, not {other}");
+            std::process::exit(2);
+        }
+    };
 
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut uniform = move || {
@@ -144,12 +157,12 @@ fn main() {
 
     for _ in 0..2 {
         probe(&buf, threads);
-        epoch(&obj, &params, &mut grad, repeat);
+        epoch(&obj, &params, &mut grad, repeat, cost);
     }
     let (mut pt, mut et) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         pt.push(probe(&buf, threads));
-        et.push(epoch(&obj, &params, &mut grad, repeat));
+        et.push(epoch(&obj, &params, &mut grad, repeat, cost));
     }
     let (pmin, emin) = (
         pt.iter().cloned().fold(f64::INFINITY, f64::min),

@@ -443,7 +443,7 @@ mod avx2 {
         /// Sixteen rows rather than eight (`examples/epoch_bound ROWS COLS softmaxK ..`
         /// alternated with eight, medians): in cache on one thread (`4096 20 .. 7 1 2000`,
         /// four times) 10 classes 129-130 us an epoch -> 117-125, 3 classes 58-60 -> 51-52
-        /// (the loss alone, timed by a throwaway copy of the example, 73 -> 59 and 41 -> 33:
+        /// (the cost alone, its last argument `cost`, 73 -> 59 and 41 -> 33:
         /// its chain is what two vectors side by side overlap); three times, 4096 x 50 with
         /// 5 classes 138-140 -> 127-129, 4096 x 100 with 10 407-414 -> 383-404, 2048 x 784
         /// with 10 the same; from memory on two threads (`1000000 20 .. 9 2`, four times in
