@@ -385,7 +385,7 @@ mod avx2 {
             }
             let mut ids = [0usize; MAX_ROWS];
             // Each group's scores, then its exponentials, per class (lanes are rows).
-            let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
+            let mut z = Scores::new();
             // Whole groups of eight, then fours (a last short one padded with copies of its
             // last row). Rows wider than [`BLOCK_COLUMNS`] go four at a time: eight of them
             // and the classes' gradient rows crowd the first-level cache that every class's
@@ -469,7 +469,7 @@ mod avx2 {
                 return loss;
             }
             let mut ids = [0usize; MAX_ROWS];
-            let mut z = [[0.0f64; MAX_ROWS]; STACK_CLASSES];
+            let mut z = Scores::new();
             let plain_tail = matches!(rows, Rows::Indices(_));
             // A last group of at most eight uses the first half's.
             let mut both = [Blocks::new(plain_tail), Blocks::new(plain_tail)];
@@ -603,7 +603,7 @@ mod avx2 {
             params: &[f64],
             ids: &[usize; MAX_ROWS],
             n: usize,
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            z: &mut Scores,
             buf: &mut V::Buf,
             grad: &mut [f64],
             loss: &mut f64,
@@ -623,27 +623,29 @@ mod avx2 {
             // Scores (kept per class as lanes), their running maximum.
             V::scores(params, stride, classes, &rows, d, buf, z);
             let mut m = V::splat(f64::NEG_INFINITY);
-            for (k, zk) in z.iter_mut().enumerate().take(classes) {
+            for k in 0..classes {
                 let b = if self.intercept {
                     params[k * stride + d]
                 } else {
                     0.0
                 };
-                let v = V::load(zk.as_ptr()).add(V::splat(b));
-                v.store(zk.as_mut_ptr());
+                let zk = z.class(k);
+                let v = V::load(zk).add(V::splat(b));
+                v.store(zk);
                 // `f64::max`'s choice: a NaN score leaves the maximum as it was.
                 m = v.max(m);
             }
             let mut zc = [0.0f64; MAX_ROWS];
             for r in 0..lanes {
                 // Targets are class indices below `classes` (checked when the model is made).
-                zc[r] = z[class[r] as usize][r];
+                zc[r] = *z.class(class[r] as usize).add(r);
             }
             // e_k = exp(z_k - m) in place of the scores, and their sum.
             let mut s = V::splat(0.0);
-            for zk in z.iter_mut().take(classes) {
-                let e = vmath::exp(V::load(zk.as_ptr()).sub(m));
-                e.store(zk.as_mut_ptr());
+            for k in 0..classes {
+                let zk = z.class(k);
+                let e = vmath::exp(V::load(zk).sub(m));
+                e.store(zk);
                 s = s.add(e);
             }
             let wv = V::load(weight.as_ptr());
@@ -659,8 +661,8 @@ mod avx2 {
                 let one = V::splat(1.0);
                 let inv = one.div(s);
                 let cv = V::load(class.as_ptr());
-                for (k, e) in z.iter().enumerate().take(classes) {
-                    let p = V::load(e.as_ptr()).mul(inv);
+                for k in 0..classes {
+                    let p = V::load(z.class(k)).mul(inv);
                     let hot = V::select(cv.ne(V::splat(k as f64)), V::splat(0.0), one);
                     let mut c = [0.0f64; MAX_ROWS];
                     wv.mul(p.sub(hot)).store(c.as_mut_ptr());
@@ -703,6 +705,28 @@ mod avx2 {
     /// the rows themselves for the gradient, read once for every class. [`Softmax::rows4`]
     /// takes wider rows four at a time.
     pub(super) const BLOCK_COLUMNS: usize = 64;
+
+    /// A group's scores, one row of `MAX_ROWS` lanes a class ([`Softmax::group`] turns
+    /// them into exponentials in place): each class's lanes written by [`Group::scores`]
+    /// before anything reads them, so left uninitialised, as [`Transposed`]. Zeroed (8
+    /// KiB a call), a call of eight rows took 25.9-28.6 ns a row against 20.4-21.7 left so
+    /// (`examples/epoch_bound 8 20 softmax3 9 1 400000`, alternated twice; 22.6 with groups
+    /// of at most eight and 4 KiB zeroed), 32 rows with ten classes 32.4-33.8 against
+    /// 30.3-30.5.
+    pub(super) struct Scores([MaybeUninit<[f64; MAX_ROWS]>; STACK_CLASSES]);
+
+    impl Scores {
+        #[inline(always)]
+        fn new() -> Self {
+            Scores([const { MaybeUninit::uninit() }; STACK_CLASSES])
+        }
+
+        /// Class `k`'s lanes (`k < STACK_CLASSES`), to read only where written.
+        #[inline(always)]
+        fn class(&mut self, k: usize) -> *mut f64 {
+            self.0[k].as_mut_ptr().cast()
+        }
+    }
 
     /// A block of a group's eight rows transposed: its column `j` as the eight values
     /// `8 j..8 j + 8` (lane `r`: row `r`'s), aligned for vector loads. Room for a whole
@@ -751,7 +775,7 @@ mod avx2 {
             rows: &[*const f64; MAX_ROWS],
             d: usize,
             buf: &mut Self::Buf,
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            z: &mut Scores,
         );
         /// `g += sum_r c_r x_r` over the first `n` rows of `d` values, in row order.
         unsafe fn add_rows(
@@ -780,10 +804,10 @@ mod avx2 {
             rows: &[*const f64; MAX_ROWS],
             d: usize,
             _: &mut (),
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            z: &mut Scores,
         ) {
-            for (k, zk) in z.iter_mut().enumerate().take(classes) {
-                dots::<V>(&params[k * stride..k * stride + d], rows).store(zk.as_mut_ptr());
+            for k in 0..classes {
+                dots::<V>(&params[k * stride..k * stride + d], rows).store(z.class(k));
             }
         }
         #[inline(always)]
@@ -812,7 +836,7 @@ mod avx2 {
             rows: &[*const f64; MAX_ROWS],
             d: usize,
             buf: &mut [Blocks; 1],
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            z: &mut Scores,
         ) {
             block_scores(params, stride, classes, rows, d, buf, z);
         }
@@ -844,7 +868,7 @@ mod avx2 {
             rows: &[*const f64; MAX_ROWS],
             d: usize,
             buf: &mut [Blocks; 2],
-            z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+            z: &mut Scores,
         ) {
             block_scores(params, stride, classes, rows, d, buf, z);
         }
@@ -878,7 +902,7 @@ mod avx2 {
         rows: &[*const f64; MAX_ROWS],
         d: usize,
         buf: &mut [Blocks; H],
-        z: &mut [[f64; MAX_ROWS]; STACK_CLASSES],
+        z: &mut Scores,
     ) {
         // At least one block, so that no feature at all still gives zeros.
         let mut j = 0;
@@ -902,7 +926,7 @@ mod avx2 {
                         // [`reduce4`]'s `(l0 + l2) + (l1 + l3)`.
                         let v =
                             _mm512_add_pd(_mm512_add_pd(ah[0], ah[2]), _mm512_add_pd(ah[1], ah[3]));
-                        _mm512_storeu_pd(z[k].as_mut_ptr().add(8 * h), v);
+                        _mm512_storeu_pd(z.class(k).add(8 * h), v);
                     } else {
                         b.acc[k].write(*ah);
                     }
