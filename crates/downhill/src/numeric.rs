@@ -117,6 +117,25 @@ pub fn prefetch<T>(values: &[T]) {
 #[cfg(target_arch = "x86_64")]
 pub(crate) const FAR_HINT: i32 = std::arch::x86_64::_MM_HINT_T1;
 
+/// Whether this CPU's first-level data cache is large enough (48 KiB or more) that rows
+/// coming from memory a few KiB ahead of the sums are best asked for into it rather than
+/// into the second level ([`FAR_HINT`]). Read once (CPUID, through `cache-size`); `false`
+/// when it cannot be read.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn first_level_takes_rows() -> bool {
+    static TAKES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TAKES.get_or_init(|| takes_rows(cache_size::l1_cache_size()))
+}
+
+/// [`first_level_takes_rows`] for a first level of `l1` bytes. The first level won on a core
+/// with 48 KiB of it (AMD family 26) and lost on one with 32 KiB (family 25), at the same
+/// distance ahead and at half of it, so the size stands for the generation's number of
+/// line-fill buffers, which decides it (see `model::linear`'s `NEAR_AHEAD_BYTES`).
+#[cfg(any(target_arch = "x86_64", test))]
+fn takes_rows(l1: Option<usize>) -> bool {
+    l1.is_some_and(|bytes| bytes >= 48 << 10)
+}
+
 /// Asks for every 64-byte line of the `bytes` bytes from `p` into the cache level of `HINT`
 /// (an `_MM_HINT_*`): a hint, so any address is harmless.
 #[cfg(target_arch = "x86_64")]
@@ -191,6 +210,14 @@ pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rows_ahead_go_to_the_first_level_only_where_it_holds_48_kib() {
+        assert!(!super::takes_rows(Some(32 << 10)));
+        assert!(super::takes_rows(Some(48 << 10)));
+        assert!(super::takes_rows(Some(64 << 10)));
+        assert!(!super::takes_rows(None));
+    }
+
     use super::*;
 
     #[test]

@@ -656,7 +656,9 @@ use crate::numeric::vmath::has_avx2_fma;
 pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
     use crate::numeric::vmath::avx2::splat;
-    use crate::numeric::{prefetch_every, prefetch_lines, prefetch_span, FAR_HINT};
+    use crate::numeric::{
+        first_level_takes_rows, prefetch_every, prefetch_lines, prefetch_span, FAR_HINT,
+    };
     use std::arch::x86_64::*;
 
     /// Lanes `0..n` all ones (selected), the others zero.
@@ -1390,13 +1392,14 @@ pub(super) mod avx2 {
         };
 
         /// The `count` rows `ahead` rows of `d` values on from `x`, asked for into the first
-        /// level when they are at most [`NEAR_AHEAD_BYTES`] ahead.
+        /// level when they are at most [`NEAR_AHEAD_BYTES`] ahead and the first level is
+        /// large enough ([`first_level_takes_rows`]).
         #[inline(always)]
         fn rows<T>(x: *const T, ahead: usize, count: usize, d: usize) -> Self {
             Ahead {
                 at: x.wrapping_add(ahead * d).cast::<i8>(),
                 count,
-                near: Self::first_level::<T>(ahead, d),
+                near: Self::first_level::<T>(ahead, d) && first_level_takes_rows(),
             }
         }
 
@@ -1451,6 +1454,16 @@ pub(super) mod avx2 {
     /// 400,000 x 50 logistic 4.08-4.41 -> 3.81-3.99 (16 rows), 100,000 x 200 linear
     /// 3.83-4.36 -> 3.58-3.73 (8 rows, 12.8 KiB); 50,000 x 1,000 (8 rows, 64 KB: into the
     /// second level as before, a group nearer) 9.1-9.3 either way. The same bits.
+    ///
+    /// On AMD's family 25 (32 KiB first level) the first level lost: the same rows asked
+    /// for into the second ([`first_level_takes_rows`] says which), `examples/epoch_bound
+    /// ROWS COLS KIND 11 2` alternated three times with the first-level requests, median
+    /// epoch 200,000 x 100 linear 8.4-10.5 -> 5.7-6.2 ms (one thread, `.. 9 1`, 12.3-16.7 ->
+    /// 8.4-9.8), 100,000 x 200 8.7-10.3 -> 5.5-5.7, 400,000 x 50 logistic 5.9-6.7 ->
+    /// 5.0-6.2, 200,000 x 50 the same (2.9-3.7). Into the first level half as far ahead (8
+    /// rows of 100 doubles) was as slow as 12 rows, and no requests at all slower still
+    /// (10.9-11.3 ms), so it is not the first level's size that the rows outgrow but the
+    /// few requests it keeps in flight (a throwaway switch between the hints, session 38).
     const NEAR_AHEAD_BYTES: usize = 16 << 10;
 
     /// Asks for the line at `p` into the first-level cache if `near`, the second otherwise.
