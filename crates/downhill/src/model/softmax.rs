@@ -344,7 +344,7 @@ mod avx2 {
     use crate::model::linear::avx2::{dot1, load, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
-    use crate::numeric::{prefetch_span, vmath};
+    use crate::numeric::{first_level_takes_rows, prefetch_span, vmath, FAR_HINT};
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
@@ -506,15 +506,28 @@ mod avx2 {
         /// epoch in AVX-512, sampled), the CPU's own prefetcher not far enough ahead of rows
         /// read this slowly. `examples/epoch_bound 1000000 20 softmax10 15 2`, alternated
         /// three times: median 22.4-23.0 ms without, 16.8-17.0 with (`softmax3` 10.0-10.4
-        /// and 8.4-8.5).
+        /// and 8.4-8.5). Into the second level where the first holds less than 48 KiB: on
+        /// AMD's family 25 (32 KiB), alternated with the first-level requests three times
+        /// (`.. 9 2`, a switch not kept, session 38), 3 classes 17.8-23.2 ms -> 11.9-17.3,
+        /// 10 classes (twice) 30.5-41.8 -> 27.1-29.3; `examples/epoch_bound` against the
+        /// build before, three times, 14.9-15.5 -> 12.3-13.8 and 33.1-35.9 -> 26.5-35.2. The
+        /// four-lane kernel there, with the second level, 17.2-19.0 for 3 classes: the
+        /// eight-lane one stays.
         #[inline(always)]
         fn prefetch_ahead(&self, rows: &Rows<'_>, at: usize, group: usize) {
             let (x, d) = (self.x.as_slice(), self.x.cols());
             // The first level, not `numeric::prefetch`'s second for more than 1 KiB: these
-            // lines are read next but one. Every line, the last byte's too (a shuffled row
+            // lines are read next but one; but the second where the first is small
+            // ([`first_level_takes_rows`]). Every line, the last byte's too (a shuffled row
             // that starts past its line's middle ends a line further).
+            let near = first_level_takes_rows();
             let ask = |values: &[f64]| {
-                prefetch_span::<_MM_HINT_T0>(values.as_ptr().cast(), size_of_val(values));
+                let (p, bytes) = (values.as_ptr().cast(), size_of_val(values));
+                if near {
+                    prefetch_span::<_MM_HINT_T0>(p, bytes);
+                } else {
+                    prefetch_span::<FAR_HINT>(p, bytes);
+                }
             };
             let ahead = at + 2 * group;
             match rows {
