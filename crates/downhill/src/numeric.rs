@@ -210,15 +210,15 @@ pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn rows_ahead_go_to_the_first_level_only_where_it_holds_48_kib() {
-        assert!(!super::takes_rows(Some(32 << 10)));
-        assert!(super::takes_rows(Some(48 << 10)));
-        assert!(super::takes_rows(Some(64 << 10)));
-        assert!(!super::takes_rows(None));
+        assert!(!takes_rows(Some(32 << 10)));
+        assert!(takes_rows(Some(48 << 10)));
+        assert!(takes_rows(Some(64 << 10)));
+        assert!(!takes_rows(None));
     }
-
-    use super::*;
 
     #[test]
     fn compensated_sum_keeps_small_terms() {
