@@ -173,6 +173,18 @@ pub(crate) fn prefetch_span<const HINT: i32>(p: *const i8, bytes: usize) {
     }
 }
 
+/// [`prefetch_span`] into the first cache level if `near`, else into the second
+/// ([`FAR_HINT`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn prefetch_span_to(p: *const i8, bytes: usize, near: bool) {
+    if near {
+        prefetch_span::<{ std::arch::x86_64::_MM_HINT_T0 }>(p, bytes);
+    } else {
+        prefetch_span::<FAR_HINT>(p, bytes);
+    }
+}
+
 /// Neumaier's compensated sum: the error does not grow with the number of terms.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CompensatedSum {

@@ -657,7 +657,8 @@ pub(super) mod avx2 {
     use super::{scaled, Element, Loss, Precision, RowWeights};
     use crate::numeric::vmath::avx2::splat;
     use crate::numeric::{
-        first_level_takes_rows, prefetch_every, prefetch_lines, prefetch_span, FAR_HINT,
+        first_level_takes_rows, prefetch_every, prefetch_lines, prefetch_span, prefetch_span_to,
+        FAR_HINT,
     };
     use std::arch::x86_64::*;
 
@@ -1435,11 +1436,7 @@ pub(super) mod avx2 {
             }
             let from = (self.count * j * size).min(all - 1);
             let (rest, bytes) = (self.at.wrapping_add(from), all - from);
-            if self.near {
-                prefetch_span::<_MM_HINT_T0>(rest, bytes);
-            } else {
-                prefetch_span::<FAR_HINT>(rest, bytes);
-            }
+            prefetch_span_to(rest, bytes, self.near);
         }
     }
 

@@ -344,7 +344,7 @@ mod avx2 {
     use crate::model::linear::avx2::{dot1, load, reduce4};
     use crate::model::weights::RowWeights;
     use crate::numeric::lanes::{Lanes, Pair};
-    use crate::numeric::{first_level_takes_rows, prefetch_span, vmath, FAR_HINT};
+    use crate::numeric::{first_level_takes_rows, prefetch_span_to, vmath};
     use crate::{FiniteSum, Rows};
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
@@ -522,12 +522,7 @@ mod avx2 {
             // that starts past its line's middle ends a line further).
             let near = first_level_takes_rows();
             let ask = |values: &[f64]| {
-                let (p, bytes) = (values.as_ptr().cast(), size_of_val(values));
-                if near {
-                    prefetch_span::<_MM_HINT_T0>(p, bytes);
-                } else {
-                    prefetch_span::<FAR_HINT>(p, bytes);
-                }
+                prefetch_span_to(values.as_ptr().cast(), size_of_val(values), near);
             };
             let ahead = at + 2 * group;
             match rows {
