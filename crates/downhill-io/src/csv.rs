@@ -189,8 +189,7 @@ pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) ->
         .with_context(|| format!("{}: cannot read the header", path.display()))?;
     let start = reader.position().byte();
     drop(reader);
-    let source = Source::open(path)?;
-    let loaded = match super::fast_csv::load(path, &source, header, features, target, start)? {
+    let loaded = match super::fast_csv::load_file(path, header, features, target, start)? {
         Outcome::Done(loaded) => loaded,
         Outcome::NotPlain => load_careful(path, header, features, target)?,
     };
@@ -246,9 +245,8 @@ pub fn load_both_ways(
             .byte_headers()
             .with_context(|| format!("{}: cannot read the header", path.display()))?;
         let start = reader.position().byte();
-        let source = Source::open(path)?;
         Ok(
-            match super::fast_csv::load(path, &source, header, features, target, start)? {
+            match super::fast_csv::load_file(path, header, features, target, start)? {
                 Outcome::Done(loaded) => Some(loaded),
                 Outcome::NotPlain => None,
             },

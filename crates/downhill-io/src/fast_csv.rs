@@ -1,9 +1,9 @@
 //! The quick way through a plain CSV file (no quotes, rows ended by `\n` or `\r\n`). The file
-//! is mapped into memory (read into it, if it cannot be mapped) and taken in blocks; each
-//! block is cut at newlines into a few pieces per thread, and the pieces are parsed in
-//! parallel straight from the bytes, then appended in file order. A piece's pages are handed
-//! back to the kernel once it is parsed, so the memory beyond the table itself is about a
-//! block, whatever the file size.
+//! is taken in blocks, each read into one buffer by all threads at once (or, for text already
+//! in memory or mapped, taken from there); each block is cut at newlines into a few pieces per
+//! thread, and the pieces are parsed in parallel straight from the bytes, then appended in
+//! file order. The memory beyond the table itself is about a block, whatever the file size
+//! (a mapped piece's pages are handed back to the kernel once it is parsed).
 //!
 //! A piece is read in two passes where the CPU has AVX2 (see [`super::separators`] and
 //! [`super::decimal`]): first the offsets of all its commas and newlines, then every cell,
@@ -30,8 +30,11 @@ use std::path::Path;
 /// Bytes of text per piece: small enough that a block and its parsed pieces add little to the
 /// memory of the table, large enough that handing out the pieces is noise. (A linear fit of
 /// 1,000,000 x 10, a table of 83.9 MiB, peaked at 97.4 MiB with 1 MiB pieces and at
-/// 94.6-95.3 MiB with 512 KiB; loads took 0.33-0.45 s either way.)
-const PIECE_BYTES: usize = 1 << 19;
+/// 94.6-95.3 MiB with 512 KiB, mapped; loads took 0.33-0.45 s either way. Read into a buffer,
+/// whose block is held while the last block is parsed, it peaked at 95,816-96,480 KiB with
+/// 512 KiB pieces and 95,420-95,672 with 256 KiB, against 94,940-95,556 mapped; loads were
+/// the same within the noise.)
+const PIECE_BYTES: usize = 1 << 18;
 
 /// Pieces per thread in a block: more pieces than threads let a thread that finishes early
 /// take another (page faults and interrupts make equal pieces take unequal times), so that a
@@ -180,8 +183,41 @@ impl Source<'_> {
     }
 }
 
-/// Reads the data rows of `path` from byte `start` (the first row after the header) the quick
-/// way.
+/// Where the quick parse takes its text from.
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'s> {
+    /// Bytes in memory (mapped or read): parsed straight from there, the mapped pages handed
+    /// back as they are parsed.
+    Memory(&'s Source<'s>),
+    /// A regular file, read a block at a time into one buffer by all threads at once. Cheaper
+    /// than a mapping whose pages are handed back: a mapped page costs its fault, the clearing
+    /// of its entry and, with two threads, a flush of the other core's TLB, about as much in
+    /// all as a copy of it, and the copy lands in the cache the parse then reads from.
+    File(&'s File),
+}
+
+/// Reads the data rows of the file at `path` from byte `start` (the first row after the
+/// header) the quick way: a regular file block by block, anything else (a pipe) read whole
+/// first.
+pub(crate) fn load_file(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    start: u64,
+) -> Result<Outcome> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if cfg!(unix) && file.metadata().is_ok_and(|m| m.is_file()) {
+        let input = Input::File(&file);
+        return load_range(path, input, header, features, target, start..u64::MAX);
+    }
+    drop(file);
+    let source = Source::open(path)?;
+    load(path, &source, header, features, target, start)
+}
+
+/// Reads the data rows of `source` from byte `start` (the first row after the header) the
+/// quick way.
 pub(crate) fn load(
     path: &Path,
     source: &Source<'_>,
@@ -190,7 +226,132 @@ pub(crate) fn load(
     target: Target,
     start: u64,
 ) -> Result<Outcome> {
-    load_range(path, source, header, features, target, start..u64::MAX)
+    let input = Input::Memory(source);
+    load_range(path, input, header, features, target, start..u64::MAX)
+}
+
+/// Bytes kept before a block read into the buffer: [`decimal::avx2::digits`] reads the bytes
+/// before a cell's end, which for the block's first cells lie before the block.
+const LOOK_BACK: usize = 64;
+
+/// Blocks of whole rows from an [`Input`], and the buffer a file is read into.
+struct Blocks<'s> {
+    input: Input<'s>,
+    path: &'s Path,
+    buffer: Vec<u8>,
+}
+
+impl<'s> Blocks<'s> {
+    /// Bytes of the input (of the file, for a file).
+    fn len(&self) -> Result<usize> {
+        match self.input {
+            Input::Memory(source) => Ok(source.bytes().len()),
+            Input::File(file) => {
+                let len = file
+                    .metadata()
+                    .with_context(|| format!("cannot read {}", self.path.display()))?
+                    .len();
+                usize::try_from(len)
+                    .with_context(|| format!("{}: too large for this machine", self.path.display()))
+            }
+        }
+    }
+
+    /// The block of whole rows from byte `at`: up to the last newline before `aim`, or on to
+    /// the next one if a single row is longer, and never past `limit`. Returns a text and the
+    /// block's range in it; the text has the block's bytes and at least `LOOK_BACK` before
+    /// them (or all there are), and its indices are the file's where the input is in memory.
+    fn next(&mut self, at: usize, aim: usize, limit: usize) -> Result<(&[u8], Range<usize>)> {
+        match self.input {
+            Input::Memory(source) => {
+                let text = &source.bytes()[..limit];
+                let end = if aim == limit {
+                    aim
+                } else {
+                    match memchr::memrchr(b'\n', &text[at..aim]) {
+                        Some(i) => at + i + 1,
+                        None => memchr(b'\n', &text[aim..]).map_or(limit, |i| aim + i + 1),
+                    }
+                };
+                Ok((text, at..end))
+            }
+            Input::File(file) => {
+                let mut want = aim;
+                loop {
+                    read_block(file, self.path, &mut self.buffer, at, want)?;
+                    let block = &self.buffer[LOOK_BACK..];
+                    let end = if want == limit {
+                        Some(block.len())
+                    } else {
+                        memchr::memrchr(b'\n', block).map(|i| i + 1)
+                    };
+                    if let Some(end) = end {
+                        return Ok((&self.buffer, LOOK_BACK..LOOK_BACK + end));
+                    }
+                    // A row longer than the block: read it again, twice as long.
+                    want = (at + 2 * (want - at)).min(limit);
+                }
+            }
+        }
+    }
+}
+
+impl Input<'_> {
+    /// Hands back the mapped pages of `range` (of a text in memory, whose indices are the
+    /// file's); a buffer is simply read over.
+    fn release(self, range: Range<usize>) {
+        if let Input::Memory(source) = self {
+            source.release(range);
+        }
+    }
+
+    /// Lines (`\n`) before byte `start`, for a message.
+    fn lines_before(self, path: &Path, start: usize) -> Result<u64> {
+        match self {
+            Input::Memory(source) => {
+                Ok(memchr::memchr_iter(b'\n', &source.bytes()[..start]).count() as u64)
+            }
+            Input::File(file) => {
+                let mut buffer = Vec::new();
+                let mut lines = 0;
+                let mut at = 0;
+                while at < start {
+                    let to = (at + (1 << 20)).min(start);
+                    read_block(file, path, &mut buffer, at, to)?;
+                    lines += memchr::memchr_iter(b'\n', &buffer[LOOK_BACK..]).count() as u64;
+                    at = to;
+                }
+                Ok(lines)
+            }
+        }
+    }
+}
+
+/// Reads the bytes `at..to` of `file` into `buffer` after `LOOK_BACK` bytes, a share per
+/// thread at once.
+fn read_block(file: &File, path: &Path, buffer: &mut Vec<u8>, at: usize, to: usize) -> Result<()> {
+    // Sized exactly, so that the text ends where the read does.
+    buffer.resize(LOOK_BACK + (to - at), 0);
+    let share = (to - at)
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    buffer[LOOK_BACK..]
+        .par_chunks_mut(share)
+        .enumerate()
+        .try_for_each(|(k, chunk)| read_at(file, chunk, (at + k * share) as u64))
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Fills `buffer` from byte `offset` of `file`.
+#[cfg(unix)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+/// Only Unix reads at an offset here ([`load_file`] maps the file elsewhere).
+#[cfg(not(unix))]
+fn read_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// [`load`] of the rows in the bytes `range` of the file (whole rows: `range.start` the
@@ -198,19 +359,33 @@ pub(crate) fn load(
 /// reported with its line in the whole file.
 pub(crate) fn load_range(
     path: &Path,
-    source: &Source<'_>,
+    input: Input<'_>,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    range: Range<u64>,
+) -> Result<Outcome> {
+    // On a thread of the pool: the parallel steps of each block then start and end without
+    // waking a thread that sleeps outside it.
+    rayon::scope(|_| load_blocks(path, input, header, features, target, range))
+}
+
+fn load_blocks(
+    path: &Path,
+    input: Input<'_>,
     header: &Header,
     features: &[usize],
     target: Target,
     range: Range<u64>,
 ) -> Result<Outcome> {
     let layout = Layout::new(path, header, features, target);
-    let whole = source.bytes();
-    let text = &whole[..(range.end.min(whole.len() as u64) as usize)];
-    let start = (range.start as usize).min(text.len());
-    // Lines are physical: every `\n` before the first row counts (a CRLF or quoted header).
-    // Counted only for a message: a rank's share may start far into the file.
-    let first_line = || 1 + memchr::memchr_iter(b'\n', &whole[..start]).count() as u64;
+    let mut blocks = Blocks {
+        input,
+        path,
+        buffer: Vec::new(),
+    };
+    let limit = range.end.min(blocks.len()? as u64) as usize;
+    let start = (range.start as usize).min(limit);
     let parts = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
     let mut pieces: Vec<Piece> = (0..parts).map(|_| Piece::default()).collect();
     let mut bounds: Vec<Range<usize>> = Vec::with_capacity(parts);
@@ -218,19 +393,10 @@ pub(crate) fn load_range(
     // Lines passed since the first row.
     let mut line = 0;
     let mut at = start;
-    while at < text.len() {
-        // A block of whole rows: up to its last newline, or on to the next one if a single
-        // row is longer than the block.
-        let aim = (at + parts * PIECE_BYTES).min(text.len());
-        let end = if aim == text.len() {
-            aim
-        } else {
-            match memchr::memrchr(b'\n', &text[at..aim]) {
-                Some(i) => at + i + 1,
-                None => memchr(b'\n', &text[aim..]).map_or(text.len(), |i| aim + i + 1),
-            }
-        };
-        cut(text, at..end, parts, &mut bounds);
+    while at < limit {
+        let aim = (at + parts * PIECE_BYTES).min(limit);
+        let (text, block) = blocks.next(at, aim, limit)?;
+        cut(text, block.clone(), parts, &mut bounds);
         pieces
             .par_iter_mut()
             .zip(bounds.par_iter())
@@ -238,13 +404,14 @@ pub(crate) fn load_range(
                 layout.parse_piece(text, range.clone(), piece);
                 // The piece's own pages, handed back by its thread; the block's call below
                 // takes the pages that pieces share.
-                source.release(range.clone());
+                input.release(range.clone());
             });
+        let len = block.len();
         if out.rows == 0 {
             // Room for the whole table at the first block's density, so that it is not
             // copied as it grows.
             let rows: usize = pieces.iter().map(|p| p.rows).sum();
-            let guess = rows.saturating_mul(text.len() - at) / (end - at) + 16;
+            let guess = rows.saturating_mul(limit - at) / len + 16;
             out.x.reserve(guess.saturating_mul(layout.n_features));
             match target {
                 Target::Numeric(_) => out.y.reserve(guess),
@@ -257,7 +424,10 @@ pub(crate) fn load_range(
                 // Parse the row again, now that its line number is known, for the message.
                 let mut scratch = Piece::default();
                 let from = range.start + row.start;
-                let line = first_line() + line + at_line;
+                // Lines are physical: every `\n` before the first row counts (a CRLF or
+                // quoted header). Counted only for a message: a rank's share may start far
+                // into the file.
+                let line = 1 + input.lines_before(path, start)? + line + at_line;
                 return match layout.parse_row(text, from, row.len(), line, &mut scratch) {
                     Err(Bad::NotPlain) => Ok(Outcome::NotPlain),
                     Err(Bad::Error(e)) => Err(e),
@@ -266,14 +436,19 @@ pub(crate) fn load_range(
             }
             line += piece.lines;
         }
+        if at + len == limit {
+            // The text of the last block is parsed: its buffer goes before the table takes
+            // the block's rows, where a load peaks.
+            blocks.buffer = Vec::new();
+        }
         append(&mut out.x, pieces.iter().map(|p| &p.x[..]));
         append(&mut out.y, pieces.iter().map(|p| &p.y[..]));
         for piece in &pieces {
             out.labels.append(&piece.labels)?;
             out.rows += piece.rows;
         }
-        source.release(at..end);
-        at = end;
+        input.release(block);
+        at += len;
     }
     Ok(Outcome::Done(out))
 }
@@ -563,6 +738,14 @@ mod quick {
         avx2::available()
     }
 
+    /// A cell the quick steps declined (an exponent, many digits, a near tie), out of line
+    /// so that the quick steps keep their registers.
+    #[cold]
+    #[inline(never)]
+    fn careful(cell: &[u8]) -> Option<f64> {
+        decimal::careful(cell)
+    }
+
     /// Parses the rows of `text[range]` into `piece` for as long as every row is plain
     /// numbers in the right number of cells, and returns where it stopped: the end of the
     /// range, or the start of the first row it could not read (which the row parser then
@@ -603,10 +786,17 @@ mod quick {
         let x0 = x.len();
         let y0 = y.len();
         let has_target = slots.contains(&TARGET);
-        x.resize(x0 + most * n_features, 0.0);
-        if has_target {
-            y.resize(y0 + most, 0.0);
-        }
+        // Written in place, not cleared first: every row taken sets all its features (each is
+        // one column's slot, see `Layout::new`) and its target, and the lengths are set to the
+        // rows taken at the end.
+        x.reserve(most * n_features);
+        let xs = &mut x.spare_capacity_mut()[..most * n_features];
+        let ys = if has_target {
+            y.reserve(most);
+            &mut y.spare_capacity_mut()[..most]
+        } else {
+            &mut []
+        };
         cells.resize(width, (0, 0));
         let cells = &mut cells[..width];
         let mut row_start = from;
@@ -656,7 +846,7 @@ mod quick {
             }
             // Step 2: scaled to doubles and stored; a cell the quick steps declined is read
             // by the careful parse, and a cell that is no number ends the quick parse.
-            let features = &mut x[x0 + rows * n_features..][..n_features];
+            let features = &mut xs[rows * n_features..][..n_features];
             for (j, (&slot, &(w, tag))) in slots.iter().zip(cells.iter()).enumerate() {
                 if slot == SKIP {
                     continue;
@@ -681,25 +871,28 @@ mod quick {
                         } else {
                             from + row[j] as usize
                         };
-                        match decimal::careful(&text[begin..end]) {
+                        match careful(&text[begin..end]) {
                             Some(v) => v,
                             None => break 'rows,
                         }
                     }
                 };
                 if slot == TARGET {
-                    y[y0 + rows] = value;
+                    ys[rows].write(value);
                 } else {
-                    features[slot as usize] = value;
+                    features[slot as usize].write(value);
                 }
             }
             rows += 1;
             row_start = start;
         }
         debug_assert!(row_start <= stop);
-        x.truncate(x0 + rows * n_features);
-        if has_target {
-            y.truncate(y0 + rows);
+        // SAFETY: rows `..rows` had every feature and the target written (above).
+        unsafe {
+            x.set_len(x0 + rows * n_features);
+            if has_target {
+                y.set_len(y0 + rows);
+            }
         }
         *piece_rows += rows;
         *lines += rows as u64;
@@ -731,6 +924,7 @@ mod quick {
 mod tests {
     use super::super::csv::{header, load as load_csv, load_careful};
     use super::super::table::Target;
+    use super::{PIECES_PER_THREAD, PIECE_BYTES};
     use std::fmt::Write as _;
 
     /// Cells of every shape the readers meet: the quick parse's own (`-0.25`, `3`, `.5`),
@@ -780,5 +974,43 @@ mod tests {
             assert_eq!(bits(&quick.x), bits(&careful.x), "features {features:?}");
             assert_eq!(bits(&quick.y), bits(&careful.y));
         }
+    }
+
+    /// A row longer than a whole block is read whole (the block read again, longer), the
+    /// rows around it too, and a bad cell after it is named by its physical line, counted
+    /// from a header that ends in CRLF.
+    #[test]
+    fn a_row_longer_than_a_block_is_read_whole() {
+        let block = rayon::current_num_threads().max(1) * PIECES_PER_THREAD * PIECE_BYTES;
+        let mut text = String::from("a,y\r\n");
+        for i in 0..1000 {
+            writeln!(text, "{i},{}", 2 * i).unwrap();
+        }
+        // 1.000...05, correctly rounded: 1.
+        writeln!(text, "1.{}5,7", "0".repeat(block + 1000)).unwrap();
+        for i in 0..1000 {
+            writeln!(text, "{}.5,{}", i, 3 * i).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.csv");
+        std::fs::write(&path, &text).unwrap();
+        let head = header(&path).unwrap();
+        let quick = load_csv(&path, &head, &[0], Target::Numeric(1)).unwrap();
+        let careful = load_careful(&path, &head, &[0], Target::Numeric(1)).unwrap();
+        assert_eq!(quick.rows, 2001);
+        assert_eq!((quick.x[1000], quick.y[1000]), (1.0, 7.0));
+        assert_eq!((quick.x[2000], quick.y[2000]), (999.5, 2997.0));
+        assert_eq!(quick.x, careful.x);
+        assert_eq!(quick.y, careful.y);
+
+        // Line 1 the header, 2-1001 rows, 1002 the long one, 1003-2002 rows.
+        text.push_str("4,oops\n");
+        std::fs::write(&path, &text).unwrap();
+        let err = load_csv(&path, &head, &[0], Target::Numeric(1)).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.contains("long.csv:2003: ") && err.contains("'oops'"),
+            "{err}"
+        );
     }
 }

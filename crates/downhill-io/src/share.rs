@@ -15,7 +15,7 @@
 //! A Parquet file is shared by row groups ([`row_groups`]): each rank reads only the pages of
 //! its run of groups.
 
-use super::fast_csv::{self, Outcome};
+use super::fast_csv::{self, Input, Outcome};
 use super::table::{Header, Loaded, Target};
 use anyhow::{Context, Result};
 use std::ops::Range;
@@ -64,7 +64,14 @@ pub fn csv_plain(
     let range = byte_range(source.bytes(), first, rank, ranks);
     let range = range.start as u64..range.end as u64;
     Ok(
-        match fast_csv::load_range(path, &source, header, features, target, range)? {
+        match fast_csv::load_range(
+            path,
+            Input::Memory(&source),
+            header,
+            features,
+            target,
+            range,
+        )? {
             Outcome::Done(loaded) => Some(loaded),
             Outcome::NotPlain => None,
         },
