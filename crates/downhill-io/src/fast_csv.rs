@@ -365,20 +365,20 @@ pub(crate) fn load_range(
     target: Target,
     range: Range<u64>,
 ) -> Result<Outcome> {
+    let layout = Layout::new(path, header, features, target);
     // On a thread of the pool: the parallel steps of each block then start and end without
     // waking a thread that sleeps outside it.
-    rayon::scope(|_| load_blocks(path, input, header, features, target, range))
+    rayon::scope(|_| load_blocks(&layout, input, target, range))
 }
 
+/// [`load_range`] with its columns laid out.
 fn load_blocks(
-    path: &Path,
+    layout: &Layout,
     input: Input<'_>,
-    header: &Header,
-    features: &[usize],
     target: Target,
     range: Range<u64>,
 ) -> Result<Outcome> {
-    let layout = Layout::new(path, header, features, target);
+    let path = layout.path;
     let mut blocks = Blocks {
         input,
         path,
