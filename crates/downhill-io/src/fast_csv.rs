@@ -922,7 +922,7 @@ mod quick {
 
 #[cfg(test)]
 mod tests {
-    use super::super::csv::{header, load as load_csv, load_careful};
+    use super::super::csv::{header, load as load_csv, load_bytes, load_careful};
     use super::super::table::Target;
     use super::{PIECES_PER_THREAD, PIECE_BYTES};
     use std::fmt::Write as _;
@@ -968,11 +968,16 @@ mod tests {
         for features in [vec![0, 2, 4], vec![4, 0], vec![2]] {
             let quick = load_csv(&path, &head, &features, Target::Numeric(3)).unwrap();
             let careful = load_careful(&path, &head, &features, Target::Numeric(3)).unwrap();
+            // The same text from memory (an upload), parsed where it lies, not read in blocks.
+            let held = load_bytes(&path, text.as_bytes(), &head, &features, Target::Numeric(3));
+            let held = held.unwrap();
             assert_eq!(quick.rows, 6000);
             assert_eq!(quick.rows, careful.rows);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&quick.x), bits(&careful.x), "features {features:?}");
             assert_eq!(bits(&quick.y), bits(&careful.y));
+            assert_eq!(bits(&held.x), bits(&quick.x));
+            assert_eq!(bits(&held.y), bits(&quick.y));
         }
     }
 
@@ -1012,5 +1017,8 @@ mod tests {
             err.contains("long.csv:2003: ") && err.contains("'oops'"),
             "{err}"
         );
+        // From memory, the same message.
+        let held = load_bytes(&path, text.as_bytes(), &head, &[0], Target::Numeric(1));
+        assert_eq!(format!("{:#}", held.unwrap_err()), err);
     }
 }
