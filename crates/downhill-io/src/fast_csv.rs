@@ -1021,4 +1021,38 @@ mod tests {
         let held = load_bytes(&path, text.as_bytes(), &head, &[0], Target::Numeric(1));
         assert_eq!(format!("{:#}", held.unwrap_err()), err);
     }
+
+    /// A file cut short while it is read (after its length was taken) is an error naming it,
+    /// where a mapping of it would have ended the process (`SIGBUS`).
+    #[cfg(unix)]
+    #[test]
+    fn a_file_cut_short_while_it_is_read_is_an_error() {
+        use super::{Blocks, Input};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinks.csv");
+        let text: String = (0..5000).map(|i| format!("{i},{}\n", 2 * i)).collect();
+        std::fs::write(&path, &text).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut blocks = Blocks {
+            input: Input::File(&file),
+            path: &path,
+            buffer: Vec::new(),
+        };
+        let limit = blocks.len().unwrap();
+        assert_eq!(limit, text.len());
+        let (read, block) = blocks.next(0, limit, limit).unwrap();
+        assert_eq!(&read[block], text.as_bytes());
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let err = blocks.next(0, limit, limit).unwrap_err();
+        let err = format!("{err:#}");
+        assert!(
+            err.starts_with("cannot read ") && err.contains("shrinks.csv"),
+            "{err}"
+        );
+    }
 }
