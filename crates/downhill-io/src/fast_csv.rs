@@ -206,14 +206,31 @@ pub(crate) fn load_file(
     target: Target,
     start: u64,
 ) -> Result<Outcome> {
+    load_file_range(path, header, features, target, start..u64::MAX)
+}
+
+/// [`load_file`] of the rows in the bytes `range` of the file (as [`load_range`]).
+pub(crate) fn load_file_range(
+    path: &Path,
+    header: &Header,
+    features: &[usize],
+    target: Target,
+    range: Range<u64>,
+) -> Result<Outcome> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     if cfg!(unix) && file.metadata().is_ok_and(|m| m.is_file()) {
-        let input = Input::File(&file);
-        return load_range(path, input, header, features, target, start..u64::MAX);
+        return load_range(path, Input::File(&file), header, features, target, range);
     }
     drop(file);
     let source = Source::open(path)?;
-    load(path, &source, header, features, target, start)
+    load_range(
+        path,
+        Input::Memory(&source),
+        header,
+        features,
+        target,
+        range,
+    )
 }
 
 /// Reads the data rows of `source` from byte `start` (the first row after the header) the

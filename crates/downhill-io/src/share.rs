@@ -3,7 +3,7 @@
 //!
 //! A plain CSV file (no quotes) is cut into `ranks` byte ranges of about equal length, each
 //! moved forward to the start of a line, so that every row belongs to exactly one rank and
-//! a rank maps and parses only its bytes. A quoted field may hold a newline, so a file with
+//! a rank reads and parses only its bytes. A quoted field may hold a newline, so a file with
 //! quotes cannot be cut that way: [`csv_plain`] then says so, and every rank (the caller
 //! agrees across ranks) reads the file record by record with [`csv_careful`], keeping its
 //! run of rows.
@@ -63,19 +63,22 @@ pub fn csv_plain(
     let source = fast_csv::Source::open(path)?;
     let range = byte_range(source.bytes(), first, rank, ranks);
     let range = range.start as u64..range.end as u64;
-    Ok(
-        match fast_csv::load_range(
-            path,
-            Input::Memory(&source),
-            header,
-            features,
-            target,
-            range,
-        )? {
-            Outcome::Done(loaded) => Some(loaded),
-            Outcome::NotPlain => None,
-        },
-    )
+    // The cuts touched a few pages of the mapping; the rank's bytes are read block by block
+    // as a whole file's are (`fast_csv::Input`), unless the text is in memory already.
+    let outcome = match source {
+        fast_csv::Source::Mapped(map) => {
+            drop(map);
+            fast_csv::load_file_range(path, header, features, target, range)?
+        }
+        source => {
+            let input = Input::Memory(&source);
+            fast_csv::load_range(path, input, header, features, target, range)?
+        }
+    };
+    Ok(match outcome {
+        Outcome::Done(loaded) => Some(loaded),
+        Outcome::NotPlain => None,
+    })
 }
 
 /// Rank `rank`'s rows of a Parquet file: the rows of its run of row groups
