@@ -189,11 +189,12 @@ pub(crate) enum Input<'s> {
     /// Bytes in memory (mapped or read): parsed straight from there, the mapped pages handed
     /// back as they are parsed.
     Memory(&'s Source<'s>),
-    /// A regular file, read a block at a time into one buffer by all threads at once. Cheaper
-    /// than a mapping whose pages are handed back: a mapped page costs its fault, the clearing
-    /// of its entry and, with two threads, a flush of the other core's TLB, about as much in
-    /// all as a copy of it, and the copy lands in the cache the parse then reads from.
-    File(&'s File),
+    /// A regular file of the given length (bytes), read a block at a time into one buffer by
+    /// all threads at once. Cheaper than a mapping whose pages are handed back: a mapped page
+    /// costs its fault, the clearing of its entry and, with two threads, a flush of the other
+    /// core's TLB, a little more in all than a copy of it, and the copy lands in the cache the
+    /// parse then reads from.
+    File(&'s File, usize),
 }
 
 /// Reads the data rows of the file at `path` from byte `start` (the first row after the
@@ -218,10 +219,15 @@ pub(crate) fn load_file_range(
     range: Range<u64>,
 ) -> Result<Outcome> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if cfg!(unix) && file.metadata().is_ok_and(|m| m.is_file()) {
-        return load_range(path, Input::File(&file), header, features, target, range);
+    match file.metadata() {
+        Ok(meta) if cfg!(unix) && meta.is_file() => {
+            let len = usize::try_from(meta.len())
+                .with_context(|| format!("{}: too large for this machine", path.display()))?;
+            let input = Input::File(&file, len);
+            return load_range(path, input, header, features, target, range);
+        }
+        _ => drop(file),
     }
-    drop(file);
     let source = Source::open(path)?;
     load_range(
         path,
@@ -259,21 +265,6 @@ struct Blocks<'s> {
 }
 
 impl<'s> Blocks<'s> {
-    /// Bytes of the input (of the file, for a file).
-    fn len(&self) -> Result<usize> {
-        match self.input {
-            Input::Memory(source) => Ok(source.bytes().len()),
-            Input::File(file) => {
-                let len = file
-                    .metadata()
-                    .with_context(|| format!("cannot read {}", self.path.display()))?
-                    .len();
-                usize::try_from(len)
-                    .with_context(|| format!("{}: too large for this machine", self.path.display()))
-            }
-        }
-    }
-
     /// The block of whole rows from byte `at`: up to the last newline before `aim`, or on to
     /// the next one if a single row is longer, and never past `limit`. Returns a text and the
     /// block's range in it; the text has the block's bytes and at least `LOOK_BACK` before
@@ -292,7 +283,7 @@ impl<'s> Blocks<'s> {
                 };
                 Ok((text, at..end))
             }
-            Input::File(file) => {
+            Input::File(file, _) => {
                 let mut want = aim;
                 loop {
                     read_block(file, self.path, &mut self.buffer, at, want)?;
@@ -314,6 +305,14 @@ impl<'s> Blocks<'s> {
 }
 
 impl Input<'_> {
+    /// Bytes of the input (of the file, for a file).
+    fn len(self) -> usize {
+        match self {
+            Input::Memory(source) => source.bytes().len(),
+            Input::File(_, len) => len,
+        }
+    }
+
     /// Hands back the mapped pages of `range` (of a text in memory, whose indices are the
     /// file's); a buffer is simply read over.
     fn release(self, range: Range<usize>) {
@@ -328,7 +327,7 @@ impl Input<'_> {
             Input::Memory(source) => {
                 Ok(memchr::memchr_iter(b'\n', &source.bytes()[..start]).count() as u64)
             }
-            Input::File(file) => {
+            Input::File(file, _) => {
                 let mut buffer = Vec::new();
                 let mut lines = 0;
                 let mut at = 0;
@@ -401,7 +400,7 @@ fn load_blocks(
         path,
         buffer: Vec::new(),
     };
-    let limit = range.end.min(blocks.len()? as u64) as usize;
+    let limit = range.end.min(input.len() as u64) as usize;
     let start = (range.start as usize).min(limit);
     let parts = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
     let mut pieces: Vec<Piece> = (0..parts).map(|_| Piece::default()).collect();
@@ -532,6 +531,16 @@ impl<'a> Layout<'a> {
             })
             .collect::<Option<Vec<u32>>>()
             .filter(|_| quick::available());
+        // The quick parse writes a row's features in place, uncleared: each feature must be
+        // exactly one column's slot.
+        debug_assert!(slots.as_ref().is_none_or(|slots| {
+            let mut seen = vec![false; features.len()];
+            slots
+                .iter()
+                .filter(|&&k| k < TARGET)
+                .all(|&k| !std::mem::replace(&mut seen[k as usize], true))
+                && seen.iter().all(|&s| s)
+        }));
         Layout {
             path,
             names: &header.names,
@@ -1050,13 +1059,12 @@ mod tests {
         let text: String = (0..5000).map(|i| format!("{i},{}\n", 2 * i)).collect();
         std::fs::write(&path, &text).unwrap();
         let file = std::fs::File::open(&path).unwrap();
+        let limit = text.len();
         let mut blocks = Blocks {
-            input: Input::File(&file),
+            input: Input::File(&file, limit),
             path: &path,
             buffer: Vec::new(),
         };
-        let limit = blocks.len().unwrap();
-        assert_eq!(limit, text.len());
         let (read, block) = blocks.next(0, limit, limit).unwrap();
         assert_eq!(&read[block], text.as_bytes());
         std::fs::OpenOptions::new()
