@@ -218,25 +218,25 @@ pub(crate) fn load_file_range(
     target: Target,
     range: Range<u64>,
 ) -> Result<Outcome> {
+    with_input(path, |input| {
+        load_range(path, input, header, features, target, range)
+    })
+}
+
+/// Calls `f` with the file at `path` as an [`Input`]: a regular file to be read at offsets,
+/// anything else (a pipe) read whole first.
+pub(crate) fn with_input<T>(path: &Path, f: impl FnOnce(Input<'_>) -> Result<T>) -> Result<T> {
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     match file.metadata() {
         Ok(meta) if cfg!(unix) && meta.is_file() => {
             let len = usize::try_from(meta.len())
                 .with_context(|| format!("{}: too large for this machine", path.display()))?;
-            let input = Input::File(&file, len);
-            return load_range(path, input, header, features, target, range);
+            return f(Input::File(&file, len));
         }
         _ => drop(file),
     }
     let source = Source::open(path)?;
-    load_range(
-        path,
-        Input::Memory(&source),
-        header,
-        features,
-        target,
-        range,
-    )
+    f(Input::Memory(&source))
 }
 
 /// Reads the data rows of `source` from byte `start` (the first row after the header) the
@@ -306,7 +306,7 @@ impl<'s> Blocks<'s> {
 
 impl Input<'_> {
     /// Bytes of the input (of the file, for a file).
-    fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         match self {
             Input::Memory(source) => source.bytes().len(),
             Input::File(_, len) => len,
@@ -321,25 +321,55 @@ impl Input<'_> {
         }
     }
 
+    /// Calls `f(at, bytes)` with the bytes `range` of the input in order, at most `block` at a
+    /// time (`at` the first one's index), while it returns `true`: a scan whose memory stays
+    /// one block whatever the range's length.
+    pub(crate) fn blocks(
+        self,
+        path: &Path,
+        range: Range<usize>,
+        block: usize,
+        mut f: impl FnMut(usize, &[u8]) -> bool,
+    ) -> Result<()> {
+        let end = range.end.min(self.len());
+        let mut buffer = Vec::new();
+        let mut at = range.start;
+        while at < end {
+            let to = (at + block.max(1)).min(end);
+            let more = match self {
+                Input::Memory(source) => f(at, &source.bytes()[at..to]),
+                Input::File(file, _) => {
+                    read_block(file, path, &mut buffer, at, to)?;
+                    f(at, &buffer[LOOK_BACK..])
+                }
+            };
+            self.release(at..to);
+            if !more {
+                break;
+            }
+            at = to;
+        }
+        Ok(())
+    }
+
+    /// The index of the first `\n` at or after byte `from`, if there is one.
+    pub(crate) fn next_newline(self, path: &Path, from: usize) -> Result<Option<usize>> {
+        let mut found = None;
+        self.blocks(path, from..self.len(), 1 << 16, |at, bytes| {
+            found = memchr(b'\n', bytes).map(|i| at + i);
+            found.is_none()
+        })?;
+        Ok(found)
+    }
+
     /// Lines (`\n`) before byte `start`, for a message.
     fn lines_before(self, path: &Path, start: usize) -> Result<u64> {
-        match self {
-            Input::Memory(source) => {
-                Ok(memchr::memchr_iter(b'\n', &source.bytes()[..start]).count() as u64)
-            }
-            Input::File(file, _) => {
-                let mut buffer = Vec::new();
-                let mut lines = 0;
-                let mut at = 0;
-                while at < start {
-                    let to = (at + (1 << 20)).min(start);
-                    read_block(file, path, &mut buffer, at, to)?;
-                    lines += memchr::memchr_iter(b'\n', &buffer[LOOK_BACK..]).count() as u64;
-                    at = to;
-                }
-                Ok(lines)
-            }
-        }
+        let mut lines = 0;
+        self.blocks(path, 0..start, 1 << 20, |_, bytes| {
+            lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            true
+        })?;
+        Ok(lines)
     }
 }
 

@@ -18,6 +18,7 @@
 use super::fast_csv::{self, Input, Outcome};
 use super::table::{Header, Loaded, Target};
 use anyhow::{Context, Result};
+use std::convert::Infallible;
 use std::ops::Range;
 use std::path::Path;
 
@@ -25,22 +26,61 @@ use std::path::Path;
 /// `first` (after the header): cut `k` aims at `first + (len - first) k / ranks` and moves
 /// to the byte after the next newline (at or after the aim's previous byte).
 pub fn byte_range(bytes: &[u8], first: usize, rank: usize, ranks: usize) -> Range<usize> {
-    let len = bytes.len();
+    let next =
+        |from: usize| Ok::<_, Infallible>(memchr::memchr(b'\n', &bytes[from..]).map(|i| from + i));
+    match cuts(bytes.len(), first, rank, ranks, next) {
+        Ok(range) => range,
+        Err(never) => match never {},
+    }
+}
+
+/// [`byte_range`] of the file behind `input`, reading only the bytes after each aim up to
+/// the next newline.
+fn input_range(
+    input: Input<'_>,
+    path: &Path,
+    first: usize,
+    rank: usize,
+    ranks: usize,
+) -> Result<Range<usize>> {
+    cuts(input.len(), first, rank, ranks, |from| {
+        input.next_newline(path, from)
+    })
+}
+
+/// [`byte_range`], given where the first newline at or after a byte is (`next_newline`).
+fn cuts<E>(
+    len: usize,
+    first: usize,
+    rank: usize,
+    ranks: usize,
+    mut next_newline: impl FnMut(usize) -> Result<Option<usize>, E>,
+) -> Result<Range<usize>, E> {
     let first = first.min(len);
-    let cut = |k: usize| {
+    let mut cut = |k: usize| {
         if k == 0 {
-            return first;
+            return Ok(first);
         }
         if k >= ranks {
-            return len;
+            return Ok(len);
         }
         let aim = first + (len - first) * k / ranks;
         if aim <= first {
-            return first;
+            return Ok(first);
         }
-        memchr::memchr(b'\n', &bytes[aim - 1..]).map_or(len, |i| aim + i)
+        Ok(next_newline(aim - 1)?.map_or(len, |i| i + 1))
     };
-    cut(rank)..cut(rank + 1).max(cut(rank))
+    let start = cut(rank)?;
+    Ok(start..cut(rank + 1)?.max(start))
+}
+
+/// The byte where the rows of the CSV file `path` start (after its header).
+fn rows_start(path: &Path) -> Result<usize> {
+    let mut reader = super::csv::open(path)?;
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    Ok(reader.position().byte() as usize)
 }
 
 /// Rank `rank`'s rows of the plain CSV file `path` (see the module documentation); `None`
@@ -54,27 +94,14 @@ pub fn csv_plain(
     rank: usize,
     ranks: usize,
 ) -> Result<Option<Loaded>> {
-    let mut reader = super::csv::open(path)?;
-    reader
-        .byte_headers()
-        .with_context(|| format!("{}: cannot read the header", path.display()))?;
-    let first = reader.position().byte() as usize;
-    drop(reader);
-    let source = fast_csv::Source::open(path)?;
-    let range = byte_range(source.bytes(), first, rank, ranks);
-    let range = range.start as u64..range.end as u64;
-    // The cuts touched a few pages of the mapping; the rank's bytes are read block by block
-    // as a whole file's are (`fast_csv::Input`), unless the text is in memory already.
-    let outcome = match source {
-        fast_csv::Source::Mapped(map) => {
-            drop(map);
-            fast_csv::load_file_range(path, header, features, target, range)?
-        }
-        source => {
-            let input = Input::Memory(&source);
-            fast_csv::load_range(path, input, header, features, target, range)?
-        }
-    };
+    let first = rows_start(path)?;
+    // The rank's bytes are read block by block as a whole file's are (`fast_csv::Input`);
+    // the cuts read only the bytes from their aims to the next newlines.
+    let outcome = fast_csv::with_input(path, |input| {
+        let range = input_range(input, path, first, rank, ranks)?;
+        let range = range.start as u64..range.end as u64;
+        fast_csv::load_range(path, input, header, features, target, range)
+    })?;
     Ok(match outcome {
         Outcome::Done(loaded) => Some(loaded),
         Outcome::NotPlain => None,
@@ -120,45 +147,57 @@ impl CsvScan {
     }
 }
 
-/// Bytes scanned between handing pages back to the kernel: the scan's memory stays small
-/// whatever the share's size.
+/// Bytes read at a time by a scan: its memory stays small whatever the share's size.
 const SCAN_BYTES: usize = 1 << 20;
 
 /// Finds rank `rank`'s bytes of the CSV file `path` (the cut of [`csv_plain`]), counts their
 /// lines and checks that they are plain, reading only those bytes (and the header, and the
-/// bytes up to the next line start after each cut).
+/// bytes up to the next line start after each cut), a block at a time.
 pub fn csv_scan(path: &Path, rank: usize, ranks: usize) -> Result<CsvScan> {
-    let mut reader = super::csv::open(path)?;
-    reader
-        .byte_headers()
-        .with_context(|| format!("{}: cannot read the header", path.display()))?;
-    let first = reader.position().byte() as usize;
-    drop(reader);
-    let source = fast_csv::Source::open(path)?;
-    let bytes = source.bytes();
-    let first = first.min(bytes.len());
-    let header_lines = memchr::memchr_iter(b'\n', &bytes[..first]).count() as u64;
-    let range = byte_range(bytes, first, rank, ranks);
-    let (mut lines, mut plain) = (0u64, true);
-    let mut at = range.start;
-    while at < range.end {
-        let end = (at + SCAN_BYTES).min(range.end);
-        let block = &bytes[at..end];
-        lines += memchr::memchr_iter(b'\n', block).count() as u64;
-        if plain {
-            plain = memchr::memchr(b'"', block).is_none()
-                && memchr::memchr_iter(b'\r', block)
-                    .all(|i| at + i + 1 == bytes.len() || bytes[at + i + 1] == b'\n');
-        }
-        source.release(at..end);
-        at = end;
-    }
-    Ok(CsvScan {
-        range: range.start as u64..range.end as u64,
-        header_lines,
-        lines,
-        plain,
+    scan(path, rank, ranks, SCAN_BYTES)
+}
+
+/// [`csv_scan`], reading `block` bytes at a time.
+fn scan(path: &Path, rank: usize, ranks: usize, block: usize) -> Result<CsvScan> {
+    let first = rows_start(path)?;
+    fast_csv::with_input(path, |input| {
+        let len = input.len();
+        let first = first.min(len);
+        let mut header_lines = 0u64;
+        input.blocks(path, 0..first, block, |_, bytes| {
+            header_lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            true
+        })?;
+        let range = input_range(input, path, first, rank, ranks)?;
+        let (mut lines, mut plain, mut after_cr) = (0u64, true, false);
+        input.blocks(path, range.clone(), block, |_, bytes| {
+            lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            plain = plain && plain_block(bytes, &mut after_cr);
+            true
+        })?;
+        // A share ends after a newline or at the end of the file, where a `\r` may end it.
+        plain &= !after_cr || range.end == len;
+        Ok(CsvScan {
+            range: range.start as u64..range.end as u64,
+            header_lines,
+            lines,
+            plain,
+        })
     })
+}
+
+/// Whether `bytes` are plain (no `"`, every `\r` before a `\n`), given whether the byte
+/// before them was a `\r` (`after_cr`, then set to whether their last byte is one: its `\n`
+/// is in the next block).
+fn plain_block(bytes: &[u8], after_cr: &mut bool) -> bool {
+    let Some(&last) = bytes.last() else {
+        return true;
+    };
+    let plain = !(*after_cr && bytes[0] != b'\n')
+        && memchr::memchr(b'"', bytes).is_none()
+        && memchr::memchr_iter(b'\r', bytes).all(|i| i + 1 == bytes.len() || bytes[i + 1] == b'\n');
+    *after_cr = last == b'\r';
+    plain
 }
 
 /// The row groups of rank `rank` of `ranks`, for groups of `rows` rows each: a run of
@@ -241,6 +280,50 @@ mod tests {
         assert_eq!(byte_range(text, 4, 0, 2), 4..18);
         // A file without a final newline ends the last share.
         assert_eq!(byte_range(b"a\n1\n2", 2, 1, 2), 4..5);
+    }
+
+    /// [`csv_scan`]'s answer from the whole text in memory, the rule as it reads.
+    fn scan_in_memory(text: &[u8], first: usize, rank: usize, ranks: usize) -> CsvScan {
+        let range = byte_range(text, first, rank, ranks);
+        let bytes = &text[range.clone()];
+        let count = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u64;
+        let plain = !bytes.contains(&b'"')
+            && (range.start..range.end)
+                .filter(|&i| text[i] == b'\r')
+                .all(|i| i + 1 == text.len() || text[i + 1] == b'\n');
+        CsvScan {
+            range: range.start as u64..range.end as u64,
+            header_lines: count(&text[..first]),
+            lines: count(bytes),
+            plain,
+        }
+    }
+
+    #[test]
+    fn a_scan_read_in_blocks_finds_what_the_text_in_memory_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.csv");
+        let texts: [&[u8]; 5] = [
+            b"a,b\r\n1,2\r\n33,44\r\n5,6\r\n777,888\r\n9,0\r",
+            b"a,b\n1,2\n33,44\n5,6\r7,8\n777,888\n9,0\n",
+            b"a,b\n1,2\n33,44\n5,6\n\"7\",8\n777,888\n9,0",
+            b"a\n1\r\n2\r\n3\r\r\n4\n5\n6\n",
+            b"a,b\n",
+        ];
+        for text in texts {
+            std::fs::write(&path, text).unwrap();
+            let first = rows_start(&path).unwrap();
+            for ranks in 1..=5 {
+                for rank in 0..ranks {
+                    let want = scan_in_memory(text, first, rank, ranks);
+                    // Blocks of one byte upwards: every `\r\n` split across two somewhere.
+                    for block in [1, 2, 3, 5, 8, SCAN_BYTES] {
+                        let got = scan(&path, rank, ranks, block).unwrap();
+                        assert_eq!(got, want, "{text:?}: rank {rank} of {ranks}, block {block}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
