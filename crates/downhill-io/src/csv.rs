@@ -183,17 +183,21 @@ fn header_from<R: Read>(path: &Path, mut reader: csv::Reader<LineEnds<R>>) -> Re
 /// Reads the `features` columns and the target of every row: the quick parallel way
 /// (`fast_csv`) when the file is plain, else record by record with the `csv` crate.
 pub fn load(path: &Path, header: &Header, features: &[usize], target: Target) -> Result<Loaded> {
-    let mut reader = open(path)?;
-    reader
-        .byte_headers()
-        .with_context(|| format!("{}: cannot read the header", path.display()))?;
-    let start = reader.position().byte();
-    drop(reader);
+    let start = rows_start(path)?;
     let loaded = match super::fast_csv::load_file(path, header, features, target, start)? {
         Outcome::Done(loaded) => loaded,
         Outcome::NotPlain => load_careful(path, header, features, target)?,
     };
     some_rows(path, loaded)
+}
+
+/// The byte where the rows of the CSV file `path` start (after its header).
+pub(crate) fn rows_start(path: &Path) -> Result<u64> {
+    let mut reader = open(path)?;
+    reader
+        .byte_headers()
+        .with_context(|| format!("{}: cannot read the header", path.display()))?;
+    Ok(reader.position().byte())
 }
 
 /// [`load`] of a CSV table held in memory (an upload, a data set embedded in a program),
@@ -240,11 +244,7 @@ pub fn load_both_ways(
     target: Target,
 ) -> (Result<Option<Loaded>>, Result<Loaded>) {
     let quick = (|| {
-        let mut reader = open(path)?;
-        reader
-            .byte_headers()
-            .with_context(|| format!("{}: cannot read the header", path.display()))?;
-        let start = reader.position().byte();
+        let start = rows_start(path)?;
         Ok(
             match super::fast_csv::load_file(path, header, features, target, start)? {
                 Outcome::Done(loaded) => Some(loaded),

@@ -76,11 +76,9 @@ fn cuts<E>(
 
 /// The byte where the rows of the CSV file `path` start (after its header).
 fn rows_start(path: &Path) -> Result<usize> {
-    let mut reader = super::csv::open(path)?;
-    reader
-        .byte_headers()
-        .with_context(|| format!("{}: cannot read the header", path.display()))?;
-    Ok(reader.position().byte() as usize)
+    let start = super::csv::rows_start(path)?;
+    usize::try_from(start)
+        .with_context(|| format!("{}: too large for this machine", path.display()))
 }
 
 /// Rank `rank`'s rows of the plain CSV file `path` (see the module documentation); `None`
