@@ -1,11 +1,31 @@
 use crate::{Error, Result};
 
 /// A dense row-major matrix of `f64`.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A matrix of long rows (256 values or more) starts on a 64-byte line: the wide kernels
+/// read a row eight values a vector, and vectors that straddle two lines made an epoch of
+/// 50,000 x 1,000 5-13 % slower (`bench/HISTORY.md`, session 40). The values then sit a
+/// few places into their buffer (`start`), moved there once within it (about 18 ms for
+/// 400 MB, no second copy).
 pub struct Matrix {
+    /// The values are `data[start..start + rows * cols]`; the rest is padding.
     data: Vec<f64>,
+    start: usize,
     rows: usize,
     cols: usize,
+}
+
+/// Rows at least this many values long are placed from a 64-byte line (where the linear
+/// kernels read rows past the first-level cache's reach, `terms_then_dots`); an aligned
+/// start measured no faster on rows of 100 values (200,000 x 100).
+pub(crate) const LONG_ROW: usize = 256;
+
+/// Bytes in a cache line, the alignment a long row's start is given.
+const LINE: usize = 64;
+
+/// Values from `at` to the next 64-byte line.
+fn to_line(at: *const f64) -> usize {
+    (LINE - at as usize % LINE) % LINE / std::mem::size_of::<f64>()
 }
 
 impl Matrix {
@@ -18,25 +38,60 @@ impl Matrix {
                 got: data.len(),
             });
         }
-        Ok(Matrix { data, rows, cols })
+        Ok(Matrix::placed(rows, cols, data))
+    }
+
+    /// `data` (exactly `rows * cols` values) as a matrix, long rows moved (in place, within
+    /// the buffer: no second copy of the table) to start on a 64-byte line.
+    fn placed(rows: usize, cols: usize, mut data: Vec<f64>) -> Self {
+        let n = data.len();
+        if cols < LONG_ROW || n == 0 || to_line(data.as_ptr()) == 0 {
+            return Matrix {
+                data,
+                start: 0,
+                rows,
+                cols,
+            };
+        }
+        // Room for the padding; the buffer may move, so the padding is measured after.
+        data.reserve_exact(LINE / std::mem::size_of::<f64>() - 1);
+        let start = to_line(data.as_ptr());
+        data.resize(n + start, 0.0);
+        data.copy_within(0..n, start);
+        Matrix {
+            data,
+            start,
+            rows,
+            cols,
+        }
+    }
+
+    /// A copy of `values` (exactly `rows * cols`), long rows from a 64-byte line.
+    fn copied(rows: usize, cols: usize, values: &[f64]) -> Self {
+        if cols < LONG_ROW || values.is_empty() {
+            return Matrix::placed(rows, cols, values.to_vec());
+        }
+        let mut data = Vec::with_capacity(values.len() + LINE / std::mem::size_of::<f64>() - 1);
+        let start = to_line(data.as_ptr());
+        data.resize(start, 0.0);
+        data.extend_from_slice(values);
+        Matrix {
+            data,
+            start,
+            rows,
+            cols,
+        }
     }
 
     /// A matrix from fixed-size rows (handy in tests and examples).
     pub fn from_rows<const C: usize>(rows: &[[f64; C]]) -> Self {
-        Matrix {
-            data: rows.iter().flatten().copied().collect(),
-            rows: rows.len(),
-            cols: C,
-        }
+        let data = rows.iter().flatten().copied().collect();
+        Matrix::placed(rows.len(), C, data)
     }
 
     /// A matrix of zeros.
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Matrix {
-            data: vec![0.0; rows * cols],
-            rows,
-            cols,
-        }
+        Matrix::placed(rows, cols, vec![0.0; rows * cols])
     }
 
     /// Number of rows.
@@ -52,28 +107,36 @@ impl Matrix {
     /// Row `i`.
     #[inline]
     pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
+        &self.as_slice()[i * self.cols..(i + 1) * self.cols]
     }
 
     /// Row `i`, mutable.
     #[inline]
     pub fn row_mut(&mut self, i: usize) -> &mut [f64] {
-        &mut self.data[i * self.cols..(i + 1) * self.cols]
+        let cols = self.cols;
+        &mut self.as_mut_slice()[i * cols..(i + 1) * cols]
     }
 
     /// All values, row-major.
+    #[inline]
     pub fn as_slice(&self) -> &[f64] {
-        &self.data
+        &self.data[self.start..self.start + self.rows * self.cols]
     }
 
     /// All values, row-major, mutable.
+    #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [f64] {
-        &mut self.data
+        let n = self.rows * self.cols;
+        &mut self.data[self.start..self.start + n]
     }
 
     /// The values of column `j`, top to bottom.
     pub fn column(&self, j: usize) -> impl Iterator<Item = f64> + '_ {
-        self.data.iter().skip(j).step_by(self.cols.max(1)).copied()
+        self.as_slice()
+            .iter()
+            .skip(j)
+            .step_by(self.cols.max(1))
+            .copied()
     }
 
     /// Iterates over rows.
@@ -82,9 +145,43 @@ impl Matrix {
         (0..self.rows).map(move |i| self.row(i))
     }
 
-    /// Consumes the matrix, giving its row-major values.
+    /// Consumes the matrix, giving its row-major values (moved back to the start of their
+    /// buffer if they were placed on a line).
     pub fn into_vec(self) -> Vec<f64> {
-        self.data
+        let Matrix {
+            mut data,
+            start,
+            rows,
+            cols,
+        } = self;
+        let n = rows * cols;
+        if start > 0 {
+            data.copy_within(start..start + n, 0);
+        }
+        data.truncate(n);
+        data
+    }
+}
+
+impl Clone for Matrix {
+    fn clone(&self) -> Self {
+        Matrix::copied(self.rows, self.cols, self.as_slice())
+    }
+}
+
+impl PartialEq for Matrix {
+    fn eq(&self, other: &Self) -> bool {
+        (self.rows, self.cols) == (other.rows, other.cols) && self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Matrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matrix")
+            .field("rows", &self.rows)
+            .field("cols", &self.cols)
+            .field("data", &self.as_slice())
+            .finish()
     }
 }
 
@@ -204,7 +301,7 @@ impl MatrixF32 {
     /// `x` rounded to `f32`, value by value. A finite value beyond `f32`'s range (about
     /// `3.4e38`) would become infinite: that is an [`Error::InvalidSetting`] of `precision`.
     pub fn from_f64(x: &Matrix) -> Result<Self> {
-        let values = (x.data.iter().enumerate())
+        let values = (x.as_slice().iter().enumerate())
             .map(|(k, &v)| to_f32(v, k, x.cols))
             .collect::<Result<Vec<f32>>>()?;
         Self::from_row_major(x.rows, x.cols, values)
@@ -213,16 +310,16 @@ impl MatrixF32 {
     /// `x` rounded to `f32` in its own memory (which then shrinks to half): the two
     /// precisions never coexist. Errors as [`MatrixF32::from_f64`].
     pub fn narrow(x: Matrix) -> Result<Self> {
-        let (rows, cols) = (x.rows, x.cols);
+        let (rows, cols, start) = (x.rows, x.cols, x.start);
+        let n = rows * cols;
         let mut words = x.data;
-        let n = words.len();
         let at = words.as_mut_ptr();
         for k in 0..n {
-            // SAFETY: the writes so far filled bytes `0..4k` of the buffer, so word `k`
-            // (bytes `8k..8k + 8`) is still the original value; `f32` slot `k` (bytes
-            // `4k..4k + 4`) is inside the buffer and aligned (8 is a multiple of 4). Only
-            // this pointer touches the buffer in the loop.
-            let w = to_f32(unsafe { at.add(k).read() }, k, cols)?;
+            // SAFETY: the writes so far filled bytes `0..4k` of the buffer, so word
+            // `start + k` (bytes from `8 (start + k)`) is still the original value; `f32` slot
+            // `k` (bytes `4k..4k + 4`) is inside the buffer and aligned (8 is a multiple of
+            // 4). Only this pointer touches the buffer in the loop.
+            let w = to_f32(unsafe { at.add(start + k).read() }, k, cols)?;
             // SAFETY: as above.
             unsafe { at.cast::<f32>().add(k).write(w) };
         }
@@ -246,11 +343,7 @@ impl MatrixF32 {
             let v = unsafe { at.cast::<f32>().add(k).read() };
             unsafe { at.add(k).write(f64::from(v)) };
         }
-        Matrix {
-            data: words,
-            rows: self.rows,
-            cols: self.cols,
-        }
+        Matrix::placed(self.rows, self.cols, words)
     }
 
     /// Number of rows.
@@ -287,11 +380,8 @@ impl MatrixF32 {
 
     /// The values widened back to `f64` (exactly: every `f32` is an `f64`), as a new matrix.
     pub fn to_f64(&self) -> Matrix {
-        Matrix {
-            data: self.as_slice().iter().map(|&v| f64::from(v)).collect(),
-            rows: self.rows,
-            cols: self.cols,
-        }
+        let data = self.as_slice().iter().map(|&v| f64::from(v)).collect();
+        Matrix::placed(self.rows, self.cols, data)
     }
 }
 
@@ -447,14 +537,12 @@ impl<'a> MatrixRef<'a> {
 
     /// The values as an owned `f64` matrix (a copy; `f32` values widened exactly).
     pub fn to_matrix(&self) -> Matrix {
-        let data = match self {
-            MatrixRef::F64(m) => m.as_slice().to_vec(),
-            MatrixRef::F32(m) => m.as_slice().iter().map(|&v| f64::from(v)).collect(),
-        };
-        Matrix {
-            data,
-            rows: self.rows(),
-            cols: self.cols(),
+        match self {
+            MatrixRef::F64(m) => Matrix::copied(m.rows(), m.cols(), m.as_slice()),
+            MatrixRef::F32(m) => {
+                let data = m.as_slice().iter().map(|&v| f64::from(v)).collect();
+                Matrix::placed(m.rows(), m.cols(), data)
+            }
         }
     }
 }
@@ -529,6 +617,51 @@ mod tests {
         }
         let err = MatrixF32::narrow(Matrix::from_rows(&[[1.0, 2.0], [3.0, -1e300]])).unwrap_err();
         assert!(err.to_string().contains("row 2, column 2"), "{err}");
+    }
+
+    /// Whether the matrix's values start on a 64-byte line.
+    fn on_a_line(m: &Matrix) -> bool {
+        (m.as_slice().as_ptr() as usize).is_multiple_of(LINE)
+    }
+
+    #[test]
+    fn long_rows_start_on_a_line_however_the_matrix_is_made() {
+        let cols = LONG_ROW + 3;
+        let mut moved = 0;
+        // Buffers of several sizes, from the small allocations (anywhere on a 16-byte
+        // boundary) to the large ones (16 bytes past a page, with the C library): most of
+        // them do not start on a line, and their values are moved.
+        for rows in [1, 2, 3, 5, 37, 100, 1000] {
+            let data: Vec<f64> = (0..rows * cols).map(|k| k as f64 * 0.5 - 7.0).collect();
+            let buffer = data.clone();
+            moved += usize::from(!(buffer.as_ptr() as usize).is_multiple_of(LINE));
+            let m = Matrix::from_row_major(rows, cols, buffer).unwrap();
+            assert!(on_a_line(&m), "{rows} rows");
+            assert_eq!(m.as_slice(), &data[..]);
+            assert_eq!(m.row(rows - 1), &data[(rows - 1) * cols..]);
+            assert_eq!(m.column(2).last(), Some(data[(rows - 1) * cols + 2]));
+            let copy = m.clone();
+            assert!(on_a_line(&copy));
+            assert_eq!(copy, m);
+            let narrow = MatrixF32::narrow(m.clone()).unwrap();
+            let rounded: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+            assert_eq!(narrow.as_slice(), &rounded[..]);
+            let wide = narrow.widen();
+            assert!(on_a_line(&wide));
+            assert_eq!(wide, m, "these values are exact in f32");
+            let r: MatrixRef = (&m).into();
+            assert!(on_a_line(&r.to_matrix()));
+            assert_eq!(m.into_vec(), data);
+        }
+        assert!(
+            moved > 0,
+            "no buffer started off a line: the moves were not tested"
+        );
+        assert!(on_a_line(&Matrix::zeros(3, LONG_ROW)));
+        let mut m = Matrix::zeros(2, LONG_ROW);
+        m.row_mut(1)[4] = 2.5;
+        assert_eq!(m.as_slice()[LONG_ROW + 4], 2.5);
+        assert_eq!(m.into_vec().len(), 2 * LONG_ROW);
     }
 
     #[test]
