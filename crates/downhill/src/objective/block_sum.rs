@@ -21,6 +21,13 @@ pub const BLOCK_ROWS: usize = 512;
 /// 112-123 against 72-142), their epochs bound by the caches rather than by arithmetic.
 pub const MIN_BLOCKS_PER_THREAD: usize = 32;
 
+/// Values (rows times parameters) each thread must get before a loss or gradient sum of
+/// fewer than [`MIN_BLOCKS_PER_THREAD`] blocks a thread is split over the threads, with at
+/// least one block each: long rows pay for the waking with fewer of them. Without it a set
+/// of 20,000 rows of 2,500 values (400 MB) was summed on one thread, 2.2x the read bound of
+/// its size on two (`examples/epoch_bound 20000 2500 linear 11 2`, session 40).
+pub const MIN_GRADIENT_WORK_PER_THREAD: usize = 1 << 20;
+
 /// [`MIN_BLOCKS_PER_THREAD`] for Hessian sums, which cost about `dim / 2` times a gradient's
 /// multiply-adds a row and so pay for the threads' waking with fewer rows: at least this
 /// many blocks a thread, and [`MIN_HESSIAN_WORK_PER_THREAD`].
@@ -123,7 +130,7 @@ impl BlockSum {
         rows: Range<usize>,
         grad: &mut [f64],
     ) -> f64 {
-        if self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) && grad.len() == self.block.len() {
+        if self.sum_pays(rows.len()) && grad.len() == self.block.len() {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     return par.add(shared, params, rows, grad);
@@ -140,7 +147,7 @@ impl BlockSum {
         params: &[f64],
         rows: Range<usize>,
     ) -> f64 {
-        if self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) {
+        if self.sum_pays(rows.len()) {
             if let Some(shared) = problem.as_sync() {
                 if let Some(par) = self.parallel() {
                     return par.loss_sum(shared, params, rows);
@@ -191,7 +198,7 @@ impl BlockSum {
     ) -> Option<f64> {
         let dim = self.block.len();
         let shared = problem.as_sync();
-        let by_grad = self.pays(rows.len(), MIN_BLOCKS_PER_THREAD) && shared.is_some();
+        let by_grad = self.sum_pays(rows.len()) && shared.is_some();
         let by_hessian = self.hessian_pays(rows.len()) && shared.is_some();
         if by_grad != by_hessian || grad.len() != dim || out.len() != dim * dim {
             return None;
@@ -201,6 +208,15 @@ impl BlockSum {
             return Some(par.cost_grad_hessian(shared, params, rows, grad, out));
         }
         Some(problem.cost_grad_hessian_runs(params, rows, BLOCK_ROWS, grad, out))
+    }
+
+    /// Whether a loss or gradient sum of `n` rows is worth splitting over the threads
+    /// ([`MIN_BLOCKS_PER_THREAD`], [`MIN_GRADIENT_WORK_PER_THREAD`]).
+    fn sum_pays(&self, n: usize) -> bool {
+        let dim = self.block.len();
+        self.pays(n, MIN_BLOCKS_PER_THREAD)
+            || (self.pays(n, 1)
+                && n.saturating_mul(dim) >= MIN_GRADIENT_WORK_PER_THREAD * self.threads)
     }
 
     /// Whether a Hessian of `n` rows is worth splitting over the threads
@@ -490,6 +506,39 @@ mod tests {
             let loss = BlockSum::with_threads(dim, 2).sum(&model, &params, 0..n, &mut two);
             // Below the threshold the calling thread sums every block in order; from it
             // on, each half is summed alone and the halves added, thread 0's first.
+            let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
+            let parts = if n < at { 1 } else { 2 };
+            for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {
+                let mut half = vec![0.0; dim];
+                want_loss += BlockSum::new(dim).sum(&model, &params, rows, &mut half);
+                want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
+            }
+            assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
+            assert_eq!(two, want, "{n} rows");
+        }
+    }
+
+    #[test]
+    fn a_gradient_sum_of_long_rows_splits_over_threads_from_its_work_on() {
+        use crate::loss::Squared;
+        use crate::model::Linear;
+        let d = 300;
+        let dim = d + 1;
+        let params: Vec<f64> = (0..dim).map(|j| 0.02 - 0.001 * j as f64).collect();
+        // Fewer rows than the blocks' threshold, enough values from `at` on.
+        let at = (MIN_GRADIENT_WORK_PER_THREAD * 2).div_ceil(dim);
+        assert!(at < MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 2 && at > 2 * BLOCK_ROWS);
+        let (x, y) = rows_and_labels(at, d);
+        for n in [at - 1, at] {
+            let x = crate::data::MatrixRef::f64(&x.as_slice()[..n * d], n, d).unwrap();
+            let model = Linear::new(x, &y[..n], Squared);
+            let mut two = vec![0.0; dim];
+            let mut sums = BlockSum::with_threads(dim, 2);
+            let loss = sums.sum(&model, &params, 0..n, &mut two);
+            assert_eq!(
+                sums.loss_sum(&model, &params, 0..n).to_bits(),
+                loss.to_bits()
+            );
             let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
             let parts = if n < at { 1 } else { 2 };
             for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {

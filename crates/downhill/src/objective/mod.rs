@@ -20,8 +20,8 @@ mod hessian;
 mod single;
 
 pub use block_sum::{
-    resolve_threads, BlockSum, BLOCK_ROWS, MIN_BLOCKS_PER_THREAD, MIN_HESSIAN_BLOCKS_PER_THREAD,
-    MIN_HESSIAN_WORK_PER_THREAD,
+    resolve_threads, BlockSum, BLOCK_ROWS, MIN_BLOCKS_PER_THREAD, MIN_GRADIENT_WORK_PER_THREAD,
+    MIN_HESSIAN_BLOCKS_PER_THREAD, MIN_HESSIAN_WORK_PER_THREAD,
 };
 pub use fd_hessian::FdHessian;
 pub use full_batch::FullBatch;

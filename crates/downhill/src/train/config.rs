@@ -58,7 +58,9 @@ pub struct TrainConfig {
     /// can be shared between threads ([`FiniteSum::as_sync`](crate::FiniteSum::as_sync):
     /// the models on data) with at least
     /// [`MIN_BLOCKS_PER_THREAD`](crate::objective::MIN_BLOCKS_PER_THREAD) blocks of rows
-    /// per thread (Hessian sums:
+    /// per thread, or a block and
+    /// [`MIN_GRADIENT_WORK_PER_THREAD`](crate::objective::MIN_GRADIENT_WORK_PER_THREAD)
+    /// values (Hessian sums:
     /// [`MIN_HESSIAN_BLOCKS_PER_THREAD`](crate::objective::MIN_HESSIAN_BLOCKS_PER_THREAD) and
     /// [`MIN_HESSIAN_WORK_PER_THREAD`](crate::objective::MIN_HESSIAN_WORK_PER_THREAD)), which
     /// includes mini-batches that large. The rows are split into one
