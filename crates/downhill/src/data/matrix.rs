@@ -8,7 +8,8 @@ use crate::{Error, Result};
 /// few places into their buffer (`start`), moved there once within it (about 18 ms for
 /// 400 MB, no second copy).
 pub struct Matrix {
-    /// The values are `data[start..start + rows * cols]`; the rest is padding.
+    /// The values are `data[start..]` (`rows * cols` of them); the `start` before them are
+    /// padding.
     data: Vec<f64>,
     start: usize,
     rows: usize,
@@ -120,14 +121,22 @@ impl Matrix {
     /// All values, row-major.
     #[inline]
     pub fn as_slice(&self) -> &[f64] {
-        &self.data[self.start..self.start + self.rows * self.cols]
+        &self.data[self.start..]
     }
 
     /// All values, row-major, mutable.
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [f64] {
-        let n = self.rows * self.cols;
-        &mut self.data[self.start..self.start + n]
+        &mut self.data[self.start..]
+    }
+
+    /// A view of the values (what the models hold: a slice taken once).
+    pub fn view(&self) -> MatrixView<'_, f64> {
+        MatrixView {
+            values: self.as_slice(),
+            rows: self.rows,
+            cols: self.cols,
+        }
     }
 
     /// The values of column `j`, top to bottom.
@@ -549,11 +558,7 @@ impl<'a> MatrixRef<'a> {
 
 impl<'a> From<&'a Matrix> for MatrixRef<'a> {
     fn from(m: &'a Matrix) -> Self {
-        MatrixRef::F64(MatrixView {
-            values: m.as_slice(),
-            rows: m.rows,
-            cols: m.cols,
-        })
+        MatrixRef::F64(m.view())
     }
 }
 

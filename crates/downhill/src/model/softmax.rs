@@ -1,5 +1,5 @@
 use super::weights::{RowWeights, Unweighted};
-use crate::data::Matrix;
+use crate::data::{Matrix, MatrixView};
 #[cfg(target_arch = "x86_64")]
 use crate::numeric::vmath::has_avx2_fma;
 use crate::numeric::{axpy, dot, prefetch};
@@ -32,7 +32,8 @@ pub const STACK_CLASSES: usize = 64;
 /// keeps the intercepts summing to zero, which picks one.
 #[derive(Debug, Clone, Copy)]
 pub struct Softmax<'a> {
-    x: &'a Matrix,
+    /// The features, viewed once: the kernels take the slice in their loops.
+    x: MatrixView<'a, f64>,
     y: &'a [f64],
     n_classes: usize,
     intercept: bool,
@@ -68,7 +69,7 @@ impl<'a> Softmax<'a> {
             });
         }
         Ok(Softmax {
-            x,
+            x: x.view(),
             y,
             n_classes,
             intercept: true,
