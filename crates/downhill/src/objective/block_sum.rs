@@ -496,26 +496,35 @@ mod tests {
     fn a_gradient_sum_splits_over_threads_from_its_threshold_on() {
         use crate::loss::LogLoss;
         use crate::model::Linear;
-        let (d, dim) = (3, 4);
+        let d = 3;
         let params = [0.3, -0.2, 0.1, 0.05];
         let at = MIN_BLOCKS_PER_THREAD * BLOCK_ROWS * 2;
         for n in [at - 1, at, at + 77] {
             let (x, y) = rows_and_labels(n, d);
             let model = Linear::new(&x, &y, LogLoss);
-            let mut two = vec![0.0; dim];
-            let loss = BlockSum::with_threads(dim, 2).sum(&model, &params, 0..n, &mut two);
-            // Below the threshold the calling thread sums every block in order; from it
-            // on, each half is summed alone and the halves added, thread 0's first.
-            let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
-            let parts = if n < at { 1 } else { 2 };
-            for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {
-                let mut half = vec![0.0; dim];
-                want_loss += BlockSum::new(dim).sum(&model, &params, rows, &mut half);
-                want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
-            }
-            assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
-            assert_eq!(two, want, "{n} rows");
+            two_threads_sum_in_parts(&model, &params, n, if n < at { 1 } else { 2 });
         }
+    }
+
+    /// Checks that a sum of rows `0..n` on two threads is the one-thread sums of `parts`
+    /// runs added in order: below a threshold (1) the calling thread sums every block in
+    /// order; from it on (2) each half is summed alone and the halves added, thread 0's
+    /// first. The loss alone ([`BlockSum::loss_sum`]) splits the same way.
+    fn two_threads_sum_in_parts<P: FiniteSum>(model: &P, params: &[f64], n: usize, parts: usize) {
+        let dim = params.len();
+        let mut two = vec![0.0; dim];
+        let mut sums = BlockSum::with_threads(dim, 2);
+        let loss = sums.sum(model, params, 0..n, &mut two);
+        let loss_alone = sums.loss_sum(model, params, 0..n);
+        let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
+        for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {
+            let mut half = vec![0.0; dim];
+            want_loss += BlockSum::new(dim).sum(model, params, rows, &mut half);
+            want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
+        }
+        assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
+        assert_eq!(loss_alone.to_bits(), want_loss.to_bits(), "{n} rows");
+        assert_eq!(two, want, "{n} rows");
     }
 
     #[test]
@@ -532,22 +541,7 @@ mod tests {
         for n in [at - 1, at] {
             let x = crate::data::MatrixRef::f64(&x.as_slice()[..n * d], n, d).unwrap();
             let model = Linear::new(x, &y[..n], Squared);
-            let mut two = vec![0.0; dim];
-            let mut sums = BlockSum::with_threads(dim, 2);
-            let loss = sums.sum(&model, &params, 0..n, &mut two);
-            assert_eq!(
-                sums.loss_sum(&model, &params, 0..n).to_bits(),
-                loss.to_bits()
-            );
-            let (mut want, mut want_loss) = (vec![0.0; dim], 0.0);
-            let parts = if n < at { 1 } else { 2 };
-            for rows in (0..parts).map(|k| part(&(0..n), parts, k)) {
-                let mut half = vec![0.0; dim];
-                want_loss += BlockSum::new(dim).sum(&model, &params, rows, &mut half);
-                want.iter_mut().zip(&half).for_each(|(w, h)| *w += h);
-            }
-            assert_eq!(loss.to_bits(), want_loss.to_bits(), "{n} rows");
-            assert_eq!(two, want, "{n} rows");
+            two_threads_sum_in_parts(&model, &params, n, if n < at { 1 } else { 2 });
         }
     }
 
