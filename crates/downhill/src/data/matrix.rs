@@ -92,7 +92,21 @@ impl Matrix {
 
     /// A matrix of zeros.
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Matrix::placed(rows, cols, vec![0.0; rows * cols])
+        let n = rows * cols;
+        if cols < LONG_ROW || n == 0 {
+            return Matrix::placed(rows, cols, vec![0.0; n]);
+        }
+        // Zeros need no moving: the padding is more zeros (pages the system gives cleared
+        // stay untouched until written).
+        let mut data = vec![0.0; n + LINE / std::mem::size_of::<f64>() - 1];
+        let start = to_line(data.as_ptr());
+        data.truncate(start + n);
+        Matrix {
+            data,
+            start,
+            rows,
+            cols,
+        }
     }
 
     /// Number of rows.
