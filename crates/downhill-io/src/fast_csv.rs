@@ -362,8 +362,8 @@ impl Input<'_> {
         Ok(found)
     }
 
-    /// Lines (`\n`) before byte `start`, for a message.
-    fn lines_before(self, path: &Path, start: usize) -> Result<u64> {
+    /// Lines (`\n`) before byte `start` (a message's line number, a header's lines).
+    pub(crate) fn lines_before(self, path: &Path, start: usize) -> Result<u64> {
         let mut lines = 0;
         self.blocks(path, 0..start, 1 << 20, |_, bytes| {
             lines += memchr::memchr_iter(b'\n', bytes).count() as u64;

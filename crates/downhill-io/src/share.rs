@@ -160,12 +160,7 @@ fn scan(path: &Path, rank: usize, ranks: usize, block: usize) -> Result<CsvScan>
     let first = rows_start(path)?;
     fast_csv::with_input(path, |input| {
         let len = input.len();
-        let first = first.min(len);
-        let mut header_lines = 0u64;
-        input.blocks(path, 0..first, block, |_, bytes| {
-            header_lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
-            true
-        })?;
+        let header_lines = input.lines_before(path, first)?;
         let range = input_range(input, path, first, rank, ranks)?;
         let (mut lines, mut plain, mut after_cr) = (0u64, true, false);
         input.blocks(path, range.clone(), block, |_, bytes| {

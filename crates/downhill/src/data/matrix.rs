@@ -5,8 +5,8 @@ use crate::{Error, Result};
 /// A matrix of long rows (256 values or more) starts on a 64-byte line: the wide kernels
 /// read a row eight values a vector, and vectors that straddle two lines made an epoch of
 /// 50,000 x 1,000 5-13 % slower (`bench/HISTORY.md`, session 40). The values then sit a
-/// few places into their buffer (`start`), moved there once within it (about 18 ms for
-/// 400 MB, no second copy).
+/// few places into their buffer (`start`), moved there once within it (no second copy of
+/// the table).
 pub struct Matrix {
     /// The values are `data[start..]` (`rows * cols` of them); the `start` before them are
     /// padding.
